@@ -1,0 +1,318 @@
+//! Polite HTTP clients for arXiv: OAI-PMH `ListRecords` pages and Atom API lookups by id.
+//!
+//! arXiv asks harvesters for one request every few seconds, a User-Agent that says who is
+//! asking, and to honour `503 Retry-After`. [`ArxivClient`] enforces all three for every request
+//! it sends, and retries transient failures (connection errors, 5xx, a page cut off in transit)
+//! a bounded number of times. The base URLs are configuration: production points at arXiv,
+//! tests at a local server replaying recorded responses. Checkpoints and storage belong to the
+//! caller.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use tokio::sync::Mutex;
+use tokio::time::Instant;
+
+use crate::atom::{self, AtomError, AtomFeed};
+use crate::id::ArxivId;
+use crate::oai::{self, MetadataFormat, OaiError, OaiPage};
+
+/// Where arXiv's OAI-PMH endpoint lives.
+pub const DEFAULT_OAI_URL: &str = "https://oaipmh.arxiv.org/oai";
+/// Where arXiv's Atom query API lives.
+pub const DEFAULT_API_URL: &str = "https://export.arxiv.org/api/query";
+/// The pause between two requests that arXiv asks for.
+pub const DEFAULT_DELAY: Duration = Duration::from_secs(3);
+/// The longest `Retry-After` honoured; a longer one is treated as a failure.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(600);
+/// Ids per Atom API request; arXiv documents no hard limit, but long URLs get refused.
+const IDS_PER_LOOKUP: usize = 100;
+
+/// How the client behaves.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    pub oai_url: String,
+    pub api_url: String,
+    pub user_agent: String,
+    /// Minimum time between the starts of two requests.
+    pub delay: Duration,
+    /// Attempts for one request before giving up, the first included.
+    pub attempts: u32,
+    pub timeout: Duration,
+}
+
+impl Default for ClientConfig {
+    fn default() -> Self {
+        ClientConfig {
+            oai_url: DEFAULT_OAI_URL.to_owned(),
+            api_url: DEFAULT_API_URL.to_owned(),
+            user_agent: user_agent(None),
+            delay: DEFAULT_DELAY,
+            attempts: 5,
+            timeout: Duration::from_secs(120),
+        }
+    }
+}
+
+/// The User-Agent Paperboy sends: its name and version and, as arXiv asks of harvesters, a
+/// contact address for the operator when one is configured.
+pub fn user_agent(contact: Option<&str>) -> String {
+    let version = env!("CARGO_PKG_VERSION");
+    match contact {
+        Some(contact) => format!("Paperboy/{version} (self-hosted arXiv paper feed; mailto:{contact})"),
+        None => format!("Paperboy/{version} (self-hosted arXiv paper feed)"),
+    }
+}
+
+/// One `ListRecords` request: either the first (with its selective-harvesting arguments) or a
+/// continuation by resumption token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ListRecords {
+    Start { format: MetadataFormat, from: Option<String>, until: Option<String>, set: Option<String> },
+    Resume { token: String, format: MetadataFormat },
+}
+
+/// Why a request to arXiv failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The HTTP client could not be built (TLS setup).
+    #[error("cannot set up the HTTP client: {0}")]
+    Setup(String),
+    /// Every attempt failed; the last failure is given.
+    #[error("{url}: gave up after {attempts} attempts: {last}")]
+    GaveUp { url: String, attempts: u32, last: String },
+    /// The server answered with a status that retrying will not change.
+    #[error("{url}: HTTP {status}: {body}")]
+    Status { url: String, status: u16, body: String },
+    /// The OAI-PMH response was an error or unreadable even after retries.
+    #[error(transparent)]
+    Oai(#[from] OaiError),
+    /// The Atom response was an error or unreadable even after retries.
+    #[error(transparent)]
+    Atom(#[from] AtomError),
+}
+
+/// A rate-limited, retrying client for arXiv's two APIs.
+#[derive(Clone)]
+pub struct ArxivClient {
+    http: reqwest::Client,
+    config: ClientConfig,
+    /// When the last request started; shared by clones so the delay holds across tasks.
+    last_request: Arc<Mutex<Option<Instant>>>,
+}
+
+enum Attempt<T> {
+    Done(T),
+    Retry { reason: String, wait: Option<Duration> },
+    Fail(ClientError),
+}
+
+impl ArxivClient {
+    pub fn new(config: ClientConfig) -> Result<Self, ClientError> {
+        // reqwest leaves the choice of rustls crypto provider to the application; ring is
+        // pure Rust plus assembly and needs no C toolchain beyond cc.
+        let _already_installed = rustls::crypto::ring::default_provider().install_default();
+        let http = reqwest::Client::builder()
+            .user_agent(config.user_agent.clone())
+            .timeout(config.timeout)
+            .connect_timeout(Duration::from_secs(20))
+            .build()
+            .map_err(|e| ClientError::Setup(e.to_string()))?;
+        Ok(ArxivClient { http, config, last_request: Arc::new(Mutex::new(None)) })
+    }
+
+    pub fn config(&self) -> &ClientConfig {
+        &self.config
+    }
+
+    /// Fetches one `ListRecords` page. A page that stays malformed after the retries comes
+    /// back as [`OaiError::Malformed`], with the complete records before the break salvaged.
+    pub async fn list_records(&self, request: &ListRecords) -> Result<OaiPage, ClientError> {
+        let (query, format) = match request {
+            ListRecords::Start { format, from, until, set } => {
+                let mut query =
+                    vec![("verb", "ListRecords".to_owned()), ("metadataPrefix", format.prefix().to_owned())];
+                for (key, value) in [("from", from), ("until", until), ("set", set)] {
+                    if let Some(value) = value {
+                        query.push((key, value.clone()));
+                    }
+                }
+                (query, *format)
+            }
+            ListRecords::Resume { token, format } => {
+                (vec![("verb", "ListRecords".to_owned()), ("resumptionToken", token.clone())], *format)
+            }
+        };
+        let url = self.config.oai_url.clone();
+        let mut malformed = None;
+        let result = self
+            .with_retries(&url, &query, |body| match oai::parse_response(body, format) {
+                Ok(page) => Attempt::Done(page),
+                Err(err @ OaiError::Malformed { .. }) => {
+                    let reason = err.to_string();
+                    malformed = Some(err);
+                    Attempt::Retry { reason, wait: None }
+                }
+                Err(err) => Attempt::Fail(err.into()),
+            })
+            .await;
+        match (result, malformed) {
+            (Err(ClientError::GaveUp { .. }), Some(err)) => Err(err.into()),
+            (result, _) => result,
+        }
+    }
+
+    /// Looks papers up by id through the Atom API, in as few requests as the id count allows.
+    pub async fn lookup(&self, ids: &[ArxivId]) -> Result<Vec<AtomFeed>, ClientError> {
+        let mut feeds = Vec::new();
+        for chunk in ids.chunks(IDS_PER_LOOKUP) {
+            let id_list = chunk.iter().map(ArxivId::as_str).collect::<Vec<_>>().join(",");
+            let query = vec![("id_list", id_list), ("max_results", chunk.len().to_string())];
+            let url = self.config.api_url.clone();
+            let feed = self
+                .with_retries(&url, &query, |body| match atom::parse_feed(body) {
+                    Ok(feed) => Attempt::Done(feed),
+                    Err(err @ AtomError::Malformed { .. }) => {
+                        Attempt::Retry { reason: err.to_string(), wait: None }
+                    }
+                    Err(err) => Attempt::Fail(err.into()),
+                })
+                .await?;
+            feeds.push(feed);
+        }
+        Ok(feeds)
+    }
+
+    /// Sends GET `url?query` until `handle` accepts the body or the attempts run out.
+    async fn with_retries<T>(
+        &self,
+        url: &str,
+        query: &[(&str, String)],
+        mut handle: impl FnMut(&[u8]) -> Attempt<T>,
+    ) -> Result<T, ClientError> {
+        let mut last = String::new();
+        for attempt in 1..=self.config.attempts.max(1) {
+            self.wait_turn().await;
+            let outcome = match self.http.get(url).query(query).send().await {
+                Err(e) => Attempt::Retry { reason: error_chain(&e), wait: None },
+                Ok(response) => {
+                    let status = response.status();
+                    let retry_after = parse_retry_after(response.headers());
+                    match response.bytes().await {
+                        Err(e) => Attempt::Retry { reason: error_chain(&e), wait: None },
+                        Ok(body) if status.is_success() => handle(&body),
+                        Ok(body) => classify_status(url, status, retry_after, &body),
+                    }
+                }
+            };
+            match outcome {
+                Attempt::Done(value) => return Ok(value),
+                Attempt::Fail(err) => return Err(err),
+                Attempt::Retry { reason, wait } => {
+                    if let Some(wait) = wait {
+                        if wait > MAX_RETRY_AFTER {
+                            return Err(ClientError::GaveUp {
+                                url: url.to_owned(),
+                                attempts: attempt,
+                                last: format!(
+                                    "{reason}; Retry-After of {}s is too long to wait",
+                                    wait.as_secs()
+                                ),
+                            });
+                        }
+                        tracing::info!(%url, seconds = wait.as_secs_f64(), "arXiv asked us to retry later");
+                        self.push_back(wait).await;
+                    } else {
+                        tracing::warn!(%url, attempt, %reason, "request failed, will retry");
+                        self.push_back(backoff(attempt, self.config.delay)).await;
+                    }
+                    last = reason;
+                }
+            }
+        }
+        Err(ClientError::GaveUp { url: url.to_owned(), attempts: self.config.attempts.max(1), last })
+    }
+
+    /// Sleeps until `delay` has passed since the previous request started, then claims the slot.
+    async fn wait_turn(&self) {
+        let mut last = self.last_request.lock().await;
+        if let Some(previous) = *last {
+            tokio::time::sleep_until(previous + self.config.delay).await;
+        }
+        *last = Some(Instant::now());
+    }
+
+    /// Makes the next request wait at least `wait` from now (on top of the usual delay).
+    async fn push_back(&self, wait: Duration) {
+        let mut last = self.last_request.lock().await;
+        let earliest = Instant::now() + wait;
+        *last = Some(earliest.checked_sub(self.config.delay).unwrap_or(earliest));
+    }
+}
+
+fn classify_status<T>(
+    url: &str,
+    status: StatusCode,
+    retry_after: Option<Duration>,
+    body: &[u8],
+) -> Attempt<T> {
+    let body_text = String::from_utf8_lossy(&body[..body.len().min(300)]).trim().to_owned();
+    if status == StatusCode::SERVICE_UNAVAILABLE || status == StatusCode::TOO_MANY_REQUESTS {
+        return Attempt::Retry { reason: format!("HTTP {}", status.as_u16()), wait: retry_after };
+    }
+    if status.is_server_error() {
+        return Attempt::Retry { reason: format!("HTTP {}: {body_text}", status.as_u16()), wait: None };
+    }
+    Attempt::Fail(ClientError::Status { url: url.to_owned(), status: status.as_u16(), body: body_text })
+}
+
+/// Reads `Retry-After` as seconds or as an HTTP date.
+fn parse_retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let when = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    let seconds = (when.timestamp() - chrono::Utc::now().timestamp()).max(0);
+    Some(Duration::from_secs(seconds as u64))
+}
+
+/// Exponential backoff from the politeness delay: delay, 2×, 4×, ... capped at five minutes.
+fn backoff(attempt: u32, delay: Duration) -> Duration {
+    let base = delay.max(Duration::from_millis(100));
+    (base * 2u32.saturating_pow(attempt.saturating_sub(1))).min(Duration::from_secs(300))
+}
+
+fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut message = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        message.push_str(": ");
+        message.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    message
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_and_caps() {
+        let delay = Duration::from_secs(3);
+        assert_eq!(backoff(1, delay), Duration::from_secs(3));
+        assert_eq!(backoff(3, delay), Duration::from_secs(12));
+        assert_eq!(backoff(20, delay), Duration::from_secs(300));
+    }
+
+    #[test]
+    fn reads_retry_after_in_seconds() {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(reqwest::header::RETRY_AFTER, "7".parse().unwrap());
+        assert_eq!(parse_retry_after(&headers), Some(Duration::from_secs(7)));
+        headers.insert(reqwest::header::RETRY_AFTER, "soon".parse().unwrap());
+        assert_eq!(parse_retry_after(&headers), None);
+    }
+}

@@ -1,0 +1,399 @@
+//! The paper record every source is read into, and the rules a record must meet to be stored.
+//!
+//! Readers of the different formats build a [`RawPaper`] with whatever the source carried;
+//! [`RawPaper::validate`] normalises whitespace, checks every field against the limits below
+//! and returns a [`Paper`], or an [`InvalidRecord`] naming the field and the reason. Storage
+//! only ever sees validated papers.
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::announce::announce_date_for;
+use crate::id::ArxivId;
+
+/// Longest title accepted, in characters. arXiv's own limit is far below it.
+pub const MAX_TITLE_CHARS: usize = 1_000;
+/// Longest abstract accepted, in characters (arXiv asks for at most 1,920).
+pub const MAX_ABSTRACT_CHARS: usize = 20_000;
+/// Most authors accepted on one paper (large collaborations list about 3,000).
+pub const MAX_AUTHORS: usize = 10_000;
+/// Longest author name accepted, in characters.
+pub const MAX_AUTHOR_CHARS: usize = 500;
+/// Most categories accepted on one paper.
+pub const MAX_CATEGORIES: usize = 32;
+/// Longest comment, journal reference, DOI list or license accepted, in characters.
+pub const MAX_NOTE_CHARS: usize = 4_000;
+
+/// A validated paper: what the catalog stores.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Paper {
+    pub id: ArxivId,
+    /// The latest version the source knew of; `None` when the source does not say.
+    pub version: Option<u32>,
+    pub title: String,
+    pub summary: String,
+    /// Author names in the order the paper lists them.
+    pub authors: Vec<String>,
+    /// arXiv categories, the primary one first; empty only when the source has none (Hugging Face).
+    pub categories: Vec<String>,
+    pub comment: Option<String>,
+    pub journal_ref: Option<String>,
+    pub doi: Option<String>,
+    pub license: Option<String>,
+    pub submitter: Option<String>,
+    /// When version 1 was submitted.
+    pub published_at: Option<DateTime<Utc>>,
+    /// When the latest known version was submitted.
+    pub updated_at: Option<DateTime<Utc>>,
+    /// The day arXiv announced the paper: given by the source, or derived from `published_at`.
+    pub announce_date: Option<NaiveDate>,
+}
+
+/// What storing an incoming record over a stored one comes to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Merge {
+    /// The incoming record is of an older version; the stored one stays.
+    Stale,
+    /// Merging changes nothing.
+    Unchanged,
+    /// The stored record is to be replaced by this one.
+    Changed(Paper),
+}
+
+/// A record as a source carried it, before validation.
+#[derive(Debug, Clone, Default)]
+pub struct RawPaper {
+    pub id: Option<String>,
+    pub version: Option<u32>,
+    pub title: Option<String>,
+    pub summary: Option<String>,
+    pub authors: Vec<String>,
+    pub categories: Vec<String>,
+    pub comment: Option<String>,
+    pub journal_ref: Option<String>,
+    pub doi: Option<String>,
+    pub license: Option<String>,
+    pub submitter: Option<String>,
+    pub published_at: Option<DateTime<Utc>>,
+    pub updated_at: Option<DateTime<Utc>>,
+    pub announce_date: Option<NaiveDate>,
+}
+
+/// Why a record cannot be stored: the field and what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("field `{field}`: {reason}")]
+pub struct InvalidRecord {
+    pub field: &'static str,
+    pub reason: String,
+}
+
+impl InvalidRecord {
+    pub fn new(field: &'static str, reason: impl Into<String>) -> Self {
+        Self { field, reason: reason.into() }
+    }
+}
+
+impl RawPaper {
+    /// Checks and normalises the record into a [`Paper`].
+    pub fn validate(self) -> Result<Paper, InvalidRecord> {
+        let raw_id = self.id.ok_or_else(|| InvalidRecord::new("id", "is missing"))?;
+        let (id, id_version) =
+            ArxivId::parse_versioned(&raw_id).map_err(|e| InvalidRecord::new("id", e.to_string()))?;
+        let version = self.version.or(id_version);
+
+        let title = collapse_whitespace(&required("title", self.title)?);
+        check_len("title", &title, MAX_TITLE_CHARS)?;
+        let summary = tidy_lines(&required("summary", self.summary)?);
+        check_len("summary", &summary, MAX_ABSTRACT_CHARS)?;
+
+        if self.authors.len() > MAX_AUTHORS {
+            return Err(InvalidRecord::new(
+                "authors",
+                format!("lists {} authors; at most {MAX_AUTHORS} are accepted", self.authors.len()),
+            ));
+        }
+        let mut authors = Vec::with_capacity(self.authors.len());
+        for name in &self.authors {
+            let name = collapse_whitespace(name);
+            check_len("authors", &name, MAX_AUTHOR_CHARS)?;
+            if !name.is_empty() {
+                authors.push(name);
+            }
+        }
+
+        let categories = validate_categories(self.categories)?;
+        let comment = optional("comment", self.comment, collapse_whitespace)?;
+        let journal_ref = optional("journal_ref", self.journal_ref, collapse_whitespace)?;
+        let doi = optional("doi", self.doi, collapse_whitespace)?;
+        let license = optional("license", self.license, collapse_whitespace)?;
+        let submitter = optional("submitter", self.submitter, collapse_whitespace)?;
+
+        if let (Some(published), Some(updated)) = (self.published_at, self.updated_at)
+            && updated < published
+        {
+            return Err(InvalidRecord::new(
+                "updated_at",
+                format!("{updated} is before the first publication at {published}"),
+            ));
+        }
+        let announce_date = self.announce_date.or_else(|| self.published_at.map(announce_date_for));
+
+        Ok(Paper {
+            id,
+            version,
+            title,
+            summary,
+            authors,
+            categories,
+            comment,
+            journal_ref,
+            doi,
+            license,
+            submitter,
+            published_at: self.published_at,
+            updated_at: self.updated_at,
+            announce_date,
+        })
+    }
+}
+
+impl Paper {
+    /// The primary category (the first one), when the source named any.
+    pub fn primary_category(&self) -> Option<&str> {
+        self.categories.first().map(String::as_str)
+    }
+
+    /// Combines this incoming record with the stored one for the same paper.
+    ///
+    /// A record of an older version than the stored one never changes it. Otherwise the
+    /// incoming values win, and what the incoming source does not carry (Hugging Face has no
+    /// categories, the shared sample no versions) is kept from the stored record. The announce
+    /// date is the first version's and never moves once known from a newer version's record.
+    pub fn merge_over(self, stored: &Paper) -> Merge {
+        let incoming_version = self.version.unwrap_or(0);
+        let stored_version = stored.version.unwrap_or(0);
+        if incoming_version < stored_version {
+            return Merge::Stale;
+        }
+        let keep = |new: Option<String>, old: &Option<String>| new.or_else(|| old.clone());
+        let announce_date = if incoming_version > stored_version {
+            stored.announce_date.or(self.announce_date)
+        } else {
+            self.announce_date.or(stored.announce_date)
+        };
+        let merged = Paper {
+            id: self.id,
+            version: self.version.or(stored.version),
+            title: self.title,
+            summary: self.summary,
+            authors: if self.authors.is_empty() { stored.authors.clone() } else { self.authors },
+            categories: if self.categories.is_empty() { stored.categories.clone() } else { self.categories },
+            comment: keep(self.comment, &stored.comment),
+            journal_ref: keep(self.journal_ref, &stored.journal_ref),
+            doi: keep(self.doi, &stored.doi),
+            license: keep(self.license, &stored.license),
+            submitter: keep(self.submitter, &stored.submitter),
+            published_at: self.published_at.or(stored.published_at),
+            updated_at: self.updated_at.or(stored.updated_at),
+            announce_date,
+        };
+        if merged == *stored { Merge::Unchanged } else { Merge::Changed(merged) }
+    }
+}
+
+fn required(field: &'static str, value: Option<String>) -> Result<String, InvalidRecord> {
+    match value {
+        None => Err(InvalidRecord::new(field, "is missing")),
+        Some(v) if v.trim().is_empty() => Err(InvalidRecord::new(field, "is empty")),
+        Some(v) => Ok(v),
+    }
+}
+
+fn optional(
+    field: &'static str,
+    value: Option<String>,
+    normalise: fn(&str) -> String,
+) -> Result<Option<String>, InvalidRecord> {
+    let Some(value) = value else { return Ok(None) };
+    let value = normalise(&value);
+    if value.is_empty() {
+        return Ok(None);
+    }
+    check_len(field, &value, MAX_NOTE_CHARS)?;
+    Ok(Some(value))
+}
+
+fn check_len(field: &'static str, value: &str, max_chars: usize) -> Result<(), InvalidRecord> {
+    // Byte length bounds the character count from above, so most values skip the count.
+    if value.len() > max_chars {
+        let chars = value.chars().count();
+        if chars > max_chars {
+            return Err(InvalidRecord::new(
+                field,
+                format!("is {chars} characters long; at most {max_chars} are accepted"),
+            ));
+        }
+    }
+    if value.contains('\u{0}') {
+        return Err(InvalidRecord::new(field, "contains a NUL character"));
+    }
+    Ok(())
+}
+
+fn validate_categories(categories: Vec<String>) -> Result<Vec<String>, InvalidRecord> {
+    let mut seen = Vec::with_capacity(categories.len());
+    for category in categories.iter().flat_map(|c| c.split_whitespace()) {
+        let valid = category.len() <= 32
+            && category.starts_with(|c: char| c.is_ascii_alphabetic())
+            && category.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
+        if !valid {
+            return Err(InvalidRecord::new(
+                "categories",
+                format!("`{}` is not an arXiv category", truncate_for_message(category)),
+            ));
+        }
+        if !seen.iter().any(|c| c == category) {
+            seen.push(category.to_owned());
+        }
+    }
+    if seen.len() > MAX_CATEGORIES {
+        return Err(InvalidRecord::new(
+            "categories",
+            format!("lists {}; at most {MAX_CATEGORIES} are accepted", seen.len()),
+        ));
+    }
+    Ok(seen)
+}
+
+/// Shortens a value quoted in an error message so a hostile record cannot flood the log.
+pub fn truncate_for_message(value: &str) -> String {
+    const MAX: usize = 60;
+    match value.char_indices().nth(MAX) {
+        Some((end, _)) => format!("{}…", &value[..end]),
+        None => value.to_owned(),
+    }
+}
+
+/// Joins all whitespace runs (arXiv titles carry hard line breaks) into single spaces.
+pub fn collapse_whitespace(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for word in s.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
+}
+
+/// Keeps an abstract's line breaks but trims each line's trailing space and the text's ends.
+fn tidy_lines(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for line in s.trim().lines() {
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        out.push_str(line.trim_end());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw() -> RawPaper {
+        RawPaper {
+            id: Some("2503.11731v2".into()),
+            title: Some("  A   title\n  across lines ".into()),
+            summary: Some("  First line  \nsecond line\n".into()),
+            authors: vec!["Ada  Lovelace".into(), " ".into(), "Alan Turing".into()],
+            categories: vec!["cs.CL cs.LG".into(), "cs.CL".into()],
+            comment: Some("  ".into()),
+            ..RawPaper::default()
+        }
+    }
+
+    #[test]
+    fn normalises_a_good_record() {
+        let paper = raw().validate().unwrap();
+        assert_eq!(paper.id.as_str(), "2503.11731");
+        assert_eq!(paper.version, Some(2));
+        assert_eq!(paper.title, "A title across lines");
+        assert_eq!(paper.summary, "First line\nsecond line");
+        assert_eq!(paper.authors, ["Ada Lovelace", "Alan Turing"]);
+        assert_eq!(paper.categories, ["cs.CL", "cs.LG"]);
+        assert_eq!(paper.primary_category(), Some("cs.CL"));
+        assert_eq!(paper.comment, None);
+    }
+
+    #[test]
+    fn names_the_field_that_is_wrong() {
+        let cases: Vec<(RawPaper, &str, &str)> = vec![
+            (RawPaper { id: None, ..raw() }, "id", "is missing"),
+            (RawPaper { id: Some("nope".into()), ..raw() }, "id", "not an arXiv id"),
+            (RawPaper { title: Some(" \n ".into()), ..raw() }, "title", "is empty"),
+            (RawPaper { title: None, ..raw() }, "title", "is missing"),
+            (RawPaper { title: Some("x".repeat(10 << 20)), ..raw() }, "title", "10485760 characters"),
+            (RawPaper { summary: None, ..raw() }, "summary", "is missing"),
+            (
+                RawPaper { categories: vec!["<script>".into()], ..raw() },
+                "categories",
+                "not an arXiv category",
+            ),
+            (RawPaper { title: Some("a\u{0}b".into()), ..raw() }, "title", "NUL"),
+        ];
+        for (record, field, reason) in cases {
+            let err = record.validate().unwrap_err();
+            assert_eq!(err.field, field);
+            assert!(err.reason.contains(reason), "{err} should mention {reason:?}");
+        }
+    }
+
+    #[test]
+    fn rejects_an_update_before_the_publication() {
+        let published = "2025-03-14T10:00:00Z".parse().ok();
+        let updated = "2025-03-13T10:00:00Z".parse().ok();
+        let err = RawPaper { published_at: published, updated_at: updated, ..raw() }.validate().unwrap_err();
+        assert_eq!(err.field, "updated_at");
+    }
+
+    #[test]
+    fn derives_the_announce_date_from_publication_when_missing() {
+        let published = "2025-03-14T10:00:00Z".parse().ok();
+        let paper = RawPaper { published_at: published, ..raw() }.validate().unwrap();
+        assert_eq!(paper.announce_date, NaiveDate::from_ymd_opt(2025, 3, 17));
+    }
+
+    #[test]
+    fn an_older_version_never_overwrites_a_newer_one() {
+        let v2 = RawPaper { id: Some("2503.11731v2".into()), ..raw() }.validate().unwrap();
+        let v1 = RawPaper { id: Some("2503.11731v1".into()), title: Some("Old".into()), ..raw() }
+            .validate()
+            .unwrap();
+        assert_eq!(v1.clone().merge_over(&v2), Merge::Stale);
+        match v2.clone().merge_over(&v1) {
+            Merge::Changed(merged) => {
+                assert_eq!((merged.version, merged.title.as_str()), (Some(2), "A title across lines"))
+            }
+            other => panic!("expected a change, got {other:?}"),
+        }
+        assert_eq!(v2.clone().merge_over(&v2), Merge::Unchanged);
+    }
+
+    #[test]
+    fn a_poorer_source_keeps_what_it_does_not_carry() {
+        let stored = RawPaper { id: Some("2503.11731".into()), comment: Some("12 pages".into()), ..raw() }
+            .validate()
+            .unwrap();
+        let from_hf =
+            RawPaper { id: Some("2503.11731".into()), categories: vec![], ..raw() }.validate().unwrap();
+        // Same content apart from the missing fields: nothing to do.
+        assert_eq!(from_hf.merge_over(&stored), Merge::Unchanged);
+    }
+
+    #[test]
+    fn truncates_long_values_in_messages() {
+        assert_eq!(truncate_for_message("short"), "short");
+        assert_eq!(truncate_for_message(&"é".repeat(100)).chars().count(), 61);
+    }
+}

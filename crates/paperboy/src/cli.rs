@@ -1,0 +1,235 @@
+//! The command line: every process role and admin task is a subcommand of `paperboy`.
+//!
+//! Parsed once in `main` with clap; every flag can also come from a `PAPERBOY_*` environment
+//! variable. Doc comments here are the `--help` text, so they teach rather than merely name.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use paperboy_arxiv::Format;
+use paperboy_arxiv::client::{ClientConfig, DEFAULT_API_URL, DEFAULT_OAI_URL, user_agent};
+use paperboy_arxiv::oai::MetadataFormat;
+
+/// Paperboy finds and delivers the research papers worth reading: an arXiv catalog with daily
+/// feeds, search, a Hugging Face compatible API and email digests, in one binary.
+///
+/// By default everything lives in one data directory (an SQLite database and indexes). Point
+/// `--database-url` at PostgreSQL when one machine is not enough.
+#[derive(Debug, Parser)]
+#[command(name = "paperboy", version, propagate_version = true, max_term_width = 100)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Directory for the embedded database and indexes; created if missing.
+    #[arg(long, global = true, env = "PAPERBOY_DATA_DIR", default_value = "./paperboy-data")]
+    pub data_dir: PathBuf,
+
+    /// Database to use instead of the SQLite file in the data directory,
+    /// e.g. postgres://user@host/paperboy or sqlite:///path/to/file.db.
+    #[arg(long, global = true, env = "PAPERBOY_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// Log format on standard error: `text` for people, `json` for log collectors.
+    /// Verbosity follows RUST_LOG (default `info`).
+    #[arg(long, global = true, env = "PAPERBOY_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web server (site and JSON API).
+    ///
+    /// On an empty embedded database it first loads the bundled demo data set (a few thousand
+    /// real arXiv papers), so a fresh install shows real papers. Stops gracefully on Ctrl-C or
+    /// SIGTERM, finishing requests in flight.
+    Serve(ServeArgs),
+
+    /// Import papers from JSON Lines or JSON files, plain or gzip-compressed.
+    ///
+    /// Three record formats are understood and detected from the first record: Paperboy's own
+    /// (`id, title, summary, authors[], categories[], comment, announce_date`), the Kaggle
+    /// "arxiv-metadata-oai-snapshot" dump, and Hugging Face `/api/daily_papers` JSON. Records are
+    /// upserted in batches: importing a file twice changes nothing, a newer version of a paper
+    /// replaces an older one, and an older version never overwrites a newer one. A malformed
+    /// record is reported with its file, line and reason, and skipped.
+    Import(ImportArgs),
+
+    /// Harvest papers from arXiv's OAI-PMH interface.
+    ///
+    /// Pages through ListRecords with resumption tokens, one request every --delay seconds,
+    /// honouring HTTP 503 Retry-After. Progress is checkpointed in the database after every
+    /// page: running the same command again after an interruption resumes where it stopped.
+    Harvest(HarvestArgs),
+
+    /// Look papers up by arXiv id through the arXiv API and store them.
+    Fetch(FetchArgs),
+
+    /// Create or update the database schema, then exit. Other commands migrate on start too.
+    Migrate,
+
+    /// Measure Paperboy's speed with reproducible benchmarks.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, env = "PAPERBOY_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+
+    /// Do not load the demo data set into an empty embedded database.
+    #[arg(long, env = "PAPERBOY_NO_DEMO")]
+    pub no_demo: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Files to import (.jsonl, .json, optionally .gz; compression is detected from content).
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+
+    /// Record format, instead of detecting it from the first record: paperboy, kaggle or hf.
+    #[arg(long, env = "PAPERBOY_IMPORT_FORMAT")]
+    pub format: Option<Format>,
+
+    /// Check every record first and import nothing if any is malformed.
+    #[arg(long, env = "PAPERBOY_IMPORT_STRICT", conflicts_with = "dry_run")]
+    pub strict: bool,
+
+    /// Read and check the files, report what is wrong, and write nothing.
+    #[arg(long, env = "PAPERBOY_IMPORT_DRY_RUN")]
+    pub dry_run: bool,
+
+    /// Records per database transaction.
+    #[arg(long, env = "PAPERBOY_IMPORT_BATCH_SIZE", default_value_t = 2000,
+          value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    pub batch_size: u64,
+}
+
+/// How Paperboy talks to arXiv.
+#[derive(Debug, Args)]
+pub struct ArxivArgs {
+    /// Base URL of arXiv's OAI-PMH endpoint.
+    #[arg(long, env = "PAPERBOY_OAI_URL", default_value = DEFAULT_OAI_URL)]
+    pub oai_url: String,
+
+    /// Base URL of arXiv's Atom query API.
+    #[arg(long, env = "PAPERBOY_ARXIV_API_URL", default_value = DEFAULT_API_URL)]
+    pub arxiv_api_url: String,
+
+    /// Seconds to wait between two requests to arXiv (arXiv asks for 3).
+    #[arg(long, env = "PAPERBOY_ARXIV_DELAY", default_value_t = 3.0, value_parser = parse_delay)]
+    pub delay: f64,
+
+    /// Attempts per request before giving up (503s with Retry-After count too).
+    #[arg(long, env = "PAPERBOY_ARXIV_ATTEMPTS", default_value_t = 5,
+          value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub attempts: u32,
+
+    /// Contact email put in the User-Agent, as arXiv asks of harvesters.
+    #[arg(long, env = "PAPERBOY_CONTACT")]
+    pub contact: Option<String>,
+}
+
+impl ArxivArgs {
+    pub fn client_config(&self) -> ClientConfig {
+        ClientConfig {
+            oai_url: self.oai_url.clone(),
+            api_url: self.arxiv_api_url.clone(),
+            user_agent: user_agent(self.contact.as_deref()),
+            delay: Duration::from_secs_f64(self.delay),
+            attempts: self.attempts,
+            ..ClientConfig::default()
+        }
+    }
+}
+
+fn parse_delay(s: &str) -> Result<f64, String> {
+    let seconds: f64 = s.parse().map_err(|_| format!("`{s}` is not a number of seconds"))?;
+    if !(0.0..=3600.0).contains(&seconds) {
+        return Err(format!("{seconds} is outside 0..=3600 seconds"));
+    }
+    Ok(seconds)
+}
+
+#[derive(Debug, Args)]
+pub struct HarvestArgs {
+    /// First datestamp to harvest (YYYY-MM-DD), inclusive.
+    #[arg(long, env = "PAPERBOY_HARVEST_FROM")]
+    pub from: NaiveDate,
+
+    /// Last datestamp to harvest (YYYY-MM-DD), inclusive; defaults to today.
+    #[arg(long, env = "PAPERBOY_HARVEST_UNTIL")]
+    pub until: Option<NaiveDate>,
+
+    /// OAI-PMH set, e.g. `cs`, `math`, `physics:hep-th`.
+    #[arg(long, env = "PAPERBOY_HARVEST_SET")]
+    pub set: Option<String>,
+
+    /// Metadata format: arXivRaw carries every version with its date (the default); arXiv
+    /// carries parsed author names but only dates.
+    #[arg(long, env = "PAPERBOY_HARVEST_METADATA_PREFIX", default_value = "arXivRaw")]
+    pub metadata_prefix: MetadataFormat,
+
+    /// Ignore a saved checkpoint and start this harvest from its first page.
+    #[arg(long, env = "PAPERBOY_HARVEST_RESTART")]
+    pub restart: bool,
+
+    #[command(flatten)]
+    pub arxiv: ArxivArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct FetchArgs {
+    /// arXiv ids or URLs, e.g. 2503.11731, 2503.11731v2, hep-th/9901001,
+    /// https://arxiv.org/abs/2503.11731.
+    #[arg(required = true, value_name = "ID")]
+    pub ids: Vec<String>,
+
+    #[command(flatten)]
+    pub arxiv: ArxivArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Time `import` of a file into fresh databases: parse-only baseline, SQLite, and
+    /// PostgreSQL when --postgres-url is given. Prints the median time, papers/s and peak RSS.
+    Import(BenchImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchImportArgs {
+    /// The file to import, e.g. ../shared/data/arxiv-2025-2026.jsonl.gz.
+    pub file: PathBuf,
+
+    /// Runs per configuration; the median is reported.
+    #[arg(long, env = "PAPERBOY_BENCH_RUNS", default_value_t = 3,
+          value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub runs: u32,
+
+    /// A PostgreSQL server URL to benchmark too; a fresh database is created on it per run
+    /// and dropped afterwards.
+    #[arg(long, env = "PAPERBOY_BENCH_POSTGRES_URL")]
+    pub postgres_url: Option<String>,
+
+    /// Records per database transaction.
+    #[arg(long, env = "PAPERBOY_IMPORT_BATCH_SIZE", default_value_t = 2000)]
+    pub batch_size: u64,
+}

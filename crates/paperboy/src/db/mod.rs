@@ -1,0 +1,147 @@
+//! Storage: one [`Db`] handle over SQLite (the embedded default) or PostgreSQL.
+//!
+//! Everything that differs between the two engines lives here and in `migrations/`: how to
+//! connect (WAL, foreign keys and a busy timeout on SQLite), which migration set to run, and
+//! the [`with_pool!`] macro that runs one piece of query code against whichever pool is open.
+//! Queries in the submodules are written once, in SQL both engines accept (`$1` placeholders,
+//! `ON CONFLICT ... DO UPDATE`), and compiled for each engine by that macro. The database is the
+//! truth; search indexes and caches are rebuilt from it.
+
+pub mod checkpoints;
+pub mod papers;
+pub mod scratch;
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::migrate::Migrator;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/postgres");
+
+/// The file name of the embedded database inside the data directory.
+pub const SQLITE_FILE: &str = "paperboy.db";
+
+/// An open connection pool to the catalog.
+#[derive(Clone, Debug)]
+pub enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Which engine a [`Db`] runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+/// Storage failures.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// The database URL names neither `sqlite:` nor `postgres:`.
+    #[error("unsupported database URL `{0}`: expected sqlite:PATH or postgres://...")]
+    UnsupportedUrl(String),
+    /// The database could not be reached or refused a query.
+    #[error(transparent)]
+    Sqlx(#[from] sqlx::Error),
+    /// A migration failed; the schema is as the last successful migration left it.
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A stored row does not hold what the catalog writes (edited by hand, or a bug).
+    #[error("corrupt row for {id}: {reason}")]
+    CorruptRow { id: String, reason: String },
+}
+
+/// Runs `$body` with `$pool` bound to the open pool and `$DB` naming its sqlx database type.
+macro_rules! with_pool {
+    ($db:expr, |$pool:ident, $DB:ident| $body:expr) => {
+        match $db {
+            $crate::db::Db::Sqlite($pool) => {
+                #[allow(dead_code)]
+                type $DB = sqlx::Sqlite;
+                $body
+            }
+            $crate::db::Db::Postgres($pool) => {
+                #[allow(dead_code)]
+                type $DB = sqlx::Postgres;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use with_pool;
+
+impl Db {
+    /// Opens the database at `url`: `sqlite:PATH` (created if missing) or `postgres://...`.
+    pub async fn connect(url: &str) -> Result<Db, DbError> {
+        if url.starts_with("sqlite:") {
+            let options = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10));
+            let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
+            Ok(Db::Sqlite(pool))
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let options = PgConnectOptions::from_str(url)?.application_name("paperboy");
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(options)
+                .await?;
+            Ok(Db::Postgres(pool))
+        } else {
+            Err(DbError::UnsupportedUrl(url.to_owned()))
+        }
+    }
+
+    /// The URL of the embedded database in `data_dir`.
+    pub fn sqlite_url(data_dir: &Path) -> String {
+        format!("sqlite://{}", data_dir.join(SQLITE_FILE).display())
+    }
+
+    pub fn engine(&self) -> Engine {
+        match self {
+            Db::Sqlite(_) => Engine::Sqlite,
+            Db::Postgres(_) => Engine::Postgres,
+        }
+    }
+
+    /// Brings the schema up to date. Safe to run at every start and from several processes.
+    pub async fn migrate(&self) -> Result<(), DbError> {
+        match self {
+            Db::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await?,
+            Db::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
+        }
+        Ok(())
+    }
+
+    /// Answers whether the database accepts queries, for readiness checks.
+    pub async fn ping(&self) -> Result<(), DbError> {
+        with_pool!(self, |pool, DB| {
+            sqlx::query("SELECT 1").execute(pool).await?;
+        });
+        Ok(())
+    }
+
+    /// Closes every connection, waiting for queries in flight.
+    pub async fn close(&self) {
+        with_pool!(self, |pool, DB| pool.close().await)
+    }
+}
+
+impl std::fmt::Display for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Engine::Sqlite => "SQLite",
+            Engine::Postgres => "PostgreSQL",
+        })
+    }
+}

@@ -1,0 +1,271 @@
+//! The paper catalog: batched upserts with version rules, and lookups.
+//!
+//! [`Db::upsert_papers`] stores a batch in one transaction. It reads the stored rows of the
+//! batch's ids, merges each incoming record over them with [`Paper::merge_over`] (an older
+//! version never overwrites a newer one; a source that lacks a field keeps the stored value),
+//! and writes only rows that changed, with multi-row statements. The write itself repeats the
+//! version rule in SQL, so two importers racing on one PostgreSQL cannot undo each other.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use paperboy_arxiv::{ArxivId, Merge, Paper};
+use sqlx::types::Json;
+use sqlx::{AssertSqlSafe, QueryBuilder};
+
+use super::{Db, DbError, with_pool};
+
+/// Rows per multi-row statement: 16 parameters each stays under SQLite's 32,766.
+const ROWS_PER_STATEMENT: usize = 500;
+
+const PAPER_COLUMNS: &str = "id, version, title, summary, authors, categories, comment, journal_ref, \
+     doi, license, submitter, published_at, updated_at, announce_date, created_at, changed_at";
+
+/// What a batch upsert did with its records.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct UpsertCounts {
+    pub inserted: u64,
+    pub updated: u64,
+    /// Records that matched what was stored, or were of an older version.
+    pub unchanged: u64,
+}
+
+impl std::ops::AddAssign for UpsertCounts {
+    fn add_assign(&mut self, other: Self) {
+        self.inserted += other.inserted;
+        self.updated += other.updated;
+        self.unchanged += other.unchanged;
+    }
+}
+
+/// A paper as stored, with the catalog's own bookkeeping.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredPaper {
+    pub paper: Paper,
+    pub created_at: DateTime<Utc>,
+    pub changed_at: DateTime<Utc>,
+}
+
+#[derive(sqlx::FromRow)]
+struct PaperRow {
+    id: String,
+    version: Option<i32>,
+    title: String,
+    summary: String,
+    authors: Json<Vec<String>>,
+    categories: Json<Vec<String>>,
+    comment: Option<String>,
+    journal_ref: Option<String>,
+    doi: Option<String>,
+    license: Option<String>,
+    submitter: Option<String>,
+    published_at: Option<DateTime<Utc>>,
+    updated_at: Option<DateTime<Utc>>,
+    announce_date: Option<NaiveDate>,
+    created_at: DateTime<Utc>,
+    changed_at: DateTime<Utc>,
+}
+
+impl TryFrom<PaperRow> for StoredPaper {
+    type Error = DbError;
+
+    fn try_from(row: PaperRow) -> Result<Self, DbError> {
+        let corrupt = |reason: String| DbError::CorruptRow { id: row.id.clone(), reason };
+        let id = row.id.parse::<ArxivId>().map_err(|e| corrupt(e.to_string()))?;
+        let version = row
+            .version
+            .map(u32::try_from)
+            .transpose()
+            .map_err(|_| corrupt(format!("negative version {:?}", row.version)))?;
+        Ok(StoredPaper {
+            paper: Paper {
+                id,
+                version,
+                title: row.title,
+                summary: row.summary,
+                authors: row.authors.0,
+                categories: row.categories.0,
+                comment: row.comment,
+                journal_ref: row.journal_ref,
+                doi: row.doi,
+                license: row.license,
+                submitter: row.submitter,
+                published_at: row.published_at,
+                updated_at: row.updated_at,
+                announce_date: row.announce_date,
+            },
+            created_at: row.created_at,
+            changed_at: row.changed_at,
+        })
+    }
+}
+
+/// The fate of one id within a batch.
+enum Pending {
+    Unchanged(Paper),
+    Insert(Paper),
+    Update(Paper),
+}
+
+impl Db {
+    /// Stores a batch of papers in one transaction. See the module docs for the rules.
+    pub async fn upsert_papers(&self, batch: Vec<Paper>) -> Result<UpsertCounts, DbError> {
+        let mut counts = UpsertCounts::default();
+        if batch.is_empty() {
+            return Ok(counts);
+        }
+        let now = Utc::now();
+        let mut ids: Vec<&str> = batch.iter().map(|p| p.id.as_str()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+
+        with_pool!(self, |pool, DB| {
+            let mut tx = pool.begin().await?;
+            let mut state: HashMap<ArxivId, Pending> = HashMap::with_capacity(batch.len());
+            for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+                let mut query =
+                    QueryBuilder::<DB>::new(format!("SELECT {PAPER_COLUMNS} FROM papers WHERE id IN ("));
+                let mut list = query.separated(", ");
+                for id in chunk {
+                    list.push_bind(*id);
+                }
+                query.push(")");
+                let rows: Vec<PaperRow> = query.build_query_as().fetch_all(&mut *tx).await?;
+                for row in rows {
+                    let stored = StoredPaper::try_from(row)?;
+                    state.insert(stored.paper.id.clone(), Pending::Unchanged(stored.paper));
+                }
+            }
+
+            for incoming in batch {
+                let id = incoming.id.clone();
+                let next = match state.remove(&id) {
+                    None => {
+                        counts.inserted += 1;
+                        Pending::Insert(incoming)
+                    }
+                    Some(current) => {
+                        let (current_paper, was_insert) = match current {
+                            Pending::Unchanged(p) | Pending::Update(p) => (p, false),
+                            Pending::Insert(p) => (p, true),
+                        };
+                        match incoming.merge_over(&current_paper) {
+                            Merge::Changed(merged) => {
+                                counts.updated += 1;
+                                if was_insert { Pending::Insert(merged) } else { Pending::Update(merged) }
+                            }
+                            Merge::Stale | Merge::Unchanged => {
+                                counts.unchanged += 1;
+                                match was_insert {
+                                    true => Pending::Insert(current_paper),
+                                    false => Pending::Unchanged(current_paper),
+                                }
+                            }
+                        }
+                    }
+                };
+                state.insert(id, next);
+            }
+
+            let writes: Vec<&Paper> = state
+                .values()
+                .filter_map(|pending| match pending {
+                    Pending::Insert(p) | Pending::Update(p) => Some(p),
+                    Pending::Unchanged(_) => None,
+                })
+                .collect();
+
+            for chunk in writes.chunks(ROWS_PER_STATEMENT) {
+                let mut query = QueryBuilder::<DB>::new(format!("INSERT INTO papers ({PAPER_COLUMNS}) "));
+                query.push_values(chunk, |mut row, paper| {
+                    row.push_bind(paper.id.as_str())
+                        .push_bind(paper.version.map(|v| v as i32))
+                        .push_bind(paper.title.as_str())
+                        .push_bind(paper.summary.as_str())
+                        .push_bind(Json(&paper.authors))
+                        .push_bind(Json(&paper.categories))
+                        .push_bind(paper.comment.as_deref())
+                        .push_bind(paper.journal_ref.as_deref())
+                        .push_bind(paper.doi.as_deref())
+                        .push_bind(paper.license.as_deref())
+                        .push_bind(paper.submitter.as_deref())
+                        .push_bind(paper.published_at)
+                        .push_bind(paper.updated_at)
+                        .push_bind(paper.announce_date)
+                        .push_bind(now)
+                        .push_bind(now);
+                });
+                query.push(
+                    " ON CONFLICT (id) DO UPDATE SET version = excluded.version, title = excluded.title, \
+                     summary = excluded.summary, authors = excluded.authors, categories = excluded.categories, \
+                     comment = excluded.comment, journal_ref = excluded.journal_ref, doi = excluded.doi, \
+                     license = excluded.license, submitter = excluded.submitter, \
+                     published_at = excluded.published_at, updated_at = excluded.updated_at, \
+                     announce_date = excluded.announce_date, \
+                     changed_at = excluded.changed_at \
+                     WHERE COALESCE(papers.version, 0) <= COALESCE(excluded.version, 0)",
+                );
+                query.build().execute(&mut *tx).await?;
+
+                let mut delete = QueryBuilder::<DB>::new("DELETE FROM paper_categories WHERE paper_id IN (");
+                let mut list = delete.separated(", ");
+                for paper in chunk {
+                    list.push_bind(paper.id.as_str());
+                }
+                delete.push(")");
+                delete.build().execute(&mut *tx).await?;
+
+                let categories: Vec<(&str, &str, bool)> = chunk
+                    .iter()
+                    .flat_map(|paper| {
+                        paper
+                            .categories
+                            .iter()
+                            .enumerate()
+                            .map(|(i, c)| (c.as_str(), paper.id.as_str(), i == 0))
+                    })
+                    .collect();
+                // Three parameters a row: a larger chunk than for papers still fits.
+                for rows in categories.chunks(ROWS_PER_STATEMENT * 4) {
+                    let mut insert = QueryBuilder::<DB>::new(
+                        "INSERT INTO paper_categories (category, paper_id, is_primary) ",
+                    );
+                    insert.push_values(rows, |mut row, (category, paper_id, is_primary)| {
+                        row.push_bind(*category).push_bind(*paper_id).push_bind(*is_primary);
+                    });
+                    insert.build().execute(&mut *tx).await?;
+                }
+            }
+            tx.commit().await?;
+        });
+        Ok(counts)
+    }
+
+    /// One paper by id, if stored.
+    pub async fn get_paper(&self, id: &ArxivId) -> Result<Option<StoredPaper>, DbError> {
+        let sql = format!("SELECT {PAPER_COLUMNS} FROM papers WHERE id = $1");
+        let row: Option<PaperRow> = with_pool!(self, |pool, DB| {
+            sqlx::query_as(AssertSqlSafe(sql.as_str())).bind(id.as_str()).fetch_optional(pool).await?
+        });
+        row.map(StoredPaper::try_from).transpose()
+    }
+
+    /// How many papers the catalog holds.
+    pub async fn count_papers(&self) -> Result<u64, DbError> {
+        let count: i64 = with_pool!(self, |pool, DB| {
+            sqlx::query_scalar("SELECT COUNT(*) FROM papers").fetch_one(pool).await?
+        });
+        Ok(count.max(0) as u64)
+    }
+
+    /// The ids filed under `category`, for checking the lookup table.
+    pub async fn paper_ids_in_category(&self, category: &str) -> Result<Vec<String>, DbError> {
+        let ids = with_pool!(self, |pool, DB| {
+            sqlx::query_scalar("SELECT paper_id FROM paper_categories WHERE category = $1 ORDER BY paper_id")
+                .bind(category)
+                .fetch_all(pool)
+                .await?
+        });
+        Ok(ids)
+    }
+}

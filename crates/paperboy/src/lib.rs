@@ -1,0 +1,15 @@
+//! Paperboy: the app. The `paperboy` binary (`main.rs`) parses the command line and calls in
+//! here; each process role is a module: the web server ([`web`], [`api`]), ingestion
+//! ([`ingest`]), benchmarks ([`bench`]). Storage is [`db`], on SQLite or PostgreSQL.
+//! ARCHITECTURE.md at the repository root is the map.
+
+pub mod api;
+pub mod app;
+pub mod bench;
+pub mod cli;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod ingest;
+pub mod progress;
+pub mod web;

@@ -1,0 +1,94 @@
+//! Progress bars for long work: a bar over bytes or items, with a count and a rate.
+//!
+//! Drawn on standard error only when it is a terminal, so logs and tests stay clean; messages
+//! printed through [`Progress::println`] appear above the bar instead of tearing it.
+
+use std::time::Instant;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+const ITEMS_TEMPLATE: &str = "{prefix:>10} [{bar:30}] {pos}/{len} · {msg} · eta {eta}";
+
+/// A progress bar, or nothing when disabled.
+pub struct Progress {
+    bar: Option<ProgressBar>,
+    started: Instant,
+    noun: &'static str,
+}
+
+impl Progress {
+    /// A bar over `total` bytes of input, labelled `label`, counting records.
+    pub fn bytes(enabled: bool, total: u64, label: &'static str) -> Progress {
+        Self::new(
+            enabled,
+            total,
+            label,
+            "{prefix:>10} [{bar:30}] {bytes}/{total_bytes} · {msg} · eta {eta}",
+            "records",
+        )
+    }
+
+    /// A bar over `total` items (or a spinner when the total is unknown), counting `noun`.
+    pub fn items(enabled: bool, total: Option<u64>, label: &'static str, noun: &'static str) -> Progress {
+        match total {
+            Some(total) => Self::new(enabled, total, label, ITEMS_TEMPLATE, noun),
+            None => Self::new(enabled, 0, label, "{prefix:>10} {spinner} {msg} · {elapsed}", noun),
+        }
+    }
+
+    fn new(enabled: bool, total: u64, label: &'static str, template: &str, noun: &'static str) -> Progress {
+        let bar = enabled.then(|| {
+            let length = (total > 0).then_some(total);
+            let bar = ProgressBar::with_draw_target(length, ProgressDrawTarget::stderr());
+            let style = ProgressStyle::with_template(template)
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> ");
+            bar.set_style(style);
+            bar.set_prefix(label);
+            bar.enable_steady_tick(std::time::Duration::from_millis(200));
+            bar
+        });
+        Progress { bar, started: Instant::now(), noun }
+    }
+
+    pub fn set_position(&self, position: u64) {
+        if let Some(bar) = &self.bar {
+            bar.set_position(position);
+        }
+    }
+
+    /// Sets the total once it becomes known, turning a spinner into a bar.
+    pub fn set_length(&self, total: u64) {
+        if let Some(bar) = &self.bar {
+            if bar.length() != Some(total) {
+                let style = ProgressStyle::with_template(ITEMS_TEMPLATE)
+                    .unwrap_or_else(|_| ProgressStyle::default_bar())
+                    .progress_chars("=> ");
+                bar.set_style(style);
+                bar.set_length(total);
+            }
+        }
+    }
+
+    /// Shows how many records are done and at what rate.
+    pub fn set_records(&self, done: u64) {
+        if let Some(bar) = &self.bar {
+            let seconds = self.started.elapsed().as_secs_f64().max(1e-3);
+            bar.set_message(format!("{done} {} · {:.0}/s", self.noun, done as f64 / seconds));
+        }
+    }
+
+    /// Prints a line above the bar (or plainly to standard error without one).
+    pub fn println(&self, line: impl AsRef<str>) {
+        match &self.bar {
+            Some(bar) if !bar.is_hidden() => bar.println(line.as_ref()),
+            _ => eprintln!("{}", line.as_ref()),
+        }
+    }
+
+    pub fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}

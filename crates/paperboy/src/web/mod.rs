@@ -1,0 +1,71 @@
+//! The HTTP server: routes, middleware, health checks and graceful shutdown.
+//!
+//! `/healthz` answers while the process runs; `/readyz` only while the database answers too,
+//! so a load balancer stops sending traffic to an instance that lost its database. The site's
+//! pages arrive with later work; the JSON API lives in [`crate::api`].
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use tokio::net::TcpListener;
+use tower_http::trace::TraceLayer;
+
+use crate::app::{App, AppState};
+use crate::error::error_response;
+
+/// The whole application as a router, ready to serve or to test with `oneshot`.
+pub fn router(app: App) -> Router {
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(check_ready))
+        .merge(crate::api::routes())
+        .layer(TraceLayer::new_for_http())
+        .with_state(Arc::new(app))
+}
+
+async fn check_ready(State(app): State<AppState>) -> impl IntoResponse {
+    match app.db.ping().await {
+        Ok(()) => (StatusCode::OK, "ready").into_response(),
+        Err(err) => {
+            tracing::warn!(error = %err, "not ready: the database does not answer");
+            error_response(StatusCode::SERVICE_UNAVAILABLE, "the database is unavailable")
+        }
+    }
+}
+
+/// Serves `router` on `listener` until Ctrl-C or SIGTERM, then finishes requests in flight.
+pub async fn serve(listener: TcpListener, router: Router) -> std::io::Result<()> {
+    let address: Option<SocketAddr> = listener.local_addr().ok();
+    tracing::info!(address = ?address, "listening");
+    axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %err, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
