@@ -17,7 +17,7 @@ pub const MAX_ABSTRACT_CHARS: usize = 20_000;
 /// Most authors accepted on one paper (large collaborations list about 3,000).
 pub const MAX_AUTHORS: usize = 10_000;
 /// Longest author name accepted, in characters.
-pub const MAX_AUTHOR_CHARS: usize = 500;
+pub const MAX_AUTHOR_CHARS: usize = 2_000;
 /// Most categories accepted on one paper.
 pub const MAX_CATEGORIES: usize = 32;
 /// Longest comment, journal reference, DOI list or license accepted, in characters.
@@ -239,18 +239,22 @@ fn check_len(field: &'static str, value: &str, max_chars: usize) -> Result<(), I
     Ok(())
 }
 
+/// Keeps the arXiv categories (`cs.CL`, `hep-th`, `cond-mat.mes-hall`) in order, without
+/// repeats. Entries may hold several, separated by spaces (Kaggle) or commas. Real records also
+/// carry ACM and MSC classes (`I.2.6; I.2.7`, `68T07 (Primary)`) and free keywords among their
+/// categories; those are dropped. The first entry names the primary category and must be one.
 fn validate_categories(categories: Vec<String>) -> Result<Vec<String>, InvalidRecord> {
-    let mut seen = Vec::with_capacity(categories.len());
-    for category in categories.iter().flat_map(|c| c.split_whitespace()) {
-        let valid = category.len() <= 32
-            && category.starts_with(|c: char| c.is_ascii_alphabetic())
-            && category.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
-        if !valid {
-            return Err(InvalidRecord::new(
-                "categories",
-                format!("`{}` is not an arXiv category", truncate_for_message(category)),
-            ));
-        }
+    if let Some(first) = categories.first()
+        && !first.split([' ', ',']).next().is_some_and(is_arxiv_category)
+    {
+        return Err(InvalidRecord::new(
+            "categories",
+            format!("the primary category `{}` is not an arXiv category", truncate_for_message(first.trim())),
+        ));
+    }
+    let mut seen: Vec<String> = Vec::with_capacity(categories.len());
+    let tokens = categories.iter().flat_map(|entry| entry.split(|c: char| c.is_whitespace() || c == ','));
+    for category in tokens.filter(|token| is_arxiv_category(token)) {
         if !seen.iter().any(|c| c == category) {
             seen.push(category.to_owned());
         }
@@ -262,6 +266,26 @@ fn validate_categories(categories: Vec<String>) -> Result<Vec<String>, InvalidRe
         ));
     }
     Ok(seen)
+}
+
+/// `archive.subject` (`cs.CL`, `cond-mat.mes-hall`) or a physics archive that stands alone
+/// (`hep-th`, `gr-qc`, `quant-ph`: all have a dash, which tells them from stray keywords).
+fn is_arxiv_category(s: &str) -> bool {
+    let (archive, subject) = match s.split_once('.') {
+        Some((archive, subject)) => (archive, Some(subject)),
+        None => (s, None),
+    };
+    let archive_ok = s.len() <= 40
+        && archive.starts_with(|c: char| c.is_ascii_lowercase())
+        && archive.bytes().all(|b| b.is_ascii_lowercase() || b == b'-');
+    let subject_ok = match subject {
+        Some(subject) => {
+            subject.starts_with(|c: char| c.is_ascii_alphabetic())
+                && subject.bytes().all(|b| b.is_ascii_alphabetic() || b == b'-')
+        }
+        None => archive.contains('-'),
+    };
+    archive_ok && subject_ok
 }
 
 /// Shortens a value quoted in an error message so a hostile record cannot flood the log.
@@ -307,7 +331,15 @@ mod tests {
             title: Some("  A   title\n  across lines ".into()),
             summary: Some("  First line  \nsecond line\n".into()),
             authors: vec!["Ada  Lovelace".into(), " ".into(), "Alan Turing".into()],
-            categories: vec!["cs.CL cs.LG".into(), "cs.CL".into()],
+            categories: vec![
+                "cs.CL cs.LG".into(),
+                "cs.CL".into(),
+                "68T07 (Primary) 92B20, 37N25 (Secondary)".into(),
+                "I.2.6; I.2.7".into(),
+                "cs.CV, cs.MM".into(),
+                "es: 68T05, 68T20".into(),
+                "spatial computing, gr-qc".into(),
+            ],
             comment: Some("  ".into()),
             ..RawPaper::default()
         }
@@ -321,7 +353,7 @@ mod tests {
         assert_eq!(paper.title, "A title across lines");
         assert_eq!(paper.summary, "First line\nsecond line");
         assert_eq!(paper.authors, ["Ada Lovelace", "Alan Turing"]);
-        assert_eq!(paper.categories, ["cs.CL", "cs.LG"]);
+        assert_eq!(paper.categories, ["cs.CL", "cs.LG", "cs.CV", "cs.MM", "gr-qc"]);
         assert_eq!(paper.primary_category(), Some("cs.CL"));
         assert_eq!(paper.comment, None);
     }

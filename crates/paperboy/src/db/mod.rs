@@ -123,6 +123,17 @@ impl Db {
         Ok(())
     }
 
+    /// The statement that opens a transaction which will write.
+    ///
+    /// SQLite must take the write lock up front (`IMMEDIATE`): a transaction that reads first
+    /// and writes later fails at once, without waiting, if another writer committed meanwhile.
+    pub(crate) fn begin_write(&self) -> &'static str {
+        match self {
+            Db::Sqlite(_) => "BEGIN IMMEDIATE",
+            Db::Postgres(_) => "BEGIN",
+        }
+    }
+
     /// Answers whether the database accepts queries, for readiness checks.
     pub async fn ping(&self) -> Result<(), DbError> {
         with_pool!(self, |pool, DB| {

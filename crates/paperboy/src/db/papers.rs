@@ -4,9 +4,10 @@
 //! batch's ids, merges each incoming record over them with [`Paper::merge_over`] (an older
 //! version never overwrites a newer one; a source that lacks a field keeps the stored value),
 //! and writes only rows that changed, with multi-row statements. The write itself repeats the
-//! version rule in SQL, so two importers racing on one PostgreSQL cannot undo each other.
+//! version rule in SQL and reports which rows it really wrote, so two importers racing on one
+//! database never undo each other, and the category lookup is rewritten only for those rows.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use paperboy_arxiv::{ArxivId, Merge, Paper};
@@ -120,7 +121,7 @@ impl Db {
         ids.dedup();
 
         with_pool!(self, |pool, DB| {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_with(self.begin_write()).await?;
             let mut state: HashMap<ArxivId, Pending> = HashMap::with_capacity(batch.len());
             for chunk in ids.chunks(ROWS_PER_STATEMENT) {
                 let mut query =
@@ -167,17 +168,21 @@ impl Db {
                 state.insert(id, next);
             }
 
-            let writes: Vec<&Paper> = state
+            // A fixed order (by id) makes concurrent writers on PostgreSQL take row locks in
+            // the same order, so they wait for each other instead of deadlocking.
+            let mut writes: Vec<(&Paper, bool)> = state
                 .values()
                 .filter_map(|pending| match pending {
-                    Pending::Insert(p) | Pending::Update(p) => Some(p),
+                    Pending::Insert(p) => Some((p, true)),
+                    Pending::Update(p) => Some((p, false)),
                     Pending::Unchanged(_) => None,
                 })
                 .collect();
+            writes.sort_unstable_by(|a, b| a.0.id.cmp(&b.0.id));
 
             for chunk in writes.chunks(ROWS_PER_STATEMENT) {
                 let mut query = QueryBuilder::<DB>::new(format!("INSERT INTO papers ({PAPER_COLUMNS}) "));
-                query.push_values(chunk, |mut row, paper| {
+                query.push_values(chunk, |mut row, (paper, _)| {
                     row.push_bind(paper.id.as_str())
                         .push_bind(paper.version.map(|v| v as i32))
                         .push_bind(paper.title.as_str())
@@ -201,21 +206,40 @@ impl Db {
                      comment = excluded.comment, journal_ref = excluded.journal_ref, doi = excluded.doi, \
                      license = excluded.license, submitter = excluded.submitter, \
                      published_at = excluded.published_at, updated_at = excluded.updated_at, \
-                     announce_date = excluded.announce_date, \
-                     changed_at = excluded.changed_at \
-                     WHERE COALESCE(papers.version, 0) <= COALESCE(excluded.version, 0)",
+                     announce_date = excluded.announce_date, changed_at = excluded.changed_at \
+                     WHERE COALESCE(papers.version, 0) <= COALESCE(excluded.version, 0) \
+                     RETURNING id",
                 );
-                query.build().execute(&mut *tx).await?;
+                let written: HashSet<String> =
+                    query.build_query_scalar().fetch_all(&mut *tx).await?.into_iter().collect();
+
+                // Another writer stored a newer version since we read: its row stands.
+                let mut written_papers = Vec::with_capacity(written.len());
+                for (paper, inserted) in chunk {
+                    if written.contains(paper.id.as_str()) {
+                        written_papers.push(*paper);
+                    } else {
+                        if *inserted {
+                            counts.inserted -= 1
+                        } else {
+                            counts.updated -= 1
+                        }
+                        counts.unchanged += 1;
+                    }
+                }
+                if written_papers.is_empty() {
+                    continue;
+                }
 
                 let mut delete = QueryBuilder::<DB>::new("DELETE FROM paper_categories WHERE paper_id IN (");
                 let mut list = delete.separated(", ");
-                for paper in chunk {
+                for paper in &written_papers {
                     list.push_bind(paper.id.as_str());
                 }
                 delete.push(")");
                 delete.build().execute(&mut *tx).await?;
 
-                let categories: Vec<(&str, &str, bool)> = chunk
+                let categories: Vec<(&str, &str, bool)> = written_papers
                     .iter()
                     .flat_map(|paper| {
                         paper

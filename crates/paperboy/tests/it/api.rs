@@ -1,0 +1,101 @@
+//! The JSON API and health checks, through the router without a socket.
+
+use axum::body::{Body, to_bytes};
+use axum::http::{Request, StatusCode};
+use paperboy::app::App;
+use paperboy::db::Db;
+use paperboy_arxiv::RawPaper;
+use serde_json::Value;
+use tower::ServiceExt;
+
+use crate::harness::{TestDb, on_both_engines, paper};
+
+async fn get(db: &Db, uri: &str) -> (StatusCode, Value) {
+    let router = paperboy::web::router(App { db: db.clone() });
+    let response = router.oneshot(Request::get(uri).body(Body::empty()).unwrap()).await.unwrap();
+    let status = response.status();
+    let bytes = to_bytes(response.into_body(), 1 << 20).await.unwrap();
+    let body = serde_json::from_slice(&bytes)
+        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()));
+    (status, body)
+}
+
+async fn serves_a_paper_in_the_hugging_face_shape(db: &Db) {
+    let full = RawPaper {
+        id: Some("2503.11731v2".into()),
+        title: Some("A <b>bold</b> title".into()),
+        summary: Some("An abstract.".into()),
+        authors: vec!["Ada Lovelace".into(), "Alan Turing".into()],
+        categories: vec!["cs.CL".into(), "cs.LG".into()],
+        doi: Some("10.1234/x".into()),
+        published_at: "2025-03-14T17:59:00Z".parse().ok(),
+        updated_at: "2025-03-20T09:12:45Z".parse().ok(),
+        ..RawPaper::default()
+    };
+    db.upsert_papers(vec![full.validate().unwrap()]).await.unwrap();
+    let (status, body) = get(db, "/api/papers/2503.11731").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["id"], "2503.11731");
+    assert_eq!(body["title"], "A <b>bold</b> title");
+    assert_eq!(body["summary"], "An abstract.");
+    assert_eq!(body["publishedAt"], "2025-03-14T17:59:00.000Z");
+    assert_eq!(body["upvotes"], 0);
+    assert_eq!(body["numComments"], 0);
+    assert_eq!(body["authors"][0]["name"], "Ada Lovelace");
+    assert_eq!(body["authors"][0]["hidden"], false);
+    assert_eq!(body["authors"][1]["_id"].as_str().unwrap().len(), 24);
+    assert_ne!(body["authors"][0]["_id"], body["authors"][1]["_id"]);
+    assert_eq!(body["linkedModels"], serde_json::json!([]));
+    assert_eq!(body["categories"], serde_json::json!(["cs.CL", "cs.LG"]));
+    assert_eq!(body["version"], 2);
+    assert_eq!(body["announcedOn"], "2025-03-17");
+    assert_eq!(body["updatedAt"], "2025-03-20T09:12:45.000Z");
+
+    // A versioned id names the same paper.
+    let (status, body) = get(db, "/api/papers/2503.11731v1").await;
+    assert_eq!((status, body["id"].as_str()), (StatusCode::OK, Some("2503.11731")));
+}
+
+on_both_engines!(serves_a_paper_in_the_hugging_face_shape);
+
+#[tokio::test]
+async fn serves_old_style_ids_with_their_slash() {
+    let test = TestDb::sqlite().await;
+    test.db.upsert_papers(vec![paper("hep-th/9901001", "Old")]).await.unwrap();
+    let (status, body) = get(&test.db, "/api/papers/hep-th/9901001").await;
+    assert_eq!((status, body["id"].as_str()), (StatusCode::OK, Some("hep-th/9901001")));
+    // Sample records have no publication time: the announce day stands in.
+    assert_eq!(body["publishedAt"], "2025-03-18T00:00:00.000Z");
+}
+
+#[tokio::test]
+async fn unknown_and_malformed_ids_get_json_errors() {
+    let test = TestDb::sqlite().await;
+    let (status, body) = get(&test.db, "/api/papers/2503.99999").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body["error"], "paper 2503.99999 not found");
+    for bad in
+        ["not-an-id", "2503.1", "%27%3B%20DROP%20TABLE%20papers%3B--", "..%2F..%2Fetc%2Fpasswd", "%FF%FE"]
+    {
+        let (status, body) = get(&test.db, &format!("/api/papers/{bad}")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {body}");
+        assert!(body["error"].is_string(), "{bad}: {body}");
+    }
+    let long = "1".repeat(5000);
+    let (status, _) = get(&test.db, &format!("/api/papers/{long}")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, body) = get(&test.db, "/api/nothing-here").await;
+    assert_eq!((status, body["error"].as_str()), (StatusCode::NOT_FOUND, Some("no such API endpoint")));
+}
+
+#[tokio::test]
+async fn health_and_readiness() {
+    let test = TestDb::sqlite().await;
+    assert_eq!(get(&test.db, "/healthz").await.0, StatusCode::OK);
+    assert_eq!(get(&test.db, "/readyz").await.0, StatusCode::OK);
+    test.db.close().await;
+    let (status, body) = get(&test.db, "/readyz").await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(body["error"], "the database is unavailable");
+    assert_eq!(get(&test.db, "/healthz").await.0, StatusCode::OK);
+}

@@ -1,0 +1,154 @@
+//! The `paperboy` binary as a user runs it: messages, exit codes, the demo data, and a real
+//! server on a socket that shuts down gracefully.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::harness::TestDb;
+
+fn paperboy(data_dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_paperboy"))
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .env_remove("PAPERBOY_DATABASE_URL")
+        .output()
+        .unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+const GOOD: &str = r#"{"id":"2503.00001","title":"Good","summary":"S","authors":["A"],"categories":["cs.CL"],"comment":null,"announce_date":"2025-03-18"}"#;
+
+#[test]
+fn import_reports_bad_lines_by_file_and_line_and_summarises() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("papers.jsonl");
+    std::fs::write(&file, format!("{GOOD}\n{{broken\n{}\n", GOOD.replace("2503.00001", "2503.00002")))
+        .unwrap();
+    let output = paperboy(dir.path(), &["import", file.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("papers.jsonl:2: skipped: not valid JSON"), "{stderr}");
+    let stdout = text(&output.stdout);
+    assert!(
+        stdout.contains("3 records in") && stdout.contains("2 inserted, 0 updated, 0 unchanged, 1 rejected"),
+        "{stdout}"
+    );
+
+    let again = paperboy(dir.path(), &["import", file.to_str().unwrap()]);
+    assert!(text(&again.stdout).contains("0 inserted, 0 updated, 2 unchanged, 1 rejected"));
+}
+
+#[test]
+fn strict_import_writes_nothing_when_a_record_is_bad() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("papers.jsonl");
+    std::fs::write(&file, format!("{GOOD}\nnot json\n")).unwrap();
+    let output = paperboy(dir.path(), &["import", "--strict", file.to_str().unwrap()]);
+    assert!(!output.status.success());
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("papers.jsonl:2: skipped: not valid JSON"), "{stderr}");
+    assert!(
+        stderr.contains("--strict: 1 malformed records and 0 unreadable files; nothing was imported"),
+        "{stderr}"
+    );
+    let migrate = paperboy(dir.path(), &["import", "--dry-run", file.to_str().unwrap()]);
+    assert!(text(&migrate.stdout).contains("1 valid, 1 rejected (dry run: nothing written)"));
+}
+
+#[test]
+fn import_of_a_missing_file_fails_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = paperboy(dir.path(), &["import", "/nonexistent/papers.jsonl"]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("error: cannot open /nonexistent/papers.jsonl: No such file or directory"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn fetch_rejects_a_malformed_id_before_going_online() {
+    let dir = tempfile::tempdir().unwrap();
+    let output =
+        paperboy(dir.path(), &["fetch", "2503.11731", "not/an-id", "--arxiv-api-url", "http://127.0.0.1:9/"]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("argument 2") && stderr.contains("`not/an-id` is not an arXiv id"), "{stderr}");
+}
+
+#[test]
+fn every_subcommand_explains_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    for command in ["serve", "import", "harvest", "fetch", "migrate", "bench"] {
+        let output = paperboy(dir.path(), &[command, "--help"]);
+        assert!(output.status.success(), "{command}");
+        let help = text(&output.stdout);
+        assert!(help.contains("--data-dir") && help.contains("PAPERBOY_DATA_DIR"), "{command}: {help}");
+    }
+    let help = text(&paperboy(dir.path(), &["harvest", "--help"]).stdout);
+    for flag in ["--from", "--until", "--set", "--delay", "--oai-url", "PAPERBOY_OAI_URL", "resumes"] {
+        assert!(help.contains(flag), "harvest --help lacks {flag}");
+    }
+}
+
+#[test]
+fn migrate_works_on_postgres_through_database_url() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let test = runtime.block_on(TestDb::postgres());
+    let dir = tempfile::tempdir().unwrap();
+    let output = paperboy(dir.path(), &["--database-url", &test.url(), "migrate"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(text(&output.stdout).contains("The PostgreSQL schema is up to date."));
+    drop(test);
+}
+
+/// `paperboy serve` on an empty data directory loads the demo data, serves it on a real
+/// socket, and exits cleanly on SIGTERM.
+#[test]
+fn serve_loads_the_demo_data_and_stops_gracefully() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_paperboy"))
+        .args(["--data-dir", dir.path().to_str().unwrap(), "serve", "--listen", &format!("127.0.0.1:{port}")])
+        .env_remove("PAPERBOY_DATABASE_URL")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut log = String::new();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !log.contains("Paperboy is serving") {
+        assert!(Instant::now() < deadline, "the server did not start: {log}");
+        let mut line = String::new();
+        if stderr.read_line(&mut line).unwrap() == 0 {
+            panic!("the server exited: {log}");
+        }
+        log.push_str(&line);
+    }
+    assert!(log.contains("loading the bundled demo data set"), "{log}");
+    assert!(log.contains("3841 inserted"), "{log}");
+
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let body: serde_json::Value = runtime.block_on(async {
+        reqwest::get(format!("http://127.0.0.1:{port}/api/papers/2606.00124"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .map(|body| serde_json::from_str(&body).unwrap())
+            .unwrap()
+    });
+    assert_eq!(body["id"], "2606.00124", "{body}");
+
+    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let exit = child.wait().unwrap();
+    assert!(exit.success(), "graceful shutdown exits 0, got {exit}");
+}

@@ -1,0 +1,9 @@
+//! Paperboy's integration tests: one test binary, each module a part of the product, each test
+//! on its own database (SQLite in a temporary directory, or a fresh PostgreSQL database).
+
+mod api;
+mod cli;
+mod harness;
+mod harvest;
+mod import;
+mod storage;

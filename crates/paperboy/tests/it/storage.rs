@@ -1,0 +1,156 @@
+//! The catalog's storage rules, each checked on SQLite and on PostgreSQL.
+
+use chrono::Utc;
+use paperboy::db::Db;
+use paperboy::db::checkpoints::Checkpoint;
+use paperboy::db::papers::UpsertCounts;
+use paperboy_arxiv::{ArxivId, RawPaper};
+
+use crate::harness::{on_both_engines, paper};
+
+fn id(s: &str) -> ArxivId {
+    s.parse().unwrap()
+}
+
+fn counts(inserted: u64, updated: u64, unchanged: u64) -> UpsertCounts {
+    UpsertCounts { inserted, updated, unchanged }
+}
+
+async fn stores_and_reads_back_every_field(db: &Db) {
+    let full = RawPaper {
+        id: Some("hep-th/9901001v3".into()),
+        title: Some("Strings & <things>; DROP TABLE papers; --".into()),
+        summary: Some("Line one\nline two with $x^2$ and 'quotes'".into()),
+        authors: vec!["Zoë Ünicode".into(), "O'Brien".into(), "李雷".into()],
+        categories: vec!["hep-th".into(), "gr-qc".into()],
+        comment: Some("12 pages".into()),
+        journal_ref: Some("Phys. Rev. D 60 (1999)".into()),
+        doi: Some("10.1103/PhysRevD.60.000001".into()),
+        license: Some("http://arxiv.org/licenses/nonexclusive-distrib/1.0/".into()),
+        submitter: Some("Ada".into()),
+        published_at: "1999-01-04T10:00:00Z".parse().ok(),
+        updated_at: "1999-03-01T08:30:15.250Z".parse().ok(),
+        announce_date: None,
+        version: None,
+    }
+    .validate()
+    .unwrap();
+    assert_eq!(db.upsert_papers(vec![full.clone()]).await.unwrap(), counts(1, 0, 0));
+    let stored = db.get_paper(&id("hep-th/9901001")).await.unwrap().unwrap();
+    assert_eq!(stored.paper, full);
+    assert_eq!(stored.paper.version, Some(3));
+    assert!(stored.created_at <= Utc::now());
+    assert_eq!(db.count_papers().await.unwrap(), 1);
+    assert!(db.get_paper(&id("2503.99999")).await.unwrap().is_none());
+}
+
+async fn importing_the_same_records_twice_changes_nothing(db: &Db) {
+    let batch: Vec<_> = (1..=1200).map(|n| paper(&format!("2503.{n:05}"), &format!("Paper {n}"))).collect();
+    assert_eq!(db.upsert_papers(batch.clone()).await.unwrap(), counts(1200, 0, 0));
+    let before = db.get_paper(&id("2503.00007")).await.unwrap().unwrap();
+    assert_eq!(db.upsert_papers(batch).await.unwrap(), counts(0, 0, 1200));
+    let after = db.get_paper(&id("2503.00007")).await.unwrap().unwrap();
+    assert_eq!(before, after, "an unchanged record must not even touch changed_at");
+    assert_eq!(db.count_papers().await.unwrap(), 1200);
+}
+
+async fn a_newer_version_replaces_an_older_one(db: &Db) {
+    db.upsert_papers(vec![paper("2503.11731v1", "First draft")]).await.unwrap();
+    assert_eq!(db.upsert_papers(vec![paper("2503.11731v2", "Final title")]).await.unwrap(), counts(0, 1, 0));
+    let stored = db.get_paper(&id("2503.11731")).await.unwrap().unwrap();
+    assert_eq!((stored.paper.version, stored.paper.title.as_str()), (Some(2), "Final title"));
+}
+
+async fn an_older_version_never_overwrites_a_newer_one(db: &Db) {
+    db.upsert_papers(vec![paper("2503.11731v3", "Newest")]).await.unwrap();
+    assert_eq!(db.upsert_papers(vec![paper("2503.11731v1", "Oldest")]).await.unwrap(), counts(0, 0, 1));
+    // Also within one batch, in either order.
+    let batch = vec![paper("2503.22222v2", "Two"), paper("2503.22222v1", "One")];
+    assert_eq!(db.upsert_papers(batch).await.unwrap(), counts(1, 0, 1));
+    let stored = db.get_paper(&id("2503.22222")).await.unwrap().unwrap();
+    assert_eq!(stored.paper.title, "Two");
+    let stored = db.get_paper(&id("2503.11731")).await.unwrap().unwrap();
+    assert_eq!((stored.paper.version, stored.paper.title.as_str()), (Some(3), "Newest"));
+}
+
+async fn a_source_without_categories_keeps_the_stored_ones(db: &Db) {
+    db.upsert_papers(vec![paper("2503.11731", "Title")]).await.unwrap();
+    let from_hugging_face = RawPaper {
+        id: Some("2503.11731".into()),
+        title: Some("Title, revised".into()),
+        summary: Some("An abstract about Title.".into()),
+        ..RawPaper::default()
+    }
+    .validate()
+    .unwrap();
+    assert_eq!(db.upsert_papers(vec![from_hugging_face]).await.unwrap(), counts(0, 1, 0));
+    let stored = db.get_paper(&id("2503.11731")).await.unwrap().unwrap();
+    assert_eq!(stored.paper.title, "Title, revised");
+    assert_eq!(stored.paper.categories, ["cs.CL", "cs.LG"]);
+    assert_eq!(stored.paper.authors, ["Ada Lovelace", "Alan Turing"]);
+}
+
+async fn the_category_lookup_follows_the_paper(db: &Db) {
+    db.upsert_papers(vec![paper("2503.00001", "A"), paper("2503.00002", "B")]).await.unwrap();
+    assert_eq!(db.paper_ids_in_category("cs.LG").await.unwrap(), ["2503.00001", "2503.00002"]);
+    let mut moved = paper("2503.00002v2", "B");
+    moved.categories = vec!["stat.ML".into()];
+    db.upsert_papers(vec![moved]).await.unwrap();
+    assert_eq!(db.paper_ids_in_category("cs.LG").await.unwrap(), ["2503.00001"]);
+    assert_eq!(db.paper_ids_in_category("stat.ML").await.unwrap(), ["2503.00002"]);
+}
+
+async fn concurrent_writers_keep_the_newest_version(db: &Db) {
+    // Many tasks store versions 1..=8 of the same papers at once; the newest must win.
+    let mut tasks = Vec::new();
+    for version in (1..=8).rev() {
+        let db = db.clone();
+        tasks.push(tokio::spawn(async move {
+            let batch: Vec<_> =
+                (1..=50).map(|n| paper(&format!("2504.{n:05}v{version}"), &format!("v{version}"))).collect();
+            db.upsert_papers(batch).await.unwrap()
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    for n in [1, 25, 50] {
+        let stored = db.get_paper(&id(&format!("2504.{n:05}"))).await.unwrap().unwrap();
+        assert_eq!((stored.paper.version, stored.paper.title.as_str()), (Some(8), "v8"));
+    }
+    assert_eq!(db.count_papers().await.unwrap(), 50);
+}
+
+async fn checkpoints_round_trip(db: &Db) {
+    let key = "http://localhost/oai metadataPrefix=arXivRaw set=cs from=2025-03-01 until=";
+    assert!(db.load_checkpoint(key).await.unwrap().is_none());
+    let mut checkpoint = Checkpoint::new(key.to_owned());
+    checkpoint.resumption_token = Some("726959|1001".into());
+    checkpoint.pages = 1;
+    checkpoint.records = 6;
+    db.save_checkpoint(&checkpoint).await.unwrap();
+    let loaded = db.load_checkpoint(key).await.unwrap().unwrap();
+    assert_eq!(loaded.resumption_token.as_deref(), Some("726959|1001"));
+    assert_eq!((loaded.pages, loaded.records), (1, 6));
+    checkpoint.resumption_token = None;
+    checkpoint.completed_at = Some(Utc::now());
+    db.save_checkpoint(&checkpoint).await.unwrap();
+    assert!(db.load_checkpoint(key).await.unwrap().unwrap().completed_at.is_some());
+}
+
+async fn migrating_twice_is_harmless(db: &Db) {
+    db.migrate().await.unwrap();
+    db.ping().await.unwrap();
+}
+
+on_both_engines!(
+    stores_and_reads_back_every_field,
+    importing_the_same_records_twice_changes_nothing,
+    a_newer_version_replaces_an_older_one,
+    an_older_version_never_overwrites_a_newer_one,
+    a_source_without_categories_keeps_the_stored_ones,
+    the_category_lookup_follows_the_paper,
+    concurrent_writers_keep_the_newest_version,
+    checkpoints_round_trip,
+    migrating_twice_is_harmless,
+);
