@@ -50,6 +50,7 @@ pub struct Paper {
 
 /// What storing an incoming record over a stored one comes to.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[allow(clippy::large_enum_variant, reason = "a transient result, moved once; boxing buys nothing")]
 pub enum Merge {
     /// The incoming record is of an older version; the stored one stays.
     Stale,

@@ -27,6 +27,10 @@ const BUFFER_BYTES: usize = 256 << 10;
 
 /// One record read from a file.
 #[derive(Debug)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "one item per record, moved once; boxing would cost an allocation each"
+)]
 pub enum Item {
     /// A valid paper, found on `line`.
     Paper { line: u64, paper: Paper },

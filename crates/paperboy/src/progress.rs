@@ -59,14 +59,14 @@ impl Progress {
 
     /// Sets the total once it becomes known, turning a spinner into a bar.
     pub fn set_length(&self, total: u64) {
-        if let Some(bar) = &self.bar {
-            if bar.length() != Some(total) {
-                let style = ProgressStyle::with_template(ITEMS_TEMPLATE)
-                    .unwrap_or_else(|_| ProgressStyle::default_bar())
-                    .progress_chars("=> ");
-                bar.set_style(style);
-                bar.set_length(total);
-            }
+        if let Some(bar) = &self.bar
+            && bar.length() != Some(total)
+        {
+            let style = ProgressStyle::with_template(ITEMS_TEMPLATE)
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> ");
+            bar.set_style(style);
+            bar.set_length(total);
         }
     }
 

@@ -293,3 +293,30 @@ impl Db {
         Ok(ids)
     }
 }
+
+impl Db {
+    /// The most recent day on which any stored paper was announced.
+    pub async fn latest_announce_date(&self) -> Result<Option<NaiveDate>, DbError> {
+        let date = with_pool!(self, |pool, DB| {
+            sqlx::query_scalar("SELECT MAX(announce_date) FROM papers").fetch_one(pool).await?
+        });
+        Ok(date)
+    }
+
+    /// Papers announced on `date`, by id, at most `limit`.
+    pub async fn papers_announced_on(
+        &self,
+        date: NaiveDate,
+        limit: u32,
+    ) -> Result<Vec<StoredPaper>, DbError> {
+        let sql = format!("SELECT {PAPER_COLUMNS} FROM papers WHERE announce_date = $1 ORDER BY id LIMIT $2");
+        let rows: Vec<PaperRow> = with_pool!(self, |pool, DB| {
+            sqlx::query_as(AssertSqlSafe(sql.as_str()))
+                .bind(date)
+                .bind(i64::from(limit))
+                .fetch_all(pool)
+                .await?
+        });
+        rows.into_iter().map(StoredPaper::try_from).collect()
+    }
+}

@@ -1,8 +1,10 @@
 //! The HTTP server: routes, middleware, health checks and graceful shutdown.
 //!
 //! `/healthz` answers while the process runs; `/readyz` only while the database answers too,
-//! so a load balancer stops sending traffic to an instance that lost its database. The site's
-//! pages arrive with later work; the JSON API lives in [`crate::api`].
+//! so a load balancer stops sending traffic to an instance that lost its database. The JSON
+//! API lives in [`crate::api`]; the HTML pages here.
+
+mod home;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -21,6 +23,7 @@ use crate::error::error_response;
 /// The whole application as a router, ready to serve or to test with `oneshot`.
 pub fn router(app: App) -> Router {
     Router::new()
+        .route("/", get(home::show_home))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(check_ready))
         .merge(crate::api::routes())

@@ -99,3 +99,20 @@ async fn health_and_readiness() {
     assert_eq!(body["error"], "the database is unavailable");
     assert_eq!(get(&test.db, "/healthz").await.0, StatusCode::OK);
 }
+
+async fn the_home_page_lists_the_newest_day_escaped(db: &Db) {
+    let (status, body) = get(db, "/").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.as_str().unwrap().contains("The catalog is empty"));
+
+    let mut hostile = paper("2503.00002", "<script>alert(1)</script>");
+    hostile.announce_date = chrono::NaiveDate::from_ymd_opt(2025, 3, 19);
+    db.upsert_papers(vec![paper("2503.00001", "Older day"), hostile]).await.unwrap();
+    let (_, body) = get(db, "/").await;
+    let html = body.as_str().unwrap();
+    assert!(html.contains("Announced on 2025-03-19: 1 shown."), "{html}");
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;") && !html.contains("<script>"), "{html}");
+    assert!(!html.contains("Older day"));
+}
+
+on_both_engines!(the_home_page_lists_the_newest_day_escaped);

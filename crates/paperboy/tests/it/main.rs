@@ -1,6 +1,8 @@
 //! Paperboy's integration tests: one test binary, each module a part of the product, each test
 //! on its own database (SQLite in a temporary directory, or a fresh PostgreSQL database).
 
+#![allow(clippy::unwrap_used, reason = "a failed unwrap is a failed test, with its location")]
+
 mod api;
 mod cli;
 mod harness;
