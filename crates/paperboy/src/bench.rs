@@ -3,8 +3,8 @@
 //!
 //! `bench import` times the whole import pipeline on one file into a fresh database per run:
 //! first with no database at all (reading, decompressing, parsing and validating only: the
-//! baseline, the floor any engine can reach), then SQLite, then PostgreSQL when a server is
-//! given. Peak memory is the process's peak resident set size during each run, reset between
+//! baseline, the floor any engine can reach), then SQLite, then the same file again into the
+//! filled SQLite database (every record unchanged), then PostgreSQL when a server is given. Peak memory is the process's peak resident set size during each run, reset between
 //! runs through `/proc/self/clear_refs`; the PostgreSQL server's own memory is not included.
 
 use std::time::Duration;
@@ -20,6 +20,8 @@ use crate::ingest::import::{ImportOptions, import_sources, open_files};
 enum Target {
     ParseOnly,
     Sqlite,
+    /// A second import of the same file into the database the first one filled.
+    SqliteAgain,
     Postgres,
 }
 
@@ -28,6 +30,7 @@ impl Target {
         match self {
             Target::ParseOnly => "parse only (baseline)",
             Target::Sqlite => "SQLite",
+            Target::SqliteAgain => "SQLite, re-import",
             Target::Postgres => "PostgreSQL",
         }
     }
@@ -41,7 +44,7 @@ struct Run {
 
 /// Runs the import benchmark and returns its report as a Markdown table.
 pub async fn bench_import(args: &BenchImportArgs) -> anyhow::Result<String> {
-    let mut targets = vec![Target::ParseOnly, Target::Sqlite];
+    let mut targets = vec![Target::ParseOnly, Target::Sqlite, Target::SqliteAgain];
     if args.postgres_url.is_some() {
         targets.push(Target::Postgres);
     }
@@ -96,7 +99,7 @@ async fn run_once(target: Target, args: &BenchImportArgs) -> anyhow::Result<Run>
     let mut scratch_pg = None;
     let db = match target {
         Target::ParseOnly => None,
-        Target::Sqlite => Some(Db::connect(&Db::sqlite_url(scratch_dir.path())).await?),
+        Target::Sqlite | Target::SqliteAgain => Some(Db::connect(&Db::sqlite_url(scratch_dir.path())).await?),
         Target::Postgres => {
             let server = args.postgres_url.as_deref().unwrap_or_default();
             let scratch = ScratchDatabase::create(server, "bench").await?;
@@ -107,6 +110,9 @@ async fn run_once(target: Target, args: &BenchImportArgs) -> anyhow::Result<Run>
     };
     if let Some(db) = &db {
         db.migrate().await?;
+        if target == Target::SqliteAgain {
+            import_sources(Some(db), open_files(std::slice::from_ref(&args.file), None)?, &options).await?;
+        }
     }
     reset_peak_rss();
     let sources = open_files(std::slice::from_ref(&args.file), None)?;

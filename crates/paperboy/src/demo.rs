@@ -2,7 +2,7 @@
 //! into the binary so that `paperboy serve` on a fresh clone shows real papers.
 //!
 //! 3,841 papers announced on 39 days from 2026-05-11 to 2026-07-01 (about 30% of each day,
-//! picked by a hash of the id), 2.3 MB compressed. `demo/README.md` says how it was cut.
+//! picked by a hash of the id), 2.3 MB compressed. `demo/make_demo.py` cuts it again, byte for byte.
 
 use crate::db::Db;
 use crate::ingest::import::{ImportOptions, ImportReport, Source, import_sources};
