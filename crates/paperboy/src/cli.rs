@@ -175,7 +175,7 @@ pub struct HarvestArgs {
     #[arg(long, env = "PAPERBOY_HARVEST_FROM")]
     pub from: NaiveDate,
 
-    /// Last datestamp to harvest (YYYY-MM-DD), inclusive; defaults to today.
+    /// Last datestamp to harvest (YYYY-MM-DD), inclusive; without it, up to the newest.
     #[arg(long, env = "PAPERBOY_HARVEST_UNTIL")]
     pub until: Option<NaiveDate>,
 

@@ -157,6 +157,9 @@ async fn run_fetch(global: &GlobalArgs, args: FetchArgs) -> anyhow::Result<ExitC
         let version = paper.version.map(|v| format!("v{v}")).unwrap_or_default();
         println!("{}{version}  {}", paper.id, paper.title);
     }
+    for rejection in &report.rejected {
+        eprintln!("{rejection}");
+    }
     for id in &report.missing {
         eprintln!("{id}: not found on arXiv");
     }

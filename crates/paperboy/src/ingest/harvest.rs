@@ -206,6 +206,8 @@ pub struct FetchReport {
     pub counts: UpsertCounts,
     /// Ids arXiv did not return.
     pub missing: Vec<ArxivId>,
+    /// Entries arXiv returned that failed validation, as `URL: reason`.
+    pub rejected: Vec<String>,
 }
 
 /// Looks `ids` up through the arXiv API and stores what comes back.
@@ -215,7 +217,7 @@ pub async fn fetch(db: &Db, client: &ArxivClient, ids: &[ArxivId]) -> anyhow::Re
     for entry in feeds.into_iter().flat_map(|feed| feed.entries) {
         match entry.paper.validate() {
             Ok(paper) => report.papers.push(paper),
-            Err(invalid) => eprintln!("{}: skipped: {invalid}", entry.id_url),
+            Err(invalid) => report.rejected.push(format!("{}: skipped: {invalid}", entry.id_url)),
         }
     }
     report.missing = ids.iter().filter(|id| !report.papers.iter().any(|p| &p.id == *id)).cloned().collect();
