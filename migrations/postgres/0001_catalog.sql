@@ -16,6 +16,8 @@ CREATE TABLE papers (
     published_at    TIMESTAMPTZ,                    -- v1 submission time
     updated_at      TIMESTAMPTZ,                    -- latest version's submission time
     announce_date   DATE,
+    announce_date_estimated BOOLEAN NOT NULL,       -- from arXiv's schedule, not the source
+    revision        BIGINT NOT NULL,                -- 1 on insert, +1 on every change
     created_at      TIMESTAMPTZ NOT NULL,           -- first stored here
     changed_at      TIMESTAMPTZ NOT NULL            -- last changed here
 );

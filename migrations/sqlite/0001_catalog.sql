@@ -16,6 +16,8 @@ CREATE TABLE papers (
     published_at    TEXT,                           -- v1 submission time, RFC 3339 UTC
     updated_at      TEXT,                           -- latest version's submission time
     announce_date   TEXT,                           -- YYYY-MM-DD
+    announce_date_estimated INTEGER NOT NULL,       -- 1: from arXiv's schedule, not the source
+    revision        INTEGER NOT NULL,               -- 1 on insert, +1 on every change
     created_at      TEXT NOT NULL,                  -- first stored here
     changed_at      TEXT NOT NULL                   -- last changed here
 ) STRICT;

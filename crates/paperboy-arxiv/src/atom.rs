@@ -186,7 +186,7 @@ mod tests {
         let many = &papers[2];
         assert_eq!((many.id.as_str(), many.version), ("2503.12002", Some(1)));
         assert_eq!(many.categories, ["stat.ML", "cs.LG", "cs.AI", "cond-mat.stat-mech"]);
-        assert_eq!(many.primary_category(), Some("stat.ML"));
+        assert_eq!(many.categories[0], "stat.ML");
         assert_eq!(many.published_at, utc("2025-03-17T13:30:00Z"));
     }
 

@@ -8,6 +8,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+use chrono::{Datelike, Utc};
+
 /// A paper's arXiv identifier without its version, in canonical form.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 #[serde(transparent)]
@@ -28,10 +30,33 @@ pub enum IdError {
     /// The shape is right but the year and month are impossible.
     #[error("`{0}` names month {1:02}, which does not exist")]
     BadMonth(String, u32),
+    /// The id's month has not come yet.
+    #[error("`{0}` is from a month that has not come yet")]
+    Future(String),
+    /// An old-style id with an archive arXiv never had.
+    #[error("`{0}` names the archive `{1}`, which arXiv never had")]
+    UnknownArchive(String, String),
 }
 
 /// Longest input worth looking at; real ids are at most 25 characters.
 const MAX_INPUT_LEN: usize = 40;
+
+/// Every archive that ever issued old-style ids (1991 to March 2007), and the archives of
+/// today's categories. Categories are `archive` or `archive.SUBJECT` over this list.
+pub const ARCHIVES: &[&str] = &[
+    "acc-phys", "adap-org", "alg-geom", "ao-sci", "astro-ph", "atom-ph", "bayes-an", "chao-dyn", "chem-ph",
+    "cmp-lg", "comp-gas", "cond-mat", "cs", "dg-ga", "econ", "eess", "funct-an", "gr-qc", "hep-ex",
+    "hep-lat", "hep-ph", "hep-th", "math", "math-ph", "mtrl-th", "nlin", "nucl-ex", "nucl-th", "patt-sol",
+    "physics", "plasm-ph", "q-alg", "q-bio", "q-fin", "quant-ph", "solv-int", "stat", "supr-con",
+];
+
+/// Archives that issued old-style ids.
+const OLD_STYLE_ARCHIVES: &[&str] = &[
+    "acc-phys", "adap-org", "alg-geom", "ao-sci", "astro-ph", "atom-ph", "bayes-an", "chao-dyn", "chem-ph",
+    "cmp-lg", "comp-gas", "cond-mat", "cs", "dg-ga", "funct-an", "gr-qc", "hep-ex", "hep-lat", "hep-ph",
+    "hep-th", "math", "math-ph", "mtrl-th", "nlin", "nucl-ex", "nucl-th", "patt-sol", "physics", "plasm-ph",
+    "q-alg", "q-bio", "quant-ph", "solv-int", "supr-con",
+];
 
 impl ArxivId {
     /// Parses an id that may carry a version suffix, returning both parts.
@@ -82,19 +107,6 @@ impl ArxivId {
     pub fn as_str(&self) -> &str {
         &self.0
     }
-
-    /// The year and month the identifier was assigned, from its `YYMM` digits.
-    pub fn year_month(&self) -> (i32, u32) {
-        let digits = match self.0.split_once('/') {
-            Some((_, number)) => number,
-            None => self.0.as_str(),
-        };
-        let yy: i32 = digits[0..2].parse().unwrap_or(0);
-        let mm: u32 = digits[2..4].parse().unwrap_or(0);
-        // Old-style ids start in 1991; new-style ones in 2007, both with two-digit years.
-        let year = if yy >= 91 { 1900 + yy } else { 2000 + yy };
-        (year, mm)
-    }
 }
 
 /// Splits `2503.11731v2` into (`2503.11731`, Some(2)). Returns `None` for a bad suffix.
@@ -118,7 +130,7 @@ fn parse_new_style(input: &str, base: &str) -> Result<ArxivId, IdError> {
     if yymm.len() != 4 || !yymm.bytes().all(|b| b.is_ascii_digit()) {
         return Err(malformed());
     }
-    if !number.bytes().all(|b| b.is_ascii_digit()) {
+    if !number.bytes().all(|b| b.is_ascii_digit()) || number.bytes().all(|b| b == b'0') {
         return Err(malformed());
     }
     let yy: u32 = yymm[0..2].parse().map_err(|_| malformed())?;
@@ -133,6 +145,12 @@ fn parse_new_style(input: &str, base: &str) -> Result<ArxivId, IdError> {
     let expected_digits = if (yy, mm) >= (15, 1) { 5 } else { 4 };
     if number.len() != expected_digits {
         return Err(malformed());
+    }
+    // Ids are issued as the month goes; allow a month of clock skew.
+    let today = Utc::now();
+    let latest = (today.year() - 2000) as u32 * 12 + today.month() + 1;
+    if yy * 12 + mm > latest {
+        return Err(IdError::Future(input.to_owned()));
     }
     Ok(ArxivId(base.to_owned()))
 }
@@ -153,8 +171,11 @@ fn parse_old_style(input: &str, archive: &str, number: &str) -> Result<ArxivId, 
     if !archive_ok || !subject_ok {
         return Err(malformed());
     }
-    if number.len() != 7 || !number.bytes().all(|b| b.is_ascii_digit()) {
+    if number.len() != 7 || !number.bytes().all(|b| b.is_ascii_digit()) || number.ends_with("000") {
         return Err(malformed());
+    }
+    if !OLD_STYLE_ARCHIVES.contains(&archive) {
+        return Err(IdError::UnknownArchive(input.to_owned(), archive.to_owned()));
     }
     let yy: u32 = number[0..2].parse().map_err(|_| malformed())?;
     let mm: u32 = number[2..4].parse().map_err(|_| malformed())?;
@@ -180,13 +201,6 @@ impl FromStr for ArxivId {
 impl fmt::Display for ArxivId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for ArxivId {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(deserializer)?;
-        s.parse().map_err(serde::de::Error::custom)
     }
 }
 
@@ -235,6 +249,11 @@ mod tests {
             "../../etc/passwd", // path traversal attempt
             "2503.11731; DROP TABLE papers",
             "１２３４.５６７８９", // full-width digits
+            "2503.00000",          // numbers start at 1
+            "hep-th/9901000",      // numbers start at 1
+            "foo/9901001",         // no such archive
+            "zz-/0001000",         // no such archive
+            "9912.12345",          // December 2099 has not come
         ] {
             assert!(ArxivId::parse_versioned(bad).is_err(), "{bad:?} was accepted");
         }
@@ -257,11 +276,5 @@ mod tests {
         }
         assert!(ArxivId::from_url_or_id("https://example.org/abs/2503.11731").is_err());
         assert!(ArxivId::from_url_or_id("https://arxiv.org/list/cs.CL/new").is_err());
-    }
-
-    #[test]
-    fn knows_its_year_and_month() {
-        assert_eq!("2503.11731".parse::<ArxivId>().unwrap().year_month(), (2025, 3));
-        assert_eq!("hep-th/9901001".parse::<ArxivId>().unwrap().year_month(), (1999, 1));
     }
 }

@@ -5,10 +5,12 @@
 //! and returns a [`Paper`], or an [`InvalidRecord`] naming the field and the reason. Storage
 //! only ever sees validated papers.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use std::cmp::Ordering;
+
+use chrono::{DateTime, NaiveDate, Timelike, Utc};
 
 use crate::announce::announce_date_for;
-use crate::id::ArxivId;
+use crate::id::{ARCHIVES, ArxivId};
 
 /// Longest title accepted, in characters. arXiv's own limit is far below it.
 pub const MAX_TITLE_CHARS: usize = 1_000;
@@ -22,6 +24,8 @@ pub const MAX_AUTHOR_CHARS: usize = 2_000;
 pub const MAX_CATEGORIES: usize = 32;
 /// Longest comment, journal reference, DOI list or license accepted, in characters.
 pub const MAX_NOTE_CHARS: usize = 4_000;
+/// Highest version accepted; the id syntax allows four digits.
+pub const MAX_VERSION: u32 = 9_999;
 
 /// A validated paper: what the catalog stores.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,8 +48,11 @@ pub struct Paper {
     pub published_at: Option<DateTime<Utc>>,
     /// When the latest known version was submitted.
     pub updated_at: Option<DateTime<Utc>>,
-    /// The day arXiv announced the paper: given by the source, or derived from `published_at`.
+    /// The day arXiv announced the paper: given by the source, or estimated from
+    /// `published_at` with arXiv's schedule.
     pub announce_date: Option<NaiveDate>,
+    /// Whether `announce_date` is an estimate; a date a source gave always replaces one.
+    pub announce_date_estimated: bool,
 }
 
 /// What storing an incoming record over a stored one comes to.
@@ -100,6 +107,14 @@ impl RawPaper {
         let (id, id_version) =
             ArxivId::parse_versioned(&raw_id).map_err(|e| InvalidRecord::new("id", e.to_string()))?;
         let version = self.version.or(id_version);
+        if let Some(version) = version
+            && !(1..=MAX_VERSION).contains(&version)
+        {
+            return Err(InvalidRecord::new(
+                "version",
+                format!("{version} is not between 1 and {MAX_VERSION}"),
+            ));
+        }
 
         let title = collapse_whitespace(&required("title", self.title)?);
         check_len("title", &title, MAX_TITLE_CHARS)?;
@@ -128,7 +143,9 @@ impl RawPaper {
         let license = optional("license", self.license, collapse_whitespace)?;
         let submitter = optional("submitter", self.submitter, collapse_whitespace)?;
 
-        if let (Some(published), Some(updated)) = (self.published_at, self.updated_at)
+        let published_at = check_time("published_at", self.published_at)?;
+        let updated_at = check_time("updated_at", self.updated_at)?;
+        if let (Some(published), Some(updated)) = (published_at, updated_at)
             && updated < published
         {
             return Err(InvalidRecord::new(
@@ -136,7 +153,17 @@ impl RawPaper {
                 format!("{updated} is before the first publication at {published}"),
             ));
         }
-        let announce_date = self.announce_date.or_else(|| self.published_at.map(announce_date_for));
+        if let Some(date) = self.announce_date
+            && !plausible_dates().contains(&date)
+        {
+            return Err(InvalidRecord::new(
+                "announce_date",
+                format!("{date} is not a day arXiv announced papers"),
+            ));
+        }
+        let estimated = published_at.map(announce_date_for);
+        let announce_date_estimated = self.announce_date.is_none() && estimated.is_some();
+        let announce_date = self.announce_date.or(estimated);
 
         Ok(Paper {
             id,
@@ -150,37 +177,33 @@ impl RawPaper {
             doi,
             license,
             submitter,
-            published_at: self.published_at,
-            updated_at: self.updated_at,
+            published_at,
+            updated_at,
             announce_date,
+            announce_date_estimated,
         })
     }
 }
 
 impl Paper {
-    /// The primary category (the first one), when the source named any.
-    pub fn primary_category(&self) -> Option<&str> {
-        self.categories.first().map(String::as_str)
-    }
-
     /// Combines this incoming record with the stored one for the same paper.
     ///
-    /// A record of an older version than the stored one never changes it. Otherwise the
-    /// incoming values win, and what the incoming source does not carry (Hugging Face has no
-    /// categories, the shared sample no versions) is kept from the stored record. The announce
-    /// date is the first version's and never moves once known from a newer version's record.
+    /// A record older than the stored one never changes it (older: a lower version, or, when
+    /// either side lacks a version, an earlier `updated_at`). Otherwise the incoming values win,
+    /// and what the incoming source does not carry (Hugging Face has no categories, the shared
+    /// sample no versions) is kept from the stored record. See [`pick_announce_date`] for the
+    /// announce date.
     pub fn merge_over(self, stored: &Paper) -> Merge {
-        let incoming_version = self.version.unwrap_or(0);
-        let stored_version = stored.version.unwrap_or(0);
-        if incoming_version < stored_version {
+        let age = self.age_against(stored);
+        if age == Ordering::Less {
             return Merge::Stale;
         }
         let keep = |new: Option<String>, old: &Option<String>| new.or_else(|| old.clone());
-        let announce_date = if incoming_version > stored_version {
-            stored.announce_date.or(self.announce_date)
-        } else {
-            self.announce_date.or(stored.announce_date)
-        };
+        let (announce_date, announce_date_estimated) = pick_announce_date(
+            (self.announce_date, self.announce_date_estimated),
+            (stored.announce_date, stored.announce_date_estimated),
+            age == Ordering::Greater,
+        );
         let merged = Paper {
             id: self.id,
             version: self.version.or(stored.version),
@@ -196,9 +219,68 @@ impl Paper {
             published_at: self.published_at.or(stored.published_at),
             updated_at: self.updated_at.or(stored.updated_at),
             announce_date,
+            announce_date_estimated,
         };
         if merged == *stored { Merge::Unchanged } else { Merge::Changed(merged) }
     }
+
+    /// Whether this record describes an older, the same, or a newer state of the paper.
+    fn age_against(&self, stored: &Paper) -> Ordering {
+        match (self.version, stored.version) {
+            (Some(incoming), Some(existing)) => incoming.cmp(&existing),
+            _ => match (self.updated_at, stored.updated_at) {
+                (Some(incoming), Some(existing)) => incoming.cmp(&existing),
+                _ => Ordering::Equal,
+            },
+        }
+    }
+}
+
+/// The announce date to keep, from the incoming and stored `(date, estimated)` pairs.
+///
+/// A date a source gave beats an estimate, whichever arrived first. Otherwise the date is the
+/// first version's, so a newer version's record does not move it; a record of the same
+/// version may correct it.
+fn pick_announce_date(
+    incoming: (Option<NaiveDate>, bool),
+    stored: (Option<NaiveDate>, bool),
+    incoming_is_newer: bool,
+) -> (Option<NaiveDate>, bool) {
+    match (incoming.0, stored.0) {
+        (None, _) => stored,
+        (_, None) => incoming,
+        _ if incoming.1 != stored.1 => {
+            if incoming.1 {
+                stored
+            } else {
+                incoming
+            }
+        }
+        _ if incoming_is_newer => stored,
+        _ => incoming,
+    }
+}
+
+/// The days a paper can plausibly carry: from arXiv's start to a year ahead (clock skew,
+/// time zones).
+fn plausible_dates() -> std::ops::RangeInclusive<NaiveDate> {
+    let first = NaiveDate::from_ymd_opt(1991, 1, 1).unwrap_or(NaiveDate::MIN);
+    let last = Utc::now().date_naive() + chrono::Duration::days(366);
+    first..=last
+}
+
+/// Checks a time against [`plausible_dates`] and drops what storage cannot keep: PostgreSQL
+/// holds microseconds, so finer digits would make every re-import look like a change.
+fn check_time(
+    field: &'static str,
+    time: Option<DateTime<Utc>>,
+) -> Result<Option<DateTime<Utc>>, InvalidRecord> {
+    let Some(time) = time else { return Ok(None) };
+    if !plausible_dates().contains(&time.date_naive()) {
+        return Err(InvalidRecord::new(field, format!("{time} is not a plausible time for an arXiv paper")));
+    }
+    let micros = time.timestamp_subsec_micros() * 1_000;
+    Ok(Some(time.with_nanosecond(micros).unwrap_or(time)))
 }
 
 fn required(field: &'static str, value: Option<String>) -> Result<String, InvalidRecord> {
@@ -245,19 +327,29 @@ fn check_len(field: &'static str, value: &str, max_chars: usize) -> Result<(), I
 /// carry ACM and MSC classes (`I.2.6; I.2.7`, `68T07 (Primary)`) and free keywords among their
 /// categories; those are dropped. The first entry names the primary category and must be one.
 fn validate_categories(categories: Vec<String>) -> Result<Vec<String>, InvalidRecord> {
-    if let Some(first) = categories.first()
-        && !first.split([' ', ',']).next().is_some_and(is_arxiv_category)
-    {
-        return Err(InvalidRecord::new(
-            "categories",
-            format!("the primary category `{}` is not an arXiv category", truncate_for_message(first.trim())),
-        ));
+    let tokens = |entry: &str| -> Vec<String> {
+        entry
+            .split(|c: char| c.is_whitespace() || c == ',')
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned)
+            .collect()
+    };
+    if let Some(first) = categories.first() {
+        let primary = tokens(first).into_iter().next().unwrap_or_default();
+        if !is_arxiv_category(&primary) {
+            return Err(InvalidRecord::new(
+                "categories",
+                format!(
+                    "the primary category `{}` is not an arXiv category",
+                    truncate_for_message(first.trim())
+                ),
+            ));
+        }
     }
     let mut seen: Vec<String> = Vec::with_capacity(categories.len());
-    let tokens = categories.iter().flat_map(|entry| entry.split(|c: char| c.is_whitespace() || c == ','));
-    for category in tokens.filter(|token| is_arxiv_category(token)) {
-        if !seen.iter().any(|c| c == category) {
-            seen.push(category.to_owned());
+    for category in categories.iter().flat_map(|entry| tokens(entry)) {
+        if is_arxiv_category(&category) && !seen.contains(&category) {
+            seen.push(category);
         }
     }
     if seen.len() > MAX_CATEGORIES {
@@ -269,24 +361,19 @@ fn validate_categories(categories: Vec<String>) -> Result<Vec<String>, InvalidRe
     Ok(seen)
 }
 
-/// `archive.subject` (`cs.CL`, `cond-mat.mes-hall`) or a physics archive that stands alone
-/// (`hep-th`, `gr-qc`, `quant-ph`: all have a dash, which tells them from stray keywords).
+/// `archive` or `archive.SUBJECT` over arXiv's archives (`cs.CL`, `hep-th`, `math.GT`,
+/// `cond-mat.mes-hall`).
 fn is_arxiv_category(s: &str) -> bool {
     let (archive, subject) = match s.split_once('.') {
         Some((archive, subject)) => (archive, Some(subject)),
         None => (s, None),
     };
-    let archive_ok = s.len() <= 40
-        && archive.starts_with(|c: char| c.is_ascii_lowercase())
-        && archive.bytes().all(|b| b.is_ascii_lowercase() || b == b'-');
-    let subject_ok = match subject {
-        Some(subject) => {
-            subject.starts_with(|c: char| c.is_ascii_alphabetic())
+    ARCHIVES.contains(&archive)
+        && subject.is_none_or(|subject| {
+            subject.len() <= 20
+                && subject.starts_with(|c: char| c.is_ascii_alphabetic())
                 && subject.bytes().all(|b| b.is_ascii_alphabetic() || b == b'-')
-        }
-        None => archive.contains('-'),
-    };
-    archive_ok && subject_ok
+        })
 }
 
 /// Shortens a value quoted in an error message so a hostile record cannot flood the log.
@@ -355,7 +442,6 @@ mod tests {
         assert_eq!(paper.summary, "First line\nsecond line");
         assert_eq!(paper.authors, ["Ada Lovelace", "Alan Turing"]);
         assert_eq!(paper.categories, ["cs.CL", "cs.LG", "cs.CV", "cs.MM", "gr-qc"]);
-        assert_eq!(paper.primary_category(), Some("cs.CL"));
         assert_eq!(paper.comment, None);
     }
 
@@ -422,6 +508,98 @@ mod tests {
             RawPaper { id: Some("2503.11731".into()), categories: vec![], ..raw() }.validate().unwrap();
         // Same content apart from the missing fields: nothing to do.
         assert_eq!(from_hf.merge_over(&stored), Merge::Unchanged);
+    }
+
+    #[test]
+    fn rejects_impossible_versions_and_times() {
+        let err = RawPaper { version: Some(3_000_000_000), ..raw() }.validate().unwrap_err();
+        assert_eq!(err.field, "version");
+        let err =
+            RawPaper { id: Some("2503.11731".into()), version: Some(0), ..raw() }.validate().unwrap_err();
+        assert_eq!(err.field, "version");
+        let err =
+            RawPaper { published_at: "-5000-01-01T00:00:00Z".parse().ok(), ..raw() }.validate().unwrap_err();
+        assert_eq!(err.field, "published_at");
+        let err =
+            RawPaper { updated_at: "2999-01-01T00:00:00Z".parse().ok(), ..raw() }.validate().unwrap_err();
+        assert_eq!(err.field, "updated_at");
+        let err =
+            RawPaper { announce_date: NaiveDate::from_ymd_opt(1900, 1, 1), ..raw() }.validate().unwrap_err();
+        assert_eq!(err.field, "announce_date");
+    }
+
+    #[test]
+    fn keeps_times_to_the_microsecond_as_storage_does() {
+        let published = "2025-03-14T10:00:00.123456789Z".parse().ok();
+        let paper = RawPaper { published_at: published, ..raw() }.validate().unwrap();
+        assert_eq!(paper.published_at.unwrap().to_rfc3339(), "2025-03-14T10:00:00.123456+00:00");
+    }
+
+    #[test]
+    fn reads_categories_with_any_separator_and_rejects_a_keyword_as_primary() {
+        let paper = RawPaper { categories: vec![" cs.CL\tcs.LG ".into()], ..raw() }.validate().unwrap();
+        assert_eq!(paper.categories, ["cs.CL", "cs.LG"]);
+        let err = RawPaper { categories: vec!["self-supervised learning, cs.LG".into()], ..raw() }
+            .validate()
+            .unwrap_err();
+        assert!(err.reason.contains("primary category `self-supervised"), "{err}");
+    }
+
+    #[test]
+    fn a_given_announce_date_beats_an_estimate_in_either_order() {
+        let given = RawPaper {
+            id: Some("2503.11677".into()),
+            announce_date: NaiveDate::from_ymd_opt(2025, 3, 18),
+            ..raw()
+        }
+        .validate()
+        .unwrap();
+        let mut estimated = RawPaper {
+            id: Some("2503.11677".into()),
+            announce_date: None,
+            published_at: "2025-03-10T10:00:00Z".parse().ok(),
+            ..raw()
+        }
+        .validate()
+        .unwrap();
+        assert!(estimated.announce_date_estimated);
+        assert_eq!(estimated.announce_date, NaiveDate::from_ymd_opt(2025, 3, 11));
+        let Merge::Changed(merged) = estimated.clone().merge_over(&given) else {
+            panic!("expected a change")
+        };
+        assert_eq!((merged.announce_date, merged.announce_date_estimated), (given.announce_date, false));
+        estimated.title = "Another title".into();
+        let Merge::Changed(merged) = given.clone().merge_over(&estimated) else {
+            panic!("expected a change")
+        };
+        assert_eq!((merged.announce_date, merged.announce_date_estimated), (given.announce_date, false));
+    }
+
+    #[test]
+    fn without_versions_the_update_time_decides() {
+        let older = RawPaper {
+            id: Some("2503.11731".into()),
+            title: Some("Old".into()),
+            updated_at: "2025-03-14T10:00:00Z".parse().ok(),
+            ..raw()
+        }
+        .validate()
+        .unwrap();
+        let newer = RawPaper {
+            id: Some("2503.11731".into()),
+            title: Some("New".into()),
+            updated_at: "2025-03-20T10:00:00Z".parse().ok(),
+            ..raw()
+        }
+        .validate()
+        .unwrap();
+        let stored_v2 =
+            RawPaper { version: Some(2), updated_at: "2025-03-15T10:00:00Z".parse().ok(), ..raw() }
+                .validate()
+                .unwrap();
+        assert_eq!(older.merge_over(&stored_v2), Merge::Stale);
+        let Merge::Changed(merged) = newer.merge_over(&stored_v2) else { panic!("expected a change") };
+        assert_eq!((merged.title.as_str(), merged.version), ("New", Some(2)));
     }
 
     #[test]

@@ -128,11 +128,6 @@ impl RecordReader {
         Ok((reader, count))
     }
 
-    /// The record format in use: forced, detected, or `None` before the first record.
-    pub fn format(&self) -> Option<Format> {
-        self.format
-    }
-
     fn io_error(&mut self, err: io::Error) -> FileError {
         self.finished = true;
         let what = if self.compressed {

@@ -18,7 +18,8 @@ use crate::error::AppError;
 pub struct PaperJson {
     pub id: String,
     pub authors: Vec<AuthorJson>,
-    pub published_at: String,
+    /// When arXiv published version 1; null when no source said.
+    pub published_at: Option<String>,
     pub title: String,
     pub summary: String,
     pub upvotes: u64,
@@ -70,9 +71,8 @@ impl From<StoredPaper> for PaperJson {
             ..
         } = stored.paper;
         // Records from the shared sample carry only the announce date: the best known time.
-        let published = published_at
-            .or_else(|| announce_date.and_then(|d| d.and_hms_opt(0, 0, 0)).map(|t| t.and_utc()))
-            .unwrap_or(stored.created_at);
+        let published =
+            published_at.or_else(|| announce_date.and_then(|d| d.and_hms_opt(0, 0, 0)).map(|t| t.and_utc()));
         PaperJson {
             authors: authors
                 .into_iter()
@@ -80,7 +80,7 @@ impl From<StoredPaper> for PaperJson {
                 .map(|(i, name)| AuthorJson { id: author_object_id(&id, i), name, hidden: false })
                 .collect(),
             id: id.to_string(),
-            published_at: iso_millis(published),
+            published_at: published.map(iso_millis),
             title,
             summary,
             upvotes: 0,

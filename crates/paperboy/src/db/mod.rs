@@ -53,6 +53,9 @@ pub enum DbError {
     /// A migration failed; the schema is as the last successful migration left it.
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// Other writers kept changing the same papers while a batch was being stored.
+    #[error("{0} papers kept changing under concurrent writers; try the batch again")]
+    Contention(usize),
     /// A stored row does not hold what the catalog writes (edited by hand, or a bug).
     #[error("corrupt row for {id}: {reason}")]
     CorruptRow { id: String, reason: String },

@@ -1,11 +1,16 @@
 //! The paper catalog: batched upserts with version rules, and lookups.
 //!
 //! [`Db::upsert_papers`] stores a batch in one transaction. It reads the stored rows of the
-//! batch's ids, merges each incoming record over them with [`Paper::merge_over`] (an older
-//! version never overwrites a newer one; a source that lacks a field keeps the stored value),
-//! and writes only rows that changed, with multi-row statements. The write itself repeats the
-//! version rule in SQL and reports which rows it really wrote, so two importers racing on one
-//! database never undo each other, and the category lookup is rewritten only for those rows.
+//! batch's ids, plans each id with [`plan_paper`] (the batch's records for that id merged in
+//! order over the stored row with [`Paper::merge_over`]: an older version never overwrites a
+//! newer one, and a source that lacks a field keeps the stored value), and writes only rows that
+//! changed, with multi-row statements.
+//!
+//! Writes are optimistic: each row carries a `revision`, and a write applies only if the row
+//! still has the revision that was read (or, for a new paper, still does not exist). A writer
+//! that loses a race to another process re-reads those rows and plans them again, so two
+//! importers on one PostgreSQL never undo each other's work. On SQLite the write transaction
+//! holds the database lock from the start, and no race happens.
 
 use std::collections::{HashMap, HashSet};
 
@@ -16,11 +21,15 @@ use sqlx::{AssertSqlSafe, QueryBuilder};
 
 use super::{Db, DbError, with_pool};
 
-/// Rows per multi-row statement: 16 parameters each stays under SQLite's 32,766.
+/// Rows per multi-row statement: 18 parameters each stays under SQLite's 32,766.
 const ROWS_PER_STATEMENT: usize = 500;
 
 const PAPER_COLUMNS: &str = "id, version, title, summary, authors, categories, comment, journal_ref, \
-     doi, license, submitter, published_at, updated_at, announce_date, created_at, changed_at";
+     doi, license, submitter, published_at, updated_at, announce_date, announce_date_estimated, revision, \
+     created_at, changed_at";
+
+/// How often a batch re-plans rows that other writers changed under it before giving up.
+const MAX_ROUNDS: usize = 8;
 
 /// What a batch upsert did with its records.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -43,6 +52,8 @@ impl std::ops::AddAssign for UpsertCounts {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredPaper {
     pub paper: Paper,
+    /// 1 when first stored, one more on every change.
+    pub revision: i64,
     pub created_at: DateTime<Utc>,
     pub changed_at: DateTime<Utc>,
 }
@@ -63,6 +74,8 @@ struct PaperRow {
     published_at: Option<DateTime<Utc>>,
     updated_at: Option<DateTime<Utc>>,
     announce_date: Option<NaiveDate>,
+    announce_date_estimated: bool,
+    revision: i64,
     created_at: DateTime<Utc>,
     changed_at: DateTime<Utc>,
 }
@@ -94,175 +107,181 @@ impl TryFrom<PaperRow> for StoredPaper {
                 published_at: row.published_at,
                 updated_at: row.updated_at,
                 announce_date: row.announce_date,
+                announce_date_estimated: row.announce_date_estimated,
             },
+            revision: row.revision,
             created_at: row.created_at,
             changed_at: row.changed_at,
         })
     }
 }
 
-/// The fate of one id within a batch.
-enum Pending {
-    Unchanged(Paper),
-    Insert(Paper),
-    Update(Paper),
+/// What storing a batch's records for one id comes to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    /// The row to write, if anything changed.
+    pub write: Option<Paper>,
+    pub counts: UpsertCounts,
+}
+
+/// Merges `incoming` (records of one paper, in the order read) over the `stored` row.
+pub fn plan_paper(stored: Option<&Paper>, incoming: &[Paper]) -> Plan {
+    let mut counts = UpsertCounts::default();
+    let mut current = stored.cloned();
+    let mut dirty = false;
+    for record in incoming {
+        match &current {
+            None => {
+                counts.inserted += 1;
+                current = Some(record.clone());
+                dirty = true;
+            }
+            Some(existing) => match record.clone().merge_over(existing) {
+                Merge::Changed(merged) => {
+                    counts.updated += 1;
+                    current = Some(merged);
+                    dirty = true;
+                }
+                Merge::Stale | Merge::Unchanged => counts.unchanged += 1,
+            },
+        }
+    }
+    Plan { write: current.filter(|_| dirty), counts }
 }
 
 impl Db {
     /// Stores a batch of papers in one transaction. See the module docs for the rules.
     pub async fn upsert_papers(&self, batch: Vec<Paper>) -> Result<UpsertCounts, DbError> {
-        let mut counts = UpsertCounts::default();
-        if batch.is_empty() {
-            return Ok(counts);
+        let mut by_id: HashMap<ArxivId, Vec<Paper>> = HashMap::with_capacity(batch.len());
+        for paper in batch {
+            by_id.entry(paper.id.clone()).or_default().push(paper);
         }
+        // A fixed order (by id) makes concurrent writers on PostgreSQL take row locks in the
+        // same order, so they wait for each other instead of deadlocking.
+        let mut pending: Vec<ArxivId> = by_id.keys().cloned().collect();
+        pending.sort_unstable();
+        let mut counts = UpsertCounts::default();
         let now = Utc::now();
-        let mut ids: Vec<&str> = batch.iter().map(|p| p.id.as_str()).collect();
-        ids.sort_unstable();
-        ids.dedup();
 
         with_pool!(self, |pool, DB| {
             let mut tx = pool.begin_with(self.begin_write()).await?;
-            let mut state: HashMap<ArxivId, Pending> = HashMap::with_capacity(batch.len());
-            for chunk in ids.chunks(ROWS_PER_STATEMENT) {
-                let mut query =
-                    QueryBuilder::<DB>::new(format!("SELECT {PAPER_COLUMNS} FROM papers WHERE id IN ("));
-                let mut list = query.separated(", ");
-                for id in chunk {
-                    list.push_bind(*id);
-                }
-                query.push(")");
-                let rows: Vec<PaperRow> = query.build_query_as().fetch_all(&mut *tx).await?;
-                for row in rows {
-                    let stored = StoredPaper::try_from(row)?;
-                    state.insert(stored.paper.id.clone(), Pending::Unchanged(stored.paper));
-                }
-            }
-
-            for incoming in batch {
-                let id = incoming.id.clone();
-                let next = match state.remove(&id) {
-                    None => {
-                        counts.inserted += 1;
-                        Pending::Insert(incoming)
+            for _round in 0..MAX_ROUNDS {
+                let mut stored: HashMap<ArxivId, StoredPaper> = HashMap::with_capacity(pending.len());
+                for chunk in pending.chunks(ROWS_PER_STATEMENT) {
+                    let mut query =
+                        QueryBuilder::<DB>::new(format!("SELECT {PAPER_COLUMNS} FROM papers WHERE id IN ("));
+                    let mut list = query.separated(", ");
+                    for id in chunk {
+                        list.push_bind(id.as_str());
                     }
-                    Some(current) => {
-                        let (current_paper, was_insert) = match current {
-                            Pending::Unchanged(p) | Pending::Update(p) => (p, false),
-                            Pending::Insert(p) => (p, true),
-                        };
-                        match incoming.merge_over(&current_paper) {
-                            Merge::Changed(merged) => {
-                                counts.updated += 1;
-                                if was_insert { Pending::Insert(merged) } else { Pending::Update(merged) }
-                            }
-                            Merge::Stale | Merge::Unchanged => {
-                                counts.unchanged += 1;
-                                match was_insert {
-                                    true => Pending::Insert(current_paper),
-                                    false => Pending::Unchanged(current_paper),
-                                }
-                            }
-                        }
-                    }
-                };
-                state.insert(id, next);
-            }
-
-            // A fixed order (by id) makes concurrent writers on PostgreSQL take row locks in
-            // the same order, so they wait for each other instead of deadlocking.
-            let mut writes: Vec<(&Paper, bool)> = state
-                .values()
-                .filter_map(|pending| match pending {
-                    Pending::Insert(p) => Some((p, true)),
-                    Pending::Update(p) => Some((p, false)),
-                    Pending::Unchanged(_) => None,
-                })
-                .collect();
-            writes.sort_unstable_by(|a, b| a.0.id.cmp(&b.0.id));
-
-            for chunk in writes.chunks(ROWS_PER_STATEMENT) {
-                let mut query = QueryBuilder::<DB>::new(format!("INSERT INTO papers ({PAPER_COLUMNS}) "));
-                query.push_values(chunk, |mut row, (paper, _)| {
-                    row.push_bind(paper.id.as_str())
-                        .push_bind(paper.version.map(|v| v as i32))
-                        .push_bind(paper.title.as_str())
-                        .push_bind(paper.summary.as_str())
-                        .push_bind(Json(&paper.authors))
-                        .push_bind(Json(&paper.categories))
-                        .push_bind(paper.comment.as_deref())
-                        .push_bind(paper.journal_ref.as_deref())
-                        .push_bind(paper.doi.as_deref())
-                        .push_bind(paper.license.as_deref())
-                        .push_bind(paper.submitter.as_deref())
-                        .push_bind(paper.published_at)
-                        .push_bind(paper.updated_at)
-                        .push_bind(paper.announce_date)
-                        .push_bind(now)
-                        .push_bind(now);
-                });
-                query.push(
-                    " ON CONFLICT (id) DO UPDATE SET version = excluded.version, title = excluded.title, \
-                     summary = excluded.summary, authors = excluded.authors, categories = excluded.categories, \
-                     comment = excluded.comment, journal_ref = excluded.journal_ref, doi = excluded.doi, \
-                     license = excluded.license, submitter = excluded.submitter, \
-                     published_at = excluded.published_at, updated_at = excluded.updated_at, \
-                     announce_date = excluded.announce_date, changed_at = excluded.changed_at \
-                     WHERE COALESCE(papers.version, 0) <= COALESCE(excluded.version, 0) \
-                     RETURNING id",
-                );
-                let written: HashSet<String> =
-                    query.build_query_scalar().fetch_all(&mut *tx).await?.into_iter().collect();
-
-                // Another writer stored a newer version since we read: its row stands.
-                let mut written_papers = Vec::with_capacity(written.len());
-                for (paper, inserted) in chunk {
-                    if written.contains(paper.id.as_str()) {
-                        written_papers.push(*paper);
-                    } else {
-                        if *inserted {
-                            counts.inserted -= 1
-                        } else {
-                            counts.updated -= 1
-                        }
-                        counts.unchanged += 1;
+                    query.push(")");
+                    let rows: Vec<PaperRow> = query.build_query_as().fetch_all(&mut *tx).await?;
+                    for row in rows {
+                        let row = StoredPaper::try_from(row)?;
+                        stored.insert(row.paper.id.clone(), row);
                     }
                 }
-                if written_papers.is_empty() {
-                    continue;
+
+                let mut plans: Vec<(Paper, i64, UpsertCounts)> = Vec::new();
+                for id in &pending {
+                    let current = stored.get(id);
+                    let plan = plan_paper(current.map(|s| &s.paper), &by_id[id]);
+                    match plan.write {
+                        Some(paper) => plans.push((paper, current.map_or(0, |s| s.revision), plan.counts)),
+                        None => counts += plan.counts,
+                    }
                 }
 
-                let mut delete = QueryBuilder::<DB>::new("DELETE FROM paper_categories WHERE paper_id IN (");
-                let mut list = delete.separated(", ");
-                for paper in &written_papers {
-                    list.push_bind(paper.id.as_str());
-                }
-                delete.push(")");
-                delete.build().execute(&mut *tx).await?;
-
-                let categories: Vec<(&str, &str, bool)> = written_papers
-                    .iter()
-                    .flat_map(|paper| {
-                        paper
-                            .categories
-                            .iter()
-                            .enumerate()
-                            .map(|(i, c)| (c.as_str(), paper.id.as_str(), i == 0))
-                    })
-                    .collect();
-                // Three parameters a row: a larger chunk than for papers still fits.
-                for rows in categories.chunks(ROWS_PER_STATEMENT * 4) {
-                    let mut insert = QueryBuilder::<DB>::new(
-                        "INSERT INTO paper_categories (category, paper_id, is_primary) ",
-                    );
-                    insert.push_values(rows, |mut row, (category, paper_id, is_primary)| {
-                        row.push_bind(*category).push_bind(*paper_id).push_bind(*is_primary);
+                let mut lost = Vec::new();
+                for chunk in plans.chunks(ROWS_PER_STATEMENT) {
+                    let mut query = QueryBuilder::<DB>::new(format!("INSERT INTO papers ({PAPER_COLUMNS}) "));
+                    query.push_values(chunk, |mut row, (paper, read_revision, _)| {
+                        row.push_bind(paper.id.as_str())
+                            // Validated to 1..=9999.
+                            .push_bind(paper.version.map(|v| v as i32))
+                            .push_bind(paper.title.as_str())
+                            .push_bind(paper.summary.as_str())
+                            .push_bind(Json(&paper.authors))
+                            .push_bind(Json(&paper.categories))
+                            .push_bind(paper.comment.as_deref())
+                            .push_bind(paper.journal_ref.as_deref())
+                            .push_bind(paper.doi.as_deref())
+                            .push_bind(paper.license.as_deref())
+                            .push_bind(paper.submitter.as_deref())
+                            .push_bind(paper.published_at)
+                            .push_bind(paper.updated_at)
+                            .push_bind(paper.announce_date)
+                            .push_bind(paper.announce_date_estimated)
+                            .push_bind(read_revision + 1)
+                            .push_bind(now)
+                            .push_bind(now);
                     });
-                    insert.build().execute(&mut *tx).await?;
+                    // The update applies only over the revision that was read; a new paper
+                    // (read revision 0) never overwrites a row another writer inserted.
+                    query.push(
+                        " ON CONFLICT (id) DO UPDATE SET version = excluded.version, title = excluded.title, \
+                         summary = excluded.summary, authors = excluded.authors, categories = excluded.categories, \
+                         comment = excluded.comment, journal_ref = excluded.journal_ref, doi = excluded.doi, \
+                         license = excluded.license, submitter = excluded.submitter, \
+                         published_at = excluded.published_at, updated_at = excluded.updated_at, \
+                         announce_date = excluded.announce_date, \
+                         announce_date_estimated = excluded.announce_date_estimated, \
+                         revision = excluded.revision, changed_at = excluded.changed_at \
+                         WHERE papers.revision + 1 = excluded.revision \
+                         RETURNING id",
+                    );
+                    let written: HashSet<String> =
+                        query.build_query_scalar().fetch_all(&mut *tx).await?.into_iter().collect();
+
+                    let mut written_papers = Vec::with_capacity(written.len());
+                    for (paper, _, plan_counts) in chunk {
+                        if written.contains(paper.id.as_str()) {
+                            counts += *plan_counts;
+                            written_papers.push(paper);
+                        } else {
+                            lost.push(paper.id.clone());
+                        }
+                    }
+                    if !written_papers.is_empty() {
+                        let mut delete =
+                            QueryBuilder::<DB>::new("DELETE FROM paper_categories WHERE paper_id IN (");
+                        let mut list = delete.separated(", ");
+                        for paper in &written_papers {
+                            list.push_bind(paper.id.as_str());
+                        }
+                        delete.push(")");
+                        delete.build().execute(&mut *tx).await?;
+
+                        let categories: Vec<(&str, &str, bool)> = written_papers
+                            .iter()
+                            .flat_map(|paper| {
+                                paper
+                                    .categories
+                                    .iter()
+                                    .enumerate()
+                                    .map(|(i, c)| (c.as_str(), paper.id.as_str(), i == 0))
+                            })
+                            .collect();
+                        // Three parameters a row: a larger chunk than for papers still fits.
+                        for rows in categories.chunks(ROWS_PER_STATEMENT * 4) {
+                            let mut insert = QueryBuilder::<DB>::new(
+                                "INSERT INTO paper_categories (category, paper_id, is_primary) ",
+                            );
+                            insert.push_values(rows, |mut row, (category, paper_id, is_primary)| {
+                                row.push_bind(*category).push_bind(*paper_id).push_bind(*is_primary);
+                            });
+                            insert.build().execute(&mut *tx).await?;
+                        }
+                    }
                 }
+                if lost.is_empty() {
+                    tx.commit().await?;
+                    return Ok(counts);
+                }
+                pending = lost;
             }
-            tx.commit().await?;
-        });
-        Ok(counts)
+            Err(DbError::Contention(pending.len()))
+        })
     }
 
     /// One paper by id, if stored.

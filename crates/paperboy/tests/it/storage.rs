@@ -73,6 +73,39 @@ async fn an_older_version_never_overwrites_a_newer_one(db: &Db) {
     assert_eq!((stored.paper.version, stored.paper.title.as_str()), (Some(3), "Newest"));
 }
 
+/// Regression: a newer version seen twice in one batch (or followed by an older one) was
+/// counted as an update but never written.
+async fn a_paper_repeated_in_one_batch_keeps_its_update(db: &Db) {
+    db.upsert_papers(vec![paper("2503.00010v1", "Old title")]).await.unwrap();
+    let twice = vec![paper("2503.00010v2", "New title"), paper("2503.00010v2", "New title")];
+    assert_eq!(db.upsert_papers(twice).await.unwrap(), counts(0, 1, 1));
+    let stored = db.get_paper(&id("2503.00010")).await.unwrap().unwrap();
+    assert_eq!(
+        (stored.paper.version, stored.paper.title.as_str(), stored.revision),
+        (Some(2), "New title", 2)
+    );
+
+    db.upsert_papers(vec![paper("2503.00011v1", "Old title")]).await.unwrap();
+    let newer_then_older = vec![paper("2503.00011v2", "New title"), paper("2503.00011v1", "Old title")];
+    assert_eq!(db.upsert_papers(newer_then_older).await.unwrap(), counts(0, 1, 1));
+    let stored = db.get_paper(&id("2503.00011")).await.unwrap().unwrap();
+    assert_eq!((stored.paper.version, stored.paper.title.as_str()), (Some(2), "New title"));
+}
+
+async fn times_finer_than_storage_keeps_do_not_make_a_reimport_an_update(db: &Db) {
+    let precise = RawPaper {
+        id: Some("2503.11731".into()),
+        title: Some("T".into()),
+        summary: Some("S".into()),
+        categories: vec!["cs.CL".into()],
+        published_at: "2025-03-14T10:00:00.123456789Z".parse().ok(),
+        updated_at: "2025-03-15T10:00:00.987654321Z".parse().ok(),
+        ..RawPaper::default()
+    };
+    assert_eq!(db.upsert_papers(vec![precise.clone().validate().unwrap()]).await.unwrap(), counts(1, 0, 0));
+    assert_eq!(db.upsert_papers(vec![precise.validate().unwrap()]).await.unwrap(), counts(0, 0, 1));
+}
+
 async fn a_source_without_categories_keeps_the_stored_ones(db: &Db) {
     db.upsert_papers(vec![paper("2503.11731", "Title")]).await.unwrap();
     let from_hugging_face = RawPaper {
@@ -117,8 +150,47 @@ async fn concurrent_writers_keep_the_newest_version(db: &Db) {
     for n in [1, 25, 50] {
         let stored = db.get_paper(&id(&format!("2504.{n:05}"))).await.unwrap().unwrap();
         assert_eq!((stored.paper.version, stored.paper.title.as_str()), (Some(8), "v8"));
+        assert_eq!(db.paper_ids_in_category("cs.CL").await.unwrap().len(), 50);
     }
     assert_eq!(db.count_papers().await.unwrap(), 50);
+}
+
+async fn concurrent_writers_merge_instead_of_overwriting(db: &Db) {
+    // Two sources race on the same new papers: one has categories, the other only a comment.
+    // Whichever lands first, the second must merge over it, so both survive.
+    for round in 0..5 {
+        let ids: Vec<String> = (1..=40).map(|n| format!("2505.{:05}", round * 100 + n)).collect();
+        let with_categories: Vec<_> = ids.iter().map(|id| paper(id, "Title")).collect();
+        let with_comment: Vec<_> = ids
+            .iter()
+            .map(|id| {
+                RawPaper {
+                    id: Some(id.clone()),
+                    title: Some("Title".into()),
+                    summary: Some("An abstract about Title.".into()),
+                    comment: Some("12 pages".into()),
+                    ..RawPaper::default()
+                }
+                .validate()
+                .unwrap()
+            })
+            .collect();
+        let (a, b) = (db.clone(), db.clone());
+        let first = tokio::spawn(async move { a.upsert_papers(with_categories).await.unwrap() });
+        let second = tokio::spawn(async move { b.upsert_papers(with_comment).await.unwrap() });
+        let total = {
+            let mut total = first.await.unwrap();
+            total += second.await.unwrap();
+            total
+        };
+        assert_eq!(total.inserted + total.updated + total.unchanged, 80);
+        assert_eq!(total.inserted, 40, "each paper is inserted once: {total:?}");
+        for id in &ids {
+            let stored = db.get_paper(&id.parse().unwrap()).await.unwrap().unwrap().paper;
+            assert_eq!(stored.categories, ["cs.CL", "cs.LG"], "{id}");
+            assert_eq!(stored.comment.as_deref(), Some("12 pages"), "{id}");
+        }
+    }
 }
 
 async fn checkpoints_round_trip(db: &Db) {
@@ -148,9 +220,12 @@ on_both_engines!(
     importing_the_same_records_twice_changes_nothing,
     a_newer_version_replaces_an_older_one,
     an_older_version_never_overwrites_a_newer_one,
+    a_paper_repeated_in_one_batch_keeps_its_update,
+    times_finer_than_storage_keeps_do_not_make_a_reimport_an_update,
     a_source_without_categories_keeps_the_stored_ones,
     the_category_lookup_follows_the_paper,
     concurrent_writers_keep_the_newest_version,
+    concurrent_writers_merge_instead_of_overwriting,
     checkpoints_round_trip,
     migrating_twice_is_harmless,
 );
