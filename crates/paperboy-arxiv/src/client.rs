@@ -26,6 +26,11 @@ pub const DEFAULT_API_URL: &str = "https://export.arxiv.org/api/query";
 pub const DEFAULT_DELAY: Duration = Duration::from_secs(3);
 /// The longest `Retry-After` honoured; a longer one is treated as a failure.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(600);
+/// How many `Retry-After` answers one request waits out. They are arXiv's flow control, not
+/// failures, so they do not use up the attempts; this only stops a server that never relents.
+const MAX_RETRY_AFTER_WAITS: u32 = 30;
+/// The largest response body read; arXiv's pages are a few megabytes.
+const MAX_BODY_BYTES: usize = 64 << 20;
 /// Ids per Atom API request; arXiv documents no hard limit, but long URLs get refused.
 const IDS_PER_LOOKUP: usize = 100;
 
@@ -98,8 +103,9 @@ pub enum ClientError {
 pub struct ArxivClient {
     http: reqwest::Client,
     config: ClientConfig,
-    /// When the last request started; shared by clones so the delay holds across tasks.
-    last_request: Arc<Mutex<Option<Instant>>>,
+    /// The earliest time the next request may start; shared by clones so that the delay holds
+    /// across tasks.
+    next_allowed: Arc<Mutex<Option<Instant>>>,
 }
 
 enum Attempt<T> {
@@ -119,7 +125,7 @@ impl ArxivClient {
             .connect_timeout(Duration::from_secs(20))
             .build()
             .map_err(|e| ClientError::Setup(e.to_string()))?;
-        Ok(ArxivClient { http, config, last_request: Arc::new(Mutex::new(None)) })
+        Ok(ArxivClient { http, config, next_allowed: Arc::new(Mutex::new(None)) })
     }
 
     pub fn config(&self) -> &ClientConfig {
@@ -127,7 +133,8 @@ impl ArxivClient {
     }
 
     /// Fetches one `ListRecords` page. A page that stays malformed after the retries comes
-    /// back as [`OaiError::Malformed`], with the complete records before the break salvaged.
+    /// back as [`OaiError::Malformed`], with the complete records before the break salvaged,
+    /// and one that stays something else than OAI-PMH as [`OaiError::NotOaiPmh`].
     pub async fn list_records(&self, request: &ListRecords) -> Result<OaiPage, ClientError> {
         let (query, format) = match request {
             ListRecords::Start { format, from, until, set } => {
@@ -145,19 +152,21 @@ impl ArxivClient {
             }
         };
         let url = self.config.oai_url.clone();
-        let mut malformed = None;
+        // A broken page, or an HTML page from a proxy in arXiv's place, is likely a passing
+        // fault: retried like a failed connection, and reported as itself if it persists.
+        let mut unreadable = None;
         let result = self
             .with_retries(&url, &query, |body| match oai::parse_response(body, format) {
                 Ok(page) => Attempt::Done(page),
-                Err(err @ OaiError::Malformed { .. }) => {
+                Err(err @ (OaiError::Malformed { .. } | OaiError::NotOaiPmh(_))) => {
                     let reason = err.to_string();
-                    malformed = Some(err);
+                    unreadable = Some(err);
                     Attempt::Retry { reason, wait: None }
                 }
                 Err(err) => Attempt::Fail(err.into()),
             })
             .await;
-        match (result, malformed) {
+        match (result, unreadable) {
             (Err(ClientError::GaveUp { .. }), Some(err)) => Err(err.into()),
             (result, _) => result,
         }
@@ -191,63 +200,100 @@ impl ArxivClient {
         query: &[(&str, String)],
         mut handle: impl FnMut(&[u8]) -> Attempt<T>,
     ) -> Result<T, ClientError> {
-        let mut last = String::new();
-        for attempt in 1..=self.config.attempts.max(1) {
+        let attempts = self.config.attempts.max(1);
+        let (mut failures, mut waits) = (0, 0);
+        loop {
             self.wait_turn().await;
             let outcome = match self.http.get(url).query(query).send().await {
                 Err(e) => Attempt::Retry { reason: error_chain(&e), wait: None },
                 Ok(response) => {
                     let status = response.status();
                     let retry_after = parse_retry_after(response.headers());
-                    match response.bytes().await {
-                        Err(e) => Attempt::Retry { reason: error_chain(&e), wait: None },
+                    match read_body(response).await {
+                        Err(outcome) => outcome,
                         Ok(body) if status.is_success() => handle(&body),
                         Ok(body) => classify_status(url, status, retry_after, &body),
                     }
                 }
             };
-            match outcome {
+            let (reason, wait) = match outcome {
                 Attempt::Done(value) => return Ok(value),
                 Attempt::Fail(err) => return Err(err),
-                Attempt::Retry { reason, wait } => {
-                    if let Some(wait) = wait {
-                        if wait > MAX_RETRY_AFTER {
-                            return Err(ClientError::GaveUp {
-                                url: url.to_owned(),
-                                attempts: attempt,
-                                last: format!(
-                                    "{reason}; Retry-After of {}s is too long to wait",
-                                    wait.as_secs()
-                                ),
-                            });
-                        }
-                        tracing::info!(%url, seconds = wait.as_secs_f64(), "arXiv asked us to retry later");
-                        self.push_back(wait).await;
-                    } else {
-                        tracing::warn!(%url, attempt, %reason, "request failed, will retry");
-                        self.push_back(backoff(attempt, self.config.delay)).await;
+                Attempt::Retry { reason, wait } => (reason, wait),
+            };
+            match wait {
+                Some(wait) => {
+                    waits += 1;
+                    let gave_up =
+                        |last| ClientError::GaveUp { url: url.to_owned(), attempts: failures + waits, last };
+                    if wait > MAX_RETRY_AFTER {
+                        return Err(gave_up(format!(
+                            "{reason}; a Retry-After of {} s is longer than the {} s Paperboy waits",
+                            wait.as_secs(),
+                            MAX_RETRY_AFTER.as_secs()
+                        )));
                     }
-                    last = reason;
+                    if waits > MAX_RETRY_AFTER_WAITS {
+                        return Err(gave_up(format!(
+                            "{reason}; still asked to retry after {MAX_RETRY_AFTER_WAITS} waits"
+                        )));
+                    }
+                    tracing::info!(%url, seconds = wait.as_secs_f64(), "arXiv asked us to retry later");
+                    self.push_back(wait).await;
+                }
+                None => {
+                    failures += 1;
+                    if failures >= attempts {
+                        return Err(ClientError::GaveUp {
+                            url: url.to_owned(),
+                            attempts: failures + waits,
+                            last: reason,
+                        });
+                    }
+                    tracing::warn!(%url, attempt = failures, %reason, "request failed, will retry");
+                    self.push_back(backoff(failures, self.config.delay)).await;
                 }
             }
         }
-        Err(ClientError::GaveUp { url: url.to_owned(), attempts: self.config.attempts.max(1), last })
     }
 
-    /// Sleeps until `delay` has passed since the previous request started, then claims the slot.
+    /// Sleeps until the next request may start, then claims the slot: the one after it may
+    /// start `delay` later.
     async fn wait_turn(&self) {
-        let mut last = self.last_request.lock().await;
-        if let Some(previous) = *last {
-            tokio::time::sleep_until(previous + self.config.delay).await;
+        let mut next_allowed = self.next_allowed.lock().await;
+        if let Some(next) = *next_allowed {
+            tokio::time::sleep_until(next).await;
         }
-        *last = Some(Instant::now());
+        *next_allowed = Some(Instant::now() + self.config.delay);
     }
 
-    /// Makes the next request wait at least `wait` from now (on top of the usual delay).
+    /// Makes the next request wait at least `wait` from now, and never less than the delay.
     async fn push_back(&self, wait: Duration) {
-        let mut last = self.last_request.lock().await;
-        let earliest = Instant::now() + wait;
-        *last = Some(earliest.checked_sub(self.config.delay).unwrap_or(earliest));
+        let mut next_allowed = self.next_allowed.lock().await;
+        let wanted = Instant::now() + wait;
+        *next_allowed = Some(next_allowed.map_or(wanted, |next| next.max(wanted)));
+    }
+}
+
+/// Reads a response body of at most [`MAX_BODY_BYTES`].
+async fn read_body<T>(mut response: reqwest::Response) -> Result<Vec<u8>, Attempt<T>> {
+    let mut body = Vec::new();
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                if body.len() + chunk.len() > MAX_BODY_BYTES {
+                    let reason = format!("the response is larger than {} MiB", MAX_BODY_BYTES >> 20);
+                    return Err(Attempt::Fail(ClientError::Status {
+                        url: response.url().to_string(),
+                        status: response.status().as_u16(),
+                        body: reason,
+                    }));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(None) => return Ok(body),
+            Err(e) => return Err(Attempt::Retry { reason: error_chain(&e), wait: None }),
+        }
     }
 }
 

@@ -99,7 +99,7 @@ async fn run_once(target: Target, args: &BenchImportArgs) -> anyhow::Result<Run>
     let mut scratch_pg = None;
     let db = match target {
         Target::ParseOnly => None,
-        Target::Sqlite | Target::SqliteAgain => Some(Db::connect(&Db::sqlite_url(scratch_dir.path())).await?),
+        Target::Sqlite | Target::SqliteAgain => Some(Db::open_embedded(scratch_dir.path()).await?),
         Target::Postgres => {
             let server = args.postgres_url.as_deref().unwrap_or_default();
             let scratch = ScratchDatabase::create(server, "bench").await?;

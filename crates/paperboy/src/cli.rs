@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use chrono::NaiveDate;
+use clap::builder::BoolishValueParser;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use paperboy_arxiv::Format;
 use paperboy_arxiv::client::{ClientConfig, DEFAULT_API_URL, DEFAULT_OAI_URL, user_agent};
@@ -95,7 +96,7 @@ pub struct ServeArgs {
     pub listen: SocketAddr,
 
     /// Do not load the demo data set into an empty embedded database.
-    #[arg(long, env = "PAPERBOY_NO_DEMO")]
+    #[arg(long, env = "PAPERBOY_NO_DEMO", value_parser = BoolishValueParser::new())]
     pub no_demo: bool,
 }
 
@@ -110,11 +111,11 @@ pub struct ImportArgs {
     pub format: Option<Format>,
 
     /// Check every record first and import nothing if any is malformed.
-    #[arg(long, env = "PAPERBOY_IMPORT_STRICT", conflicts_with = "dry_run")]
+    #[arg(long, env = "PAPERBOY_IMPORT_STRICT", conflicts_with = "dry_run", value_parser = BoolishValueParser::new())]
     pub strict: bool,
 
     /// Read and check the files, report what is wrong, and write nothing.
-    #[arg(long, env = "PAPERBOY_IMPORT_DRY_RUN")]
+    #[arg(long, env = "PAPERBOY_IMPORT_DRY_RUN", value_parser = BoolishValueParser::new())]
     pub dry_run: bool,
 
     /// Records per database transaction.
@@ -189,7 +190,7 @@ pub struct HarvestArgs {
     pub metadata_prefix: MetadataFormat,
 
     /// Ignore a saved checkpoint and start this harvest from its first page.
-    #[arg(long, env = "PAPERBOY_HARVEST_RESTART")]
+    #[arg(long, env = "PAPERBOY_HARVEST_RESTART", value_parser = BoolishValueParser::new())]
     pub restart: bool,
 
     #[command(flatten)]

@@ -67,15 +67,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
 /// Opens the configured database (the embedded one by default) and migrates it.
 async fn open_db(global: &GlobalArgs) -> anyhow::Result<Db> {
-    let url = match &global.database_url {
-        Some(url) => url.clone(),
+    let db = match &global.database_url {
+        Some(url) => Db::connect(url).await,
         None => {
             std::fs::create_dir_all(&global.data_dir)
                 .with_context(|| format!("cannot create the data directory {}", global.data_dir.display()))?;
-            Db::sqlite_url(&global.data_dir)
+            Db::open_embedded(&global.data_dir).await
         }
     };
-    let db = Db::connect(&url).await.context("cannot open the database")?;
+    let db = db.context("cannot open the database")?;
     db.migrate().await?;
     Ok(db)
 }

@@ -12,8 +12,9 @@ use axum::routing::get;
 use crate::app::AppState;
 use crate::error::error_response;
 
+/// The API's routes, to be nested under `/api`; unknown paths there get a JSON 404.
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/api/papers/{*id}", get(papers::show_paper))
+        .route("/papers/{*id}", get(papers::show_paper))
         .fallback(|| async { error_response(StatusCode::NOT_FOUND, "no such API endpoint") })
 }

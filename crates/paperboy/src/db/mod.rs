@@ -44,8 +44,9 @@ pub enum Engine {
 /// Storage failures.
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
-    /// The database URL names neither `sqlite:` nor `postgres:`.
-    #[error("unsupported database URL `{0}`: expected sqlite:PATH or postgres://...")]
+    /// The database URL names neither `sqlite:` nor `postgres:`. Only the scheme is kept, so
+    /// that a password in the URL never reaches a message.
+    #[error("unsupported database URL scheme `{0}`: expected sqlite:PATH or postgres://...")]
     UnsupportedUrl(String),
     /// The database could not be reached or refused a query.
     #[error(transparent)]
@@ -84,14 +85,7 @@ impl Db {
     /// Opens the database at `url`: `sqlite:PATH` (created if missing) or `postgres://...`.
     pub async fn connect(url: &str) -> Result<Db, DbError> {
         if url.starts_with("sqlite:") {
-            let options = SqliteConnectOptions::from_str(url)?
-                .create_if_missing(true)
-                .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Normal)
-                .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(10));
-            let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
-            Ok(Db::Sqlite(pool))
+            Self::open_sqlite(SqliteConnectOptions::from_str(url)?).await
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let options = PgConnectOptions::from_str(url)?.application_name("paperboy");
             let pool = PgPoolOptions::new()
@@ -101,13 +95,25 @@ impl Db {
                 .await?;
             Ok(Db::Postgres(pool))
         } else {
-            Err(DbError::UnsupportedUrl(url.to_owned()))
+            let scheme = url.split_once(':').map_or("", |(scheme, _)| scheme);
+            Err(DbError::UnsupportedUrl(scheme.chars().take(20).collect()))
         }
     }
 
-    /// The URL of the embedded database in `data_dir`.
-    pub fn sqlite_url(data_dir: &Path) -> String {
-        format!("sqlite://{}", data_dir.join(SQLITE_FILE).display())
+    /// Opens (creating if missing) the embedded database file in `data_dir`.
+    pub async fn open_embedded(data_dir: &Path) -> Result<Db, DbError> {
+        Self::open_sqlite(SqliteConnectOptions::new().filename(data_dir.join(SQLITE_FILE))).await
+    }
+
+    async fn open_sqlite(options: SqliteConnectOptions) -> Result<Db, DbError> {
+        let options = options
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
+        Ok(Db::Sqlite(pool))
     }
 
     pub fn engine(&self) -> Engine {

@@ -148,6 +148,13 @@ pub async fn harvest(
         checkpoint.pages += 1;
         checkpoint.records += records as i64;
         match page.resumption_token {
+            Some(token) if checkpoint.resumption_token.as_deref() == Some(token.token.as_str()) => {
+                return Err(anyhow!(
+                    "the repository answered resumption token `{}` with the same token again; \
+                     stopping rather than asking forever",
+                    token.token
+                ));
+            }
             Some(token) => {
                 if let Some(total) = token.complete_list_size {
                     progress.set_length(total);

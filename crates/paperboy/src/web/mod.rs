@@ -26,7 +26,7 @@ pub fn router(app: App) -> Router {
         .route("/", get(home::show_home))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(check_ready))
-        .merge(crate::api::routes())
+        .nest("/api", crate::api::routes())
         .layer(TraceLayer::new_for_http())
         .with_state(Arc::new(app))
 }

@@ -66,6 +66,13 @@ async fn serves_old_style_ids_with_their_slash() {
     assert_eq!((status, body["id"].as_str()), (StatusCode::OK, Some("hep-th/9901001")));
     // Sample records have no publication time: the announce day stands in.
     assert_eq!(body["publishedAt"], "2025-03-18T00:00:00.000Z");
+
+    // With neither, the time is unknown, and says so.
+    let mut undated = paper("2503.00003", "Undated");
+    undated.announce_date = None;
+    test.db.upsert_papers(vec![undated]).await.unwrap();
+    let (_, body) = get(&test.db, "/api/papers/2503.00003").await;
+    assert_eq!(body["publishedAt"], serde_json::Value::Null);
 }
 
 #[tokio::test]
@@ -86,6 +93,9 @@ async fn unknown_and_malformed_ids_get_json_errors() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     let (status, body) = get(&test.db, "/api/nothing-here").await;
     assert_eq!((status, body["error"].as_str()), (StatusCode::NOT_FOUND, Some("no such API endpoint")));
+    let (status, body) = get(&test.db, "/nothing-here").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(body.get("error").is_none(), "pages are not API endpoints: {body}");
 }
 
 #[tokio::test]

@@ -3,7 +3,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::harness::TestDb;
@@ -84,6 +84,37 @@ fn fetch_rejects_a_malformed_id_before_going_online() {
 }
 
 #[test]
+fn a_database_url_with_a_password_is_never_echoed() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = paperboy(dir.path(), &["--database-url", "mysql://user:hunter2@db/papers", "migrate"]);
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("unsupported database URL scheme `mysql`"), "{stderr}");
+    assert!(!stderr.contains("hunter2"), "{stderr}");
+}
+
+#[test]
+fn a_data_dir_with_url_characters_works() {
+    let dir = tempfile::tempdir().unwrap();
+    let odd = dir.path().join("q?x%41 #1");
+    let output = paperboy(&odd, &["migrate"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(odd.join("paperboy.db").exists());
+}
+
+#[test]
+fn boolean_environment_variables_accept_1_and_yes() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("papers.jsonl");
+    std::fs::write(&file, format!("{GOOD}\n")).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_paperboy"))
+        .args(["--data-dir", dir.path().to_str().unwrap(), "import", file.to_str().unwrap()])
+        .env("PAPERBOY_IMPORT_DRY_RUN", "1")
+        .output()
+        .unwrap();
+    assert!(text(&output.stdout).contains("dry run: nothing written"), "{}", text(&output.stderr));
+}
+
+#[test]
 fn every_subcommand_explains_itself() {
     let dir = tempfile::tempdir().unwrap();
     for command in ["serve", "import", "harvest", "fetch", "migrate", "bench"] {
@@ -103,25 +134,46 @@ fn migrate_works_on_postgres_through_database_url() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let test = runtime.block_on(TestDb::postgres());
     let dir = tempfile::tempdir().unwrap();
-    let output = paperboy(dir.path(), &["--database-url", &test.url(), "migrate"]);
+    let output = paperboy(dir.path(), &["--database-url", &test.postgres_url(), "migrate"]);
     assert!(output.status.success(), "{}", text(&output.stderr));
     assert!(text(&output.stdout).contains("The PostgreSQL schema is up to date."));
     drop(test);
+}
+
+/// Kills the server if a test fails before stopping it, so no process outlives its test.
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 /// `paperboy serve` on an empty data directory loads the demo data, serves it on a real
 /// socket, and exits cleanly on SIGTERM.
 #[test]
 fn serve_loads_the_demo_data_and_stops_gracefully() {
+    // reqwest is built without a default TLS provider; the app installs ring, so does the test.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let dir = tempfile::tempdir().unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_paperboy"))
-        .args(["--data-dir", dir.path().to_str().unwrap(), "serve", "--listen", &format!("127.0.0.1:{port}")])
-        .env_remove("PAPERBOY_DATABASE_URL")
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut child = KillOnDrop(
+        Command::new(env!("CARGO_BIN_EXE_paperboy"))
+            .args([
+                "--data-dir",
+                dir.path().to_str().unwrap(),
+                "serve",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+            ])
+            .env_remove("PAPERBOY_DATABASE_URL")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let mut stderr = BufReader::new(child.0.stderr.take().unwrap());
     let mut log = String::new();
     let deadline = Instant::now() + Duration::from_secs(120);
     while !log.contains("Paperboy is serving") {
@@ -147,8 +199,8 @@ fn serve_loads_the_demo_data_and_stops_gracefully() {
     });
     assert_eq!(body["id"], "2606.00124", "{body}");
 
-    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let status = Command::new("kill").args(["-TERM", &child.0.id().to_string()]).status().unwrap();
     assert!(status.success());
-    let exit = child.wait().unwrap();
+    let exit = child.0.wait().unwrap();
     assert!(exit.success(), "graceful shutdown exits 0, got {exit}");
 }

@@ -31,7 +31,7 @@ pub struct TestDb {
 impl TestDb {
     pub async fn sqlite() -> TestDb {
         let dir = tempfile::tempdir().unwrap();
-        let db = Db::connect(&Db::sqlite_url(dir.path())).await.unwrap();
+        let db = Db::open_embedded(dir.path()).await.unwrap();
         db.migrate().await.unwrap();
         TestDb { db, _dir: Some(dir), scratch: None }
     }
@@ -45,13 +45,9 @@ impl TestDb {
         TestDb { db, _dir: None, scratch: Some(scratch) }
     }
 
-    /// The URL of this database, for running the binary against it.
-    pub fn url(&self) -> String {
-        match (&self.scratch, &self._dir) {
-            (Some(scratch), _) => scratch.url().to_owned(),
-            (None, Some(dir)) => Db::sqlite_url(dir.path()),
-            (None, None) => unreachable!("a test database is SQLite or PostgreSQL"),
-        }
+    /// The URL of this PostgreSQL database, for running the binary against it.
+    pub fn postgres_url(&self) -> String {
+        self.scratch.as_ref().expect("a PostgreSQL test database").url().to_owned()
     }
 }
 

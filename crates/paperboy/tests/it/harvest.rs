@@ -92,6 +92,93 @@ async fn waits_as_long_as_a_503_retry_after_asks() {
 }
 
 #[tokio::test]
+async fn a_short_retry_after_never_undercuts_the_politeness_delay() {
+    let test = TestDb::sqlite().await;
+    let server = ReplayServer::start(vec![
+        Reply::status(503, vec![("retry-after", "0".into())]),
+        Reply::file(fixture("oai-last-page.xml")),
+    ])
+    .await;
+    harvest(&test.db, &client(&server, 3), &options()).await.unwrap();
+    let seen = server.seen();
+    assert!(seen[1].at - seen[0].at >= DELAY, "retried after {:?}", seen[1].at - seen[0].at);
+}
+
+#[tokio::test]
+async fn retry_after_may_be_an_http_date() {
+    let test = TestDb::sqlite().await;
+    let when = (chrono::Utc::now() + chrono::Duration::seconds(2)).format("%a, %d %b %Y %H:%M:%S GMT");
+    let server = ReplayServer::start(vec![
+        Reply::status(503, vec![("retry-after", when.to_string())]),
+        Reply::file(fixture("oai-last-page.xml")),
+    ])
+    .await;
+    harvest(&test.db, &client(&server, 3), &options()).await.unwrap();
+    let seen = server.seen();
+    assert!(
+        seen[1].at - seen[0].at >= Duration::from_millis(900),
+        "retried after {:?}",
+        seen[1].at - seen[0].at
+    );
+}
+
+#[tokio::test]
+async fn retry_after_waits_do_not_use_up_the_attempts_but_an_hour_is_too_long() {
+    let test = TestDb::sqlite().await;
+    let busy = Reply::status(503, vec![("retry-after", "0".into())]);
+    let server = ReplayServer::start(vec![
+        busy.clone(),
+        busy.clone(),
+        busy,
+        Reply::file(fixture("oai-last-page.xml")),
+    ])
+    .await;
+    // One attempt, yet three waits: flow control is not failure.
+    harvest(&test.db, &client(&server, 1), &options()).await.unwrap();
+
+    let server = ReplayServer::start(vec![Reply::status(503, vec![("retry-after", "3600".into())])]).await;
+    let err = harvest(&test.db, &client(&server, 3), &options()).await.unwrap_err();
+    assert!(format!("{err:#}").contains("Retry-After of 3600 s is longer than"), "{err:#}");
+    assert_eq!(server.seen().len(), 1);
+}
+
+#[tokio::test]
+async fn an_expired_resumption_token_starts_the_harvest_over() {
+    let test = TestDb::sqlite().await;
+    let server =
+        ReplayServer::start(vec![recorded("ListRecordsResponse.xml"), Reply::status(500, vec![])]).await;
+    harvest(&test.db, &client(&server, 1), &options()).await.unwrap_err();
+
+    server.push(vec![
+        recorded("ErrorResponseBadResumptionToken.xml"),
+        recorded("ListRecordsResponse.xml"),
+        Reply::file(fixture("oai-last-page.xml")),
+    ]);
+    let report = harvest(&test.db, &client(&server, 1), &options()).await.unwrap();
+    assert!(report.resumed);
+    let queries: Vec<String> = server.seen().into_iter().skip(2).map(|s| s.query).collect();
+    assert_eq!(
+        queries,
+        [
+            "verb=ListRecords&resumptionToken=726959%7C1001",
+            "verb=ListRecords&metadataPrefix=arXivRaw&from=2014-10-01&set=physics",
+            "verb=ListRecords&resumptionToken=726959%7C1001",
+        ]
+    );
+    assert_eq!(test.db.count_papers().await.unwrap(), 8);
+}
+
+#[tokio::test]
+async fn a_repeated_resumption_token_stops_the_harvest() {
+    let test = TestDb::sqlite().await;
+    let page = recorded("ListRecordsResponse.xml");
+    let server = ReplayServer::start(vec![page.clone(), page]).await;
+    let err = harvest(&test.db, &client(&server, 1), &options()).await.unwrap_err();
+    assert!(format!("{err:#}").contains("with the same token again"), "{err:#}");
+    assert_eq!(server.seen().len(), 2);
+}
+
+#[tokio::test]
 async fn no_records_match_is_an_empty_harvest_not_a_failure() {
     let test = TestDb::sqlite().await;
     let server = ReplayServer::start(vec![recorded("ErrorResponseNoRecordsMatch.xml")]).await;
@@ -144,6 +231,7 @@ async fn garbage_instead_of_xml_fails_after_retries_and_stores_nothing() {
     let server = ReplayServer::start(vec![garbage.clone(), garbage]).await;
     let err = harvest(&test.db, &client(&server, 2), &options()).await.unwrap_err();
     assert!(format!("{err:#}").contains("page 1"), "{err:#}");
+    assert_eq!(server.seen().len(), 2, "a broken page is retried");
     assert_eq!(test.db.count_papers().await.unwrap(), 0);
 }
 
