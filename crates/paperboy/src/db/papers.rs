@@ -12,6 +12,7 @@
 //! importers on one PostgreSQL never undo each other's work. On SQLite the write transaction
 //! holds the database lock from the start, and no race happens.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -127,26 +128,28 @@ pub struct Plan {
 /// Merges `incoming` (records of one paper, in the order read) over the `stored` row.
 pub fn plan_paper(stored: Option<&Paper>, incoming: &[Paper]) -> Plan {
     let mut counts = UpsertCounts::default();
-    let mut current = stored.cloned();
+    // Borrowed until something changes: a re-import of the same records copies nothing.
+    let mut current: Option<Cow<Paper>> = stored.map(Cow::Borrowed);
     let mut dirty = false;
     for record in incoming {
-        match &current {
+        match current.as_deref() {
             None => {
                 counts.inserted += 1;
-                current = Some(record.clone());
+                current = Some(Cow::Owned(record.clone()));
                 dirty = true;
             }
+            Some(existing) if existing == record => counts.unchanged += 1,
             Some(existing) => match record.clone().merge_over(existing) {
                 Merge::Changed(merged) => {
                     counts.updated += 1;
-                    current = Some(merged);
+                    current = Some(Cow::Owned(merged));
                     dirty = true;
                 }
                 Merge::Stale | Merge::Unchanged => counts.unchanged += 1,
             },
         }
     }
-    Plan { write: current.filter(|_| dirty), counts }
+    Plan { write: current.filter(|_| dirty).map(Cow::into_owned), counts }
 }
 
 impl Db {
@@ -337,5 +340,52 @@ impl Db {
                 .await?
         });
         rows.into_iter().map(StoredPaper::try_from).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use paperboy_arxiv::RawPaper;
+
+    use super::*;
+
+    fn paper(id: &str, title: &str) -> Paper {
+        RawPaper {
+            id: Some(id.into()),
+            title: Some(title.into()),
+            summary: Some("S".into()),
+            categories: vec!["cs.CL".into()],
+            ..RawPaper::default()
+        }
+        .validate()
+        .unwrap()
+    }
+
+    fn counts(inserted: u64, updated: u64, unchanged: u64) -> UpsertCounts {
+        UpsertCounts { inserted, updated, unchanged }
+    }
+
+    #[test]
+    fn a_new_paper_is_inserted_once_however_often_it_repeats() {
+        let plan = plan_paper(None, &[paper("2503.00001", "A"), paper("2503.00001", "A")]);
+        assert_eq!(plan.counts, counts(1, 0, 1));
+        assert_eq!(plan.write.unwrap().title, "A");
+    }
+
+    #[test]
+    fn an_update_survives_a_later_repeat_or_an_older_record() {
+        let stored = paper("2503.00001v1", "Old");
+        for tail in [paper("2503.00001v2", "New"), paper("2503.00001v1", "Old")] {
+            let plan = plan_paper(Some(&stored), &[paper("2503.00001v2", "New"), tail]);
+            assert_eq!(plan.counts, counts(0, 1, 1));
+            assert_eq!(plan.write.unwrap().title, "New");
+        }
+    }
+
+    #[test]
+    fn nothing_is_written_for_stale_or_identical_records() {
+        let stored = paper("2503.00001v2", "New");
+        let plan = plan_paper(Some(&stored), &[paper("2503.00001v1", "Old"), paper("2503.00001v2", "New")]);
+        assert_eq!((plan.write, plan.counts), (None, counts(0, 0, 2)));
     }
 }
