@@ -6,8 +6,10 @@
 
 mod home;
 
+use std::future::IntoFuture;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::State;
@@ -41,11 +43,32 @@ async fn check_ready(State(app): State<AppState>) -> impl IntoResponse {
     }
 }
 
-/// Serves `router` on `listener` until Ctrl-C or SIGTERM, then finishes requests in flight.
+/// How long requests in flight may take to finish after a shutdown signal.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
+
+/// Serves `router` on `listener` until Ctrl-C or SIGTERM, then finishes requests in flight,
+/// for at most [`SHUTDOWN_GRACE`].
 pub async fn serve(listener: TcpListener, router: Router) -> std::io::Result<()> {
     let address: Option<SocketAddr> = listener.local_addr().ok();
     tracing::info!(address = ?address, "listening");
-    axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await
+    let (signalled, on_signal) = tokio::sync::oneshot::channel();
+    let server = axum::serve(listener, router).with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        let _ = signalled.send(());
+    });
+    let deadline = async move {
+        match on_signal.await {
+            Ok(()) => tokio::time::sleep(SHUTDOWN_GRACE).await,
+            Err(_) => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        result = server.into_future() => result,
+        () = deadline => {
+            tracing::warn!(seconds = SHUTDOWN_GRACE.as_secs(), "requests still running after the grace period; stopping anyway");
+            Ok(())
+        }
+    }
 }
 
 async fn shutdown_signal() {

@@ -57,8 +57,14 @@ fn strict_import_writes_nothing_when_a_record_is_bad() {
         stderr.contains("--strict: 1 malformed records and 0 unreadable files; nothing was imported"),
         "{stderr}"
     );
-    let migrate = paperboy(dir.path(), &["import", "--dry-run", file.to_str().unwrap()]);
-    assert!(text(&migrate.stdout).contains("1 valid, 1 rejected (dry run: nothing written)"));
+    let dry_run = paperboy(dir.path(), &["import", "--dry-run", file.to_str().unwrap()]);
+    assert!(text(&dry_run.stdout).contains("1 valid, 1 rejected (dry run: nothing written)"));
+
+    // Once the file is clean, --strict imports it.
+    std::fs::write(&file, format!("{GOOD}\n")).unwrap();
+    let output = paperboy(dir.path(), &["import", "--strict", file.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(text(&output.stdout).contains("1 inserted"), "{}", text(&output.stdout));
 }
 
 #[test]
