@@ -13,7 +13,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -48,7 +48,7 @@ impl Format {
     /// Reads one JSON record of this format. The error names the offending field.
     pub fn parse(self, json: &[u8]) -> Result<RawPaper, String> {
         match self {
-            Format::Paperboy => from_json::<PaperboyRecord>(json).map(RawPaper::from),
+            Format::Paperboy => from_json::<RawPaper>(json),
             Format::Kaggle => from_json::<KaggleRecord>(json)?.into_raw(),
             Format::HuggingFace => from_json::<HfItem>(json)?.into_raw(),
         }
@@ -92,47 +92,6 @@ fn from_json<'de, T: Deserialize<'de>>(json: &'de [u8]) -> Result<T, String> {
     })?;
     de.end().map_err(|e| format!("not valid JSON: {e}"))?;
     Ok(value)
-}
-
-#[derive(Deserialize)]
-struct PaperboyRecord {
-    id: Option<String>,
-    version: Option<u32>,
-    title: Option<String>,
-    summary: Option<String>,
-    #[serde(default)]
-    authors: Vec<String>,
-    #[serde(default)]
-    categories: Vec<String>,
-    comment: Option<String>,
-    journal_ref: Option<String>,
-    doi: Option<String>,
-    license: Option<String>,
-    submitter: Option<String>,
-    published_at: Option<DateTime<Utc>>,
-    updated_at: Option<DateTime<Utc>>,
-    announce_date: Option<NaiveDate>,
-}
-
-impl From<PaperboyRecord> for RawPaper {
-    fn from(r: PaperboyRecord) -> Self {
-        RawPaper {
-            id: r.id,
-            version: r.version,
-            title: r.title,
-            summary: r.summary,
-            authors: r.authors,
-            categories: r.categories,
-            comment: r.comment,
-            journal_ref: r.journal_ref,
-            doi: r.doi,
-            license: r.license,
-            submitter: r.submitter,
-            published_at: r.published_at,
-            updated_at: r.updated_at,
-            announce_date: r.announce_date,
-        }
-    }
 }
 
 #[derive(Deserialize)]

@@ -67,8 +67,10 @@ pub enum Merge {
     Changed(Paper),
 }
 
-/// A record as a source carried it, before validation.
-#[derive(Debug, Clone, Default)]
+/// A record as a source carried it, before validation. Its JSON form is Paperboy's own import
+/// format (the shared sample's, with the optional fields beside).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
 pub struct RawPaper {
     pub id: Option<String>,
     pub version: Option<u32>,
