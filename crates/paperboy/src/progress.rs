@@ -13,30 +13,20 @@ const ITEMS_TEMPLATE: &str = "{prefix:>10} [{bar:30}] {pos}/{len} · {msg} · et
 pub struct Progress {
     bar: Option<ProgressBar>,
     started: Instant,
-    noun: &'static str,
 }
 
 impl Progress {
     /// A bar over `total` bytes of input, labelled `label`, counting records.
     pub fn bytes(enabled: bool, total: u64, label: &'static str) -> Progress {
-        Self::new(
-            enabled,
-            total,
-            label,
-            "{prefix:>10} [{bar:30}] {bytes}/{total_bytes} · {msg} · eta {eta}",
-            "records",
-        )
+        Self::new(enabled, total, label, "{prefix:>10} [{bar:30}] {bytes}/{total_bytes} · {msg} · eta {eta}")
     }
 
-    /// A bar over `total` items (or a spinner when the total is unknown), counting `noun`.
-    pub fn items(enabled: bool, total: Option<u64>, label: &'static str, noun: &'static str) -> Progress {
-        match total {
-            Some(total) => Self::new(enabled, total, label, ITEMS_TEMPLATE, noun),
-            None => Self::new(enabled, 0, label, "{prefix:>10} {spinner} {msg} · {elapsed}", noun),
-        }
+    /// A spinner counting records until [`Progress::set_length`] makes it a bar.
+    pub fn records(enabled: bool, label: &'static str) -> Progress {
+        Self::new(enabled, 0, label, "{prefix:>10} {spinner} {msg} · {elapsed}")
     }
 
-    fn new(enabled: bool, total: u64, label: &'static str, template: &str, noun: &'static str) -> Progress {
+    fn new(enabled: bool, total: u64, label: &'static str, template: &str) -> Progress {
         let bar = enabled.then(|| {
             let length = (total > 0).then_some(total);
             let bar = ProgressBar::with_draw_target(length, ProgressDrawTarget::stderr());
@@ -48,7 +38,7 @@ impl Progress {
             bar.enable_steady_tick(std::time::Duration::from_millis(200));
             bar
         });
-        Progress { bar, started: Instant::now(), noun }
+        Progress { bar, started: Instant::now() }
     }
 
     pub fn set_position(&self, position: u64) {
@@ -74,7 +64,7 @@ impl Progress {
     pub fn set_records(&self, done: u64) {
         if let Some(bar) = &self.bar {
             let seconds = self.started.elapsed().as_secs_f64().max(1e-3);
-            bar.set_message(format!("{done} {} · {:.0}/s", self.noun, done as f64 / seconds));
+            bar.set_message(format!("{done} records · {:.0}/s", done as f64 / seconds));
         }
     }
 

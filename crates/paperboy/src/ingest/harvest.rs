@@ -98,7 +98,7 @@ pub async fn harvest(
         }
         _ => Checkpoint::new(key),
     };
-    let progress = Progress::items(options.progress, None, "harvesting", "records");
+    let progress = Progress::records(options.progress, "harvesting");
     let mut request = match &checkpoint.resumption_token {
         Some(token) => ListRecords::Resume { token: token.clone(), format: options.format },
         None => options.first_request(),
