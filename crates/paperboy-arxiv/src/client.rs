@@ -40,7 +40,7 @@ pub struct ClientConfig {
     pub oai_url: String,
     pub api_url: String,
     pub user_agent: String,
-    /// Minimum time between the starts of two requests.
+    /// Minimum pause between the end of one exchange and the start of the next.
     pub delay: Duration,
     /// Attempts for one request before giving up, the first included.
     pub attempts: u32,
@@ -104,7 +104,7 @@ pub struct ArxivClient {
     http: reqwest::Client,
     config: ClientConfig,
     /// The earliest time the next request may start; shared by clones so that the delay holds
-    /// across tasks.
+    /// across tasks, and held during each exchange so that exchanges never overlap.
     next_allowed: Arc<Mutex<Option<Instant>>>,
 }
 
@@ -203,18 +203,10 @@ impl ArxivClient {
         let attempts = self.config.attempts.max(1);
         let (mut failures, mut waits) = (0, 0);
         loop {
-            self.wait_turn().await;
-            let outcome = match self.http.get(url).query(query).send().await {
-                Err(e) => Attempt::Retry { reason: error_chain(&e), wait: None },
-                Ok(response) => {
-                    let status = response.status();
-                    let retry_after = parse_retry_after(response.headers());
-                    match read_body(response).await {
-                        Err(outcome) => outcome,
-                        Ok(body) if status.is_success() => handle(&body),
-                        Ok(body) => classify_status(url, status, retry_after, &body),
-                    }
-                }
+            let outcome = match self.exchange(url, query).await {
+                Err(outcome) => outcome,
+                Ok(reply) if reply.status.is_success() => handle(&reply.body),
+                Ok(reply) => classify_status(url, reply.status, reply.retry_after, &reply.body),
             };
             let (reason, wait) = match outcome {
                 Attempt::Done(value) => return Ok(value),
@@ -257,14 +249,24 @@ impl ArxivClient {
         }
     }
 
-    /// Sleeps until the next request may start, then claims the slot: the one after it may
-    /// start `delay` later.
-    async fn wait_turn(&self) {
+    /// Sends one request in its turn and reads the whole response. Exchanges never overlap,
+    /// and the politeness delay runs from the end of one to the start of the next, so a slow
+    /// response never eats into the pause arXiv asks for.
+    async fn exchange<T>(&self, url: &str, query: &[(&str, String)]) -> Result<Reply, Attempt<T>> {
         let mut next_allowed = self.next_allowed.lock().await;
         if let Some(next) = *next_allowed {
             tokio::time::sleep_until(next).await;
         }
+        let reply = match self.http.get(url).query(query).send().await {
+            Err(e) => Err(Attempt::Retry { reason: error_chain(&e), wait: None }),
+            Ok(response) => {
+                let status = response.status();
+                let retry_after = parse_retry_after(response.headers());
+                read_body(response).await.map(|body| Reply { status, retry_after, body })
+            }
+        };
         *next_allowed = Some(Instant::now() + self.config.delay);
+        reply
     }
 
     /// Makes the next request wait at least `wait` from now, and never less than the delay.
@@ -273,6 +275,13 @@ impl ArxivClient {
         let wanted = Instant::now() + wait;
         *next_allowed = Some(next_allowed.map_or(wanted, |next| next.max(wanted)));
     }
+}
+
+/// A response read in full.
+struct Reply {
+    status: StatusCode,
+    retry_after: Option<Duration>,
+    body: Vec<u8>,
 }
 
 /// Reads a response body of at most [`MAX_BODY_BYTES`].

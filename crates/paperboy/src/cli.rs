@@ -73,7 +73,7 @@ pub enum Command {
 
     /// Harvest papers from arXiv's OAI-PMH interface.
     ///
-    /// Pages through ListRecords with resumption tokens, one request every --delay seconds,
+    /// Pages through ListRecords with resumption tokens, pausing --delay seconds after each response,
     /// honouring HTTP 503 Retry-After. Progress is checkpointed in the database after every
     /// page: running the same command again after an interruption resumes where it stopped.
     Harvest(HarvestArgs),
