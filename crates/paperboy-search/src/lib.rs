@@ -1,0 +1,1 @@
+//! Keyword search on tantivy, the query language, snippets, and hybrid fusion.

@@ -1,0 +1,1 @@
+//! Approximate nearest-neighbour index over paper embeddings.
