@@ -1,1 +1,12 @@
 //! Keyword search on tantivy, the query language, snippets, and hybrid fusion.
+//!
+//! [`query::parse`] turns what a person typed into a [`ParsedQuery`] without ever failing;
+//! [`SearchIndex`] ranks papers for it with BM25 and marks the matches in titles and abstracts;
+//! [`fusion`] merges keyword and semantic rankings.
+
+pub mod fusion;
+pub mod index;
+pub mod query;
+
+pub use index::{Boosts, Highlight, IndexDoc, Ranked, Ranking, SearchError, SearchIndex, Writer};
+pub use query::{DateRange, ParsedQuery, parse};

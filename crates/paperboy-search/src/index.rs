@@ -1,0 +1,498 @@
+//! The keyword index: a tantivy index of titles, abstracts, authors, ids, categories and
+//! announce days, searched with BM25 and field boosts.
+//!
+//! One process at a time may write an index (tantivy's lock file enforces it, across processes
+//! too); any number may read. Every commit records the catalog position it has caught up to
+//! (see [`SearchIndex::cursor`]), so whoever writes next knows where to resume.
+
+use std::ops::Bound;
+use std::path::{Path, PathBuf};
+
+use chrono::{Datelike, NaiveDate};
+use tantivy::collector::{Count, TopDocs};
+use tantivy::directory::MmapDirectory;
+use tantivy::directory::error::LockError;
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, MoreLikeThisQuery, Occur, PhraseQuery,
+    Query, RangeQuery, TermQuery,
+};
+use tantivy::schema::{
+    Field, IndexRecordOption, NumericOptions, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
+};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::tokenizer::{
+    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, TextAnalyzer,
+};
+use tantivy::{DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, TantivyDocument, Term};
+
+use crate::query::ParsedQuery;
+
+/// Bumped whenever the schema or the analysis changes; an index of another version is rebuilt.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Memory the writer may use before it flushes a segment.
+const WRITER_MEMORY: usize = 64 << 20;
+/// Slop allowed in author names: `"Geoffrey Hinton"` matches `Geoffrey E. Hinton`.
+const AUTHOR_SLOP: u32 = 2;
+/// Characters of abstract shown around the matches.
+const SNIPPET_CHARS: usize = 240;
+
+/// A paper as the index sees it.
+#[derive(Debug, Clone, Default)]
+pub struct IndexDoc {
+    pub id: String,
+    pub title: String,
+    pub summary: String,
+    pub authors: Vec<String>,
+    pub categories: Vec<String>,
+    pub day: Option<NaiveDate>,
+}
+
+/// How much a match in each field counts; tuned on the SciFact dev set (see BENCHMARKS.md).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Boosts {
+    pub title: f32,
+    pub summary: f32,
+    pub authors: f32,
+}
+
+impl Default for Boosts {
+    fn default() -> Self {
+        Boosts { title: 1.5, summary: 1.0, authors: 1.0 }
+    }
+}
+
+/// A ranked match.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ranked {
+    pub id: String,
+    pub score: f32,
+}
+
+/// One page of keyword results.
+#[derive(Debug, Clone, Default)]
+pub struct Ranking {
+    pub hits: Vec<Ranked>,
+    /// How many papers match in all.
+    pub total: usize,
+}
+
+/// The title and a stretch of abstract with the query's words marked (`<mark>`), as safe HTML.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Highlight {
+    pub id: String,
+    pub title_html: String,
+    pub snippet_html: String,
+}
+
+/// Why the index could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    #[error("another process is writing the search index in {0} (only one may)")]
+    Locked(PathBuf),
+    #[error("cannot create the search index directory {0}: {1}")]
+    Directory(PathBuf, std::io::Error),
+    #[error("search index: {0}")]
+    Tantivy(#[from] tantivy::TantivyError),
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Fields {
+    id: Field,
+    title: Field,
+    summary: Field,
+    authors: Field,
+    category: Field,
+    day: Field,
+}
+
+const TEXT_ANALYZER: &str = "paperboy_en";
+const NAME_ANALYZER: &str = "paperboy_names";
+
+fn schema() -> (Schema, Fields) {
+    let mut builder = Schema::builder();
+    let text = |analyzer: &str| {
+        TextOptions::default().set_stored().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(analyzer)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        )
+    };
+    let fields = Fields {
+        id: builder.add_text_field("id", STRING | STORED),
+        title: builder.add_text_field("title", text(TEXT_ANALYZER)),
+        summary: builder.add_text_field("summary", text(TEXT_ANALYZER)),
+        authors: builder.add_text_field("authors", text(NAME_ANALYZER)),
+        category: builder.add_text_field("category", STRING),
+        day: builder.add_i64_field("day", NumericOptions::default().set_indexed().set_fast()),
+    };
+    (builder.build(), fields)
+}
+
+/// English text: lowercased, accents folded, stemmed. Names: the same without stemming.
+fn register_analyzers(index: &Index) {
+    let english = TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+        .filter(Stemmer::new(Language::English))
+        .build();
+    let names = TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+        .build();
+    index.tokenizers().register(TEXT_ANALYZER, english);
+    index.tokenizers().register(NAME_ANALYZER, names);
+}
+
+fn day_number(day: NaiveDate) -> i64 {
+    i64::from(day.num_days_from_ce())
+}
+
+/// A keyword index, on disk or in memory.
+pub struct SearchIndex {
+    index: Index,
+    reader: IndexReader,
+    fields: Fields,
+    boosts: Boosts,
+    path: Option<PathBuf>,
+}
+
+/// The single writer of an index. Changes become visible to searches at [`Writer::commit`].
+pub struct Writer {
+    inner: IndexWriter,
+    fields: Fields,
+}
+
+/// What a commit records about the catalog.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Payload {
+    schema: u32,
+    cursor: i64,
+}
+
+impl SearchIndex {
+    /// Opens the index under `dir`, creating it if needed. Each schema version lives in its own
+    /// subdirectory (`v1/`), so a new version starts empty and is filled by whoever writes.
+    pub fn open(dir: &Path) -> Result<SearchIndex, SearchError> {
+        let path = dir.join(format!("v{SCHEMA_VERSION}"));
+        std::fs::create_dir_all(&path).map_err(|e| SearchError::Directory(path.clone(), e))?;
+        let directory = MmapDirectory::open(&path).map_err(tantivy::TantivyError::from)?;
+        let (schema, fields) = schema();
+        let index = Index::open_or_create(directory, schema)?;
+        Self::with_index(index, fields, Some(path))
+    }
+
+    /// A throwaway index in memory (benchmarks, tests).
+    pub fn in_memory() -> Result<SearchIndex, SearchError> {
+        let (schema, fields) = schema();
+        Self::with_index(Index::create_in_ram(schema), fields, None)
+    }
+
+    fn with_index(index: Index, fields: Fields, path: Option<PathBuf>) -> Result<SearchIndex, SearchError> {
+        register_analyzers(&index);
+        let reader = index.reader_builder().reload_policy(ReloadPolicy::OnCommitWithDelay).try_into()?;
+        Ok(SearchIndex { index, reader, fields, boosts: Boosts::default(), path })
+    }
+
+    /// Uses other field boosts (the relevance benchmark tunes them).
+    pub fn set_boosts(&mut self, boosts: Boosts) {
+        self.boosts = boosts;
+    }
+
+    /// Takes the index's only writer, or says that another process holds it.
+    pub fn writer(&self, threads: usize) -> Result<Writer, SearchError> {
+        let threads = threads.max(1);
+        match self.index.writer_with_num_threads(threads, WRITER_MEMORY * threads) {
+            Ok(inner) => Ok(Writer { inner, fields: self.fields }),
+            Err(tantivy::TantivyError::LockFailure(LockError::LockBusy, _)) => {
+                Err(SearchError::Locked(self.path.clone().unwrap_or_default()))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The catalog position the last commit caught up to (0 for a new index).
+    pub fn cursor(&self) -> Result<i64, SearchError> {
+        let payload = self.index.load_metas()?.payload;
+        Ok(payload
+            .and_then(|p| serde_json::from_str::<Payload>(&p).ok())
+            .filter(|p| p.schema == SCHEMA_VERSION)
+            .map_or(0, |p| p.cursor))
+    }
+
+    /// Makes the latest commit visible to searches now rather than after the reload delay.
+    pub fn refresh(&self) -> Result<(), SearchError> {
+        Ok(self.reader.reload()?)
+    }
+
+    /// How many papers are indexed.
+    pub fn len(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    /// Whether nothing is indexed.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The best `limit` matches after skipping `offset`, with the total count. A query of
+    /// filters alone lists the newest matching papers first.
+    pub fn search(&self, query: &ParsedQuery, offset: usize, limit: usize) -> Result<Ranking, SearchError> {
+        let searcher = self.reader.searcher();
+        let tantivy_query = self.build(query);
+        let top = TopDocs::with_limit(limit.max(1)).and_offset(offset);
+        let (scored, total): (Vec<(f32, DocAddress)>, usize) = if query.has_text() {
+            searcher.search(&*tantivy_query, &(top.order_by_score(), Count))?
+        } else {
+            let (newest, total) = searcher
+                .search(&*tantivy_query, &(top.order_by_fast_field::<i64>("day", Order::Desc), Count))?;
+            (newest.into_iter().map(|(_, address)| (0.0, address)).collect(), total)
+        };
+        Ok(Ranking { hits: self.ranked(&searcher, scored.into_iter())?, total })
+    }
+
+    /// Papers that read like the paper `id` ("more like this"), best first, without it.
+    pub fn similar(&self, id: &str, limit: usize) -> Result<Vec<Ranked>, SearchError> {
+        let searcher = self.reader.searcher();
+        let Some(address) = self.address_of(&searcher, id)? else {
+            return Ok(Vec::new());
+        };
+        let query = MoreLikeThisQuery::builder()
+            .with_min_doc_frequency(2)
+            .with_min_term_frequency(1)
+            .with_max_query_terms(30)
+            .with_min_word_length(3)
+            .with_document(address);
+        let top = searcher.search(&query, &TopDocs::with_limit(limit + 1).order_by_score())?;
+        let mut ranked = self.ranked(&searcher, top.into_iter())?;
+        ranked.retain(|r| r.id != id);
+        ranked.truncate(limit);
+        Ok(ranked)
+    }
+
+    /// Titles and abstract snippets for `ids`, with the words of `query` marked. Ids that are
+    /// not indexed are left out.
+    pub fn highlight(&self, query: &ParsedQuery, ids: &[String]) -> Result<Vec<Highlight>, SearchError> {
+        let searcher = self.reader.searcher();
+        let tantivy_query = self.build(query);
+        let mut title = SnippetGenerator::create(&searcher, &*tantivy_query, self.fields.title)?;
+        title.set_max_num_chars(1_000);
+        let mut summary = SnippetGenerator::create(&searcher, &*tantivy_query, self.fields.summary)?;
+        summary.set_max_num_chars(SNIPPET_CHARS);
+        let mut highlights = Vec::with_capacity(ids.len());
+        for id in ids {
+            let Some(address) = self.address_of(&searcher, id)? else { continue };
+            let doc: TantivyDocument = searcher.doc(address)?;
+            let mut title_snippet = title.snippet_from_doc(&doc);
+            title_snippet.set_snippet_prefix_postfix("<mark>", "</mark>");
+            let mut summary_snippet = summary.snippet_from_doc(&doc);
+            summary_snippet.set_snippet_prefix_postfix("<mark>", "</mark>");
+            let snippet_html = if summary_snippet.is_empty() {
+                // No word of the query is in the abstract: show how it begins.
+                let text = first_str(&doc, self.fields.summary);
+                let cut: String = text.chars().take(SNIPPET_CHARS).collect();
+                escape_html(&cut) + if cut.len() < text.len() { "…" } else { "" }
+            } else {
+                summary_snippet.to_html()
+            };
+            let title_html = if title_snippet.is_empty() {
+                escape_html(first_str(&doc, self.fields.title))
+            } else {
+                title_snippet.to_html()
+            };
+            highlights.push(Highlight { id: id.clone(), title_html, snippet_html });
+        }
+        Ok(highlights)
+    }
+
+    fn address_of(&self, searcher: &tantivy::Searcher, id: &str) -> Result<Option<DocAddress>, SearchError> {
+        let term = TermQuery::new(Term::from_field_text(self.fields.id, id), IndexRecordOption::Basic);
+        let top = searcher.search(&term, &TopDocs::with_limit(1).order_by_score())?;
+        Ok(top.first().map(|(_, address)| *address))
+    }
+
+    fn ranked(
+        &self,
+        searcher: &tantivy::Searcher,
+        top: impl Iterator<Item = (f32, DocAddress)>,
+    ) -> Result<Vec<Ranked>, SearchError> {
+        top.map(|(score, address)| {
+            let doc: TantivyDocument = searcher.doc(address)?;
+            Ok(Ranked { id: first_str(&doc, self.fields.id).to_owned(), score })
+        })
+        .collect()
+    }
+
+    /// Words each field's analyzer makes of `text`.
+    fn tokens(&self, field: Field, text: &str) -> Vec<String> {
+        let Ok(mut analyzer) = self.index.tokenizer_for_field(field) else { return Vec::new() };
+        let mut stream = analyzer.token_stream(text);
+        let mut tokens = Vec::new();
+        while let Some(token) = stream.next() {
+            tokens.push(token.text.clone());
+        }
+        tokens
+    }
+
+    /// `text` in `field`: one term, or a phrase when the analyzer splits it.
+    fn text_query(&self, field: Field, text: &str, slop: u32) -> Option<Box<dyn Query>> {
+        let terms: Vec<Term> =
+            self.tokens(field, text).iter().map(|t| Term::from_field_text(field, t)).collect();
+        match terms.len() {
+            0 => None,
+            1 => Some(Box::new(TermQuery::new(terms[0].clone(), IndexRecordOption::WithFreqs))),
+            _ => {
+                let with_offsets = terms.into_iter().enumerate().collect();
+                Some(Box::new(PhraseQuery::new_with_offset_and_slop(with_offsets, slop)))
+            }
+        }
+    }
+
+    fn boosted(query: Box<dyn Query>, boost: f32) -> Box<dyn Query> {
+        if (boost - 1.0).abs() < f32::EPSILON { query } else { Box::new(BoostQuery::new(query, boost)) }
+    }
+
+    /// `text` in the title, abstract or (with `authors`) author fields, boosted per field.
+    fn any_field(&self, text: &str, authors: bool) -> Option<Box<dyn Query>> {
+        let mut fields =
+            vec![(self.fields.title, self.boosts.title), (self.fields.summary, self.boosts.summary)];
+        if authors {
+            fields.push((self.fields.authors, self.boosts.authors));
+        }
+        let clauses: Vec<(Occur, Box<dyn Query>)> = fields
+            .into_iter()
+            .filter_map(|(field, boost)| {
+                self.text_query(field, text, 0).map(|q| (Occur::Should, Self::boosted(q, boost)))
+            })
+            .collect();
+        (!clauses.is_empty()).then(|| Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>)
+    }
+
+    /// Translates a parsed query. Words are optional but scored (any of them matches); phrases
+    /// and authors are required; categories and dates filter without changing scores.
+    fn build(&self, query: &ParsedQuery) -> Box<dyn Query> {
+        if query.is_empty() {
+            return Box::new(EmptyQuery);
+        }
+        let mut must: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let words: Vec<(Occur, Box<dyn Query>)> =
+            query.words.iter().filter_map(|w| self.any_field(w, true)).map(|q| (Occur::Should, q)).collect();
+        if !words.is_empty() {
+            must.push((Occur::Must, Box::new(BooleanQuery::new(words))));
+        }
+        for phrase in &query.phrases {
+            if let Some(q) = self.any_field(phrase, false) {
+                must.push((Occur::Must, q));
+            }
+        }
+        for author in &query.authors {
+            if let Some(q) = self.text_query(self.fields.authors, author, AUTHOR_SLOP) {
+                must.push((Occur::Must, Self::boosted(q, self.boosts.authors)));
+            }
+        }
+        if query.has_text() && must.is_empty() {
+            // Every word analysed away (punctuation, emoji): nothing can match.
+            return Box::new(EmptyQuery);
+        }
+        if !query.categories.is_empty() {
+            let categories: Vec<(Occur, Box<dyn Query>)> = query
+                .categories
+                .iter()
+                .map(|c| {
+                    let term = Term::from_field_text(self.fields.category, c);
+                    (
+                        Occur::Should,
+                        Box::new(TermQuery::new(term, IndexRecordOption::Basic)) as Box<dyn Query>,
+                    )
+                })
+                .collect();
+            must.push((
+                Occur::Must,
+                Box::new(ConstScoreQuery::new(Box::new(BooleanQuery::new(categories)), 0.0)),
+            ));
+        }
+        if !query.dates.is_open() {
+            let bound = |day: Option<NaiveDate>| match day {
+                Some(day) => Bound::Included(Term::from_field_i64(self.fields.day, day_number(day))),
+                None => Bound::Unbounded,
+            };
+            let range = RangeQuery::new(bound(query.dates.from), bound(query.dates.until));
+            must.push((Occur::Must, Box::new(ConstScoreQuery::new(Box::new(range), 0.0))));
+        }
+        if must.is_empty() {
+            must.push((Occur::Must, Box::new(AllQuery)));
+        }
+        for excluded in &query.excluded {
+            if let Some(q) = self.any_field(excluded, true) {
+                must.push((Occur::MustNot, q));
+            }
+        }
+        Box::new(BooleanQuery::new(must))
+    }
+}
+
+impl Writer {
+    /// Adds a paper, replacing what was indexed under its id.
+    pub fn upsert(&mut self, doc: &IndexDoc) -> Result<(), SearchError> {
+        let fields = self.fields;
+        self.inner.delete_term(Term::from_field_text(fields.id, &doc.id));
+        let mut document = TantivyDocument::default();
+        document.add_text(fields.id, &doc.id);
+        document.add_text(fields.title, &doc.title);
+        document.add_text(fields.summary, &doc.summary);
+        for author in &doc.authors {
+            document.add_text(fields.authors, author);
+        }
+        for category in &doc.categories {
+            let category = category.to_lowercase();
+            // A paper in cs.CL is also found under the whole archive, cs.
+            if let Some((archive, _)) = category.split_once('.') {
+                document.add_text(fields.category, archive);
+            }
+            document.add_text(fields.category, &category);
+        }
+        if let Some(day) = doc.day {
+            document.add_i64(fields.day, day_number(day));
+        }
+        self.inner.add_document(document)?;
+        Ok(())
+    }
+
+    /// Removes every paper, for a rebuild; takes effect at the next commit.
+    pub fn clear(&mut self) -> Result<(), SearchError> {
+        self.inner.delete_all_documents()?;
+        Ok(())
+    }
+
+    /// Makes everything added so far searchable, recording that the index has caught up with
+    /// the catalog to `cursor`.
+    pub fn commit(&mut self, cursor: i64) -> Result<(), SearchError> {
+        let payload = serde_json::to_string(&Payload { schema: SCHEMA_VERSION, cursor })
+            .map_err(|e| tantivy::TantivyError::SystemError(e.to_string()))?;
+        let mut prepared = self.inner.prepare_commit()?;
+        prepared.set_payload(&payload);
+        prepared.commit()?;
+        Ok(())
+    }
+}
+
+fn first_str(doc: &TantivyDocument, field: Field) -> &str {
+    doc.get_first(field).and_then(|v| v.as_str()).unwrap_or_default()
+}
+
+fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}

@@ -1,0 +1,219 @@
+//! The keyword index end to end: a real tantivy index in memory or in a temporary directory.
+
+#![allow(clippy::unwrap_used)]
+
+use std::sync::LazyLock;
+
+use chrono::NaiveDate;
+use paperboy_search::{IndexDoc, SearchError, SearchIndex, parse};
+use proptest::prelude::*;
+
+fn doc(id: &str, title: &str, summary: &str, authors: &[&str], categories: &[&str], day: &str) -> IndexDoc {
+    IndexDoc {
+        id: id.into(),
+        title: title.into(),
+        summary: summary.into(),
+        authors: authors.iter().map(|a| (*a).into()).collect(),
+        categories: categories.iter().map(|c| (*c).into()).collect(),
+        day: Some(day.parse::<NaiveDate>().unwrap()),
+    }
+}
+
+fn corpus() -> Vec<IndexDoc> {
+    vec![
+        doc(
+            "2503.00001",
+            "Sparse attention for long context language models",
+            "We study sparse attention patterns that let transformers read long documents.",
+            &["Tri Dao", "Albert Gu"],
+            &["cs.CL", "cs.LG"],
+            "2025-03-03",
+        ),
+        doc(
+            "2503.00002",
+            "Graph neural networks for molecules",
+            "Message passing networks predict molecular properties; attention is not needed.",
+            &["Jure Leskovec"],
+            &["cs.LG", "q-bio.BM"],
+            "2025-03-10",
+        ),
+        doc(
+            "2504.00003",
+            "A survey of attention mechanisms",
+            "This survey covers attention in vision and language, including <script>alert(1)</script>.",
+            &["Geoffrey E. Hinton"],
+            &["cs.CV"],
+            "2025-04-01",
+        ),
+        doc(
+            "2504.00004",
+            "Dark matter halos in dwarf galaxies",
+            "Observations of rotation curves constrain dark matter profiles.",
+            &["Vera Rubin"],
+            &["astro-ph.GA"],
+            "2025-04-15",
+        ),
+    ]
+}
+
+fn index_of(docs: &[IndexDoc]) -> SearchIndex {
+    let index = SearchIndex::in_memory().unwrap();
+    let mut writer = index.writer(1).unwrap();
+    for doc in docs {
+        writer.upsert(doc).unwrap();
+    }
+    writer.commit(docs.len() as i64).unwrap();
+    index.refresh().unwrap();
+    index
+}
+
+fn ids(index: &SearchIndex, query: &str) -> Vec<String> {
+    index.search(&parse(query), 0, 10).unwrap().hits.into_iter().map(|h| h.id).collect()
+}
+
+#[test]
+fn words_are_stemmed_and_ranked_with_titles_first() {
+    let index = index_of(&corpus());
+    assert_eq!(ids(&index, "networks"), ["2503.00002"]);
+    assert_eq!(ids(&index, "network"), ["2503.00002"]);
+    let attention = ids(&index, "attention");
+    assert_eq!(attention.len(), 3);
+    assert_ne!(attention[2], "2503.00001", "a title match outranks an abstract-only match: {attention:?}");
+    assert_eq!(attention[2], "2503.00002");
+    assert_eq!(index.search(&parse("attention"), 0, 1).unwrap().total, 3);
+}
+
+#[test]
+fn phrases_authors_categories_dates_and_exclusions() {
+    let index = index_of(&corpus());
+    assert_eq!(ids(&index, r#""long context""#), ["2503.00001"]);
+    assert!(ids(&index, r#""context long""#).is_empty());
+    assert_eq!(ids(&index, r#"attention author:"Geoffrey Hinton""#), ["2504.00003"]);
+    assert_eq!(ids(&index, "author:dao"), ["2503.00001"]);
+    let mut in_cs_lg = ids(&index, "attention cat:cs.lg");
+    in_cs_lg.sort();
+    assert_eq!(in_cs_lg, ["2503.00001", "2503.00002"]);
+    assert_eq!(ids(&index, "cat:astro-ph"), ["2504.00004"]);
+    assert_eq!(ids(&index, "attention date:2025-04"), ["2504.00003"]);
+    assert_eq!(ids(&index, "attention -survey -molecules"), ["2503.00001"]);
+}
+
+#[test]
+fn filters_alone_list_the_newest_first() {
+    let index = index_of(&corpus());
+    assert_eq!(ids(&index, "cat:cs"), ["2504.00003", "2503.00002", "2503.00001"]);
+    assert_eq!(ids(&index, "date:2025-04-10.."), ["2504.00004"]);
+    assert!(ids(&index, "").is_empty());
+    assert_eq!(ids(&index, "-attention"), ["2504.00004"]);
+}
+
+#[test]
+fn highlights_mark_matches_and_escape_html() {
+    let index = index_of(&corpus());
+    let query = parse("attention survey");
+    let highlights =
+        index.highlight(&query, &["2504.00003".into(), "2504.00004".into(), "nope".into()]).unwrap();
+    assert_eq!(highlights.len(), 2);
+    assert_eq!(highlights[0].title_html, "A <mark>survey</mark> of <mark>attention</mark> mechanisms");
+    assert!(highlights[0].snippet_html.contains("&lt;script&gt;"), "{}", highlights[0].snippet_html);
+    assert!(!highlights[0].snippet_html.contains("<script>"));
+    // No match in the abstract: it is shown from the start, unmarked.
+    assert_eq!(highlights[1].snippet_html, "Observations of rotation curves constrain dark matter profiles.");
+}
+
+#[test]
+fn upsert_replaces_and_similar_finds_neighbours() {
+    let mut docs = corpus();
+    docs.push(doc(
+        "2504.00005",
+        "Attention sinks in long context transformers",
+        "Long documents make attention collapse onto the first tokens of transformers.",
+        &[],
+        &["cs.CL"],
+        "2025-04-20",
+    ));
+    let index = index_of(&docs);
+    let similar = index.similar("2503.00001", 2).unwrap();
+    assert_eq!(similar[0].id, "2504.00005", "{similar:?}");
+    assert!(similar.iter().all(|r| r.id != "2503.00001"));
+    assert!(index.similar("9999.99999", 3).unwrap().is_empty());
+
+    let mut writer = index.writer(1).unwrap();
+    let mut renamed = docs[3].clone();
+    renamed.title = "Cold dark matter simulations".into();
+    writer.upsert(&renamed).unwrap();
+    writer.commit(99).unwrap();
+    index.refresh().unwrap();
+    assert_eq!(index.len(), 5);
+    assert_eq!(ids(&index, "simulations"), ["2504.00004"]);
+    assert!(ids(&index, "halos").is_empty());
+    assert_eq!(index.cursor().unwrap(), 99);
+}
+
+#[test]
+fn one_writer_per_directory_and_the_cursor_survives_a_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = SearchIndex::open(dir.path()).unwrap();
+    assert_eq!(index.cursor().unwrap(), 0);
+    let mut writer = index.writer(1).unwrap();
+    writer.upsert(&corpus()[0]).unwrap();
+    writer.commit(7).unwrap();
+
+    let second = SearchIndex::open(dir.path()).unwrap();
+    assert!(matches!(second.writer(1), Err(SearchError::Locked(_))));
+    drop(writer);
+    assert_eq!(second.cursor().unwrap(), 7);
+    assert_eq!(second.len(), 1);
+    second.writer(1).unwrap();
+}
+
+#[test]
+fn hostile_queries_return_results_or_nothing_never_errors() {
+    let index = index_of(&corpus());
+    let long = "attention ".repeat(1_000);
+    for query in [
+        "",
+        "   ",
+        "the of and a",
+        "\"unbalanced",
+        "(((attention",
+        "attention)))",
+        "author:",
+        "cat:",
+        "date:",
+        "date:2025-99",
+        "date:2026..2025",
+        "\u{0}\u{7}attention\u{1b}[31m",
+        "🚀🔥 attention 🤖",
+        "注意力机制 transformer",
+        "آلية الانتباه",
+        "*",
+        "?",
+        "~",
+        "^2",
+        "attention^2",
+        "-",
+        "--",
+        "-\"\"",
+        "AND OR NOT",
+        "a:b:c:d",
+        &long,
+    ] {
+        let parsed = parse(query);
+        index.search(&parsed, 0, 10).unwrap();
+        index.search(&parsed, 1_000_000, 10).unwrap();
+        index.highlight(&parsed, &["2503.00001".into()]).unwrap();
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+    #[test]
+    fn any_string_is_a_query(query in "\\PC{0,80}|[-\"():a-z0-9 .]{0,40}") {
+        static INDEX: LazyLock<SearchIndex> = LazyLock::new(|| index_of(&corpus()));
+        let index = &*INDEX;
+        let parsed = parse(&query);
+        prop_assert!(index.search(&parsed, 0, 10).is_ok());
+        prop_assert!(index.highlight(&parsed, &["2503.00001".into()]).is_ok());
+    }
+}
