@@ -3,11 +3,13 @@
 use std::sync::Arc;
 
 use crate::db::Db;
+use crate::search::Search;
 
 /// Everything handlers need, behind one `Arc`.
 #[derive(Debug)]
 pub struct App {
     pub db: Db,
+    pub search: Arc<Search>,
 }
 
 /// The state type of the router.

@@ -84,6 +84,25 @@ pub enum Command {
     /// Create or update the database schema, then exit. Other commands migrate on start too.
     Migrate,
 
+    /// Search the catalog and print ranked results with their scores.
+    ///
+    /// The query language: words are searched in titles, abstracts and authors; "a phrase"
+    /// must appear as written; -word excludes; author:Hinton or author:"Geoffrey Hinton";
+    /// cat:cs.CL or a whole archive, cat:cs; date:2025-03, date:2025-03-01..2025-03-15,
+    /// date:2025.. . An arXiv id or URL puts that paper first. Example:
+    ///
+    ///   paperboy search '"diffusion model" cat:cs.CV date:2025..' --limit 5
+    Search(SearchArgs),
+
+    /// Rebuild the keyword index from the catalog, from scratch.
+    ///
+    /// Not needed in normal operation: the index follows the catalog by itself (the server
+    /// indexes new and changed papers within seconds; import, harvest and fetch index what
+    /// they stored). Use it after restoring a database from a backup, or if the index
+    /// directory was damaged. Only one process may write the index: stop `paperboy serve`
+    /// first.
+    Reindex,
+
     /// Measure Paperboy's speed with reproducible benchmarks.
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -98,6 +117,20 @@ pub struct ServeArgs {
     /// Do not load the demo data set into an empty embedded database.
     #[arg(long, env = "PAPERBOY_NO_DEMO", value_parser = BoolishValueParser::new())]
     pub no_demo: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// What to look for (see `paperboy search --help` for the query language).
+    pub query: String,
+
+    /// How to rank: keyword (BM25), semantic (embeddings) or hybrid (both, fused).
+    #[arg(long, env = "PAPERBOY_SEARCH_MODE", value_enum, default_value_t = crate::search::Mode::Hybrid)]
+    pub mode: crate::search::Mode,
+
+    /// How many results to print.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    pub limit: u64,
 }
 
 #[derive(Debug, Args)]

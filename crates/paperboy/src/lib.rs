@@ -12,4 +12,5 @@ pub mod demo;
 pub mod error;
 pub mod ingest;
 pub mod progress;
+pub mod search;
 pub mod web;

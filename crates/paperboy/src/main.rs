@@ -3,17 +3,23 @@
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use clap::Parser;
 use paperboy::cli::{
-    BenchCommand, Cli, Command, FetchArgs, GlobalArgs, HarvestArgs, ImportArgs, LogFormat, ServeArgs,
+    BenchCommand, Cli, Command, FetchArgs, GlobalArgs, HarvestArgs, ImportArgs, LogFormat, SearchArgs,
+    ServeArgs,
 };
 use paperboy::db::Db;
 use paperboy::ingest::harvest::{HarvestOptions, fetch, harvest};
 use paperboy::ingest::import::{ImportOptions, import_sources, open_files};
+use paperboy::progress::Progress;
+use paperboy::search::follow::{self, FollowError, Indexed};
+use paperboy::search::{Search, SearchRequest};
 use paperboy_arxiv::ArxivId;
 use paperboy_arxiv::client::ArxivClient;
+use paperboy_search::{SearchError, SearchIndex};
 use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
@@ -53,6 +59,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Import(args) => import(&cli.global, args).await,
         Command::Harvest(args) => run_harvest(&cli.global, args).await,
         Command::Fetch(args) => run_fetch(&cli.global, args).await,
+        Command::Search(args) => run_search(&cli.global, args).await,
+        Command::Reindex => run_reindex(&cli.global).await,
         Command::Migrate => {
             let db = open_db(&cli.global).await?;
             println!("The {} schema is up to date.", db.engine());
@@ -91,9 +99,36 @@ async fn serve(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCode>
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let index = Arc::new(
+        SearchIndex::open(&follow::index_dir(&global.data_dir)).context("cannot open the search index")?,
+    );
+    let follower = match index.writer(2) {
+        Ok(writer) => {
+            let progress = Progress::records(std::io::stderr().is_terminal(), "indexing");
+            let (writer, done) = follow::catch_up(&db, &index, writer, &progress).await?;
+            progress.finish();
+            if done > 0 {
+                eprintln!("Indexed {done} papers for search.");
+            }
+            Some(tokio::spawn(follow::follow(db.clone(), index.clone(), writer)))
+        }
+        Err(SearchError::Locked(dir)) => {
+            eprintln!(
+                "Another process writes the search index in {}; this server only reads it.",
+                dir.display()
+            );
+            None
+        }
+        Err(e) => return Err(e).context("cannot open the search index for writing"),
+    };
     eprintln!("Paperboy is serving {} papers at http://{}/", db.count_papers().await?, args.listen);
-    let router = paperboy::web::router(paperboy::app::App { db: db.clone() });
-    paperboy::web::serve(listener, router).await.context("the server failed")?;
+    let app = paperboy::app::App { db: db.clone(), search: Arc::new(Search::new(index)) };
+    let router = paperboy::web::router(app);
+    let served = paperboy::web::serve(listener, router).await;
+    if let Some(follower) = follower {
+        follower.abort();
+    }
+    served.context("the server failed")?;
     db.close().await;
     Ok(ExitCode::SUCCESS)
 }
@@ -118,6 +153,7 @@ async fn import(global: &GlobalArgs, args: ImportArgs) -> anyhow::Result<ExitCod
     let db = open_db(global).await?;
     let report = import_sources(Some(&db), open_files(&args.files, args.format)?, &options).await?;
     println!("{}", report.summary(false));
+    update_index(&db, global).await?;
     db.close().await;
     Ok(exit_code(report.file_errors.is_empty()))
 }
@@ -140,6 +176,7 @@ async fn run_harvest(global: &GlobalArgs, args: HarvestArgs) -> anyhow::Result<E
     };
     let report = harvest(&db, &client, &options).await?;
     println!("{}", report.summary());
+    update_index(&db, global).await?;
     db.close().await;
     Ok(ExitCode::SUCCESS)
 }
@@ -171,8 +208,71 @@ async fn run_fetch(global: &GlobalArgs, args: FetchArgs) -> anyhow::Result<ExitC
         report.counts.unchanged,
         report.missing.len()
     );
+    update_index(&db, global).await?;
     db.close().await;
     Ok(exit_code(report.missing.is_empty()))
+}
+
+/// Indexes what a command stored, unless a running server does it.
+async fn update_index(db: &Db, global: &GlobalArgs) -> anyhow::Result<()> {
+    match follow::index_now(db, &global.data_dir, true).await.context("cannot update the search index")? {
+        Indexed::Papers(0) => {}
+        Indexed::Papers(n) => println!("Indexed {n} papers for search."),
+        Indexed::ByOtherProcess => {
+            println!("A running server holds the search index; it indexes the new papers.")
+        }
+    }
+    Ok(())
+}
+
+async fn run_search(global: &GlobalArgs, args: SearchArgs) -> anyhow::Result<ExitCode> {
+    let db = open_db(global).await?;
+    let index =
+        SearchIndex::open(&follow::index_dir(&global.data_dir)).context("cannot open the search index")?;
+    if index.cursor()? < db.latest_paper_change().await? {
+        eprintln!(
+            "The search index is behind the catalog; `paperboy reindex` or a running server brings it up to date."
+        );
+    }
+    let search = Search::new(Arc::new(index));
+    let request = SearchRequest {
+        query: args.query,
+        mode: args.mode,
+        limit: args.limit as usize,
+        ..SearchRequest::default()
+    };
+    let results = search.search(&db, &request).await?;
+    for notice in &results.notices {
+        eprintln!("note: {notice}");
+    }
+    for (rank, hit) in results.hits.iter().enumerate() {
+        let paper = &hit.paper.paper;
+        let day = paper.announce_date.map(|d| d.to_string()).unwrap_or_default();
+        let score = if hit.score.is_infinite() { "id".to_owned() } else { format!("{:.4}", hit.score) };
+        println!("{:>3}. {score:>8}  {:<14} {day}  {}", rank + 1, paper.id.as_str(), paper.title);
+    }
+    println!("{} of {} matches ({} search).", results.hits.len(), results.total, results.mode);
+    db.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn run_reindex(global: &GlobalArgs) -> anyhow::Result<ExitCode> {
+    let db = open_db(global).await?;
+    let index =
+        SearchIndex::open(&follow::index_dir(&global.data_dir)).context("cannot open the search index")?;
+    let progress = Progress::records(true, "reindexing");
+    let started = std::time::Instant::now();
+    let done = follow::reindex(&db, &index, &progress).await.map_err(|e| match e {
+        FollowError::Search(SearchError::Locked(dir)) => anyhow::anyhow!(
+            "another process (probably `paperboy serve`) is writing the index in {}; stop it first",
+            dir.display()
+        ),
+        e => e.into(),
+    })?;
+    progress.finish();
+    println!("Reindexed {done} papers in {:.1} s.", started.elapsed().as_secs_f64());
+    db.close().await;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn exit_code(success: bool) -> ExitCode {

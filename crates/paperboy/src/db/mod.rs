@@ -8,6 +8,7 @@
 //! truth; search indexes and caches are rebuilt from it.
 
 pub mod checkpoints;
+pub mod embeddings;
 pub mod papers;
 pub mod scratch;
 
@@ -80,6 +81,26 @@ macro_rules! with_pool {
     };
 }
 pub(crate) use with_pool;
+
+/// Locks the catalog clock until the transaction `$tx` ends and evaluates to its last number.
+/// Writers of papers and embeddings take it first, so they commit in the order of the numbers
+/// they hand out (see `migrations/*/0002_search.sql`).
+macro_rules! take_clock {
+    ($tx:ident) => {
+        sqlx::query_scalar::<_, i64>("UPDATE catalog_clock SET seq = seq WHERE id = 1 RETURNING seq")
+            .fetch_one(&mut *$tx)
+            .await?
+    };
+}
+pub(crate) use take_clock;
+
+/// Records `$seq` as the last number handed out in the transaction `$tx`.
+macro_rules! set_clock {
+    ($tx:ident, $seq:expr) => {
+        sqlx::query("UPDATE catalog_clock SET seq = $1 WHERE id = 1").bind($seq).execute(&mut *$tx).await?
+    };
+}
+pub(crate) use set_clock;
 
 impl Db {
     /// Opens the database at `url`: `sqlite:PATH` (created if missing) or `postgres://...`.

@@ -11,6 +11,9 @@
 //! that loses a race to another process re-reads those rows and plans them again, so two
 //! importers on one PostgreSQL never undo each other's work. On SQLite the write transaction
 //! holds the database lock from the start, and no race happens.
+//!
+//! Every written row takes the next number of the catalog clock as its `change_seq`, which is
+//! how the search index follows the catalog; the clock's row lock also orders concurrent writers.
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
@@ -20,14 +23,14 @@ use paperboy_arxiv::{ArxivId, Merge, Paper};
 use sqlx::types::Json;
 use sqlx::{AssertSqlSafe, QueryBuilder};
 
-use super::{Db, DbError, with_pool};
+use super::{Db, DbError, set_clock, take_clock, with_pool};
 
-/// Rows per multi-row statement: 18 parameters each stays under SQLite's 32,766.
+/// Rows per multi-row statement: 19 parameters each stays under SQLite's 32,766.
 const ROWS_PER_STATEMENT: usize = 500;
 
 const PAPER_COLUMNS: &str = "id, version, title, summary, authors, categories, comment, journal_ref, \
      doi, license, submitter, published_at, updated_at, announce_date, announce_date_estimated, revision, \
-     created_at, changed_at";
+     created_at, changed_at, change_seq";
 
 /// How often a batch re-plans rows that other writers changed under it before giving up.
 const MAX_ROUNDS: usize = 8;
@@ -57,6 +60,8 @@ pub struct StoredPaper {
     pub revision: i64,
     pub created_at: DateTime<Utc>,
     pub changed_at: DateTime<Utc>,
+    /// The catalog clock's number at the last change.
+    pub change_seq: i64,
 }
 
 #[derive(sqlx::FromRow)]
@@ -79,6 +84,7 @@ struct PaperRow {
     revision: i64,
     created_at: DateTime<Utc>,
     changed_at: DateTime<Utc>,
+    change_seq: i64,
 }
 
 impl TryFrom<PaperRow> for StoredPaper {
@@ -113,6 +119,7 @@ impl TryFrom<PaperRow> for StoredPaper {
             revision: row.revision,
             created_at: row.created_at,
             changed_at: row.changed_at,
+            change_seq: row.change_seq,
         })
     }
 }
@@ -168,6 +175,7 @@ impl Db {
 
         with_pool!(self, |pool, DB| {
             let mut tx = pool.begin_with(self.begin_write()).await?;
+            let mut clock = take_clock!(tx);
             for _round in 0..MAX_ROUNDS {
                 let mut stored: HashMap<ArxivId, StoredPaper> = HashMap::with_capacity(pending.len());
                 for chunk in pending.chunks(ROWS_PER_STATEMENT) {
@@ -185,12 +193,15 @@ impl Db {
                     }
                 }
 
-                let mut plans: Vec<(Paper, i64, UpsertCounts)> = Vec::new();
+                let mut plans: Vec<(Paper, i64, UpsertCounts, i64)> = Vec::new();
                 for id in &pending {
                     let current = stored.get(id);
                     let plan = plan_paper(current.map(|s| &s.paper), &by_id[id]);
                     match plan.write {
-                        Some(paper) => plans.push((paper, current.map_or(0, |s| s.revision), plan.counts)),
+                        Some(paper) => {
+                            clock += 1;
+                            plans.push((paper, current.map_or(0, |s| s.revision), plan.counts, clock));
+                        }
                         None => counts += plan.counts,
                     }
                 }
@@ -198,7 +209,7 @@ impl Db {
                 let mut lost = Vec::new();
                 for chunk in plans.chunks(ROWS_PER_STATEMENT) {
                     let mut query = QueryBuilder::<DB>::new(format!("INSERT INTO papers ({PAPER_COLUMNS}) "));
-                    query.push_values(chunk, |mut row, (paper, read_revision, _)| {
+                    query.push_values(chunk, |mut row, (paper, read_revision, _, change_seq)| {
                         row.push_bind(paper.id.as_str())
                             // Validated to 1..=9999.
                             .push_bind(paper.version.map(|v| v as i32))
@@ -217,7 +228,8 @@ impl Db {
                             .push_bind(paper.announce_date_estimated)
                             .push_bind(read_revision + 1)
                             .push_bind(now)
-                            .push_bind(now);
+                            .push_bind(now)
+                            .push_bind(*change_seq);
                     });
                     // The update applies only over the revision that was read; a new paper
                     // (read revision 0) never overwrites a row another writer inserted.
@@ -229,7 +241,8 @@ impl Db {
                          published_at = excluded.published_at, updated_at = excluded.updated_at, \
                          announce_date = excluded.announce_date, \
                          announce_date_estimated = excluded.announce_date_estimated, \
-                         revision = excluded.revision, changed_at = excluded.changed_at \
+                         revision = excluded.revision, changed_at = excluded.changed_at, \
+                         change_seq = excluded.change_seq \
                          WHERE papers.revision + 1 = excluded.revision \
                          RETURNING id",
                     );
@@ -237,7 +250,7 @@ impl Db {
                         query.build_query_scalar().fetch_all(&mut *tx).await?.into_iter().collect();
 
                     let mut written_papers = Vec::with_capacity(written.len());
-                    for (paper, _, plan_counts) in chunk {
+                    for (paper, _, plan_counts, _) in chunk {
                         if written.contains(paper.id.as_str()) {
                             counts += *plan_counts;
                             written_papers.push(paper);
@@ -278,6 +291,7 @@ impl Db {
                     }
                 }
                 if lost.is_empty() {
+                    set_clock!(tx, clock);
                     tx.commit().await?;
                     return Ok(counts);
                 }
@@ -326,6 +340,61 @@ impl Db {
     }
 
     /// Papers announced on `date`, by id, at most `limit`.
+    /// Papers written after the catalog clock read `after`, in clock order, at most `limit`.
+    pub async fn papers_changed_since(&self, after: i64, limit: u32) -> Result<Vec<StoredPaper>, DbError> {
+        let sql =
+            format!("SELECT {PAPER_COLUMNS} FROM papers WHERE change_seq > $1 ORDER BY change_seq LIMIT $2");
+        let rows: Vec<PaperRow> = with_pool!(self, |pool, DB| {
+            sqlx::query_as(AssertSqlSafe(sql.as_str()))
+                .bind(after)
+                .bind(i64::from(limit))
+                .fetch_all(pool)
+                .await?
+        });
+        rows.into_iter().map(StoredPaper::try_from).collect()
+    }
+
+    /// The clock number of the latest paper write (0 for an empty catalog).
+    pub async fn latest_paper_change(&self) -> Result<i64, DbError> {
+        let latest: Option<i64> = with_pool!(self, |pool, DB| {
+            sqlx::query_scalar("SELECT MAX(change_seq) FROM papers").fetch_one(pool).await?
+        });
+        Ok(latest.unwrap_or(0))
+    }
+
+    /// How many papers were written after the catalog clock read `after`.
+    pub async fn count_papers_changed_since(&self, after: i64) -> Result<u64, DbError> {
+        let count: i64 = with_pool!(self, |pool, DB| {
+            sqlx::query_scalar("SELECT COUNT(*) FROM papers WHERE change_seq > $1")
+                .bind(after)
+                .fetch_one(pool)
+                .await?
+        });
+        Ok(count.max(0) as u64)
+    }
+
+    /// The papers among `ids` that are stored, in the order of `ids`.
+    pub async fn get_papers(&self, ids: &[String]) -> Result<Vec<StoredPaper>, DbError> {
+        let mut found: HashMap<String, StoredPaper> = HashMap::with_capacity(ids.len());
+        for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+            let rows: Vec<PaperRow> = with_pool!(self, |pool, DB| {
+                let mut query =
+                    QueryBuilder::<DB>::new(format!("SELECT {PAPER_COLUMNS} FROM papers WHERE id IN ("));
+                let mut list = query.separated(", ");
+                for id in chunk {
+                    list.push_bind(id.as_str());
+                }
+                query.push(")");
+                query.build_query_as().fetch_all(pool).await?
+            });
+            for row in rows {
+                let paper = StoredPaper::try_from(row)?;
+                found.insert(paper.paper.id.as_str().to_owned(), paper);
+            }
+        }
+        Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
+    }
+
     pub async fn papers_announced_on(
         &self,
         date: NaiveDate,

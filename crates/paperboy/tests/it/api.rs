@@ -11,7 +11,9 @@ use tower::ServiceExt;
 use crate::harness::{TestDb, on_both_engines, paper};
 
 async fn get(db: &Db, uri: &str) -> (StatusCode, Value) {
-    let router = paperboy::web::router(App { db: db.clone() });
+    let index = std::sync::Arc::new(paperboy_search::SearchIndex::in_memory().unwrap());
+    let search = std::sync::Arc::new(paperboy::search::Search::new(index));
+    let router = paperboy::web::router(App { db: db.clone(), search });
     let response = router.oneshot(Request::get(uri).body(Body::empty()).unwrap()).await.unwrap();
     let status = response.status();
     let bytes = to_bytes(response.into_body(), 1 << 20).await.unwrap();

@@ -1,0 +1,149 @@
+//! Stored embeddings: one vector per paper and model, with the hash of the text it was computed
+//! from, so that an unchanged text is never embedded twice.
+//!
+//! Vectors are stored as little-endian `f32` bytes. Writes take catalog clock numbers like paper
+//! writes do, so a vector index follows `change_seq` the way the keyword index follows papers.
+
+use std::collections::HashMap;
+
+use chrono::Utc;
+use sqlx::QueryBuilder;
+
+use super::{Db, DbError, set_clock, take_clock, with_pool};
+
+/// Rows per multi-row statement: 7 parameters each.
+const ROWS_PER_STATEMENT: usize = 1_000;
+
+/// A vector to store for a paper.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewEmbedding {
+    pub paper_id: String,
+    pub text_hash: String,
+    pub vector: Vec<f32>,
+}
+
+/// A stored vector and the clock number it was written at.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredEmbedding {
+    pub paper_id: String,
+    pub vector: Vec<f32>,
+    pub change_seq: i64,
+}
+
+fn to_bytes(vector: &[f32]) -> Vec<u8> {
+    vector.iter().flat_map(|x| x.to_le_bytes()).collect()
+}
+
+fn from_bytes(paper_id: &str, bytes: &[u8], dim: i64) -> Result<Vec<f32>, DbError> {
+    if i64::try_from(bytes.len()).ok() != Some(dim * 4) {
+        return Err(DbError::CorruptRow {
+            id: paper_id.to_owned(),
+            reason: format!("embedding of {} bytes, expected {dim} floats", bytes.len()),
+        });
+    }
+    Ok(bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect())
+}
+
+impl Db {
+    /// The text hash of every paper's stored vector for `model`.
+    pub async fn embedding_hashes(&self, model: &str) -> Result<HashMap<String, String>, DbError> {
+        let rows: Vec<(String, String)> = with_pool!(self, |pool, DB| {
+            sqlx::query_as("SELECT paper_id, text_hash FROM embeddings WHERE model = $1")
+                .bind(model)
+                .fetch_all(pool)
+                .await?
+        });
+        Ok(rows.into_iter().collect())
+    }
+
+    /// Stores vectors for `model`, replacing earlier ones of the same papers, in one transaction.
+    pub async fn store_embeddings(&self, model: &str, rows: &[NewEmbedding]) -> Result<(), DbError> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let now = Utc::now();
+        with_pool!(self, |pool, DB| {
+            let mut tx = pool.begin_with(self.begin_write()).await?;
+            let first = take_clock!(tx) + 1;
+            for (chunk_start, chunk) in (0..).step_by(ROWS_PER_STATEMENT).zip(rows.chunks(ROWS_PER_STATEMENT))
+            {
+                let mut insert = QueryBuilder::<DB>::new(
+                    "INSERT INTO embeddings (paper_id, model, dim, text_hash, vector, change_seq, created_at) ",
+                );
+                insert.push_values(chunk.iter().enumerate(), |mut row, (i, e)| {
+                    row.push_bind(e.paper_id.as_str())
+                        .push_bind(model)
+                        .push_bind(e.vector.len() as i64)
+                        .push_bind(e.text_hash.as_str())
+                        .push_bind(to_bytes(&e.vector))
+                        .push_bind(first + chunk_start + i as i64)
+                        .push_bind(now);
+                });
+                insert.push(
+                    " ON CONFLICT (model, paper_id) DO UPDATE SET dim = excluded.dim, \
+                     text_hash = excluded.text_hash, vector = excluded.vector, \
+                     change_seq = excluded.change_seq, created_at = excluded.created_at",
+                );
+                insert.build().execute(&mut *tx).await?;
+            }
+            set_clock!(tx, first + rows.len() as i64 - 1);
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Vectors of `model` written after the clock read `after`, in clock order, at most `limit`.
+    pub async fn embeddings_changed_since(
+        &self,
+        model: &str,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<StoredEmbedding>, DbError> {
+        let rows: Vec<(String, i64, Vec<u8>, i64)> = with_pool!(self, |pool, DB| {
+            sqlx::query_as(
+                "SELECT paper_id, dim, vector, change_seq FROM embeddings \
+                 WHERE model = $1 AND change_seq > $2 ORDER BY change_seq LIMIT $3",
+            )
+            .bind(model)
+            .bind(after)
+            .bind(i64::from(limit))
+            .fetch_all(pool)
+            .await?
+        });
+        rows.into_iter()
+            .map(|(paper_id, dim, bytes, change_seq)| {
+                let vector = from_bytes(&paper_id, &bytes, dim)?;
+                Ok(StoredEmbedding { paper_id, vector, change_seq })
+            })
+            .collect()
+    }
+
+    /// The stored vector of one paper for `model`.
+    pub async fn embedding(&self, model: &str, paper_id: &str) -> Result<Option<Vec<f32>>, DbError> {
+        let row: Option<(i64, Vec<u8>)> = with_pool!(self, |pool, DB| {
+            sqlx::query_as("SELECT dim, vector FROM embeddings WHERE model = $1 AND paper_id = $2")
+                .bind(model)
+                .bind(paper_id)
+                .fetch_optional(pool)
+                .await?
+        });
+        row.map(|(dim, bytes)| from_bytes(paper_id, &bytes, dim)).transpose()
+    }
+
+    /// Papers' ids, titles and abstracts in id order after `after_id`, at most `limit`: the
+    /// input of `paperboy embed`, read page by page.
+    pub async fn paper_texts_after(
+        &self,
+        after_id: &str,
+        limit: u32,
+    ) -> Result<Vec<(String, String, String)>, DbError> {
+        let rows = with_pool!(self, |pool, DB| {
+            sqlx::query_as("SELECT id, title, summary FROM papers WHERE id > $1 ORDER BY id LIMIT $2")
+                .bind(after_id)
+                .bind(i64::from(limit))
+                .fetch_all(pool)
+                .await?
+        });
+        Ok(rows)
+    }
+}

@@ -1,0 +1,153 @@
+//! The keyword index follows the catalog.
+//!
+//! Every paper write takes a number from the catalog clock (`change_seq`); the index's last
+//! commit records the number it has caught up to. [`catch_up`] indexes every paper changed since
+//! then, in clock order, committing each batch with its new position, so an interrupted catch-up
+//! resumes where it stopped. `paperboy serve` runs [`follow`] (a catch-up every second) when it
+//! holds the index's writer; commands that store papers catch up once when they finish, unless
+//! another process holds the writer, which then picks the papers up itself.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use paperboy_arxiv::Paper;
+use paperboy_search::{IndexDoc, SearchError, SearchIndex, Writer};
+
+use crate::db::{Db, DbError};
+use crate::progress::Progress;
+
+/// Papers read and indexed per commit.
+const BATCH: u32 = 5_000;
+/// How often a following server looks for changes.
+pub const FOLLOW_INTERVAL: Duration = Duration::from_secs(1);
+
+/// Why the index could not follow the catalog.
+#[derive(Debug, thiserror::Error)]
+pub enum FollowError {
+    #[error(transparent)]
+    Search(#[from] SearchError),
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error("the indexing thread stopped unexpectedly")]
+    Thread(#[from] tokio::task::JoinError),
+}
+
+/// Where the keyword index lives in the data directory.
+pub fn index_dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("index")
+}
+
+/// What the index makes of a paper.
+pub fn index_doc(paper: &Paper) -> IndexDoc {
+    IndexDoc {
+        id: paper.id.as_str().to_owned(),
+        title: paper.title.clone(),
+        summary: paper.summary.clone(),
+        authors: paper.authors.clone(),
+        categories: paper.categories.clone(),
+        day: paper.announce_date.or(paper.published_at.map(|t| t.date_naive())),
+    }
+}
+
+/// Indexes every paper changed since the index's cursor; returns how many it indexed.
+pub async fn catch_up(
+    db: &Db,
+    index: &SearchIndex,
+    writer: Writer,
+    progress: &Progress,
+) -> Result<(Writer, u64), FollowError> {
+    let mut cursor = index.cursor()?;
+    let pending = db.count_papers_changed_since(cursor).await?;
+    if pending == 0 {
+        return Ok((writer, 0));
+    }
+    progress.set_length(pending);
+    let mut writer = writer;
+    let mut done = 0;
+    loop {
+        let papers = db.papers_changed_since(cursor, BATCH).await?;
+        let Some(last) = papers.last() else { break };
+        cursor = last.change_seq;
+        let docs: Vec<IndexDoc> = papers.iter().map(|stored| index_doc(&stored.paper)).collect();
+        let count = docs.len() as u64;
+        // Indexing is CPU work: keep it off the async threads.
+        writer = tokio::task::spawn_blocking(move || -> Result<Writer, SearchError> {
+            for doc in &docs {
+                writer.upsert(doc)?;
+            }
+            writer.commit(cursor)?;
+            Ok(writer)
+        })
+        .await??;
+        done += count;
+        progress.set_position(done);
+        progress.set_records(done);
+    }
+    index.refresh()?;
+    Ok((writer, done))
+}
+
+/// Empties the index and indexes the whole catalog again.
+pub async fn reindex(db: &Db, index: &SearchIndex, progress: &Progress) -> Result<u64, FollowError> {
+    let mut writer = index.writer(2)?;
+    writer.clear()?;
+    writer.commit(0)?;
+    let (_, done) = catch_up(db, index, writer, progress).await?;
+    Ok(done)
+}
+
+/// What a command that stored papers did about the index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Indexed {
+    /// It indexed this many papers itself.
+    Papers(u64),
+    /// Another process (a running server) holds the writer and indexes them.
+    ByOtherProcess,
+}
+
+/// Brings the index in `data_dir` up to date after a command stored papers.
+pub async fn index_now(db: &Db, data_dir: &Path, show_progress: bool) -> Result<Indexed, FollowError> {
+    let index = SearchIndex::open(&index_dir(data_dir))?;
+    let writer = match index.writer(2) {
+        Ok(writer) => writer,
+        Err(SearchError::Locked(_)) => return Ok(Indexed::ByOtherProcess),
+        Err(e) => return Err(e.into()),
+    };
+    let progress = Progress::records(show_progress, "indexing");
+    let (_, done) = catch_up(db, &index, writer, &progress).await?;
+    progress.finish();
+    Ok(Indexed::Papers(done))
+}
+
+/// Catches up every [`FOLLOW_INTERVAL`], for as long as the task runs (the server aborts it when
+/// it stops). Errors are logged and retried at the next tick, so a database restart only delays
+/// searchability.
+pub async fn follow(db: Db, index: Arc<SearchIndex>, writer: Writer) {
+    let mut writer = Some(writer);
+    let mut ticks = tokio::time::interval(FOLLOW_INTERVAL);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let quiet = Progress::records(false, "indexing");
+    loop {
+        ticks.tick().await;
+        let Some(current) = writer.take() else { return };
+        match catch_up(&db, &index, current, &quiet).await {
+            Ok((back, done)) => {
+                if done > 0 {
+                    tracing::info!(papers = done, "indexed new and changed papers");
+                }
+                writer = Some(back);
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "indexing failed; reopening the writer");
+                writer = match index.writer(2) {
+                    Ok(fresh) => Some(fresh),
+                    Err(e) => {
+                        tracing::error!(error = %e, "cannot reopen the index writer; search stops following");
+                        return;
+                    }
+                };
+            }
+        }
+    }
+}

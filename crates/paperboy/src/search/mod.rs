@@ -1,0 +1,196 @@
+//! Search in the running service: keyword, semantic or hybrid, over the catalog.
+//!
+//! [`Search`] holds the keyword index ([`paperboy_search::SearchIndex`], kept up to date by
+//! [`follow`]) and, when a model is configured, the embedder and vector index. A query that is
+//! an arXiv id or address puts that paper first, whatever the mode. Results are loaded from the
+//! database, which stays the truth: a paper the index knows but the catalog lost is skipped.
+
+pub mod follow;
+
+use std::sync::Arc;
+
+use paperboy_arxiv::ArxivId;
+use paperboy_search::{DateRange, Highlight, ParsedQuery, Ranked, SearchIndex};
+use serde::{Deserialize, Serialize};
+
+use crate::db::papers::StoredPaper;
+use crate::db::{Db, DbError};
+
+/// How results are ranked.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// BM25 over titles, abstracts and authors.
+    Keyword,
+    /// Nearest neighbours of the query's embedding.
+    Semantic,
+    /// Both, fused by reciprocal rank.
+    #[default]
+    Hybrid,
+}
+
+impl std::fmt::Display for Mode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Mode::Keyword => "keyword",
+            Mode::Semantic => "semantic",
+            Mode::Hybrid => "hybrid",
+        })
+    }
+}
+
+/// A search as asked for.
+#[derive(Debug, Clone, Default)]
+pub struct SearchRequest {
+    pub query: String,
+    pub mode: Mode,
+    pub offset: usize,
+    pub limit: usize,
+    /// Announce-date range from outside the query (API parameters), combined with `date:`.
+    pub dates: DateRange,
+}
+
+/// One result: the stored paper, its score, and what to show of it.
+#[derive(Debug, Clone)]
+pub struct SearchHit {
+    pub paper: StoredPaper,
+    /// The ranking's score: BM25 for keyword, cosine for semantic, fused for hybrid; infinite
+    /// for a paper named by its id.
+    pub score: f32,
+    /// Title and a stretch of abstract with the query's words in `<mark>`, HTML-escaped.
+    pub title_html: String,
+    pub snippet_html: String,
+}
+
+/// A page of results.
+#[derive(Debug, Clone, Default)]
+pub struct SearchResults {
+    pub hits: Vec<SearchHit>,
+    /// How many papers match in all (for paging).
+    pub total: usize,
+    /// The mode that ranked them; keyword when semantic search is off.
+    pub mode: Mode,
+    /// Parts of the query that were ignored, and why.
+    pub notices: Vec<String>,
+}
+
+/// Why a search failed (never because of what the user typed).
+#[derive(Debug, thiserror::Error)]
+pub enum SearchFailure {
+    #[error(transparent)]
+    Index(#[from] paperboy_search::SearchError),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+/// The search service.
+pub struct Search {
+    pub index: Arc<SearchIndex>,
+}
+
+impl std::fmt::Debug for Search {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Search").field("indexed", &self.index.len()).finish()
+    }
+}
+
+impl Search {
+    pub fn new(index: Arc<SearchIndex>) -> Search {
+        Search { index }
+    }
+
+    /// Whether semantic and hybrid modes are available.
+    pub fn semantic_enabled(&self) -> bool {
+        false
+    }
+
+    /// Runs a search. See the module docs.
+    pub async fn search(&self, db: &Db, request: &SearchRequest) -> Result<SearchResults, SearchFailure> {
+        let mut parsed = paperboy_search::parse(&request.query);
+        parsed.dates = parsed.dates.intersect(request.dates);
+        let mut notices = std::mem::take(&mut parsed.notices);
+        let mode = match request.mode {
+            Mode::Keyword => Mode::Keyword,
+            _ if !self.semantic_enabled() => {
+                notices.push("semantic search is off (no model configured): keyword results only".into());
+                Mode::Keyword
+            }
+            mode => mode,
+        };
+        let pinned = self.pinned(db, &request.query).await?;
+        let limit = request.limit.max(1);
+        let ranking = self.index.search(&parsed, request.offset, limit)?;
+        let mut ranked = ranking.hits;
+        let mut total = ranking.total;
+        if let Some(paper) = &pinned {
+            let id = paper.paper.id.as_str();
+            if !ranked.iter().any(|r| r.id == id) {
+                total += 1;
+            }
+            ranked.retain(|r| r.id != id);
+            if request.offset == 0 {
+                ranked.insert(0, Ranked { id: id.to_owned(), score: f32::INFINITY });
+                ranked.truncate(limit);
+            }
+        }
+        let hits = self.load(db, &parsed, &ranked).await?;
+        Ok(SearchResults { hits, total, mode, notices })
+    }
+
+    /// The paper a query names by arXiv id or address, when it is in the catalog.
+    async fn pinned(&self, db: &Db, query: &str) -> Result<Option<StoredPaper>, DbError> {
+        match ArxivId::from_url_or_id(query) {
+            Ok((id, _)) => db.get_paper(&id).await,
+            Err(_) => Ok(None),
+        }
+    }
+
+    /// Loads ranked papers from the catalog, with highlights, in rank order.
+    async fn load(
+        &self,
+        db: &Db,
+        parsed: &ParsedQuery,
+        ranked: &[Ranked],
+    ) -> Result<Vec<SearchHit>, SearchFailure> {
+        let ids: Vec<String> = ranked.iter().map(|r| r.id.clone()).collect();
+        let papers = db.get_papers(&ids).await?;
+        let highlights = self.index.highlight(parsed, &ids)?;
+        let mut by_id: std::collections::HashMap<String, Highlight> =
+            highlights.into_iter().map(|h| (h.id.clone(), h)).collect();
+        let scores: std::collections::HashMap<&str, f32> =
+            ranked.iter().map(|r| (r.id.as_str(), r.score)).collect();
+        Ok(papers
+            .into_iter()
+            .map(|paper| {
+                let id = paper.paper.id.as_str().to_owned();
+                let highlight = by_id.remove(&id);
+                let (title_html, snippet_html) = match highlight {
+                    Some(h) => (h.title_html, h.snippet_html),
+                    None => (
+                        escape_html(&paper.paper.title),
+                        escape_html(&first_chars(&paper.paper.summary, 240)),
+                    ),
+                };
+                SearchHit {
+                    score: scores.get(id.as_str()).copied().unwrap_or_default(),
+                    paper,
+                    title_html,
+                    snippet_html,
+                }
+            })
+            .collect())
+    }
+}
+
+fn first_chars(text: &str, n: usize) -> String {
+    let cut: String = text.chars().take(n).collect();
+    if cut.len() < text.len() { cut + "…" } else { cut }
+}
+
+fn escape_html(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
