@@ -1,1 +1,24 @@
-//! Approximate nearest-neighbour index over paper embeddings.
+//! Approximate nearest-neighbour search over paper embeddings (all-MiniLM-L6-v2: 384
+//! dimensions, unit length, cosine similarity = dot product).
+//!
+//! - `VectorIndex`: the index the service keeps (HNSW from `instant-distance` over int8
+//!   vectors, with insert, replace and remove around the immutable graph; saved to one file).
+//! - `exact_search`: the brute-force baseline that recall is measured against.
+//! - `synthetic`, `measure`, `bench`: data and tools for `paperboy bench vectors` and for the
+//!   crate comparison in `bench/ann-compare`.
+//!
+//! Not here: turning text into vectors (`paperboy-embed`), keyword search and fusion
+//! (`paperboy-search`).
+
+pub mod bench;
+mod error;
+mod exact;
+mod index;
+pub mod measure;
+mod persist;
+pub mod quantise;
+pub mod synthetic;
+
+pub use error::VectorError;
+pub use exact::exact_search;
+pub use index::{IndexParams, VectorIndex};

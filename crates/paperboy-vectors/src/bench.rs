@@ -1,0 +1,102 @@
+//! The product's own benchmark, run by `paperboy bench vectors`: builds a `VectorIndex` over
+//! synthetic embeddings and measures it the way the service uses it.
+//!
+//! Queries run one at a time on the calling thread (the service answers each request on one
+//! thread); the build uses all cores. Not here: printing (the CLI formats `BenchReport`).
+
+use std::time::{Duration, Instant};
+
+use crate::error::VectorError;
+use crate::index::{IndexParams, VectorIndex};
+use crate::measure::{self, Latency};
+use crate::synthetic::Mixture;
+
+/// Neighbours compared for recall.
+pub const RECALL_K: usize = 10;
+/// Base vectors generated per step, so that a large base never exists whole as `f32`.
+const GENERATION_CHUNK: usize = 10_000;
+
+/// What to measure.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BenchConfig {
+    /// Base vectors in the index.
+    pub size: usize,
+    /// Queries timed (and checked against exact search).
+    pub queries: usize,
+    pub params: IndexParams,
+}
+
+/// What was measured.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BenchReport {
+    pub size: usize,
+    pub queries: usize,
+    pub params: IndexParams,
+    /// Wall time of `VectorIndex::build` (includes quantisation).
+    pub build_time: Duration,
+    /// Single-threaded latency of `search(query, 10)`.
+    pub latency: Latency,
+    /// Mean recall@10 against exact search over the `f32` vectors.
+    pub recall_at_10: f64,
+    /// `VectorIndex::memory_bytes` after the build.
+    pub index_bytes: usize,
+    /// Growth of the process's resident memory across the build, where the platform tells.
+    pub resident_growth_bytes: Option<usize>,
+    /// Time to exact ground truth (not part of the index's cost).
+    pub ground_truth_time: Duration,
+}
+
+/// Builds an index of `config.size` vectors drawn from `mixture` and measures it.
+pub fn run(mixture: &Mixture, config: BenchConfig) -> Result<BenchReport, VectorError> {
+    let queries = mixture.queries(config.queries);
+    let truth_started = Instant::now();
+    let truth = measure::ground_truth(mixture, config.size, &queries, RECALL_K);
+    let ground_truth_time = truth_started.elapsed();
+
+    let resident_before = measure::resident_bytes();
+    let build_started = Instant::now();
+    let index =
+        VectorIndex::build_with(mixture.spec().dim, config.params, streamed_base(mixture, config.size))?;
+    let build_time = build_started.elapsed();
+    let resident_growth_bytes =
+        measure::resident_bytes().zip(resident_before).map(|(after, before)| after.saturating_sub(before));
+
+    let (latency, found) = time_queries(&index, &queries)?;
+    Ok(BenchReport {
+        size: config.size,
+        queries: config.queries,
+        params: config.params,
+        build_time,
+        latency,
+        recall_at_10: measure::recall(&truth, &found),
+        index_bytes: index.memory_bytes(),
+        resident_growth_bytes,
+        ground_truth_time,
+    })
+}
+
+/// Base vectors keyed by their index, generated in parallel chunks as they are consumed.
+fn streamed_base(mixture: &Mixture, size: usize) -> impl Iterator<Item = (u64, Vec<f32>)> + '_ {
+    (0..size).step_by(GENERATION_CHUNK).flat_map(move |start| {
+        let end = (start + GENERATION_CHUNK).min(size);
+        (start as u64..).zip(mixture.base_range(start..end))
+    })
+}
+
+/// One untimed pass (warms caches, collects results), then a timed single-threaded pass.
+fn time_queries(index: &VectorIndex, queries: &[Vec<f32>]) -> Result<(Latency, Vec<Vec<u64>>), VectorError> {
+    let found = queries
+        .iter()
+        .map(|query| {
+            let hits = index.search(query, RECALL_K)?;
+            Ok(hits.into_iter().map(|(key, _)| key).collect())
+        })
+        .collect::<Result<Vec<Vec<u64>>, VectorError>>()?;
+    let mut samples = Vec::with_capacity(queries.len());
+    for query in queries {
+        let started = Instant::now();
+        std::hint::black_box(index.search(query, RECALL_K)?);
+        samples.push(started.elapsed());
+    }
+    Ok((Latency::of(samples), found))
+}
