@@ -12,8 +12,10 @@
 //! rebuild. The whole state is saved to one file and loaded without rebuilding.
 //!
 //! Parameters (see `IndexParams`): the graph degree is fixed by the crate at M = 32 (64 links on
-//! the bottom layer); `ef_construction` 100 and `ef_search` 64 reach recall@10 above 0.95 on the
-//! synthetic embeddings at 100k and 1M (README of the comparison).
+//! the bottom layer, which is what lets a modest search effort reach high recall on 384
+//! dimensions); `ef_construction` 100 and `ef_search` 64 gave recall@10 0.98 against exact `f32`
+//! search on 100k synthetic embeddings (README of the comparison); raising `ef_construction`
+//! mostly costs build time, raising `ef_search` costs query time roughly linearly.
 //!
 //! Not here: embedding text, deciding when to rebuild, or which papers are indexed.
 

@@ -73,9 +73,27 @@ impl instant_distance::Point for QuantisedVector {
     }
 }
 
-/// Integer dot product; written as a plain fold so that it vectorises.
+/// Integer dot product, shaped so that it vectorises on plain x86-64 (SSE2): 16 lanes of
+/// `i16` products (an `i8` product is at most 128 * 128 = 16,384, so `i16` never overflows)
+/// widened into `i32` sums. A plain `i32` fold compiles to 4 lanes and made the graph build
+/// spend 85% of its time here.
 fn dot_i8(a: &[i8], b: &[i8]) -> i32 {
-    a.iter().zip(b).map(|(&x, &y)| i32::from(x) * i32::from(y)).sum()
+    const LANES: usize = 16;
+    let mut sums = [0i32; LANES];
+    let chunks_a = a.chunks_exact(LANES);
+    let chunks_b = b.chunks_exact(LANES);
+    let tail: i32 = chunks_a
+        .remainder()
+        .iter()
+        .zip(chunks_b.remainder())
+        .map(|(&x, &y)| i32::from(x) * i32::from(y))
+        .sum();
+    for (ca, cb) in chunks_a.zip(chunks_b) {
+        for lane in 0..LANES {
+            sums[lane] += i32::from(i16::from(ca[lane]) * i16::from(cb[lane]));
+        }
+    }
+    sums.iter().sum::<i32>() + tail
 }
 
 /// `f32` dot product with eight independent sums, so that it vectorises.
@@ -111,6 +129,14 @@ mod tests {
     fn zero_vector_has_zero_similarity() {
         let zero = QuantisedVector::new(&[0.0; 4]);
         assert_eq!(zero.similarity(&QuantisedVector::new(&[1.0, 0.0, 0.0, 0.0])), 0.0);
+    }
+
+    #[test]
+    fn dot_i8_matches_a_plain_sum_including_the_extremes() {
+        let a: Vec<i8> = (0..37).map(|i| if i % 5 == 0 { -128 } else { (i * 7 - 100) as i8 }).collect();
+        let b: Vec<i8> = (0..37).map(|i| if i % 3 == 0 { -128 } else { (50 - i * 5) as i8 }).collect();
+        let plain: i32 = a.iter().zip(&b).map(|(&x, &y)| i32::from(x) * i32::from(y)).sum();
+        assert_eq!(dot_i8(&a, &b), plain);
     }
 
     #[test]
