@@ -50,7 +50,7 @@ pub const ARCHIVES: &[&str] = &[
     "physics", "plasm-ph", "q-alg", "q-bio", "q-fin", "quant-ph", "solv-int", "stat", "supr-con",
 ];
 
-/// Archives that issued old-style ids.
+/// Archives that issued old-style ids. [`ArxivId::key`] depends on this order: never reorder.
 const OLD_STYLE_ARCHIVES: &[&str] = &[
     "acc-phys", "adap-org", "alg-geom", "ao-sci", "astro-ph", "atom-ph", "bayes-an", "chao-dyn", "chem-ph",
     "cmp-lg", "comp-gas", "cond-mat", "cs", "dg-ga", "funct-an", "gr-qc", "hep-ex", "hep-lat", "hep-ph",
@@ -107,7 +107,42 @@ impl ArxivId {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// A number that names this paper and nothing else, for indexes keyed by integers.
+    /// New-style ids map to `YYMM * 100000 + number`; old-style ids to
+    /// `OLD_STYLE + archive * 10^7 + YYMMNNN`, with the archive's position in a list that is
+    /// only ever appended to. [`ArxivId::from_key`] reverses it.
+    pub fn key(&self) -> u64 {
+        let digits = |s: &str| s.bytes().fold(0u64, |n, b| n * 10 + u64::from(b - b'0'));
+        match self.0.split_once('/') {
+            Some((archive, number)) => {
+                let position = OLD_STYLE_ARCHIVES.iter().position(|a| *a == archive).unwrap_or_default();
+                OLD_STYLE_KEYS + position as u64 * 10_000_000 + digits(number)
+            }
+            None => {
+                let (yymm, number) = self.0.split_once('.').unwrap_or_default();
+                digits(yymm) * 100_000 + digits(number)
+            }
+        }
+    }
+
+    /// The id whose [`ArxivId::key`] is `key`, if any.
+    pub fn from_key(key: u64) -> Option<ArxivId> {
+        let text = if key >= OLD_STYLE_KEYS {
+            let rest = key - OLD_STYLE_KEYS;
+            let archive = OLD_STYLE_ARCHIVES.get(usize::try_from(rest / 10_000_000).ok()?)?;
+            format!("{archive}/{:07}", rest % 10_000_000)
+        } else {
+            let (yymm, number) = (key / 100_000, key % 100_000);
+            let width = if yymm >= 1501 { 5 } else { 4 };
+            format!("{yymm:04}.{number:0width$}")
+        };
+        text.parse().ok().filter(|id: &ArxivId| id.key() == key)
+    }
 }
+
+/// Where the keys of old-style ids begin, above every new-style key.
+const OLD_STYLE_KEYS: u64 = 1 << 40;
 
 /// Splits `2503.11731v2` into (`2503.11731`, Some(2)). Returns `None` for a bad suffix.
 fn split_version(s: &str) -> Option<(&str, Option<u32>)> {
@@ -258,6 +293,30 @@ mod tests {
             assert!(ArxivId::parse_versioned(bad).is_err(), "{bad:?} was accepted");
         }
         assert_eq!(parse(&"1".repeat(100)), Err(IdError::TooLong(100)));
+    }
+
+    #[test]
+    fn keys_name_one_paper_each_and_reverse() {
+        let ids = [
+            "0704.0001",
+            "1412.9999",
+            "1501.00001",
+            "2503.11731",
+            "hep-th/9901001",
+            "math/0309136",
+            "supr-con/9608001",
+            "acc-phys/9411001",
+        ];
+        let mut keys = std::collections::HashSet::new();
+        for text in ids {
+            let id: ArxivId = text.parse().unwrap();
+            assert!(keys.insert(id.key()), "{text}");
+            assert_eq!(ArxivId::from_key(id.key()), Some(id), "{text}");
+        }
+        assert_eq!("2503.11731".parse::<ArxivId>().unwrap().key(), 2503_11731);
+        for bad in [0, 1, 99_999, 2513_00001, (1 << 40) + 99 * 10_000_000, u64::MAX] {
+            assert_eq!(ArxivId::from_key(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -21,7 +21,8 @@ use tantivy::schema::{
 };
 use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::{
-    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, TextAnalyzer,
+    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter,
+    TextAnalyzer,
 };
 use tantivy::{DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, TantivyDocument, Term};
 
@@ -53,14 +54,19 @@ pub struct IndexDoc {
 pub struct Boosts {
     pub title: f32,
     pub summary: f32,
+    /// Title and abstract as one text, so that BM25 sees one document length.
+    pub combined: f32,
     pub authors: f32,
 }
 
 impl Default for Boosts {
     fn default() -> Self {
-        Boosts { title: 1.5, summary: 1.0, authors: 1.0 }
+        Boosts { title: 0.25, summary: 0.0, combined: 1.0, authors: 1.0 }
     }
 }
+
+/// Boosts for finding what to highlight: every text field on its own.
+const HIGHLIGHT_BOOSTS: Boosts = Boosts { title: 1.0, summary: 1.0, combined: 0.0, authors: 1.0 };
 
 /// A ranked match.
 #[derive(Debug, Clone, PartialEq)]
@@ -101,12 +107,19 @@ struct Fields {
     id: Field,
     title: Field,
     summary: Field,
+    combined: Field,
     authors: Field,
     category: Field,
     day: Field,
 }
 
 const TEXT_ANALYZER: &str = "paperboy_en";
+/// Lucene's English stop words: too common to tell papers apart, and noise in BM25 sums.
+const ENGLISH_STOP_WORDS: &[&str] = &[
+    "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into", "is", "it", "no",
+    "not", "of", "on", "or", "such", "that", "the", "their", "then", "there", "these", "they", "this", "to",
+    "was", "will", "with",
+];
 const NAME_ANALYZER: &str = "paperboy_names";
 
 fn schema() -> (Schema, Fields) {
@@ -122,6 +135,14 @@ fn schema() -> (Schema, Fields) {
         id: builder.add_text_field("id", STRING | STORED),
         title: builder.add_text_field("title", text(TEXT_ANALYZER)),
         summary: builder.add_text_field("summary", text(TEXT_ANALYZER)),
+        combined: builder.add_text_field(
+            "combined",
+            TextOptions::default().set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer(TEXT_ANALYZER)
+                    .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+            ),
+        ),
         authors: builder.add_text_field("authors", text(NAME_ANALYZER)),
         category: builder.add_text_field("category", STRING),
         day: builder.add_i64_field("day", NumericOptions::default().set_indexed().set_fast()),
@@ -135,6 +156,7 @@ fn register_analyzers(index: &Index) {
         .filter(RemoveLongFilter::limit(40))
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter)
+        .filter(StopWordFilter::remove(ENGLISH_STOP_WORDS.iter().map(|w| (*w).to_owned())))
         .filter(Stemmer::new(Language::English))
         .build();
     let names = TextAnalyzer::builder(SimpleTokenizer::default())
@@ -241,7 +263,7 @@ impl SearchIndex {
     /// filters alone lists the newest matching papers first.
     pub fn search(&self, query: &ParsedQuery, offset: usize, limit: usize) -> Result<Ranking, SearchError> {
         let searcher = self.reader.searcher();
-        let tantivy_query = self.build(query);
+        let tantivy_query = self.build(query, &self.boosts);
         let top = TopDocs::with_limit(limit.max(1)).and_offset(offset);
         let (scored, total): (Vec<(f32, DocAddress)>, usize) = if query.has_text() {
             searcher.search(&*tantivy_query, &(top.order_by_score(), Count))?
@@ -276,7 +298,8 @@ impl SearchIndex {
     /// not indexed are left out.
     pub fn highlight(&self, query: &ParsedQuery, ids: &[String]) -> Result<Vec<Highlight>, SearchError> {
         let searcher = self.reader.searcher();
-        let tantivy_query = self.build(query);
+        // Ranking may search title and abstract as one field; snippets need each on its own.
+        let tantivy_query = self.build(query, &HIGHLIGHT_BOOSTS);
         let mut title = SnippetGenerator::create(&searcher, &*tantivy_query, self.fields.title)?;
         title.set_max_num_chars(1_000);
         let mut summary = SnippetGenerator::create(&searcher, &*tantivy_query, self.fields.summary)?;
@@ -325,28 +348,28 @@ impl SearchIndex {
         .collect()
     }
 
-    /// Words each field's analyzer makes of `text`.
-    fn tokens(&self, field: Field, text: &str) -> Vec<String> {
+    /// Words each field's analyzer makes of `text`, with their positions (stop words leave
+    /// gaps, which phrases keep).
+    fn tokens(&self, field: Field, text: &str) -> Vec<(usize, String)> {
         let Ok(mut analyzer) = self.index.tokenizer_for_field(field) else { return Vec::new() };
         let mut stream = analyzer.token_stream(text);
         let mut tokens = Vec::new();
         while let Some(token) = stream.next() {
-            tokens.push(token.text.clone());
+            tokens.push((token.position, token.text.clone()));
         }
         tokens
     }
 
     /// `text` in `field`: one term, or a phrase when the analyzer splits it.
     fn text_query(&self, field: Field, text: &str, slop: u32) -> Option<Box<dyn Query>> {
-        let terms: Vec<Term> =
-            self.tokens(field, text).iter().map(|t| Term::from_field_text(field, t)).collect();
+        let tokens = self.tokens(field, text);
+        let first = tokens.first().map_or(0, |(position, _)| *position);
+        let mut terms: Vec<(usize, Term)> =
+            tokens.iter().map(|(position, t)| (position - first, Term::from_field_text(field, t))).collect();
         match terms.len() {
             0 => None,
-            1 => Some(Box::new(TermQuery::new(terms[0].clone(), IndexRecordOption::WithFreqs))),
-            _ => {
-                let with_offsets = terms.into_iter().enumerate().collect();
-                Some(Box::new(PhraseQuery::new_with_offset_and_slop(with_offsets, slop)))
-            }
+            1 => Some(Box::new(TermQuery::new(terms.remove(0).1, IndexRecordOption::WithFreqs))),
+            _ => Some(Box::new(PhraseQuery::new_with_offset_and_slop(terms, slop))),
         }
     }
 
@@ -355,14 +378,18 @@ impl SearchIndex {
     }
 
     /// `text` in the title, abstract or (with `authors`) author fields, boosted per field.
-    fn any_field(&self, text: &str, authors: bool) -> Option<Box<dyn Query>> {
-        let mut fields =
-            vec![(self.fields.title, self.boosts.title), (self.fields.summary, self.boosts.summary)];
+    fn any_field(&self, boosts: &Boosts, text: &str, authors: bool) -> Option<Box<dyn Query>> {
+        let mut fields = vec![
+            (self.fields.title, boosts.title),
+            (self.fields.summary, boosts.summary),
+            (self.fields.combined, boosts.combined),
+        ];
         if authors {
-            fields.push((self.fields.authors, self.boosts.authors));
+            fields.push((self.fields.authors, boosts.authors));
         }
         let clauses: Vec<(Occur, Box<dyn Query>)> = fields
             .into_iter()
+            .filter(|(_, boost)| *boost > 0.0)
             .filter_map(|(field, boost)| {
                 self.text_query(field, text, 0).map(|q| (Occur::Should, Self::boosted(q, boost)))
             })
@@ -372,24 +399,28 @@ impl SearchIndex {
 
     /// Translates a parsed query. Words are optional but scored (any of them matches); phrases
     /// and authors are required; categories and dates filter without changing scores.
-    fn build(&self, query: &ParsedQuery) -> Box<dyn Query> {
+    fn build(&self, query: &ParsedQuery, boosts: &Boosts) -> Box<dyn Query> {
         if query.is_empty() {
             return Box::new(EmptyQuery);
         }
         let mut must: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        let words: Vec<(Occur, Box<dyn Query>)> =
-            query.words.iter().filter_map(|w| self.any_field(w, true)).map(|q| (Occur::Should, q)).collect();
+        let words: Vec<(Occur, Box<dyn Query>)> = query
+            .words
+            .iter()
+            .filter_map(|w| self.any_field(boosts, w, true))
+            .map(|q| (Occur::Should, q))
+            .collect();
         if !words.is_empty() {
             must.push((Occur::Must, Box::new(BooleanQuery::new(words))));
         }
         for phrase in &query.phrases {
-            if let Some(q) = self.any_field(phrase, false) {
+            if let Some(q) = self.any_field(boosts, phrase, false) {
                 must.push((Occur::Must, q));
             }
         }
         for author in &query.authors {
             if let Some(q) = self.text_query(self.fields.authors, author, AUTHOR_SLOP) {
-                must.push((Occur::Must, Self::boosted(q, self.boosts.authors)));
+                must.push((Occur::Must, Self::boosted(q, boosts.authors)));
             }
         }
         if query.has_text() && must.is_empty() {
@@ -425,7 +456,7 @@ impl SearchIndex {
             must.push((Occur::Must, Box::new(AllQuery)));
         }
         for excluded in &query.excluded {
-            if let Some(q) = self.any_field(excluded, true) {
+            if let Some(q) = self.any_field(boosts, excluded, true) {
                 must.push((Occur::MustNot, q));
             }
         }
@@ -442,6 +473,7 @@ impl Writer {
         document.add_text(fields.id, &doc.id);
         document.add_text(fields.title, &doc.title);
         document.add_text(fields.summary, &doc.summary);
+        document.add_text(fields.combined, format!("{}\n{}", doc.title, doc.summary));
         for author in &doc.authors {
             document.add_text(fields.authors, author);
         }

@@ -40,6 +40,13 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = "PAPERBOY_DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
 
+    /// Directory of the sentence-embedding model for semantic search and similar papers:
+    /// all-MiniLM-L6-v2 in the sentence-transformers layout (config.json, tokenizer.json,
+    /// model.safetensors) or a Hugging Face hub cache. `scripts/fetch-model.sh` fetches it.
+    /// Without a model, semantic search is off and keyword search serves alone.
+    #[arg(long, global = true, env = "PAPERBOY_MODEL_DIR", value_name = "DIR")]
+    pub model: Option<PathBuf>,
+
     /// Log format on standard error: `text` for people, `json` for log collectors.
     /// Verbosity follows RUST_LOG (default `info`).
     #[arg(long, global = true, env = "PAPERBOY_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
@@ -94,6 +101,15 @@ pub enum Command {
     ///   paperboy search '"diffusion model" cat:cs.CV date:2025..' --limit 5
     Search(SearchArgs),
 
+    /// Compute the embeddings that semantic search needs, for papers that lack them.
+    ///
+    /// Needs --model. Embeds every paper whose title and abstract have no stored vector for
+    /// this model, or changed since: a second run, or a run after a re-import, embeds nothing
+    /// new. Each batch is committed, so an interrupted run resumes where it stopped. On a
+    /// 2-core machine this takes roughly a minute per thousand papers; a running server picks
+    /// the new vectors up by itself.
+    Embed(EmbedArgs),
+
     /// Rebuild the keyword index from the catalog, from scratch.
     ///
     /// Not needed in normal operation: the index follows the catalog by itself (the server
@@ -117,6 +133,14 @@ pub struct ServeArgs {
     /// Do not load the demo data set into an empty embedded database.
     #[arg(long, env = "PAPERBOY_NO_DEMO", value_parser = BoolishValueParser::new())]
     pub no_demo: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct EmbedArgs {
+    /// Texts per model call: larger batches amortise more, up to a point (see BENCHMARKS.md).
+    #[arg(long, env = "PAPERBOY_EMBED_BATCH", default_value_t = 32,
+          value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub batch: u64,
 }
 
 #[derive(Debug, Args)]
@@ -246,6 +270,53 @@ pub enum BenchCommand {
     /// Time `import` of a file into fresh databases: parse-only baseline, SQLite, and
     /// PostgreSQL when --postgres-url is given. Prints the median time, papers/s and peak RSS.
     Import(BenchImportArgs),
+
+    /// nDCG@10 and recall@100 of keyword, semantic (with --model) and hybrid search on a
+    /// BEIR-format set, indexed into a throwaway index. Corpus embeddings are cached in the
+    /// data directory. Example:
+    ///
+    ///   paperboy --model ~/.cache/paperboy/models/all-MiniLM-L6-v2 bench relevance \
+    ///     --corpus ../shared/bench/scifact-train/corpus.jsonl \
+    ///     --queries ../shared/bench/scifact-train/queries.jsonl \
+    ///     --qrels ../shared/bench/scifact-train/qrels.tsv
+    Relevance(BenchRelevanceArgs),
+
+    /// Build the vector index over synthetic embeddings (a seeded mixture of topics on the
+    /// 384-dimensional sphere, shaped like all-MiniLM-L6-v2 vectors) and print its build time,
+    /// single-threaded query p50/p99, recall@10 against exact search, and memory. Example:
+    ///
+    ///   paperboy bench vectors --size 1000000
+    Vectors(BenchVectorsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchVectorsArgs {
+    /// Vectors in the index.
+    #[arg(long, default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(100..=10_000_000))]
+    pub size: u64,
+
+    /// Queries timed and checked against exact search.
+    #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    pub queries: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchRelevanceArgs {
+    /// corpus.jsonl: one {"_id", "title", "text"} per line.
+    #[arg(long)]
+    pub corpus: PathBuf,
+
+    /// queries.jsonl: one {"_id", "text"} per line.
+    #[arg(long)]
+    pub queries: PathBuf,
+
+    /// qrels.tsv: query-id, corpus-id, score; tab-separated, after a header line.
+    #[arg(long)]
+    pub qrels: PathBuf,
+
+    /// Also print the grids of field boosts and fusion parameters the defaults come from.
+    #[arg(long)]
+    pub tune: bool,
 }
 
 #[derive(Debug, Args)]

@@ -7,18 +7,21 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use clap::Parser;
+use paperboy::bench::relevance::{BeirSet, RelevanceOptions};
 use paperboy::cli::{
-    BenchCommand, Cli, Command, FetchArgs, GlobalArgs, HarvestArgs, ImportArgs, LogFormat, SearchArgs,
-    ServeArgs,
+    BenchCommand, BenchRelevanceArgs, Cli, Command, EmbedArgs, FetchArgs, GlobalArgs, HarvestArgs,
+    ImportArgs, LogFormat, SearchArgs, ServeArgs,
 };
 use paperboy::db::Db;
 use paperboy::ingest::harvest::{HarvestOptions, fetch, harvest};
 use paperboy::ingest::import::{ImportOptions, import_sources, open_files};
 use paperboy::progress::Progress;
 use paperboy::search::follow::{self, FollowError, Indexed};
-use paperboy::search::{Search, SearchRequest};
+use paperboy::search::semantic::{self, Semantic};
+use paperboy::search::{Search, SearchRequest, embedding};
 use paperboy_arxiv::ArxivId;
 use paperboy_arxiv::client::ArxivClient;
+use paperboy_embed::{Embedder, MiniLm};
 use paperboy_search::{SearchError, SearchIndex};
 use tracing_subscriber::EnvFilter;
 
@@ -61,6 +64,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Fetch(args) => run_fetch(&cli.global, args).await,
         Command::Search(args) => run_search(&cli.global, args).await,
         Command::Reindex => run_reindex(&cli.global).await,
+        Command::Embed(args) => run_embed(&cli.global, args).await,
         Command::Migrate => {
             let db = open_db(&cli.global).await?;
             println!("The {} schema is up to date.", db.engine());
@@ -68,6 +72,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Bench(BenchCommand::Import(args)) => {
             print!("{}", paperboy::bench::bench_import(&args).await?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench(BenchCommand::Relevance(args)) => bench_relevance(&cli.global, args),
+        Command::Bench(BenchCommand::Vectors(args)) => {
+            print!("{}", paperboy::bench::vectors::bench_vectors(&args)?);
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -121,12 +130,18 @@ async fn serve(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCode>
         }
         Err(e) => return Err(e).context("cannot open the search index for writing"),
     };
+    let search = open_search(global, &db, index).await?;
+    if !search.semantic_enabled() {
+        eprintln!("No embedding model configured (--model, PAPERBOY_MODEL_DIR): semantic search is off.");
+    }
+    let vector_follower =
+        search.semantic.clone().map(|semantic| tokio::spawn(semantic::follow(db.clone(), semantic)));
     eprintln!("Paperboy is serving {} papers at http://{}/", db.count_papers().await?, args.listen);
-    let app = paperboy::app::App { db: db.clone(), search: Arc::new(Search::new(index)) };
+    let app = paperboy::app::App { db: db.clone(), search: Arc::new(search) };
     let router = paperboy::web::router(app);
     let served = paperboy::web::serve(listener, router).await;
-    if let Some(follower) = follower {
-        follower.abort();
+    for task in [follower, vector_follower].into_iter().flatten() {
+        task.abort();
     }
     served.context("the server failed")?;
     db.close().await;
@@ -234,7 +249,7 @@ async fn run_search(global: &GlobalArgs, args: SearchArgs) -> anyhow::Result<Exi
             "The search index is behind the catalog; `paperboy reindex` or a running server brings it up to date."
         );
     }
-    let search = Search::new(Arc::new(index));
+    let search = open_search(global, &db, Arc::new(index)).await?;
     let request = SearchRequest {
         query: args.query,
         mode: args.mode,
@@ -272,6 +287,51 @@ async fn run_reindex(global: &GlobalArgs) -> anyhow::Result<ExitCode> {
     progress.finish();
     println!("Reindexed {done} papers in {:.1} s.", started.elapsed().as_secs_f64());
     db.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Search over `index`, with semantic search when a model is configured.
+async fn open_search(global: &GlobalArgs, db: &Db, index: Arc<SearchIndex>) -> anyhow::Result<Search> {
+    let Some(embedder) = load_model(global)? else { return Ok(Search::new(index)) };
+    let semantic = Semantic::open(db, embedder, Some(&global.data_dir.join("vectors")))
+        .await
+        .context("cannot load the vector index")?;
+    if semantic.is_empty() {
+        eprintln!("No paper has an embedding yet: run `paperboy embed` for semantic search.");
+    }
+    Ok(Search::with_semantic(index, Arc::new(semantic)))
+}
+
+/// Loads the configured embedding model, if any.
+fn load_model(global: &GlobalArgs) -> anyhow::Result<Option<Arc<dyn Embedder>>> {
+    let Some(dir) = &global.model else { return Ok(None) };
+    let model = MiniLm::load(dir).with_context(|| format!("cannot load the model in {}", dir.display()))?;
+    Ok(Some(Arc::new(model)))
+}
+
+async fn run_embed(global: &GlobalArgs, args: EmbedArgs) -> anyhow::Result<ExitCode> {
+    let Some(embedder) = load_model(global)? else {
+        bail!(
+            "`paperboy embed` needs a model: pass --model DIR or set PAPERBOY_MODEL_DIR (scripts/fetch-model.sh fetches one)"
+        );
+    };
+    let db = open_db(global).await?;
+    let progress = Progress::records(true, "embedding");
+    let report = embedding::embed_catalog(&db, embedder, args.batch as usize, &progress).await?;
+    progress.finish();
+    println!("{}", report.summary());
+    db.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn bench_relevance(global: &GlobalArgs, args: BenchRelevanceArgs) -> anyhow::Result<ExitCode> {
+    let set = BeirSet::load(&args.corpus, &args.queries, &args.qrels)?;
+    let options = RelevanceOptions {
+        embedder: load_model(global)?,
+        cache_dir: &global.data_dir.join("cache"),
+        tune: args.tune,
+    };
+    print!("{}", paperboy::bench::bench_relevance(&set, &options)?);
     Ok(ExitCode::SUCCESS)
 }
 

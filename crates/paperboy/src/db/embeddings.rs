@@ -34,8 +34,8 @@ fn to_bytes(vector: &[f32]) -> Vec<u8> {
     vector.iter().flat_map(|x| x.to_le_bytes()).collect()
 }
 
-fn from_bytes(paper_id: &str, bytes: &[u8], dim: i64) -> Result<Vec<f32>, DbError> {
-    if i64::try_from(bytes.len()).ok() != Some(dim * 4) {
+fn from_bytes(paper_id: &str, bytes: &[u8], dim: i32) -> Result<Vec<f32>, DbError> {
+    if usize::try_from(dim).ok().map(|d| d * 4) != Some(bytes.len()) {
         return Err(DbError::CorruptRow {
             id: paper_id.to_owned(),
             reason: format!("embedding of {} bytes, expected {dim} floats", bytes.len()),
@@ -73,7 +73,7 @@ impl Db {
                 insert.push_values(chunk.iter().enumerate(), |mut row, (i, e)| {
                     row.push_bind(e.paper_id.as_str())
                         .push_bind(model)
-                        .push_bind(e.vector.len() as i64)
+                        .push_bind(i32::try_from(e.vector.len()).unwrap_or(i32::MAX))
                         .push_bind(e.text_hash.as_str())
                         .push_bind(to_bytes(&e.vector))
                         .push_bind(first + chunk_start + i as i64)
@@ -99,7 +99,7 @@ impl Db {
         after: i64,
         limit: u32,
     ) -> Result<Vec<StoredEmbedding>, DbError> {
-        let rows: Vec<(String, i64, Vec<u8>, i64)> = with_pool!(self, |pool, DB| {
+        let rows: Vec<(String, i32, Vec<u8>, i64)> = with_pool!(self, |pool, DB| {
             sqlx::query_as(
                 "SELECT paper_id, dim, vector, change_seq FROM embeddings \
                  WHERE model = $1 AND change_seq > $2 ORDER BY change_seq LIMIT $3",
@@ -120,7 +120,7 @@ impl Db {
 
     /// The stored vector of one paper for `model`.
     pub async fn embedding(&self, model: &str, paper_id: &str) -> Result<Option<Vec<f32>>, DbError> {
-        let row: Option<(i64, Vec<u8>)> = with_pool!(self, |pool, DB| {
+        let row: Option<(i32, Vec<u8>)> = with_pool!(self, |pool, DB| {
             sqlx::query_as("SELECT dim, vector FROM embeddings WHERE model = $1 AND paper_id = $2")
                 .bind(model)
                 .bind(paper_id)

@@ -5,16 +5,24 @@
 //! an arXiv id or address puts that paper first, whatever the mode. Results are loaded from the
 //! database, which stays the truth: a paper the index knows but the catalog lost is skipped.
 
+pub mod embedding;
 pub mod follow;
+pub mod semantic;
 
 use std::sync::Arc;
 
 use paperboy_arxiv::ArxivId;
+use paperboy_arxiv::Paper;
+use paperboy_search::fusion::Fusion;
 use paperboy_search::{DateRange, Highlight, ParsedQuery, Ranked, SearchIndex};
 use serde::{Deserialize, Serialize};
 
 use crate::db::papers::StoredPaper;
 use crate::db::{Db, DbError};
+use semantic::{Semantic, SemanticError};
+
+/// Candidates taken from each ranking before fusing and filtering.
+const CANDIDATES: usize = 100;
 
 /// How results are ranked.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -81,27 +89,40 @@ pub enum SearchFailure {
     Index(#[from] paperboy_search::SearchError),
     #[error(transparent)]
     Db(#[from] DbError),
+    #[error(transparent)]
+    Semantic(#[from] SemanticError),
 }
 
 /// The search service.
 pub struct Search {
     pub index: Arc<SearchIndex>,
+    pub semantic: Option<Arc<Semantic>>,
+    pub fusion: Fusion,
 }
 
 impl std::fmt::Debug for Search {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Search").field("indexed", &self.index.len()).finish()
+        f.debug_struct("Search")
+            .field("indexed", &self.index.len())
+            .field("vectors", &self.semantic.as_ref().map(|s| s.len()))
+            .finish()
     }
 }
 
 impl Search {
+    /// Keyword search alone.
     pub fn new(index: Arc<SearchIndex>) -> Search {
-        Search { index }
+        Search { index, semantic: None, fusion: Fusion::default() }
+    }
+
+    /// Keyword, semantic and hybrid search.
+    pub fn with_semantic(index: Arc<SearchIndex>, semantic: Arc<Semantic>) -> Search {
+        Search { index, semantic: Some(semantic), fusion: Fusion::default() }
     }
 
     /// Whether semantic and hybrid modes are available.
     pub fn semantic_enabled(&self) -> bool {
-        false
+        self.semantic.is_some()
     }
 
     /// Runs a search. See the module docs.
@@ -109,20 +130,37 @@ impl Search {
         let mut parsed = paperboy_search::parse(&request.query);
         parsed.dates = parsed.dates.intersect(request.dates);
         let mut notices = std::mem::take(&mut parsed.notices);
-        let mode = match request.mode {
-            Mode::Keyword => Mode::Keyword,
-            _ if !self.semantic_enabled() => {
-                notices.push("semantic search is off (no model configured): keyword results only".into());
-                Mode::Keyword
-            }
-            mode => mode,
-        };
-        let pinned = self.pinned(db, &request.query).await?;
         let limit = request.limit.max(1);
-        let ranking = self.index.search(&parsed, request.offset, limit)?;
-        let mut ranked = ranking.hits;
-        let mut total = ranking.total;
-        if let Some(paper) = &pinned {
+        let semantic = match (request.mode, &self.semantic) {
+            (Mode::Keyword, _) => None,
+            (_, None) => {
+                notices.push("semantic search is off (no model configured): keyword results only".into());
+                None
+            }
+            // Filters alone have nothing to embed: they list the newest matches.
+            (_, Some(_)) if parsed.text().trim().is_empty() => None,
+            (mode, Some(semantic)) => Some((mode, semantic)),
+        };
+        let (mut ranked, mut total, mode) = match semantic {
+            None => {
+                let ranking = self.index.search(&parsed, request.offset, limit)?;
+                (ranking.hits, ranking.total, Mode::Keyword)
+            }
+            Some((mode, semantic)) => {
+                let depth = CANDIDATES.max(request.offset + limit);
+                let nearest = semantic.search_text(&parsed.text(), depth).await?;
+                let candidates = if mode == Mode::Hybrid {
+                    let keyword = self.index.search(&parsed, 0, depth)?.hits;
+                    self.fusion.fuse(&keyword, &nearest)
+                } else {
+                    nearest
+                };
+                let candidates = self.filtered(db, &parsed, candidates).await?;
+                let total = candidates.len();
+                (candidates.into_iter().skip(request.offset).take(limit).collect(), total, mode)
+            }
+        };
+        if let Some(paper) = self.pinned(db, &request.query).await? {
             let id = paper.paper.id.as_str();
             if !ranked.iter().any(|r| r.id == id) {
                 total += 1;
@@ -137,6 +175,54 @@ impl Search {
         Ok(SearchResults { hits, total, mode, notices })
     }
 
+    /// Papers like the paper `id`, best first, without it: its nearest neighbours by vector
+    /// when it has one, otherwise the keyword index's "more like this".
+    pub async fn similar(
+        &self,
+        db: &Db,
+        id: &ArxivId,
+        limit: usize,
+    ) -> Result<Vec<SearchHit>, SearchFailure> {
+        let mut ranked = Vec::new();
+        if let Some(semantic) = &self.semantic
+            && let Some(vector) = db.embedding(semantic.embedder().model(), id.as_str()).await?
+        {
+            ranked = semantic.search_vector(&vector, limit + 1)?;
+        }
+        if ranked.is_empty() {
+            ranked = self.index.similar(id.as_str(), limit + 1)?;
+        }
+        ranked.retain(|r| r.id != id.as_str());
+        ranked.truncate(limit);
+        self.load(db, &ParsedQuery::default(), &ranked).await
+    }
+
+    /// Keeps the candidates that satisfy the query's filters, phrases and exclusions (the
+    /// semantic ranking knows nothing of them); the order is kept.
+    async fn filtered(
+        &self,
+        db: &Db,
+        parsed: &ParsedQuery,
+        candidates: Vec<Ranked>,
+    ) -> Result<Vec<Ranked>, DbError> {
+        let unfiltered = parsed.phrases.is_empty()
+            && parsed.excluded.is_empty()
+            && parsed.authors.is_empty()
+            && parsed.categories.is_empty()
+            && parsed.dates.is_open();
+        if unfiltered {
+            return Ok(candidates);
+        }
+        let ids: Vec<String> = candidates.iter().map(|r| r.id.clone()).collect();
+        let keep: std::collections::HashSet<String> = db
+            .get_papers(&ids)
+            .await?
+            .into_iter()
+            .filter(|stored| matches(&stored.paper, parsed))
+            .map(|stored| stored.paper.id.as_str().to_owned())
+            .collect();
+        Ok(candidates.into_iter().filter(|r| keep.contains(&r.id)).collect())
+    }
     /// The paper a query names by arXiv id or address, when it is in the catalog.
     async fn pinned(&self, db: &Db, query: &str) -> Result<Option<StoredPaper>, DbError> {
         match ArxivId::from_url_or_id(query) {
@@ -180,6 +266,35 @@ impl Search {
             })
             .collect())
     }
+}
+
+/// Whether a paper passes the query's filters, phrases and exclusions, compared plainly
+/// (case-insensitive substrings; no stemming).
+fn matches(paper: &Paper, parsed: &ParsedQuery) -> bool {
+    let text = format!("{} {}", paper.title, paper.summary).to_lowercase();
+    let in_category = |wanted: &String| {
+        paper.categories.iter().any(|c| {
+            let c = c.to_lowercase();
+            c == *wanted || c.split('.').next() == Some(wanted.as_str())
+        })
+    };
+    let day = paper.announce_date.or(paper.published_at.map(|t| t.date_naive()));
+    let in_dates = parsed.dates.is_open()
+        || day.is_some_and(|d| {
+            parsed.dates.from.is_none_or(|f| d >= f) && parsed.dates.until.is_none_or(|u| d <= u)
+        });
+    let by_author = |wanted: &String| {
+        let words: Vec<String> = wanted.split_whitespace().map(str::to_lowercase).collect();
+        paper.authors.iter().any(|a| {
+            let a = a.to_lowercase();
+            words.iter().all(|w| a.contains(w.as_str()))
+        })
+    };
+    (parsed.categories.is_empty() || parsed.categories.iter().any(in_category))
+        && in_dates
+        && parsed.authors.iter().all(by_author)
+        && parsed.phrases.iter().all(|p| text.contains(&p.to_lowercase()))
+        && !parsed.excluded.iter().any(|x| text.contains(&x.to_lowercase()))
 }
 
 fn first_chars(text: &str, n: usize) -> String {

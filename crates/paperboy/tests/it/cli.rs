@@ -14,6 +14,7 @@ fn paperboy(data_dir: &Path, args: &[&str]) -> Output {
         .arg(data_dir)
         .args(args)
         .env_remove("PAPERBOY_DATABASE_URL")
+        .env_remove("PAPERBOY_MODEL_DIR")
         .output()
         .unwrap()
 }
@@ -42,6 +43,42 @@ fn import_reports_bad_lines_by_file_and_line_and_summarises() {
 
     let again = paperboy(dir.path(), &["import", file.to_str().unwrap()]);
     assert!(text(&again.stdout).contains("0 inserted, 0 updated, 2 unchanged, 1 rejected"));
+}
+
+#[test]
+fn imported_papers_are_searchable_and_reindex_rebuilds_the_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("papers.jsonl");
+    let other = GOOD
+        .replace("2503.00001", "2503.00002")
+        .replace(r#""title":"Good""#, r#""title":"Sparse attention""#);
+    std::fs::write(&file, format!("{GOOD}\n{other}\n")).unwrap();
+    let import = paperboy(dir.path(), &["import", file.to_str().unwrap()]);
+    assert!(text(&import.stdout).contains("Indexed 2 papers for search."), "{}", text(&import.stdout));
+
+    let search = paperboy(dir.path(), &["search", "attention", "--limit", "5"]);
+    assert!(search.status.success(), "{}", text(&search.stderr));
+    let stdout = text(&search.stdout);
+    assert!(stdout.contains("2503.00002") && stdout.contains("Sparse attention"), "{stdout}");
+    assert!(!stdout.contains("2503.00001"), "{stdout}");
+    assert!(stdout.contains("1 of 1 matches (keyword search)."), "{stdout}");
+    assert!(text(&search.stderr).contains("semantic search is off"), "{}", text(&search.stderr));
+
+    let reindex = paperboy(dir.path(), &["reindex"]);
+    assert!(text(&reindex.stdout).contains("Reindexed 2 papers"), "{}", text(&reindex.stderr));
+    let search = paperboy(dir.path(), &["search", "2503.00001"]);
+    assert!(text(&search.stdout).contains("  1.       id  2503.00001"), "{}", text(&search.stdout));
+}
+
+#[test]
+fn embed_without_a_model_says_how_to_get_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = paperboy(dir.path(), &["embed"]);
+    assert!(!output.status.success());
+    assert!(text(&output.stderr).contains("scripts/fetch-model.sh"), "{}", text(&output.stderr));
+    let output = paperboy(dir.path(), &["--model", dir.path().to_str().unwrap(), "embed"]);
+    assert!(!output.status.success());
+    assert!(text(&output.stderr).contains("cannot load the model"), "{}", text(&output.stderr));
 }
 
 #[test]
@@ -123,7 +160,7 @@ fn boolean_environment_variables_accept_1_and_yes() {
 #[test]
 fn every_subcommand_explains_itself() {
     let dir = tempfile::tempdir().unwrap();
-    for command in ["serve", "import", "harvest", "fetch", "migrate", "bench"] {
+    for command in ["serve", "import", "harvest", "fetch", "migrate", "search", "embed", "reindex", "bench"] {
         let output = paperboy(dir.path(), &[command, "--help"]);
         assert!(output.status.success(), "{command}");
         let help = text(&output.stdout);

@@ -8,4 +8,5 @@ mod cli;
 mod harness;
 mod harvest;
 mod import;
+mod search;
 mod storage;

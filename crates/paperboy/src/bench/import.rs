@@ -1,11 +1,9 @@
-//! `paperboy bench ...`: reproducible speed measurements, reported as medians beside a
-//! baseline measured in the same process.
-//!
-//! `bench import` times the whole import pipeline on one file into a fresh database per run:
-//! first with no database at all (reading, decompressing, parsing and validating only: the
-//! baseline, the floor any engine can reach), then SQLite, then the same file again into the
-//! filled SQLite database (every record unchanged), then PostgreSQL when a server is given. Peak memory is the process's peak resident set size during each run, reset between
-//! runs through `/proc/self/clear_refs`; the PostgreSQL server's own memory is not included.
+//! `paperboy bench import`: times the whole import pipeline on one file into a fresh database
+//! per run: first with no database at all (reading, decompressing, parsing and validating only:
+//! the baseline, the floor any engine can reach), then SQLite, then the same file again into the
+//! filled SQLite database (every record unchanged), then PostgreSQL when a server is given. Peak
+//! memory is the process's peak resident set size during each run, reset between runs through
+//! `/proc/self/clear_refs`; the PostgreSQL server's own memory is not included.
 
 use std::time::Duration;
 

@@ -1,0 +1,13 @@
+//! `paperboy bench ...`: reproducible measurements, reported as medians beside a baseline
+//! measured in the same process.
+//!
+//! - [`import`]: the import pipeline on SQLite and PostgreSQL beside a parse-only baseline;
+//! - [`relevance`]: nDCG@10 and recall@100 of each search mode on a BEIR-format set;
+//! - [`vectors`]: the vector index over synthetic embeddings: build, latency, recall, memory.
+
+pub mod import;
+pub mod relevance;
+pub mod vectors;
+
+pub use import::bench_import;
+pub use relevance::bench_relevance;

@@ -1,0 +1,209 @@
+//! Semantic search: the embedder and the vector index of the stored embeddings, following the
+//! catalog the way the keyword index does.
+//!
+//! Stored vectors take catalog clock numbers (`embeddings.change_seq`); [`Semantic::catch_up`]
+//! adds every vector written since the index's cursor. Additions go to the index's pending list
+//! and are folded into a fresh graph once they pass a few percent of the index, off the request
+//! path; the graph and its cursor are then saved in the data directory, so a restart loads
+//! them instead of building again. Keys are [`ArxivId::key`].
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use paperboy_arxiv::ArxivId;
+use paperboy_embed::Embedder;
+use paperboy_search::Ranked;
+use paperboy_vectors::VectorIndex;
+
+use crate::db::{Db, DbError};
+
+/// Vectors read from the database per step.
+const BATCH: u32 = 5_000;
+/// Pending vectors, as a share of the index, that trigger a rebuild of the graph.
+const REBUILD_SHARE: f64 = 0.05;
+/// Pending vectors below which the index is never rebuilt.
+const REBUILD_MIN: usize = 2_000;
+
+/// Why semantic search could not load or follow.
+#[derive(Debug, thiserror::Error)]
+pub enum SemanticError {
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error("vector index: {0}")]
+    Vectors(#[from] paperboy_vectors::VectorError),
+    #[error("embedding: {0}")]
+    Embed(#[from] paperboy_embed::EmbedError),
+    #[error("cannot write {0}: {1}")]
+    Io(PathBuf, std::io::Error),
+    #[error("a background task stopped unexpectedly")]
+    Thread(#[from] tokio::task::JoinError),
+}
+
+struct Vectors {
+    index: VectorIndex,
+    /// The catalog clock number of the last vector in `index`.
+    cursor: i64,
+}
+
+/// The embedder and the vector index.
+pub struct Semantic {
+    embedder: Arc<dyn Embedder>,
+    /// Searches read; only the catch-up writes (adding vectors, swapping in a rebuilt graph).
+    vectors: Arc<RwLock<Vectors>>,
+    /// Where the index is saved; `None` keeps it in memory only.
+    file: Option<PathBuf>,
+}
+
+impl Semantic {
+    /// Loads the saved index for the embedder's model from `dir` (or starts an empty one when
+    /// there is none or it cannot be read), then adds what the database has beyond it.
+    pub async fn open(
+        db: &Db,
+        embedder: Arc<dyn Embedder>,
+        dir: Option<&Path>,
+    ) -> Result<Semantic, SemanticError> {
+        let file = dir.map(|dir| {
+            let name: String =
+                embedder.model().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
+            dir.join(format!("{name}-{}.vectors", embedder.dim()))
+        });
+        let saved = match &file {
+            Some(file) => load(file, embedder.dim()).await,
+            None => None,
+        };
+        let (index, cursor) = saved.unwrap_or_else(|| (VectorIndex::new(embedder.dim()), 0));
+        let semantic = Semantic { embedder, vectors: Arc::new(RwLock::new(Vectors { index, cursor })), file };
+        semantic.catch_up(db).await?;
+        Ok(semantic)
+    }
+
+    pub fn embedder(&self) -> &Arc<dyn Embedder> {
+        &self.embedder
+    }
+
+    /// How many papers have vectors in the index.
+    pub fn len(&self) -> usize {
+        self.read().index.len()
+    }
+
+    /// Whether no paper has a vector yet.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn read(&self) -> RwLockReadGuard<'_, Vectors> {
+        self.vectors.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, Vectors> {
+        self.vectors.write().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Adds every vector stored since the cursor; rebuilds and saves the graph when enough is
+    /// pending. Returns how many vectors it added.
+    pub async fn catch_up(&self, db: &Db) -> Result<u64, SemanticError> {
+        let model = self.embedder.model().to_owned();
+        let mut added = 0;
+        loop {
+            let cursor = self.read().cursor;
+            let rows = db.embeddings_changed_since(&model, cursor, BATCH).await?;
+            let Some(last) = rows.last() else { break };
+            let mut vectors = self.write();
+            for row in &rows {
+                if let Ok(id) = row.paper_id.parse::<ArxivId>() {
+                    vectors.index.insert(id.key(), &row.vector)?;
+                }
+            }
+            vectors.cursor = last.change_seq;
+            added += rows.len() as u64;
+        }
+        let (pending, len) = {
+            let vectors = self.read();
+            (vectors.index.pending_len(), vectors.index.len())
+        };
+        if pending >= REBUILD_MIN && pending as f64 >= REBUILD_SHARE * len as f64 {
+            // Only this task writes, so nothing is added while the graph is rebuilt; searches
+            // go on over the old one.
+            let vectors = self.vectors.clone();
+            let rebuilt = tokio::task::spawn_blocking(move || {
+                vectors.read().unwrap_or_else(PoisonError::into_inner).index.rebuilt()
+            })
+            .await?;
+            self.write().index = rebuilt;
+            self.save().await?;
+        }
+        Ok(added)
+    }
+
+    async fn save(&self) -> Result<(), SemanticError> {
+        let Some(file) = self.file.clone() else { return Ok(()) };
+        let vectors = self.vectors.clone();
+        tokio::task::spawn_blocking(move || -> Result<(), SemanticError> {
+            if let Some(dir) = file.parent() {
+                std::fs::create_dir_all(dir).map_err(|e| SemanticError::Io(dir.to_owned(), e))?;
+            }
+            let vectors = vectors.read().unwrap_or_else(PoisonError::into_inner);
+            let cursor = vectors.cursor;
+            vectors.index.save(&file)?;
+            let cursor_file = file.with_extension("cursor");
+            std::fs::write(&cursor_file, cursor.to_string()).map_err(|e| SemanticError::Io(cursor_file, e))
+        })
+        .await?
+    }
+
+    /// The papers nearest to `text`, best first.
+    pub async fn search_text(&self, text: &str, k: usize) -> Result<Vec<Ranked>, SemanticError> {
+        let embedder = self.embedder.clone();
+        let text = text.to_owned();
+        let query = tokio::task::spawn_blocking(move || embedder.embed(&[text.as_str()])).await??;
+        let Some(query) = query.into_iter().next() else { return Ok(Vec::new()) };
+        self.search_vector(&query, k)
+    }
+
+    /// The papers nearest to `vector`, best first.
+    pub fn search_vector(&self, vector: &[f32], k: usize) -> Result<Vec<Ranked>, SemanticError> {
+        Ok(self
+            .read()
+            .index
+            .search(vector, k)?
+            .into_iter()
+            .filter_map(|(key, score)| {
+                ArxivId::from_key(key).map(|id| Ranked { id: id.as_str().to_owned(), score })
+            })
+            .collect())
+    }
+}
+
+/// A saved index and its cursor, when both are there and readable.
+async fn load(file: &Path, dim: usize) -> Option<(VectorIndex, i64)> {
+    let file = file.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let cursor: i64 = std::fs::read_to_string(file.with_extension("cursor")).ok()?.trim().parse().ok()?;
+        match VectorIndex::load(&file) {
+            Ok(index) if index.dim() == dim => Some((index, cursor)),
+            Ok(_) => None,
+            Err(e) => {
+                tracing::warn!(file = %file.display(), error = %e, "cannot load the vector index; rebuilding it");
+                None
+            }
+        }
+    })
+    .await
+    .ok()
+    .flatten()
+}
+
+/// Adds new vectors every [`super::follow::FOLLOW_INTERVAL`], for as long as the task runs (the
+/// server aborts it when it stops). Errors are logged and retried at the next tick.
+pub async fn follow(db: Db, semantic: Arc<Semantic>) {
+    let mut ticks = tokio::time::interval(super::follow::FOLLOW_INTERVAL);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        match semantic.catch_up(&db).await {
+            Ok(0) => {}
+            Ok(added) => tracing::info!(vectors = added, "added new embeddings to the vector index"),
+            Err(e) => tracing::error!(error = %e, "following the embeddings failed; retrying"),
+        }
+    }
+}

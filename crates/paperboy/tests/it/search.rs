@@ -1,0 +1,194 @@
+//! Search over the catalog: the keyword index follows the database on both engines, a second
+//! index catches up on its own, a following server makes new papers searchable within seconds,
+//! and an arXiv id puts its paper first.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use paperboy::db::Db;
+use paperboy::progress::Progress;
+use paperboy::search::follow::{self, Indexed};
+use paperboy::search::{Mode, Search, SearchRequest};
+use paperboy_search::{SearchIndex, parse};
+
+use crate::harness::{on_both_engines, paper};
+
+fn quiet() -> Progress {
+    Progress::records(false, "indexing")
+}
+
+fn found(index: &SearchIndex, query: &str) -> Vec<String> {
+    index.search(&parse(query), 0, 10).unwrap().hits.into_iter().map(|h| h.id).collect()
+}
+
+async fn the_index_follows_the_catalog_and_a_second_index_catches_up(db: &Db) {
+    db.upsert_papers(vec![paper("2503.00001", "Sparse attention"), paper("2503.00002", "Graph networks")])
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let index = SearchIndex::open(dir.path()).unwrap();
+    let (writer, done) = follow::catch_up(db, &index, index.writer(1).unwrap(), &quiet()).await.unwrap();
+    assert_eq!(done, 2);
+    assert_eq!(found(&index, "sparse"), ["2503.00001"]);
+    assert_eq!(index.cursor().unwrap(), db.latest_paper_change().await.unwrap());
+
+    // A new version changes the title; nothing else is re-indexed.
+    let mut renamed = paper("2503.00001", "Dense attention");
+    renamed.version = Some(2);
+    db.upsert_papers(vec![renamed, paper("2503.00002", "Graph networks")]).await.unwrap();
+    let (writer, done) = follow::catch_up(db, &index, writer, &quiet()).await.unwrap();
+    assert_eq!(done, 1);
+    assert!(found(&index, "sparse").is_empty());
+    assert_eq!(found(&index, "dense"), ["2503.00001"]);
+    assert_eq!(index.len(), 2);
+    drop(writer);
+
+    // Another process with its own index (a second server on the same PostgreSQL) starts from
+    // nothing and catches up by itself.
+    let other_dir = tempfile::tempdir().unwrap();
+    let other = SearchIndex::open(other_dir.path()).unwrap();
+    let (_, done) = follow::catch_up(db, &other, other.writer(1).unwrap(), &quiet()).await.unwrap();
+    assert_eq!(done, 2);
+    assert_eq!(found(&other, "dense"), ["2503.00001"]);
+
+    // Reopening the first index resumes from its recorded position: nothing to do.
+    let reopened = SearchIndex::open(dir.path()).unwrap();
+    let (_, done) = follow::catch_up(db, &reopened, reopened.writer(1).unwrap(), &quiet()).await.unwrap();
+    assert_eq!(done, 0);
+}
+
+async fn a_following_server_makes_new_papers_searchable_within_seconds(db: &Db) {
+    let dir = tempfile::tempdir().unwrap();
+    let index = Arc::new(SearchIndex::open(dir.path()).unwrap());
+    let follower = tokio::spawn(follow::follow(db.clone(), index.clone(), index.writer(1).unwrap()));
+    db.upsert_papers(vec![paper("2503.00003", "Quantum error correction")]).await.unwrap();
+    let started = Instant::now();
+    while found(&index, "quantum").is_empty() {
+        assert!(started.elapsed() < Duration::from_secs(10), "not searchable after 10 s");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    follower.abort();
+}
+
+async fn commands_index_what_they_store_unless_a_server_holds_the_writer(db: &Db) {
+    let data_dir = tempfile::tempdir().unwrap();
+    db.upsert_papers(vec![paper("2503.00004", "Protein folding")]).await.unwrap();
+    assert_eq!(follow::index_now(db, data_dir.path(), false).await.unwrap(), Indexed::Papers(1));
+    assert_eq!(follow::index_now(db, data_dir.path(), false).await.unwrap(), Indexed::Papers(0));
+
+    let index = SearchIndex::open(&follow::index_dir(data_dir.path())).unwrap();
+    let _server_writer = index.writer(1).unwrap();
+    db.upsert_papers(vec![paper("2503.00005", "Protein design")]).await.unwrap();
+    assert_eq!(follow::index_now(db, data_dir.path(), false).await.unwrap(), Indexed::ByOtherProcess);
+}
+
+async fn an_arxiv_id_or_url_puts_its_paper_first(db: &Db) {
+    let papers: Vec<_> =
+        (1..=5).map(|n| paper(&format!("2503.0001{n}"), &format!("Attention study number {n}"))).collect();
+    db.upsert_papers(papers).await.unwrap();
+    let index = Arc::new(SearchIndex::in_memory().unwrap());
+    follow::catch_up(db, &index, index.writer(1).unwrap(), &quiet()).await.unwrap();
+    let search = Search::new(index);
+    for query in ["2503.00014", "https://arxiv.org/abs/2503.00014v2", "arXiv:2503.00014"] {
+        let request =
+            SearchRequest { query: query.into(), mode: Mode::Keyword, limit: 3, ..SearchRequest::default() };
+        let results = search.search(db, &request).await.unwrap();
+        assert_eq!(results.hits[0].paper.paper.id.as_str(), "2503.00014", "{query}");
+        assert!(results.hits[0].score.is_infinite());
+    }
+    let request = SearchRequest { query: "attention".into(), limit: 2, ..SearchRequest::default() };
+    let results = search.search(db, &request).await.unwrap();
+    assert_eq!((results.hits.len(), results.total, results.mode), (2, 5, Mode::Keyword));
+    assert!(results.hits[0].title_html.contains("<mark>Attention</mark>"));
+    assert!(results.notices.iter().any(|n| n.contains("semantic search is off")));
+}
+
+on_both_engines!(
+    the_index_follows_the_catalog_and_a_second_index_catches_up,
+    a_following_server_makes_new_papers_searchable_within_seconds,
+    commands_index_what_they_store_unless_a_server_holds_the_writer,
+    an_arxiv_id_or_url_puts_its_paper_first,
+);
+
+/// Papers on two topics, with abstracts that share words within a topic.
+fn topical_papers() -> Vec<paperboy_arxiv::Paper> {
+    let mut papers = Vec::new();
+    for (n, title) in [
+        "Protein structure prediction with deep learning",
+        "Protein folding dynamics from language models",
+        "Predicting protein structures from sequences",
+        "Dark matter halos in dwarf galaxies",
+        "Galaxy rotation curves and dark matter",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let mut p = paper(&format!("2503.0010{n}"), title);
+        p.summary = format!("{title}. We study {title} in detail.");
+        if title.contains("alax") {
+            p.categories = vec!["astro-ph.GA".into()];
+        }
+        papers.push(p);
+    }
+    papers
+}
+
+async fn semantic_and_hybrid_search_and_similar_papers(db: &Db) {
+    db.upsert_papers(topical_papers()).await.unwrap();
+    let embedder: Arc<dyn paperboy_embed::Embedder> = Arc::new(paperboy_embed::HashEmbedder::new(64));
+    let report = paperboy::search::embedding::embed_catalog(db, embedder.clone(), 2, &quiet()).await.unwrap();
+    assert_eq!((report.papers, report.embedded), (5, 5));
+    // A second run embeds nothing: every text is unchanged.
+    let again = paperboy::search::embedding::embed_catalog(db, embedder.clone(), 2, &quiet()).await.unwrap();
+    assert_eq!(again.embedded, 0);
+
+    let index = Arc::new(SearchIndex::in_memory().unwrap());
+    follow::catch_up(db, &index, index.writer(1).unwrap(), &quiet()).await.unwrap();
+    let vectors_dir = tempfile::tempdir().unwrap();
+    let semantic = Arc::new(
+        paperboy::search::semantic::Semantic::open(db, embedder.clone(), Some(vectors_dir.path()))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(semantic.len(), 5);
+    let search = Search::with_semantic(index, semantic.clone());
+
+    for mode in [Mode::Semantic, Mode::Hybrid] {
+        let request =
+            SearchRequest { query: "protein structure".into(), mode, limit: 3, ..SearchRequest::default() };
+        let results = search.search(db, &request).await.unwrap();
+        assert_eq!(results.mode, mode);
+        assert!(results.notices.is_empty(), "{:?}", results.notices);
+        let ids: Vec<&str> = results.hits.iter().map(|h| h.paper.paper.id.as_str()).collect();
+        assert!(
+            ids.iter().all(|id| ["2503.00100", "2503.00101", "2503.00102"].contains(id)),
+            "{mode}: {ids:?}"
+        );
+        // Filters hold for semantic candidates too.
+        let request = SearchRequest {
+            query: "protein dark matter cat:astro-ph".into(),
+            mode,
+            limit: 5,
+            ..SearchRequest::default()
+        };
+        let results = search.search(db, &request).await.unwrap();
+        assert!(!results.hits.is_empty());
+        assert!(results.hits.iter().all(|h| h.paper.paper.categories[0] == "astro-ph.GA"), "{mode}");
+    }
+
+    let id: paperboy_arxiv::ArxivId = "2503.00103".parse().unwrap();
+    let similar = search.similar(db, &id, 2).await.unwrap();
+    assert_eq!(similar.len(), 2);
+    assert_eq!(similar[0].paper.paper.id.as_str(), "2503.00104");
+    assert!(similar.iter().all(|h| h.paper.paper.id != id));
+
+    // A new paper's vector reaches the index through the catch-up, and a restart loads it.
+    let mut new = paper("2503.00105", "Protein design with diffusion");
+    new.summary = "Protein design with diffusion models for protein structure.".into();
+    db.upsert_papers(vec![new]).await.unwrap();
+    paperboy::search::embedding::embed_catalog(db, embedder.clone(), 8, &quiet()).await.unwrap();
+    assert_eq!(semantic.catch_up(db).await.unwrap(), 1);
+    assert_eq!(semantic.len(), 6);
+}
+
+on_both_engines!(semantic_and_hybrid_search_and_similar_papers);
