@@ -287,6 +287,23 @@ pub enum BenchCommand {
     ///
     ///   paperboy bench vectors --size 1000000
     Vectors(BenchVectorsArgs),
+
+    /// Keyword search latency (p50, p99) on the papers of FILE..., beside SQLite FTS5 bm25 over
+    /// the same papers and queries (bench/search-queries.txt) in the same run. Example:
+    ///
+    ///   paperboy bench search ../shared/data/arxiv-2025-2026.jsonl.gz
+    Search(BenchSearchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchSearchArgs {
+    /// Files of papers, in any format `import` reads.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+
+    /// Timed passes over the queries (after one untimed warm-up pass).
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    pub runs: u64,
 }
 
 #[derive(Debug, Args)]

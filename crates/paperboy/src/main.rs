@@ -75,6 +75,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench(BenchCommand::Relevance(args)) => bench_relevance(&cli.global, args),
+        Command::Bench(BenchCommand::Search(args)) => {
+            let options =
+                paperboy::bench::search::SearchBenchOptions { files: args.files, runs: args.runs as usize };
+            print!("{}", paperboy::bench::search::bench_search(&options).await?);
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Bench(BenchCommand::Vectors(args)) => {
             print!("{}", paperboy::bench::vectors::bench_vectors(&args)?);
             Ok(ExitCode::SUCCESS)

@@ -3,10 +3,12 @@
 //!
 //! - [`import`]: the import pipeline on SQLite and PostgreSQL beside a parse-only baseline;
 //! - [`relevance`]: nDCG@10 and recall@100 of each search mode on a BEIR-format set;
+//! - [`search`]: keyword search latency beside SQLite FTS5 on the same papers and queries;
 //! - [`vectors`]: the vector index over synthetic embeddings: build, latency, recall, memory.
 
 pub mod import;
 pub mod relevance;
+pub mod search;
 pub mod vectors;
 
 pub use import::bench_import;

@@ -1,0 +1,156 @@
+//! `paperboy bench search`: keyword search latency on a real catalog, beside SQLite FTS5.
+//!
+//! Loads the papers of a file into a keyword index on disk (as `serve` uses it) and into an
+//! SQLite FTS5 table (`porter unicode61`, title and abstract) in a temporary database, then runs
+//! a fixed set of realistic queries (`bench/search-queries.txt`, built in) several times each,
+//! one at a time. Paperboy's keyword search is timed through its whole query path: parsing,
+//! BM25 top 10 with the total count, and highlighted titles and snippets for the 10. The
+//! baseline is FTS5's `bm25` top 10 with `snippet()`, the same work in SQLite's engine.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use paperboy_arxiv::reader::{Item, RecordReader};
+use paperboy_search::{IndexDoc, SearchIndex, parse};
+use sqlx::SqlitePool;
+use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+
+use crate::search::follow::index_doc;
+
+/// The built-in queries, one per line.
+const QUERIES: &str = include_str!("../../../../bench/search-queries.txt");
+
+/// What to measure.
+pub struct SearchBenchOptions {
+    pub files: Vec<PathBuf>,
+    pub runs: usize,
+}
+
+fn read_papers(files: &[PathBuf]) -> anyhow::Result<Vec<IndexDoc>> {
+    let mut docs = Vec::new();
+    for file in files {
+        let (reader, _) =
+            RecordReader::open(file, None).with_context(|| format!("cannot open {}", file.display()))?;
+        for item in reader {
+            if let Item::Paper { paper, .. } = item.with_context(|| format!("{}", file.display()))? {
+                docs.push(index_doc(&paper));
+            }
+        }
+    }
+    Ok(docs)
+}
+
+async fn fts5(docs: &[IndexDoc], path: &std::path::Path) -> anyhow::Result<SqlitePool> {
+    let options = SqliteConnectOptions::new().filename(path).create_if_missing(true);
+    let pool = SqlitePoolOptions::new().max_connections(1).connect_with(options).await?;
+    sqlx::query("CREATE VIRTUAL TABLE papers_fts USING fts5(id UNINDEXED, title, summary, tokenize = 'porter unicode61')")
+        .execute(&pool)
+        .await?;
+    let mut tx = pool.begin().await?;
+    for doc in docs {
+        sqlx::query("INSERT INTO papers_fts (id, title, summary) VALUES ($1, $2, $3)")
+            .bind(&doc.id)
+            .bind(&doc.title)
+            .bind(&doc.summary)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(pool)
+}
+
+/// The words of a query as an FTS5 expression: each quoted, any may match.
+fn fts5_query(query: &str) -> String {
+    let parsed = parse(query);
+    let mut words: Vec<String> =
+        parsed.words.iter().chain(&parsed.phrases).chain(&parsed.authors).cloned().collect();
+    words.extend(parsed.categories.iter().cloned());
+    words.iter().map(|w| format!("\"{}\"", w.replace('"', ""))).collect::<Vec<_>>().join(" OR ")
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let rank = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted.get(rank).copied().unwrap_or_default()
+}
+
+fn line(label: &str, mut samples: Vec<Duration>, baseline_p50: Option<Duration>) -> String {
+    samples.sort();
+    let (p50, p99) = (percentile(&samples, 0.5), percentile(&samples, 0.99));
+    let ratio =
+        baseline_p50.map_or("1.00x".to_owned(), |b| format!("{:.2}x", p50.as_secs_f64() / b.as_secs_f64()));
+    format!("{label:<34} {:>9.3} {:>9.3} {:>10}\n", p50.as_secs_f64() * 1e3, p99.as_secs_f64() * 1e3, ratio)
+}
+
+/// Runs the benchmark and returns the report.
+pub async fn bench_search(options: &SearchBenchOptions) -> anyhow::Result<String> {
+    let queries: Vec<&str> = QUERIES.lines().map(str::trim).filter(|q| !q.is_empty()).collect();
+    let docs = read_papers(&options.files)?;
+    let dir = tempfile::tempdir()?;
+
+    let started = Instant::now();
+    let index = SearchIndex::open(&dir.path().join("index"))?;
+    let mut writer = index.writer(2)?;
+    for doc in &docs {
+        writer.upsert(doc)?;
+    }
+    writer.commit(0)?;
+    drop(writer);
+    index.refresh()?;
+    let index_time = started.elapsed();
+
+    let started = Instant::now();
+    let pool = fts5(&docs, &dir.path().join("fts.db")).await?;
+    let fts_time = started.elapsed();
+
+    let (mut keyword, mut baseline) = (Vec::new(), Vec::new());
+    for run in 0..=options.runs {
+        for query in &queries {
+            let started = Instant::now();
+            let parsed = parse(query);
+            let ranking = index.search(&parsed, 0, 10)?;
+            let ids: Vec<String> = ranking.hits.into_iter().map(|h| h.id).collect();
+            std::hint::black_box(index.highlight(&parsed, &ids)?);
+            let keyword_time = started.elapsed();
+
+            let started = Instant::now();
+            let rows: Vec<(String, String)> = sqlx::query_as(
+                "SELECT id, snippet(papers_fts, 2, '<mark>', '</mark>', '…', 32) FROM papers_fts \
+                 WHERE papers_fts MATCH $1 ORDER BY bm25(papers_fts) LIMIT 10",
+            )
+            .bind(fts5_query(query))
+            .fetch_all(&pool)
+            .await?;
+            std::hint::black_box(rows);
+            let baseline_time = started.elapsed();
+            // Run 0 warms caches and is not counted.
+            if run > 0 {
+                keyword.push(keyword_time);
+                baseline.push(baseline_time);
+            }
+        }
+    }
+    pool.close().await;
+
+    let mut sorted = baseline.clone();
+    sorted.sort();
+    let baseline_p50 = percentile(&sorted, 0.5);
+    let mut report = format!(
+        "Search latency on {} papers, {} queries x {} runs, one at a time:\n\
+         indexing: Paperboy keyword index {:.1} s ({:.0} papers/s); FTS5 table {:.1} s\n\n\
+         {:<34} {:>9} {:>9} {:>10}\n",
+        docs.len(),
+        queries.len(),
+        options.runs,
+        index_time.as_secs_f64(),
+        docs.len() as f64 / index_time.as_secs_f64(),
+        fts_time.as_secs_f64(),
+        "search",
+        "p50 ms",
+        "p99 ms",
+        "p50 ratio"
+    );
+    report += &line("SQLite FTS5 bm25 + snippet (base)", baseline, None);
+    report += &line("keyword (parse, top 10, highlights)", keyword, Some(baseline_p50));
+    Ok(report)
+}
