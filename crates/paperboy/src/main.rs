@@ -136,7 +136,7 @@ async fn serve(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCode>
         }
         Err(e) => return Err(e).context("cannot open the search index for writing"),
     };
-    let search = open_search(global, &db, index).await?;
+    let search = open_search(global, &db, index, false).await?;
     if !search.semantic_enabled() {
         eprintln!("No embedding model configured (--model, PAPERBOY_MODEL_DIR): semantic search is off.");
     }
@@ -255,7 +255,7 @@ async fn run_search(global: &GlobalArgs, args: SearchArgs) -> anyhow::Result<Exi
             "The search index is behind the catalog; `paperboy reindex` or a running server brings it up to date."
         );
     }
-    let search = open_search(global, &db, Arc::new(index)).await?;
+    let search = open_search(global, &db, Arc::new(index), true).await?;
     let request = SearchRequest {
         query: args.query,
         mode: args.mode,
@@ -296,14 +296,18 @@ async fn run_reindex(global: &GlobalArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Search over `index`, with semantic search when a model is configured.
-async fn open_search(global: &GlobalArgs, db: &Db, index: Arc<SearchIndex>) -> anyhow::Result<Search> {
+/// Search over `index`, with semantic search when a model is configured. With `catch_up`, the
+/// vector index takes in every stored embedding now; otherwise a follower task does that.
+async fn open_search(
+    global: &GlobalArgs,
+    db: &Db,
+    index: Arc<SearchIndex>,
+    catch_up: bool,
+) -> anyhow::Result<Search> {
     let Some(embedder) = load_model(global)? else { return Ok(Search::new(index)) };
-    let semantic = Semantic::open(db, embedder, Some(&global.data_dir.join("vectors")))
-        .await
-        .context("cannot load the vector index")?;
-    if semantic.is_empty() {
-        eprintln!("No paper has an embedding yet: run `paperboy embed` for semantic search.");
+    let semantic = Semantic::open(embedder, Some(&global.data_dir.join("vectors"))).await;
+    if catch_up {
+        semantic.catch_up(db).await.context("cannot read the stored embeddings")?;
     }
     Ok(Search::with_semantic(index, Arc::new(semantic)))
 }

@@ -55,13 +55,10 @@ pub struct Semantic {
 }
 
 impl Semantic {
-    /// Loads the saved index for the embedder's model from `dir` (or starts an empty one when
-    /// there is none or it cannot be read), then adds what the database has beyond it.
-    pub async fn open(
-        db: &Db,
-        embedder: Arc<dyn Embedder>,
-        dir: Option<&Path>,
-    ) -> Result<Semantic, SemanticError> {
+    /// Loads the saved index for the embedder's model from `dir`, or starts an empty one when
+    /// there is none or it cannot be read; [`Semantic::catch_up`] then adds what the database
+    /// has beyond it.
+    pub async fn open(embedder: Arc<dyn Embedder>, dir: Option<&Path>) -> Semantic {
         let file = dir.map(|dir| {
             let name: String =
                 embedder.model().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
@@ -72,9 +69,7 @@ impl Semantic {
             None => None,
         };
         let (index, cursor) = saved.unwrap_or_else(|| (VectorIndex::new(embedder.dim()), 0));
-        let semantic = Semantic { embedder, vectors: Arc::new(RwLock::new(Vectors { index, cursor })), file };
-        semantic.catch_up(db).await?;
-        Ok(semantic)
+        Semantic { embedder, vectors: Arc::new(RwLock::new(Vectors { index, cursor })), file }
     }
 
     pub fn embedder(&self) -> &Arc<dyn Embedder> {
@@ -99,8 +94,8 @@ impl Semantic {
         self.vectors.write().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Adds every vector stored since the cursor; rebuilds and saves the graph when enough is
-    /// pending. Returns how many vectors it added.
+    /// Adds every vector stored since the cursor (to the pending list, searched exhaustively
+    /// until [`Semantic::maintain`] folds it into the graph). Returns how many it added.
     pub async fn catch_up(&self, db: &Db) -> Result<u64, SemanticError> {
         let model = self.embedder.model().to_owned();
         let mut added = 0;
@@ -117,13 +112,19 @@ impl Semantic {
             vectors.cursor = last.change_seq;
             added += rows.len() as u64;
         }
+        Ok(added)
+    }
+
+    /// Folds pending vectors into a fresh graph and saves it, once they pass a few percent of
+    /// the index. Must not run beside [`Semantic::catch_up`]: one task does both, in turn.
+    pub async fn maintain(&self) -> Result<(), SemanticError> {
         let (pending, len) = {
             let vectors = self.read();
             (vectors.index.pending_len(), vectors.index.len())
         };
         if pending >= REBUILD_MIN && pending as f64 >= REBUILD_SHARE * len as f64 {
-            // Only this task writes, so nothing is added while the graph is rebuilt; searches
-            // go on over the old one.
+            // Nothing is added while the graph is rebuilt (see above); searches go on over the
+            // old one.
             let vectors = self.vectors.clone();
             let rebuilt = tokio::task::spawn_blocking(move || {
                 vectors.read().unwrap_or_else(PoisonError::into_inner).index.rebuilt()
@@ -132,7 +133,7 @@ impl Semantic {
             self.write().index = rebuilt;
             self.save().await?;
         }
-        Ok(added)
+        Ok(())
     }
 
     async fn save(&self) -> Result<(), SemanticError> {
@@ -193,8 +194,9 @@ async fn load(file: &Path, dim: usize) -> Option<(VectorIndex, i64)> {
     .flatten()
 }
 
-/// Adds new vectors every [`super::follow::FOLLOW_INTERVAL`], for as long as the task runs (the
-/// server aborts it when it stops). Errors are logged and retried at the next tick.
+/// Adds new vectors every [`super::follow::FOLLOW_INTERVAL`] and keeps the graph fresh, for as
+/// long as the task runs (the server aborts it when it stops). Errors are logged and retried at
+/// the next tick. The first tick adds everything the saved index lacks.
 pub async fn follow(db: Db, semantic: Arc<Semantic>) {
     let mut ticks = tokio::time::interval(super::follow::FOLLOW_INTERVAL);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -204,6 +206,9 @@ pub async fn follow(db: Db, semantic: Arc<Semantic>) {
             Ok(0) => {}
             Ok(added) => tracing::info!(vectors = added, "added new embeddings to the vector index"),
             Err(e) => tracing::error!(error = %e, "following the embeddings failed; retrying"),
+        }
+        if let Err(e) = semantic.maintain().await {
+            tracing::error!(error = %e, "rebuilding the vector index failed; retrying");
         }
     }
 }

@@ -146,10 +146,9 @@ async fn semantic_and_hybrid_search_and_similar_papers(db: &Db) {
     follow::catch_up(db, &index, index.writer(1).unwrap(), &quiet()).await.unwrap();
     let vectors_dir = tempfile::tempdir().unwrap();
     let semantic = Arc::new(
-        paperboy::search::semantic::Semantic::open(db, embedder.clone(), Some(vectors_dir.path()))
-            .await
-            .unwrap(),
+        paperboy::search::semantic::Semantic::open(embedder.clone(), Some(vectors_dir.path())).await,
     );
+    assert_eq!(semantic.catch_up(db).await.unwrap(), 5);
     assert_eq!(semantic.len(), 5);
     let search = Search::with_semantic(index, semantic.clone());
 
@@ -192,3 +191,43 @@ async fn semantic_and_hybrid_search_and_similar_papers(db: &Db) {
 }
 
 on_both_engines!(semantic_and_hybrid_search_and_similar_papers);
+
+#[tokio::test]
+async fn the_vector_graph_is_rebuilt_saved_and_loaded_at_restart() {
+    let test = crate::harness::TestDb::sqlite().await;
+    let db = &test.db;
+    let papers: Vec<_> = (1..=2_100)
+        .map(|n| {
+            let mut p = paper(&format!("2503.{n:05}"), &format!("Study {n} of topic {}", n % 37));
+            p.summary = format!("Topic {} and method {} in study {n}.", n % 37, n % 11);
+            p
+        })
+        .collect();
+    db.upsert_papers(papers).await.unwrap();
+    let embedder: Arc<dyn paperboy_embed::Embedder> = Arc::new(paperboy_embed::HashEmbedder::new(32));
+    paperboy::search::embedding::embed_catalog(db, embedder.clone(), 256, &quiet()).await.unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let semantic = paperboy::search::semantic::Semantic::open(embedder.clone(), Some(dir.path())).await;
+    assert_eq!(semantic.catch_up(db).await.unwrap(), 2_100);
+    semantic.maintain().await.unwrap();
+    let query = embedder.embed(&["Topic 5 and method 3"]).unwrap().remove(0);
+    let before = semantic.search_vector(&query, 5).unwrap();
+    assert_eq!(before.len(), 5);
+
+    let restarted = paperboy::search::semantic::Semantic::open(embedder.clone(), Some(dir.path())).await;
+    assert_eq!(restarted.len(), 2_100, "the saved graph is loaded");
+    assert_eq!(restarted.catch_up(db).await.unwrap(), 0, "and its cursor says nothing is new");
+    assert_eq!(restarted.search_vector(&query, 5).unwrap(), before);
+
+    // A damaged file is not trusted: the index starts empty and catches up from the database.
+    for entry in std::fs::read_dir(dir.path()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "vectors") {
+            std::fs::write(&path, b"not a vector index").unwrap();
+        }
+    }
+    let damaged = paperboy::search::semantic::Semantic::open(embedder, Some(dir.path())).await;
+    assert_eq!(damaged.len(), 0);
+    assert_eq!(damaged.catch_up(db).await.unwrap(), 2_100);
+}
