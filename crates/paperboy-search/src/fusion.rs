@@ -9,7 +9,9 @@ use std::collections::HashMap;
 
 use crate::index::Ranked;
 
-/// Fusion parameters; the defaults are tuned on the SciFact dev set (see BENCHMARKS.md).
+/// Fusion parameters; the defaults are tuned on the SciFact dev set (see BENCHMARKS.md): a
+/// small `k` and a lighter semantic list beat the textbook `k = 60` with equal weights there
+/// (nDCG@10 0.7248 against 0.7138).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Fusion {
     pub k: f32,
@@ -19,7 +21,7 @@ pub struct Fusion {
 
 impl Default for Fusion {
     fn default() -> Self {
-        Fusion { k: 60.0, keyword_weight: 1.0, semantic_weight: 1.0 }
+        Fusion { k: 10.0, keyword_weight: 1.0, semantic_weight: 0.75 }
     }
 }
 
@@ -56,7 +58,8 @@ mod tests {
 
     #[test]
     fn papers_in_both_lists_rise_to_the_top() {
-        let fused = Fusion::default().fuse(&list(&["a", "b", "c"]), &list(&["d", "c", "a"]));
+        let plain = Fusion { k: 60.0, keyword_weight: 1.0, semantic_weight: 1.0 };
+        let fused = plain.fuse(&list(&["a", "b", "c"]), &list(&["d", "c", "a"]));
         assert_eq!(ids(&fused), ["a", "c", "d", "b"]);
         let expected = 1.0 / 61.0 + 1.0 / 63.0;
         assert!((fused[0].score - expected).abs() < 1e-6);
@@ -66,8 +69,9 @@ mod tests {
     fn weights_and_ties() {
         let semantic_first = Fusion { semantic_weight: 2.0, ..Fusion::default() };
         assert_eq!(ids(&semantic_first.fuse(&list(&["a"]), &list(&["b"]))), ["b", "a"]);
+        let even = Fusion { semantic_weight: 1.0, ..Fusion::default() };
         // Equal scores: the id decides, so results are stable.
-        assert_eq!(ids(&Fusion::default().fuse(&list(&["b"]), &list(&["a"]))), ["a", "b"]);
+        assert_eq!(ids(&even.fuse(&list(&["b"]), &list(&["a"]))), ["a", "b"]);
         assert!(Fusion::default().fuse(&[], &[]).is_empty());
     }
 }
