@@ -14,7 +14,7 @@ use tantivy::directory::MmapDirectory;
 use tantivy::directory::error::LockError;
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, MoreLikeThisQuery, Occur, PhraseQuery,
-    Query, RangeQuery, TermQuery,
+    Query, RangeQuery, TermQuery, TermSetQuery,
 };
 use tantivy::schema::{
     Field, IndexRecordOption, NumericOptions, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
@@ -275,6 +275,25 @@ impl SearchIndex {
         Ok(Ranking { hits: self.ranked(&searcher, scored.into_iter())?, total })
     }
 
+    /// The ids among `ids` of papers that satisfy the query's phrases, authors, categories,
+    /// dates and exclusions, judged as keyword search judges them (its free words aside).
+    pub fn filter(
+        &self,
+        query: &ParsedQuery,
+        ids: &[String],
+    ) -> Result<std::collections::HashSet<String>, SearchError> {
+        let searcher = self.reader.searcher();
+        let filters = ParsedQuery { words: Vec::new(), ..query.clone() };
+        let candidates = TermSetQuery::new(ids.iter().map(|id| Term::from_field_text(self.fields.id, id)));
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(candidates))];
+        if !filters.is_empty() {
+            clauses.push((Occur::Must, self.build(&filters, &self.boosts)));
+        }
+        let top = searcher
+            .search(&BooleanQuery::new(clauses), &TopDocs::with_limit(ids.len().max(1)).order_by_score())?;
+        Ok(self.ranked(&searcher, top.into_iter())?.into_iter().map(|r| r.id).collect())
+    }
+
     /// Papers that read like the paper `id` ("more like this"), best first, without it.
     pub fn similar(&self, id: &str, limit: usize) -> Result<Vec<Ranked>, SearchError> {
         let searcher = self.reader.searcher();
@@ -299,7 +318,9 @@ impl SearchIndex {
     pub fn highlight(&self, query: &ParsedQuery, ids: &[String]) -> Result<Vec<Highlight>, SearchError> {
         let searcher = self.reader.searcher();
         // Ranking may search title and abstract as one field; snippets need each on its own.
-        let tantivy_query = self.build(query, &HIGHLIGHT_BOOSTS);
+        // Excluded words are not what the reader looks for: they are not marked.
+        let wanted = ParsedQuery { excluded: Vec::new(), ..query.clone() };
+        let tantivy_query = self.build(&wanted, &HIGHLIGHT_BOOSTS);
         let mut title = SnippetGenerator::create(&searcher, &*tantivy_query, self.fields.title)?;
         title.set_max_num_chars(1_000);
         let mut summary = SnippetGenerator::create(&searcher, &*tantivy_query, self.fields.summary)?;
@@ -308,8 +329,7 @@ impl SearchIndex {
         for id in ids {
             let Some(address) = self.address_of(&searcher, id)? else { continue };
             let doc: TantivyDocument = searcher.doc(address)?;
-            let mut title_snippet = title.snippet_from_doc(&doc);
-            title_snippet.set_snippet_prefix_postfix("<mark>", "</mark>");
+            let title_snippet = title.snippet_from_doc(&doc);
             let mut summary_snippet = summary.snippet_from_doc(&doc);
             summary_snippet.set_snippet_prefix_postfix("<mark>", "</mark>");
             let snippet_html = if summary_snippet.is_empty() {
@@ -320,11 +340,7 @@ impl SearchIndex {
             } else {
                 summary_snippet.to_html()
             };
-            let title_html = if title_snippet.is_empty() {
-                escape_html(first_str(&doc, self.fields.title))
-            } else {
-                title_snippet.to_html()
-            };
+            let title_html = mark_whole(first_str(&doc, self.fields.title), &title_snippet);
             highlights.push(Highlight { id: id.clone(), title_html, snippet_html });
         }
         Ok(highlights)
@@ -512,6 +528,24 @@ impl Writer {
 
 fn first_str(doc: &TantivyDocument, field: Field) -> &str {
     doc.get_first(field).and_then(|v| v.as_str()).unwrap_or_default()
+}
+
+/// All of `text`, escaped, with the snippet's matches marked: a title is shown whole, where a
+/// snippet would stop at its last matching word.
+fn mark_whole(text: &str, snippet: &tantivy::snippet::Snippet) -> String {
+    let offset = snippet.fragment_range().start;
+    let mut html = String::with_capacity(text.len() + 32);
+    let mut done = 0;
+    for range in tantivy::snippet::collapse_overlapped_ranges(snippet.highlighted()) {
+        let (start, end) = (range.start + offset, range.end + offset);
+        let (Some(before), Some(marked)) = (text.get(done..start), text.get(start..end)) else { break };
+        html += &escape_html(before);
+        html += "<mark>";
+        html += &escape_html(marked);
+        html += "</mark>";
+        done = end;
+    }
+    html + &escape_html(text.get(done..).unwrap_or_default())
 }
 
 fn escape_html(text: &str) -> String {

@@ -72,8 +72,8 @@ impl ParsedQuery {
 
     /// The words and phrases to match, joined back into plain text (for the embedder).
     pub fn text(&self) -> String {
-        let mut parts: Vec<&str> = self.phrases.iter().map(String::as_str).collect();
-        parts.extend(self.words.iter().map(String::as_str));
+        let mut parts: Vec<&str> = self.words.iter().map(String::as_str).collect();
+        parts.extend(self.phrases.iter().map(String::as_str));
         parts.join(" ")
     }
 }
@@ -101,7 +101,7 @@ pub fn parse(input: &str) -> ParsedQuery {
     }
     let pieces = split_pieces(&cleaned);
     if pieces.len() > MAX_CLAUSES {
-        query.notices.push(format!("only the first {MAX_CLAUSES} words of the query were used"));
+        query.notices.push(format!("only the first {MAX_CLAUSES} words and filters of the query were used"));
     }
     for piece in pieces.into_iter().take(MAX_CLAUSES) {
         apply(&mut query, piece);
@@ -114,6 +114,9 @@ fn apply(query: &mut ParsedQuery, piece: Piece) {
     match field.as_deref().map(str::to_ascii_lowercase).as_deref() {
         Some(name @ ("author" | "cat" | "date")) if value.trim().is_empty() => {
             query.notices.push(format!("ignored `{name}:` with nothing after it"));
+        }
+        Some(name @ ("author" | "cat" | "date")) if negated => {
+            query.notices.push(format!("ignored -{name}:{value}: filters keep papers, they cannot exclude"));
         }
         Some("author") => query.authors.push(value),
         Some("cat") => query.categories.push(value.to_lowercase()),
@@ -297,6 +300,14 @@ mod tests {
 
     #[test]
     fn text_joins_what_is_matched() {
-        assert_eq!(parse(r#"graph "neural net" cat:cs.lg"#).text(), "neural net graph");
+        assert_eq!(parse(r#"graph "neural net" cat:cs.lg"#).text(), "graph neural net");
+    }
+
+    #[test]
+    fn negated_filters_are_refused_with_a_notice_not_inverted() {
+        let q = parse("attention -cat:cs.CV -author:Hinton -date:2025");
+        assert!(q.categories.is_empty() && q.authors.is_empty() && q.dates.is_open(), "{q:?}");
+        assert_eq!(q.notices.len(), 3, "{:?}", q.notices);
+        assert!(q.notices[0].contains("cannot exclude"));
     }
 }

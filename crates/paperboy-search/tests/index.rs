@@ -115,6 +115,9 @@ fn highlights_mark_matches_and_escape_html() {
         index.highlight(&query, &["2504.00003".into(), "2504.00004".into(), "nope".into()]).unwrap();
     assert_eq!(highlights.len(), 2);
     assert_eq!(highlights[0].title_html, "A <mark>survey</mark> of <mark>attention</mark> mechanisms");
+    // A title is shown whole, even past its last match; excluded words are not marked.
+    let ending = index.highlight(&parse("attention -language"), &["2503.00001".into()]).unwrap();
+    assert_eq!(ending[0].title_html, "Sparse <mark>attention</mark> for long context language models");
     assert!(highlights[0].snippet_html.contains("&lt;script&gt;"), "{}", highlights[0].snippet_html);
     assert!(!highlights[0].snippet_html.contains("<script>"));
     // No match in the abstract: it is shown from the start, unmarked.

@@ -117,16 +117,9 @@ async fn serve(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCode>
     let index = Arc::new(
         SearchIndex::open(&follow::index_dir(&global.data_dir)).context("cannot open the search index")?,
     );
+    // The follower's first catch-up indexes whatever the index lacks, while the server runs.
     let follower = match index.writer(2) {
-        Ok(writer) => {
-            let progress = Progress::records(std::io::stderr().is_terminal(), "indexing");
-            let (writer, done) = follow::catch_up(&db, &index, writer, &progress).await?;
-            progress.finish();
-            if done > 0 {
-                eprintln!("Indexed {done} papers for search.");
-            }
-            Some(tokio::spawn(follow::follow(db.clone(), index.clone(), writer)))
-        }
+        Ok(writer) => Some(tokio::spawn(follow::follow(db.clone(), index.clone(), writer))),
         Err(SearchError::Locked(dir)) => {
             eprintln!(
                 "Another process writes the search index in {}; this server only reads it.",
@@ -305,7 +298,7 @@ async fn open_search(
     catch_up: bool,
 ) -> anyhow::Result<Search> {
     let Some(embedder) = load_model(global)? else { return Ok(Search::new(index)) };
-    let semantic = Semantic::open(embedder, Some(&global.data_dir.join("vectors"))).await;
+    let semantic = Semantic::open(embedder, Some(&global.data_dir.join("vectors"))).await?;
     if catch_up {
         semantic.catch_up(db).await.context("cannot read the stored embeddings")?;
     }

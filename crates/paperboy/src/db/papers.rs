@@ -339,7 +339,6 @@ impl Db {
         Ok(date)
     }
 
-    /// Papers announced on `date`, by id, at most `limit`.
     /// Papers written after the catalog clock read `after`, in clock order, at most `limit`.
     pub async fn papers_changed_since(&self, after: i64, limit: u32) -> Result<Vec<StoredPaper>, DbError> {
         let sql =
@@ -395,6 +394,7 @@ impl Db {
         Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
     }
 
+    /// Papers announced on `date`, by id, at most `limit`.
     pub async fn papers_announced_on(
         &self,
         date: NaiveDate,

@@ -121,8 +121,9 @@ pub async fn index_now(db: &Db, data_dir: &Path, show_progress: bool) -> Result<
 }
 
 /// Catches up every [`FOLLOW_INTERVAL`], for as long as the task runs (the server aborts it when
-/// it stops). Errors are logged and retried at the next tick, so a database restart only delays
-/// searchability.
+/// it stops); the first tick indexes whatever the index lacks. Errors are logged, and the
+/// writer is reopened and the catch-up retried at the next tick, so a database restart or a
+/// damaged segment only delays searchability.
 pub async fn follow(db: Db, index: Arc<SearchIndex>, writer: Writer) {
     let mut writer = Some(writer);
     let mut ticks = tokio::time::interval(FOLLOW_INTERVAL);
@@ -130,24 +131,23 @@ pub async fn follow(db: Db, index: Arc<SearchIndex>, writer: Writer) {
     let quiet = Progress::records(false, "indexing");
     loop {
         ticks.tick().await;
-        let Some(current) = writer.take() else { return };
-        match catch_up(&db, &index, current, &quiet).await {
-            Ok((back, done)) => {
-                if done > 0 {
-                    tracing::info!(papers = done, "indexed new and changed papers");
+        let current = match writer.take() {
+            Some(current) => current,
+            None => match index.writer(2) {
+                Ok(fresh) => fresh,
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot reopen the index writer; retrying");
+                    continue;
                 }
+            },
+        };
+        match catch_up(&db, &index, current, &quiet).await {
+            Ok((back, 0)) => writer = Some(back),
+            Ok((back, done)) => {
+                tracing::info!(papers = done, "indexed new and changed papers");
                 writer = Some(back);
             }
-            Err(e) => {
-                tracing::error!(error = %e, "indexing failed; reopening the writer");
-                writer = match index.writer(2) {
-                    Ok(fresh) => Some(fresh),
-                    Err(e) => {
-                        tracing::error!(error = %e, "cannot reopen the index writer; search stops following");
-                        return;
-                    }
-                };
-            }
+            Err(e) => tracing::error!(error = %e, "indexing failed; retrying with a new writer"),
         }
     }
 }

@@ -12,7 +12,6 @@ pub mod semantic;
 use std::sync::Arc;
 
 use paperboy_arxiv::ArxivId;
-use paperboy_arxiv::Paper;
 use paperboy_search::fusion::Fusion;
 use paperboy_search::{DateRange, Highlight, ParsedQuery, Ranked, SearchIndex};
 use serde::{Deserialize, Serialize};
@@ -22,7 +21,7 @@ use crate::db::{Db, DbError};
 use semantic::{Semantic, SemanticError};
 
 /// Candidates taken from each ranking before fusing and filtering.
-const CANDIDATES: usize = 100;
+pub const CANDIDATES: usize = 100;
 
 /// How results are ranked.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -125,20 +124,28 @@ impl Search {
         self.semantic.is_some()
     }
 
-    /// Runs a search. See the module docs.
+    /// Runs a search. See the module docs. Semantic and hybrid rankings hold the best
+    /// [`CANDIDATES`] papers: pages beyond them are empty.
     pub async fn search(&self, db: &Db, request: &SearchRequest) -> Result<SearchResults, SearchFailure> {
         let mut parsed = paperboy_search::parse(&request.query);
         parsed.dates = parsed.dates.intersect(request.dates);
         let mut notices = std::mem::take(&mut parsed.notices);
         let limit = request.limit.max(1);
+        let pinned = self.pinned(db, &request.query).await?;
         let semantic = match (request.mode, &self.semantic) {
             (Mode::Keyword, _) => None,
             (_, None) => {
                 notices.push("semantic search is off (no model configured): keyword results only".into());
                 None
             }
-            // Filters alone have nothing to embed: they list the newest matches.
-            (_, Some(_)) if parsed.text().trim().is_empty() => None,
+            (_, Some(semantic)) if semantic.is_empty() => {
+                notices.push(
+                    "no paper has an embedding yet (run `paperboy embed`): keyword results only".into(),
+                );
+                None
+            }
+            // Nothing to embed: filters alone list the newest matches, and an id names a paper.
+            (_, Some(_)) if parsed.text().trim().is_empty() || pinned.is_some() => None,
             (mode, Some(semantic)) => Some((mode, semantic)),
         };
         let (mut ranked, mut total, mode) = match semantic {
@@ -147,20 +154,19 @@ impl Search {
                 (ranking.hits, ranking.total, Mode::Keyword)
             }
             Some((mode, semantic)) => {
-                let depth = CANDIDATES.max(request.offset + limit);
-                let nearest = semantic.search_text(&parsed.text(), depth).await?;
+                let nearest = semantic.search_text(&parsed.text(), CANDIDATES).await?;
                 let candidates = if mode == Mode::Hybrid {
-                    let keyword = self.index.search(&parsed, 0, depth)?.hits;
+                    let keyword = self.index.search(&parsed, 0, CANDIDATES)?.hits;
                     self.fusion.fuse(&keyword, &nearest)
                 } else {
                     nearest
                 };
-                let candidates = self.filtered(db, &parsed, candidates).await?;
+                let candidates = self.filtered(&parsed, candidates)?;
                 let total = candidates.len();
                 (candidates.into_iter().skip(request.offset).take(limit).collect(), total, mode)
             }
         };
-        if let Some(paper) = self.pinned(db, &request.query).await? {
+        if let Some(paper) = &pinned {
             let id = paper.paper.id.as_str();
             if !ranked.iter().any(|r| r.id == id) {
                 total += 1;
@@ -197,32 +203,19 @@ impl Search {
         self.load(db, &ParsedQuery::default(), &ranked).await
     }
 
-    /// Keeps the candidates that satisfy the query's filters, phrases and exclusions (the
-    /// semantic ranking knows nothing of them); the order is kept.
-    async fn filtered(
-        &self,
-        db: &Db,
-        parsed: &ParsedQuery,
-        candidates: Vec<Ranked>,
-    ) -> Result<Vec<Ranked>, DbError> {
-        let unfiltered = parsed.phrases.is_empty()
-            && parsed.excluded.is_empty()
-            && parsed.authors.is_empty()
-            && parsed.categories.is_empty()
-            && parsed.dates.is_open();
+    /// Keeps the candidates that satisfy the query's phrases, authors, categories, dates and
+    /// exclusions (the semantic ranking knows nothing of them), judged by the keyword index as
+    /// keyword search would; the order is kept.
+    fn filtered(&self, parsed: &ParsedQuery, candidates: Vec<Ranked>) -> Result<Vec<Ranked>, SearchFailure> {
+        let unfiltered = ParsedQuery { words: Vec::new(), notices: Vec::new(), ..parsed.clone() }.is_empty();
         if unfiltered {
             return Ok(candidates);
         }
         let ids: Vec<String> = candidates.iter().map(|r| r.id.clone()).collect();
-        let keep: std::collections::HashSet<String> = db
-            .get_papers(&ids)
-            .await?
-            .into_iter()
-            .filter(|stored| matches(&stored.paper, parsed))
-            .map(|stored| stored.paper.id.as_str().to_owned())
-            .collect();
+        let keep = self.index.filter(parsed, &ids)?;
         Ok(candidates.into_iter().filter(|r| keep.contains(&r.id)).collect())
     }
+
     /// The paper a query names by arXiv id or address, when it is in the catalog.
     async fn pinned(&self, db: &Db, query: &str) -> Result<Option<StoredPaper>, DbError> {
         match ArxivId::from_url_or_id(query) {
@@ -266,35 +259,6 @@ impl Search {
             })
             .collect())
     }
-}
-
-/// Whether a paper passes the query's filters, phrases and exclusions, compared plainly
-/// (case-insensitive substrings; no stemming).
-fn matches(paper: &Paper, parsed: &ParsedQuery) -> bool {
-    let text = format!("{} {}", paper.title, paper.summary).to_lowercase();
-    let in_category = |wanted: &String| {
-        paper.categories.iter().any(|c| {
-            let c = c.to_lowercase();
-            c == *wanted || c.split('.').next() == Some(wanted.as_str())
-        })
-    };
-    let day = paper.announce_date.or(paper.published_at.map(|t| t.date_naive()));
-    let in_dates = parsed.dates.is_open()
-        || day.is_some_and(|d| {
-            parsed.dates.from.is_none_or(|f| d >= f) && parsed.dates.until.is_none_or(|u| d <= u)
-        });
-    let by_author = |wanted: &String| {
-        let words: Vec<String> = wanted.split_whitespace().map(str::to_lowercase).collect();
-        paper.authors.iter().any(|a| {
-            let a = a.to_lowercase();
-            words.iter().all(|w| a.contains(w.as_str()))
-        })
-    };
-    (parsed.categories.is_empty() || parsed.categories.iter().any(in_category))
-        && in_dates
-        && parsed.authors.iter().all(by_author)
-        && parsed.phrases.iter().all(|p| text.contains(&p.to_lowercase()))
-        && !parsed.excluded.iter().any(|x| text.contains(&x.to_lowercase()))
 }
 
 fn first_chars(text: &str, n: usize) -> String {

@@ -13,7 +13,7 @@ use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use paperboy_arxiv::ArxivId;
 use paperboy_embed::Embedder;
 use paperboy_search::Ranked;
-use paperboy_vectors::VectorIndex;
+use paperboy_vectors::{IndexParams, VectorIndex};
 
 use crate::db::{Db, DbError};
 
@@ -23,6 +23,9 @@ const BATCH: u32 = 5_000;
 const REBUILD_SHARE: f64 = 0.05;
 /// Pending vectors below which the index is never rebuilt.
 const REBUILD_MIN: usize = 2_000;
+/// Graph parameters: the graph returns at most `ef_search` results, and hybrid search asks for
+/// 100 (`super::CANDIDATES`); asking for more than the graph gives falls back to a full scan.
+const PARAMS: IndexParams = IndexParams { ef_construction: 100, ef_search: 128 };
 
 /// Why semantic search could not load or follow.
 #[derive(Debug, thiserror::Error)]
@@ -58,7 +61,7 @@ impl Semantic {
     /// Loads the saved index for the embedder's model from `dir`, or starts an empty one when
     /// there is none or it cannot be read; [`Semantic::catch_up`] then adds what the database
     /// has beyond it.
-    pub async fn open(embedder: Arc<dyn Embedder>, dir: Option<&Path>) -> Semantic {
+    pub async fn open(embedder: Arc<dyn Embedder>, dir: Option<&Path>) -> Result<Semantic, SemanticError> {
         let file = dir.map(|dir| {
             let name: String =
                 embedder.model().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
@@ -68,8 +71,12 @@ impl Semantic {
             Some(file) => load(file, embedder.dim()).await,
             None => None,
         };
-        let (index, cursor) = saved.unwrap_or_else(|| (VectorIndex::new(embedder.dim()), 0));
-        Semantic { embedder, vectors: Arc::new(RwLock::new(Vectors { index, cursor })), file }
+        let empty = || VectorIndex::build_with(embedder.dim(), PARAMS, Vec::new()).map(|index| (index, 0));
+        let (index, cursor) = match saved {
+            Some(saved) => saved,
+            None => empty()?,
+        };
+        Ok(Semantic { embedder, vectors: Arc::new(RwLock::new(Vectors { index, cursor })), file })
     }
 
     pub fn embedder(&self) -> &Arc<dyn Embedder> {
@@ -105,8 +112,13 @@ impl Semantic {
             let Some(last) = rows.last() else { break };
             let mut vectors = self.write();
             for row in &rows {
-                if let Ok(id) = row.paper_id.parse::<ArxivId>() {
-                    vectors.index.insert(id.key(), &row.vector)?;
+                let inserted = match row.paper_id.parse::<ArxivId>() {
+                    Ok(id) => vectors.index.insert(id.key(), &row.vector).map_err(|e| e.to_string()),
+                    Err(e) => Err(e.to_string()),
+                };
+                // One bad row must not stop every later vector: it is skipped, loudly.
+                if let Err(reason) = inserted {
+                    tracing::warn!(paper = %row.paper_id, %reason, "skipped a stored embedding");
                 }
             }
             vectors.cursor = last.change_seq;
@@ -181,7 +193,7 @@ async fn load(file: &Path, dim: usize) -> Option<(VectorIndex, i64)> {
     tokio::task::spawn_blocking(move || {
         let cursor: i64 = std::fs::read_to_string(file.with_extension("cursor")).ok()?.trim().parse().ok()?;
         match VectorIndex::load(&file) {
-            Ok(index) if index.dim() == dim => Some((index, cursor)),
+            Ok(index) if index.dim() == dim && index.params() == PARAMS => Some((index, cursor)),
             Ok(_) => None,
             Err(e) => {
                 tracing::warn!(file = %file.display(), error = %e, "cannot load the vector index; rebuilding it");

@@ -146,7 +146,7 @@ async fn semantic_and_hybrid_search_and_similar_papers(db: &Db) {
     follow::catch_up(db, &index, index.writer(1).unwrap(), &quiet()).await.unwrap();
     let vectors_dir = tempfile::tempdir().unwrap();
     let semantic = Arc::new(
-        paperboy::search::semantic::Semantic::open(embedder.clone(), Some(vectors_dir.path())).await,
+        paperboy::search::semantic::Semantic::open(embedder.clone(), Some(vectors_dir.path())).await.unwrap(),
     );
     assert_eq!(semantic.catch_up(db).await.unwrap(), 5);
     assert_eq!(semantic.len(), 5);
@@ -174,6 +174,48 @@ async fn semantic_and_hybrid_search_and_similar_papers(db: &Db) {
         assert!(!results.hits.is_empty());
         assert!(results.hits.iter().all(|h| h.paper.paper.categories[0] == "astro-ph.GA"), "{mode}");
     }
+
+    // Exclusions and phrases are judged as keyword search judges them: `-dyn` does not drop
+    // "dynamics" by substring, and a phrase matches across stemming.
+    let request = SearchRequest {
+        query: "protein -dyn".into(),
+        mode: Mode::Hybrid,
+        limit: 5,
+        ..SearchRequest::default()
+    };
+    let ids: Vec<String> = search
+        .search(db, &request)
+        .await
+        .unwrap()
+        .hits
+        .iter()
+        .map(|h| h.paper.paper.id.as_str().to_owned())
+        .collect();
+    assert!(ids.contains(&"2503.00101".to_owned()), "{ids:?}");
+    let request = SearchRequest {
+        query: r#""predicting protein structure""#.into(),
+        mode: Mode::Semantic,
+        limit: 5,
+        ..SearchRequest::default()
+    };
+    let ids: Vec<String> = search
+        .search(db, &request)
+        .await
+        .unwrap()
+        .hits
+        .iter()
+        .map(|h| h.paper.paper.id.as_str().to_owned())
+        .collect();
+    assert_eq!(ids, ["2503.00102"]);
+    // An id names one paper: no semantic neighbours of the id's digits.
+    let request = SearchRequest {
+        query: "2503.00104".into(),
+        mode: Mode::Hybrid,
+        limit: 5,
+        ..SearchRequest::default()
+    };
+    let results = search.search(db, &request).await.unwrap();
+    assert_eq!((results.mode, results.hits[0].paper.paper.id.as_str()), (Mode::Keyword, "2503.00104"));
 
     let id: paperboy_arxiv::ArxivId = "2503.00103".parse().unwrap();
     let similar = search.similar(db, &id, 2).await.unwrap();
@@ -208,14 +250,16 @@ async fn the_vector_graph_is_rebuilt_saved_and_loaded_at_restart() {
     paperboy::search::embedding::embed_catalog(db, embedder.clone(), 256, &quiet()).await.unwrap();
 
     let dir = tempfile::tempdir().unwrap();
-    let semantic = paperboy::search::semantic::Semantic::open(embedder.clone(), Some(dir.path())).await;
+    let semantic =
+        paperboy::search::semantic::Semantic::open(embedder.clone(), Some(dir.path())).await.unwrap();
     assert_eq!(semantic.catch_up(db).await.unwrap(), 2_100);
     semantic.maintain().await.unwrap();
     let query = embedder.embed(&["Topic 5 and method 3"]).unwrap().remove(0);
     let before = semantic.search_vector(&query, 5).unwrap();
     assert_eq!(before.len(), 5);
 
-    let restarted = paperboy::search::semantic::Semantic::open(embedder.clone(), Some(dir.path())).await;
+    let restarted =
+        paperboy::search::semantic::Semantic::open(embedder.clone(), Some(dir.path())).await.unwrap();
     assert_eq!(restarted.len(), 2_100, "the saved graph is loaded");
     assert_eq!(restarted.catch_up(db).await.unwrap(), 0, "and its cursor says nothing is new");
     assert_eq!(restarted.search_vector(&query, 5).unwrap(), before);
@@ -227,7 +271,7 @@ async fn the_vector_graph_is_rebuilt_saved_and_loaded_at_restart() {
             std::fs::write(&path, b"not a vector index").unwrap();
         }
     }
-    let damaged = paperboy::search::semantic::Semantic::open(embedder, Some(dir.path())).await;
+    let damaged = paperboy::search::semantic::Semantic::open(embedder, Some(dir.path())).await.unwrap();
     assert_eq!(damaged.len(), 0);
     assert_eq!(damaged.catch_up(db).await.unwrap(), 2_100);
 }
