@@ -13,7 +13,9 @@
 //! holds the database lock from the start, and no race happens.
 //!
 //! Every written row takes the next number of the catalog clock as its `change_seq`, which is
-//! how the search index follows the catalog; the clock's row lock also orders concurrent writers.
+//! how the search index follows the catalog. A batch locks the clock before it reads, so
+//! batches on PostgreSQL now run one after another as well and the revision check no longer
+//! fires between them; it stays as the guard for any writer that does not take the clock.
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
