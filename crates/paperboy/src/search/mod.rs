@@ -73,7 +73,8 @@ pub struct SearchHit {
 #[derive(Debug, Clone, Default)]
 pub struct SearchResults {
     pub hits: Vec<SearchHit>,
-    /// How many papers match in all (for paging).
+    /// How many papers match in all (for paging); in semantic and hybrid modes, how many of the
+    /// [`CANDIDATES`] best pass the query's filters.
     pub total: usize,
     /// The mode that ranked them; keyword when semantic search is off.
     pub mode: Mode,
