@@ -24,7 +24,10 @@ use tantivy::tokenizer::{
     AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter,
     TextAnalyzer,
 };
-use tantivy::{DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, TantivyDocument, Term};
+use tantivy::{
+    DocAddress, DocSet, Index, IndexReader, IndexWriter, Order, ReloadPolicy, TERMINATED, TantivyDocument,
+    Term,
+};
 
 use crate::query::ParsedQuery;
 
@@ -346,10 +349,25 @@ impl SearchIndex {
         Ok(highlights)
     }
 
+    /// Where the live document of paper `id` is, read straight from the id's postings (a
+    /// search per id would cost a collector pass over every segment).
     fn address_of(&self, searcher: &tantivy::Searcher, id: &str) -> Result<Option<DocAddress>, SearchError> {
-        let term = TermQuery::new(Term::from_field_text(self.fields.id, id), IndexRecordOption::Basic);
-        let top = searcher.search(&term, &TopDocs::with_limit(1).order_by_score())?;
-        Ok(top.first().map(|(_, address)| *address))
+        let term = Term::from_field_text(self.fields.id, id);
+        for (ordinal, segment) in searcher.segment_readers().iter().enumerate() {
+            let inverted = segment.inverted_index(self.fields.id)?;
+            let postings = inverted
+                .read_postings(&term, IndexRecordOption::Basic)
+                .map_err(tantivy::TantivyError::from)?;
+            let Some(mut postings) = postings else { continue };
+            let mut doc = postings.doc();
+            while doc != TERMINATED {
+                if !segment.is_deleted(doc) {
+                    return Ok(Some(DocAddress::new(ordinal as u32, doc)));
+                }
+                doc = postings.advance();
+            }
+        }
+        Ok(None)
     }
 
     fn ranked(
