@@ -157,6 +157,8 @@ impl Semantic {
             }
             let vectors = vectors.read().unwrap_or_else(PoisonError::into_inner);
             let cursor = vectors.cursor;
+            // The index first: a crash between the two leaves an older cursor beside a newer
+            // index, and the next catch-up merely adds some vectors again (an insert replaces).
             vectors.index.save(&file)?;
             let cursor_file = file.with_extension("cursor");
             std::fs::write(&cursor_file, cursor.to_string()).map_err(|e| SemanticError::Io(cursor_file, e))
