@@ -29,6 +29,7 @@ use tantivy::{
     Term,
 };
 
+use crate::html::{escape_html, escaped_opening};
 use crate::query::ParsedQuery;
 
 /// Bumped whenever the schema or the analysis changes; an index of another version is rebuilt.
@@ -39,7 +40,7 @@ const WRITER_MEMORY: usize = 64 << 20;
 /// Slop allowed in author names: `"Geoffrey Hinton"` matches `Geoffrey E. Hinton`.
 const AUTHOR_SLOP: u32 = 2;
 /// Characters of abstract shown around the matches.
-const SNIPPET_CHARS: usize = 240;
+pub const SNIPPET_CHARS: usize = 240;
 
 /// A paper as the index sees it.
 #[derive(Debug, Clone, Default)]
@@ -337,9 +338,7 @@ impl SearchIndex {
             summary_snippet.set_snippet_prefix_postfix("<mark>", "</mark>");
             let snippet_html = if summary_snippet.is_empty() {
                 // No word of the query is in the abstract: show how it begins.
-                let text = first_str(&doc, self.fields.summary);
-                let cut: String = text.chars().take(SNIPPET_CHARS).collect();
-                escape_html(&cut) + if cut.len() < text.len() { "…" } else { "" }
+                escaped_opening(first_str(&doc, self.fields.summary), SNIPPET_CHARS)
             } else {
                 summary_snippet.to_html()
             };
@@ -564,19 +563,4 @@ fn mark_whole(text: &str, snippet: &tantivy::snippet::Snippet) -> String {
         done = end;
     }
     html + &escape_html(text.get(done..).unwrap_or_default())
-}
-
-fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }

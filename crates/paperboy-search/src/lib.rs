@@ -5,8 +5,12 @@
 //! [`fusion`] merges keyword and semantic rankings.
 
 pub mod fusion;
+pub mod html;
 pub mod index;
 pub mod query;
 
-pub use index::{Boosts, Highlight, IndexDoc, Ranked, Ranking, SearchError, SearchIndex, Writer};
+pub use html::{escape_html, escaped_opening};
+pub use index::{
+    Boosts, Highlight, IndexDoc, Ranked, Ranking, SNIPPET_CHARS, SearchError, SearchIndex, Writer,
+};
 pub use query::{DateRange, ParsedQuery, parse};

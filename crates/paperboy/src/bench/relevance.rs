@@ -19,6 +19,7 @@ use anyhow::{Context, bail};
 use paperboy_embed::Embedder;
 use paperboy_search::fusion::Fusion;
 use paperboy_search::{Boosts, IndexDoc, Ranked, SearchIndex, parse};
+use paperboy_vectors::exact_search;
 use serde::Deserialize;
 
 use crate::progress::Progress;
@@ -162,24 +163,17 @@ fn semantic_runs(
     progress.finish();
     let queries: Vec<&str> = set.judged_queries().iter().map(|(_, text)| text.as_str()).collect();
     let query_vectors = embedder.embed(&queries)?;
+    // Keyed by position in the corpus.
+    let keyed: Vec<(u64, Vec<f32>)> = (0..).zip(vectors).collect();
     Ok(query_vectors
         .iter()
         .map(|q| {
-            let mut scored: Vec<Ranked> = set
-                .corpus
-                .iter()
-                .zip(&vectors)
-                .map(|(doc, v)| Ranked { id: doc.id.clone(), score: dot(q, v) })
-                .collect();
-            scored.sort_by(|a, b| b.score.total_cmp(&a.score));
-            scored.truncate(DEPTH);
-            scored
+            exact_search(&keyed, q, DEPTH)
+                .into_iter()
+                .map(|(key, score)| Ranked { id: set.corpus[key as usize].id.clone(), score })
+                .collect()
         })
         .collect())
-}
-
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
 fn evaluate(set: &BeirSet, rankings: &[Vec<Ranked>]) -> Scores {

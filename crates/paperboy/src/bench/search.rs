@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use paperboy_arxiv::reader::{Item, RecordReader};
 use paperboy_search::{IndexDoc, SearchIndex, parse};
+use paperboy_vectors::measure::Latency;
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 
@@ -69,14 +70,8 @@ fn fts5_query(query: &str) -> String {
     words.iter().map(|w| format!("\"{}\"", w.replace('"', ""))).collect::<Vec<_>>().join(" OR ")
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let rank = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted.get(rank).copied().unwrap_or_default()
-}
-
-fn line(label: &str, mut samples: Vec<Duration>, baseline_p50: Option<Duration>) -> String {
-    samples.sort();
-    let (p50, p99) = (percentile(&samples, 0.5), percentile(&samples, 0.99));
+fn line(label: &str, samples: Vec<Duration>, baseline_p50: Option<Duration>) -> String {
+    let Latency { p50, p99 } = Latency::of(samples);
     let ratio =
         baseline_p50.map_or("1.00x".to_owned(), |b| format!("{:.2}x", p50.as_secs_f64() / b.as_secs_f64()));
     format!("{label:<34} {:>9.3} {:>9.3} {:>10}\n", p50.as_secs_f64() * 1e3, p99.as_secs_f64() * 1e3, ratio)
@@ -134,9 +129,7 @@ pub async fn bench_search(options: &SearchBenchOptions) -> anyhow::Result<String
     }
     pool.close().await;
 
-    let mut sorted = baseline.clone();
-    sorted.sort();
-    let baseline_p50 = percentile(&sorted, 0.5);
+    let baseline_p50 = Latency::of(baseline.clone()).p50;
     let mut report = format!(
         "Search latency on {} papers, {} queries x {} runs, one at a time:\n\
          indexing: Paperboy keyword index {:.1} s ({:.0} papers/s); FTS5 table {:.1} s\n\n\

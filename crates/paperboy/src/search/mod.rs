@@ -13,7 +13,9 @@ use std::sync::Arc;
 
 use paperboy_arxiv::ArxivId;
 use paperboy_search::fusion::Fusion;
-use paperboy_search::{DateRange, Highlight, ParsedQuery, Ranked, SearchIndex};
+use paperboy_search::{
+    DateRange, Highlight, ParsedQuery, Ranked, SNIPPET_CHARS, SearchIndex, escape_html, escaped_opening,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::db::papers::StoredPaper;
@@ -248,7 +250,7 @@ impl Search {
                     Some(h) => (h.title_html, h.snippet_html),
                     None => (
                         escape_html(&paper.paper.title),
-                        escape_html(&first_chars(&paper.paper.summary, 240)),
+                        escaped_opening(&paper.paper.summary, SNIPPET_CHARS),
                     ),
                 };
                 SearchHit {
@@ -260,17 +262,4 @@ impl Search {
             })
             .collect())
     }
-}
-
-fn first_chars(text: &str, n: usize) -> String {
-    let cut: String = text.chars().take(n).collect();
-    if cut.len() < text.len() { cut + "…" } else { cut }
-}
-
-fn escape_html(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
 }

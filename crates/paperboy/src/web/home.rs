@@ -8,6 +8,7 @@ use std::fmt::Write;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
+use paperboy_search::escape_html;
 
 use crate::app::AppState;
 use crate::error::AppError;
@@ -37,13 +38,13 @@ pub async fn show_home(State(app): State<AppState>) -> Result<impl IntoResponse,
             );
             for stored in papers {
                 let paper = &stored.paper;
-                let id = escape(paper.id.as_str());
+                let id = escape_html(paper.id.as_str());
                 let _ = write!(
                     body,
                     "<li><a href=\"https://arxiv.org/abs/{id}\">{}</a> <small>({id}, \
                      <a href=\"/api/papers/{id}\">JSON</a>)</small><br>{}</li>",
-                    escape(&paper.title),
-                    escape(&paper.authors.join(", "))
+                    escape_html(&paper.title),
+                    escape_html(&paper.authors.join(", "))
                 );
             }
             body.push_str("</ol>");
@@ -51,33 +52,4 @@ pub async fn show_home(State(app): State<AppState>) -> Result<impl IntoResponse,
     }
     body.push_str("</main></body></html>");
     Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body))
-}
-
-/// Escapes text for HTML element content and quoted attribute values.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::escape;
-
-    #[test]
-    fn escapes_markup_and_quotes() {
-        assert_eq!(
-            escape(r#"<script>alert("x")</script> & 'y'"#),
-            "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;y&#39;"
-        );
-    }
 }
