@@ -20,15 +20,12 @@ use tantivy::schema::{
     Field, IndexRecordOption, NumericOptions, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
 };
 use tantivy::snippet::SnippetGenerator;
-use tantivy::tokenizer::{
-    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter,
-    TextAnalyzer,
-};
 use tantivy::{
     DocAddress, DocSet, Index, IndexReader, IndexWriter, Order, ReloadPolicy, TERMINATED, TantivyDocument,
     Term,
 };
 
+use crate::analysis::{NAME_ANALYZER, TEXT_ANALYZER, highlighting_analyzer, register_analyzers};
 use crate::html::{escape_html, escaped_opening};
 use crate::query::ParsedQuery;
 
@@ -117,15 +114,6 @@ struct Fields {
     day: Field,
 }
 
-const TEXT_ANALYZER: &str = "paperboy_en";
-/// Lucene's English stop words: too common to tell papers apart, and noise in BM25 sums.
-const ENGLISH_STOP_WORDS: &[&str] = &[
-    "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into", "is", "it", "no",
-    "not", "of", "on", "or", "such", "that", "the", "their", "then", "there", "these", "they", "this", "to",
-    "was", "will", "with",
-];
-const NAME_ANALYZER: &str = "paperboy_names";
-
 fn schema() -> (Schema, Fields) {
     let mut builder = Schema::builder();
     let text = |analyzer: &str| {
@@ -152,24 +140,6 @@ fn schema() -> (Schema, Fields) {
         day: builder.add_i64_field("day", NumericOptions::default().set_indexed().set_fast()),
     };
     (builder.build(), fields)
-}
-
-/// English text: lowercased, accents folded, stemmed. Names: the same without stemming.
-fn register_analyzers(index: &Index) {
-    let english = TextAnalyzer::builder(SimpleTokenizer::default())
-        .filter(RemoveLongFilter::limit(40))
-        .filter(LowerCaser)
-        .filter(AsciiFoldingFilter)
-        .filter(StopWordFilter::remove(ENGLISH_STOP_WORDS.iter().map(|w| (*w).to_owned())))
-        .filter(Stemmer::new(Language::English))
-        .build();
-    let names = TextAnalyzer::builder(SimpleTokenizer::default())
-        .filter(RemoveLongFilter::limit(40))
-        .filter(LowerCaser)
-        .filter(AsciiFoldingFilter)
-        .build();
-    index.tokenizers().register(TEXT_ANALYZER, english);
-    index.tokenizers().register(NAME_ANALYZER, names);
 }
 
 fn day_number(day: NaiveDate) -> i64 {
@@ -325,10 +295,8 @@ impl SearchIndex {
         // Excluded words are not what the reader looks for: they are not marked.
         let wanted = ParsedQuery { excluded: Vec::new(), ..query.clone() };
         let tantivy_query = self.build(&wanted, &HIGHLIGHT_BOOSTS);
-        let mut title = SnippetGenerator::create(&searcher, &*tantivy_query, self.fields.title)?;
-        title.set_max_num_chars(1_000);
-        let mut summary = SnippetGenerator::create(&searcher, &*tantivy_query, self.fields.summary)?;
-        summary.set_max_num_chars(SNIPPET_CHARS);
+        let title = snippet_generator(&searcher, &*tantivy_query, self.fields.title, 1_000)?;
+        let summary = snippet_generator(&searcher, &*tantivy_query, self.fields.summary, SNIPPET_CHARS)?;
         let mut highlights = Vec::with_capacity(ids.len());
         for id in ids {
             let Some(address) = self.address_of(&searcher, id)? else { continue };
@@ -541,6 +509,32 @@ impl Writer {
         prepared.commit()?;
         Ok(())
     }
+}
+
+/// `SnippetGenerator::create` with the [`highlighting_analyzer`] of the query's terms: the
+/// same terms and weights (rarer terms weigh more in choosing the stretch of text).
+fn snippet_generator(
+    searcher: &tantivy::Searcher,
+    query: &dyn Query,
+    field: Field,
+    max_chars: usize,
+) -> Result<SnippetGenerator, SearchError> {
+    let mut terms = std::collections::BTreeSet::new();
+    query.query_terms(&mut |term, _| {
+        if term.field() == field {
+            terms.insert(term.clone());
+        }
+    });
+    let mut weights = std::collections::BTreeMap::new();
+    for term in terms {
+        let Some(text) = term.value().as_str().map(str::to_owned) else { continue };
+        let doc_freq = searcher.doc_freq(&term)?;
+        if doc_freq > 0 {
+            weights.insert(text, 1.0 / (1.0 + doc_freq as f32));
+        }
+    }
+    let analyzer = highlighting_analyzer(weights.keys().map(String::as_str));
+    Ok(SnippetGenerator::new(weights, analyzer, field, max_chars))
 }
 
 fn first_str(doc: &TantivyDocument, field: Field) -> &str {

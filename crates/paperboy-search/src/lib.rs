@@ -4,6 +4,7 @@
 //! [`SearchIndex`] ranks papers for it with BM25 and marks the matches in titles and abstracts;
 //! [`fusion`] merges keyword and semantic rankings.
 
+mod analysis;
 pub mod fusion;
 pub mod html;
 pub mod index;
