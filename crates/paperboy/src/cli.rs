@@ -288,10 +288,14 @@ pub enum BenchCommand {
     ///   paperboy bench vectors --size 1000000
     Vectors(BenchVectorsArgs),
 
-    /// Keyword search latency (p50, p99) on the papers of FILE..., beside SQLite FTS5 bm25 over
-    /// the same papers and queries (bench/search-queries.txt) in the same run. Example:
+    /// Search latency (p50, p99) on the papers of FILE..., beside SQLite FTS5 bm25 over the same
+    /// papers and queries (bench/search-queries.txt) in the same run. Keyword search always;
+    /// with --model, hybrid and semantic search too, each query embedded by the model (the
+    /// vector index holds synthetic vectors: the timings are real, the rankings are not).
+    /// Example:
     ///
-    ///   paperboy bench search ../shared/data/arxiv-2025-2026.jsonl.gz
+    ///   paperboy --model ~/.cache/paperboy/models/all-MiniLM-L6-v2 bench search \
+    ///       ../shared/data/arxiv-2025-2026.jsonl.gz
     Search(BenchSearchArgs),
 }
 

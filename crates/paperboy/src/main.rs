@@ -76,8 +76,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Bench(BenchCommand::Relevance(args)) => bench_relevance(&cli.global, args),
         Command::Bench(BenchCommand::Search(args)) => {
-            let options =
-                paperboy::bench::search::SearchBenchOptions { files: args.files, runs: args.runs as usize };
+            let options = paperboy::bench::search::SearchBenchOptions {
+                files: args.files,
+                runs: args.runs as usize,
+                embedder: load_model(&cli.global)?,
+            };
             print!("{}", paperboy::bench::search::bench_search(&options).await?);
             Ok(ExitCode::SUCCESS)
         }

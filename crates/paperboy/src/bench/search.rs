@@ -1,4 +1,4 @@
-//! `paperboy bench search`: keyword search latency on a real catalog, beside SQLite FTS5.
+//! `paperboy bench search`: search latency on a real catalog, beside SQLite FTS5.
 //!
 //! Loads the papers of a file into a keyword index on disk (as `serve` uses it) and into an
 //! SQLite FTS5 table (`porter unicode61`, title and abstract) in a temporary database, then runs
@@ -6,18 +6,33 @@
 //! one at a time. Paperboy's keyword search is timed through its whole query path: parsing,
 //! BM25 top 10 with the total count, and highlighted titles and snippets for the 10. The
 //! baseline is FTS5's `bm25` top 10 with `snippet()`, the same work in SQLite's engine.
+//!
+//! With a model configured, hybrid and semantic search are timed too, through the same path as
+//! [`Search::rank`] plus highlighting: the query embedded by the real model, the vector index's
+//! 100 nearest, BM25's 100 best, fusion and the query's filters. Embedding every paper of the
+//! sample would take hours on a small CPU, so the vector index holds one synthetic vector per
+//! paper (the seeded mixture of `bench vectors`, under the papers' ids), built with the
+//! parameters `serve` uses: the timings are real, the semantic rankings are not (relevance is
+//! `bench relevance`'s business).
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
+use paperboy_arxiv::ArxivId;
 use paperboy_arxiv::reader::{Item, RecordReader};
+use paperboy_embed::Embedder;
 use paperboy_search::{IndexDoc, SearchIndex, parse};
+use paperboy_vectors::VectorIndex;
 use paperboy_vectors::measure::Latency;
+use paperboy_vectors::synthetic::{Mixture, SyntheticSpec};
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 
 use crate::search::follow::index_doc;
+use crate::search::semantic::{PARAMS, Semantic};
+use crate::search::{Mode, Search};
 
 /// The built-in queries, one per line.
 const QUERIES: &str = include_str!("../../../../bench/search-queries.txt");
@@ -26,6 +41,8 @@ const QUERIES: &str = include_str!("../../../../bench/search-queries.txt");
 pub struct SearchBenchOptions {
     pub files: Vec<PathBuf>,
     pub runs: usize,
+    /// The model that embeds queries for semantic and hybrid search; keyword only without one.
+    pub embedder: Option<Arc<dyn Embedder>>,
 }
 
 fn read_papers(files: &[PathBuf]) -> anyhow::Result<Vec<IndexDoc>> {
@@ -70,6 +87,24 @@ fn fts5_query(query: &str) -> String {
     words.iter().map(|w| format!("\"{}\"", w.replace('"', ""))).collect::<Vec<_>>().join(" OR ")
 }
 
+/// Semantic search over one synthetic vector per paper (see the module docs), and how long the
+/// graph took to build.
+fn synthetic_semantic(
+    embedder: Arc<dyn Embedder>,
+    docs: &[IndexDoc],
+) -> anyhow::Result<(Semantic, Duration)> {
+    let mixture = Mixture::new(SyntheticSpec { dim: embedder.dim(), ..SyntheticSpec::default() });
+    let keys: Vec<u64> = docs
+        .iter()
+        .map(|doc| doc.id.parse::<ArxivId>().map(|id| id.key()))
+        .collect::<Result<_, _>>()
+        .context("a paper id of the sample does not parse")?;
+    let started = Instant::now();
+    let index =
+        VectorIndex::build_with(embedder.dim(), PARAMS, keys.into_iter().zip(mixture.base(docs.len())))?;
+    Ok((Semantic::with_index(embedder, index), started.elapsed()))
+}
+
 fn line(label: &str, samples: Vec<Duration>, baseline_p50: Option<Duration>) -> String {
     let Latency { p50, p99 } = Latency::of(samples);
     let ratio =
@@ -98,16 +133,20 @@ pub async fn bench_search(options: &SearchBenchOptions) -> anyhow::Result<String
     let pool = fts5(&docs, &dir.path().join("fts.db")).await?;
     let fts_time = started.elapsed();
 
+    let index = Arc::new(index);
+    let (search, graph_time) = match &options.embedder {
+        Some(embedder) => {
+            let (semantic, graph_time) = synthetic_semantic(embedder.clone(), &docs)?;
+            (Search::with_semantic(index.clone(), Arc::new(semantic)), Some(graph_time))
+        }
+        None => (Search::new(index.clone()), None),
+    };
+
     let (mut keyword, mut ranking_only, mut baseline) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut hybrid, mut semantic, mut embedding) = (Vec::new(), Vec::new(), Vec::new());
     for run in 0..=options.runs {
         for query in &queries {
-            let started = Instant::now();
-            let parsed = parse(query);
-            let ranking = index.search(&parsed, 0, 10)?;
-            let ranked_time = started.elapsed();
-            let ids: Vec<String> = ranking.hits.into_iter().map(|h| h.id).collect();
-            std::hint::black_box(index.highlight(&parsed, &ids)?);
-            let keyword_time = started.elapsed();
+            let (keyword_time, ranked_time) = timed_search(&search, query, Mode::Keyword).await?;
 
             let started = Instant::now();
             let rows: Vec<(String, String)> = sqlx::query_as(
@@ -124,6 +163,20 @@ pub async fn bench_search(options: &SearchBenchOptions) -> anyhow::Result<String
                 keyword.push(keyword_time);
                 ranking_only.push(ranked_time);
                 baseline.push(baseline_time);
+            }
+
+            if let Some(embedder) = &options.embedder {
+                let (hybrid_time, _) = timed_search(&search, query, Mode::Hybrid).await?;
+                let (semantic_time, _) = timed_search(&search, query, Mode::Semantic).await?;
+                let text = parse(query).text();
+                let started = Instant::now();
+                std::hint::black_box(embedder.embed(&[text.as_str()])?);
+                let embedding_time = started.elapsed();
+                if run > 0 {
+                    hybrid.push(hybrid_time);
+                    semantic.push(semantic_time);
+                    embedding.push(embedding_time);
+                }
             }
         }
     }
@@ -148,5 +201,31 @@ pub async fn bench_search(options: &SearchBenchOptions) -> anyhow::Result<String
     report += &line("SQLite FTS5 bm25 + snippet (base)", baseline, None);
     report += &line("keyword (parse, top 10, highlights)", keyword, Some(baseline_p50));
     report += &line("  of which parse and top 10", ranking_only, Some(baseline_p50));
+    match graph_time {
+        Some(graph_time) => {
+            report += &line("hybrid (embed, fuse 100+100, hl.)", hybrid, Some(baseline_p50));
+            report += &line("semantic (embed, nearest 100, hl.)", semantic, Some(baseline_p50));
+            report += &line("  query embedding alone", embedding, Some(baseline_p50));
+            report += &format!(
+                "\nhybrid and semantic: {} synthetic vectors under the papers' ids (graph built in {:.1} s); \
+                 queries embedded by the real model\n",
+                docs.len(),
+                graph_time.as_secs_f64()
+            );
+        }
+        None => report += "\nhybrid and semantic: not measured (no model configured: pass --model DIR)\n",
+    }
     Ok(report)
+}
+
+/// Times one search through `mode`'s whole path without the database: parsing, ranking, and
+/// highlights for the top 10. Returns the whole time and the time to the ranking.
+async fn timed_search(search: &Search, query: &str, mode: Mode) -> anyhow::Result<(Duration, Duration)> {
+    let started = Instant::now();
+    let parsed = parse(query);
+    let ranking = search.rank(&parsed, mode, 0, 10).await?;
+    let ranked_time = started.elapsed();
+    let ids: Vec<String> = ranking.hits.into_iter().map(|h| h.id).collect();
+    std::hint::black_box(search.index.highlight(&parsed, &ids)?);
+    Ok((started.elapsed(), ranked_time))
 }

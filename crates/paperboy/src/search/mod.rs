@@ -14,7 +14,8 @@ use std::sync::Arc;
 use paperboy_arxiv::ArxivId;
 use paperboy_search::fusion::Fusion;
 use paperboy_search::{
-    DateRange, Highlight, ParsedQuery, Ranked, SNIPPET_CHARS, SearchIndex, escape_html, escaped_opening,
+    DateRange, Highlight, ParsedQuery, Ranked, Ranking, SNIPPET_CHARS, SearchIndex, escape_html,
+    escaped_opening,
 };
 use serde::{Deserialize, Serialize};
 
@@ -135,40 +136,8 @@ impl Search {
         let mut notices = std::mem::take(&mut parsed.notices);
         let limit = request.limit.max(1);
         let pinned = self.pinned(db, &request.query).await?;
-        let semantic = match (request.mode, &self.semantic) {
-            (Mode::Keyword, _) => None,
-            (_, None) => {
-                notices.push("semantic search is off (no model configured): keyword results only".into());
-                None
-            }
-            (_, Some(semantic)) if semantic.is_empty() => {
-                notices.push(
-                    "no paper has an embedding yet (run `paperboy embed`): keyword results only".into(),
-                );
-                None
-            }
-            // Nothing to embed: filters alone list the newest matches, and an id names a paper.
-            (_, Some(_)) if parsed.text().trim().is_empty() || pinned.is_some() => None,
-            (mode, Some(semantic)) => Some((mode, semantic)),
-        };
-        let (mut ranked, mut total, mode) = match semantic {
-            None => {
-                let ranking = self.index.search(&parsed, request.offset, limit)?;
-                (ranking.hits, ranking.total, Mode::Keyword)
-            }
-            Some((mode, semantic)) => {
-                let nearest = semantic.search_text(&parsed.text(), CANDIDATES).await?;
-                let candidates = if mode == Mode::Hybrid {
-                    let keyword = self.index.search(&parsed, 0, CANDIDATES)?.hits;
-                    self.fusion.fuse(&keyword, &nearest)
-                } else {
-                    nearest
-                };
-                let candidates = self.filtered(&parsed, candidates)?;
-                let total = candidates.len();
-                (candidates.into_iter().skip(request.offset).take(limit).collect(), total, mode)
-            }
-        };
+        let mode = self.mode_for(request.mode, &parsed, pinned.is_some(), &mut notices);
+        let Ranking { hits: mut ranked, mut total } = self.rank(&parsed, mode, request.offset, limit).await?;
         if let Some(paper) = &pinned {
             let id = paper.paper.id.as_str();
             if !ranked.iter().any(|r| r.id == id) {
@@ -182,6 +151,58 @@ impl Search {
         }
         let hits = self.load(db, &parsed, &ranked).await?;
         Ok(SearchResults { hits, total, mode, notices })
+    }
+
+    /// The mode that can serve `wanted` for this query, with a notice when it is not `wanted`
+    /// for a reason the reader should know.
+    pub fn mode_for(
+        &self,
+        wanted: Mode,
+        parsed: &ParsedQuery,
+        pinned: bool,
+        notices: &mut Vec<String>,
+    ) -> Mode {
+        match (wanted, &self.semantic) {
+            (Mode::Keyword, _) => Mode::Keyword,
+            (_, None) => {
+                notices.push("semantic search is off (no model configured): keyword results only".into());
+                Mode::Keyword
+            }
+            (_, Some(semantic)) if semantic.is_empty() => {
+                notices.push(
+                    "no paper has an embedding yet (run `paperboy embed`): keyword results only".into(),
+                );
+                Mode::Keyword
+            }
+            // Nothing to embed: filters alone list the newest matches, and an id names a paper.
+            _ if parsed.text().trim().is_empty() || pinned => Mode::Keyword,
+            (mode, Some(_)) => mode,
+        }
+    }
+
+    /// The page of ids `mode` ranks for the query, and how many match in all (see
+    /// [`SearchResults::total`]); keyword ranking when semantic search is off.
+    pub async fn rank(
+        &self,
+        parsed: &ParsedQuery,
+        mode: Mode,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Ranking, SearchFailure> {
+        let semantic = match (mode, &self.semantic) {
+            (Mode::Keyword, _) | (_, None) => return Ok(self.index.search(parsed, offset, limit)?),
+            (_, Some(semantic)) => semantic,
+        };
+        let nearest = semantic.search_text(&parsed.text(), CANDIDATES).await?;
+        let candidates = if mode == Mode::Hybrid {
+            let keyword = self.index.search(parsed, 0, CANDIDATES)?.hits;
+            self.fusion.fuse(&keyword, &nearest)
+        } else {
+            nearest
+        };
+        let candidates = self.filtered(parsed, candidates)?;
+        let total = candidates.len();
+        Ok(Ranking { hits: candidates.into_iter().skip(offset).take(limit).collect(), total })
     }
 
     /// Papers like the paper `id`, best first, without it: its nearest neighbours by vector

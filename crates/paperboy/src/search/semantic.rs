@@ -25,7 +25,7 @@ const REBUILD_SHARE: f64 = 0.05;
 const REBUILD_MIN: usize = 2_000;
 /// Graph parameters: the graph returns at most `ef_search` results, and hybrid search asks for
 /// 100 (`super::CANDIDATES`); asking for more than the graph gives falls back to a full scan.
-const PARAMS: IndexParams = IndexParams { ef_construction: 100, ef_search: 128 };
+pub const PARAMS: IndexParams = IndexParams { ef_construction: 100, ef_search: 128 };
 
 /// Why semantic search could not load or follow.
 #[derive(Debug, thiserror::Error)]
@@ -77,6 +77,12 @@ impl Semantic {
             None => empty()?,
         };
         Ok(Semantic { embedder, vectors: Arc::new(RwLock::new(Vectors { index, cursor })), file })
+    }
+
+    /// Semantic search over an index built elsewhere with [`PARAMS`], kept in memory only
+    /// (benchmarks build one from synthetic vectors).
+    pub fn with_index(embedder: Arc<dyn Embedder>, index: VectorIndex) -> Semantic {
+        Semantic { embedder, vectors: Arc::new(RwLock::new(Vectors { index, cursor: 0 })), file: None }
     }
 
     pub fn embedder(&self) -> &Arc<dyn Embedder> {
