@@ -5,6 +5,7 @@
 //! too); any number may read. Every commit records the catalog position it has caught up to
 //! (see [`SearchIndex::cursor`]), so whoever writes next knows where to resume.
 
+use std::collections::{BTreeMap, HashMap};
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
 
@@ -13,8 +14,8 @@ use tantivy::collector::{Count, TopDocs};
 use tantivy::directory::MmapDirectory;
 use tantivy::directory::error::LockError;
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, MoreLikeThisQuery, Occur, PhraseQuery,
-    Query, RangeQuery, TermQuery, TermSetQuery,
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, FuzzyTermQuery, MoreLikeThisQuery,
+    Occur, PhraseQuery, Query, RangeQuery, TermQuery, TermSetQuery,
 };
 use tantivy::schema::{
     Field, IndexRecordOption, NumericOptions, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
@@ -38,6 +39,18 @@ const WRITER_MEMORY: usize = 64 << 20;
 const AUTHOR_SLOP: u32 = 2;
 /// Characters of abstract shown around the matches.
 pub const SNIPPET_CHARS: usize = 240;
+/// Typo tolerance: in a query of at most this many words, a word that no paper contains
+/// stands for the indexed words closest to it...
+const TYPO_MAX_WORDS: usize = 4;
+/// ...when it has at least this many letters (shorter words have too many neighbours)...
+const TYPO_MIN_CHARS: usize = 4;
+/// ...within one edit (a swap of neighbours counts as one), or two from this many letters...
+const TYPO_TWO_EDITS_CHARS: usize = 8;
+/// ...and at most this many of them, the most common first.
+const TYPO_ALTERNATIVES: usize = 5;
+
+/// Query words that no paper contains, with the indexed terms they are taken to mean.
+type Corrections = BTreeMap<String, Vec<String>>;
 
 /// A paper as the index sees it.
 #[derive(Debug, Clone, Default)]
@@ -82,6 +95,9 @@ pub struct Ranking {
     pub hits: Vec<Ranked>,
     /// How many papers match in all.
     pub total: usize,
+    /// Words of the query that no paper contains and that were matched to similar words
+    /// (typo tolerance).
+    pub corrected: Vec<String>,
 }
 
 /// The title and a stretch of abstract with the query's words marked (`<mark>`), as safe HTML.
@@ -237,7 +253,8 @@ impl SearchIndex {
     /// filters alone lists the newest matching papers first.
     pub fn search(&self, query: &ParsedQuery, offset: usize, limit: usize) -> Result<Ranking, SearchError> {
         let searcher = self.reader.searcher();
-        let tantivy_query = self.build(query, &self.boosts);
+        let corrections = self.corrections(&searcher, query)?;
+        let tantivy_query = self.build(query, &self.boosts, &corrections);
         let top = TopDocs::with_limit(limit.max(1)).and_offset(offset);
         let (scored, total): (Vec<(f32, DocAddress)>, usize) = if query.has_text() {
             searcher.search(&*tantivy_query, &(top.order_by_score(), Count))?
@@ -246,7 +263,8 @@ impl SearchIndex {
                 .search(&*tantivy_query, &(top.order_by_fast_field::<i64>("day", Order::Desc), Count))?;
             (newest.into_iter().map(|(_, address)| (0.0, address)).collect(), total)
         };
-        Ok(Ranking { hits: self.ranked(&searcher, scored.into_iter())?, total })
+        let hits = self.ranked(&searcher, scored.into_iter())?;
+        Ok(Ranking { hits, total, corrected: corrections.into_keys().collect() })
     }
 
     /// The ids among `ids` of papers that satisfy the query's phrases, authors, categories,
@@ -261,7 +279,7 @@ impl SearchIndex {
         let candidates = TermSetQuery::new(ids.iter().map(|id| Term::from_field_text(self.fields.id, id)));
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(candidates))];
         if !filters.is_empty() {
-            clauses.push((Occur::Must, self.build(&filters, &self.boosts)));
+            clauses.push((Occur::Must, self.build(&filters, &self.boosts, &Corrections::new())));
         }
         let top = searcher
             .search(&BooleanQuery::new(clauses), &TopDocs::with_limit(ids.len().max(1)).order_by_score())?;
@@ -294,7 +312,8 @@ impl SearchIndex {
         // Ranking may search title and abstract as one field; snippets need each on its own.
         // Excluded words are not what the reader looks for: they are not marked.
         let wanted = ParsedQuery { excluded: Vec::new(), ..query.clone() };
-        let tantivy_query = self.build(&wanted, &HIGHLIGHT_BOOSTS);
+        let corrections = self.corrections(&searcher, &wanted)?;
+        let tantivy_query = self.build(&wanted, &HIGHLIGHT_BOOSTS, &corrections);
         let title = snippet_generator(&searcher, &*tantivy_query, self.fields.title, 1_000)?;
         let summary = snippet_generator(&searcher, &*tantivy_query, self.fields.summary, SNIPPET_CHARS)?;
         let mut highlights = Vec::with_capacity(ids.len());
@@ -400,7 +419,87 @@ impl SearchIndex {
 
     /// Translates a parsed query. Words are optional but scored (any of them matches); phrases
     /// and authors are required; categories and dates filter without changing scores.
-    fn build(&self, query: &ParsedQuery, boosts: &Boosts) -> Box<dyn Query> {
+    /// Typo tolerance: the query's words that no paper contains, each with the most common
+    /// indexed terms within an edit or two of it (see [`TYPO_MAX_WORDS`] and the constants
+    /// after it). Costs a few dictionary lookups for a query of known words.
+    fn corrections(
+        &self,
+        searcher: &tantivy::Searcher,
+        query: &ParsedQuery,
+    ) -> Result<Corrections, SearchError> {
+        let mut corrections = Corrections::new();
+        if query.words.len() > TYPO_MAX_WORDS {
+            return Ok(corrections);
+        }
+        let known = |field: Field, text: &str| -> Result<bool, SearchError> {
+            Ok(searcher.doc_freq(&Term::from_field_text(field, text))? > 0)
+        };
+        for word in &query.words {
+            let tokens = self.tokens(self.fields.combined, word);
+            let [(_, term)] = tokens.as_slice() else { continue };
+            let letters = term.chars().count();
+            if letters < TYPO_MIN_CHARS
+                || term.chars().any(|c| c.is_ascii_digit())
+                || known(self.fields.combined, term)?
+            {
+                continue;
+            }
+            // A surname is a word too: "hinton" is no typo.
+            let mut a_name = false;
+            for (_, name) in self.tokens(self.fields.authors, word) {
+                a_name |= known(self.fields.authors, &name)?;
+            }
+            if a_name {
+                continue;
+            }
+            let distance = if letters >= TYPO_TWO_EDITS_CHARS { 2 } else { 1 };
+            let fuzzy =
+                FuzzyTermQuery::new(Term::from_field_text(self.fields.combined, term), distance, true);
+            let mut doc_freqs: HashMap<String, u64> = HashMap::new();
+            for segment in searcher.segment_readers() {
+                let inverted = segment.inverted_index(self.fields.combined)?;
+                let mut stream = inverted
+                    .terms()
+                    .search(fuzzy.automaton()?)
+                    .into_stream()
+                    .map_err(tantivy::TantivyError::from)?;
+                while stream.advance() {
+                    let similar = String::from_utf8_lossy(stream.key()).into_owned();
+                    *doc_freqs.entry(similar).or_default() += u64::from(stream.value().doc_freq);
+                }
+            }
+            let mut similar: Vec<(String, u64)> = doc_freqs.into_iter().collect();
+            similar.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            similar.truncate(TYPO_ALTERNATIVES);
+            if !similar.is_empty() {
+                corrections.insert(word.clone(), similar.into_iter().map(|(term, _)| term).collect());
+            }
+        }
+        Ok(corrections)
+    }
+
+    /// Any of the analysed `terms` in the title or abstract, weighed as a word is.
+    fn any_term(&self, boosts: &Boosts, terms: &[String]) -> Option<Box<dyn Query>> {
+        let fields = [
+            (self.fields.title, boosts.title),
+            (self.fields.summary, boosts.summary),
+            (self.fields.combined, boosts.combined),
+        ];
+        let clauses: Vec<(Occur, Box<dyn Query>)> = fields
+            .into_iter()
+            .filter(|(_, boost)| *boost > 0.0)
+            .flat_map(|(field, boost)| {
+                terms.iter().map(move |term| {
+                    let query =
+                        TermQuery::new(Term::from_field_text(field, term), IndexRecordOption::WithFreqs);
+                    (Occur::Should, Self::boosted(Box::new(query), boost))
+                })
+            })
+            .collect();
+        (!clauses.is_empty()).then(|| Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>)
+    }
+
+    fn build(&self, query: &ParsedQuery, boosts: &Boosts, corrections: &Corrections) -> Box<dyn Query> {
         if query.is_empty() {
             return Box::new(EmptyQuery);
         }
@@ -408,7 +507,10 @@ impl SearchIndex {
         let words: Vec<(Occur, Box<dyn Query>)> = query
             .words
             .iter()
-            .filter_map(|w| self.any_field(boosts, w, true))
+            .filter_map(|w| match corrections.get(w) {
+                Some(similar) => self.any_term(boosts, similar),
+                None => self.any_field(boosts, w, true),
+            })
             .map(|q| (Occur::Should, q))
             .collect();
         if !words.is_empty() {

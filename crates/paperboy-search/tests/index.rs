@@ -108,6 +108,27 @@ fn filters_alone_list_the_newest_first() {
 }
 
 #[test]
+fn short_queries_tolerate_typos() {
+    let index = index_of(&corpus());
+    // Two letters swapped, one dropped, two edits in a long word.
+    assert_eq!(ids(&index, "molceules"), ["2503.00002"]);
+    assert_eq!(ids(&index, "galxies"), ["2504.00004"]);
+    assert_eq!(ids(&index, "trasnformrs"), ["2503.00001"]);
+    let ranking = index.search(&parse("sparse atention"), 0, 10).unwrap();
+    assert_eq!(ranking.corrected, ["atention"]);
+    assert_eq!(ranking.total, 3, "the corrected word counts as the word");
+    // The corrected word is marked where it was found.
+    let marked = index.highlight(&parse("atention"), &["2504.00003".into()]).unwrap();
+    assert_eq!(marked[0].title_html, "A survey of <mark>attention</mark> mechanisms");
+    // Known words, surnames, short words and long queries are taken as typed.
+    assert!(index.search(&parse("attention"), 0, 10).unwrap().corrected.is_empty());
+    assert!(index.search(&parse("leskovec"), 0, 10).unwrap().corrected.is_empty());
+    assert!(ids(&index, "dak").is_empty());
+    assert!(ids(&index, "one two three four molceules").is_empty());
+    assert!(ids(&index, "zzzzzzzz").is_empty());
+}
+
+#[test]
 fn highlights_mark_matches_and_escape_html() {
     let index = index_of(&corpus());
     let query = parse("attention survey");

@@ -137,7 +137,11 @@ impl Search {
         let limit = request.limit.max(1);
         let pinned = self.pinned(db, &request.query).await?;
         let mode = self.mode_for(request.mode, &parsed, pinned.is_some(), &mut notices);
-        let Ranking { hits: mut ranked, mut total } = self.rank(&parsed, mode, request.offset, limit).await?;
+        let Ranking { hits: mut ranked, mut total, corrected } =
+            self.rank(&parsed, mode, request.offset, limit).await?;
+        notices.extend(
+            corrected.iter().map(|word| format!("no paper contains \"{word}\": matched similar words")),
+        );
         if let Some(paper) = &pinned {
             let id = paper.paper.id.as_str();
             if !ranked.iter().any(|r| r.id == id) {
@@ -194,15 +198,15 @@ impl Search {
             (_, Some(semantic)) => semantic,
         };
         let nearest = semantic.search_text(&parsed.text(), CANDIDATES).await?;
-        let candidates = if mode == Mode::Hybrid {
-            let keyword = self.index.search(parsed, 0, CANDIDATES)?.hits;
-            self.fusion.fuse(&keyword, &nearest)
+        let (candidates, corrected) = if mode == Mode::Hybrid {
+            let keyword = self.index.search(parsed, 0, CANDIDATES)?;
+            (self.fusion.fuse(&keyword.hits, &nearest), keyword.corrected)
         } else {
-            nearest
+            (nearest, Vec::new())
         };
         let candidates = self.filtered(parsed, candidates)?;
         let total = candidates.len();
-        Ok(Ranking { hits: candidates.into_iter().skip(offset).take(limit).collect(), total })
+        Ok(Ranking { hits: candidates.into_iter().skip(offset).take(limit).collect(), total, corrected })
     }
 
     /// Papers like the paper `id`, best first, without it: its nearest neighbours by vector

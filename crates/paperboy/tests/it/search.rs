@@ -101,6 +101,11 @@ async fn an_arxiv_id_or_url_puts_its_paper_first(db: &Db) {
     assert_eq!((results.hits.len(), results.total, results.mode), (2, 5, Mode::Keyword));
     assert!(results.hits[0].title_html.contains("<mark>Attention</mark>"));
     assert!(results.notices.iter().any(|n| n.contains("semantic search is off")));
+    // A misspelt word is matched to the words it resembles, and the reader is told.
+    let request = SearchRequest { query: "atention".into(), mode: Mode::Keyword, ..SearchRequest::default() };
+    let results = search.search(db, &request).await.unwrap();
+    assert_eq!(results.total, 5);
+    assert_eq!(results.notices, ["no paper contains \"atention\": matched similar words"]);
 }
 
 on_both_engines!(
