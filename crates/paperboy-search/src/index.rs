@@ -244,6 +244,11 @@ impl SearchIndex {
         self.reader.searcher().num_docs()
     }
 
+    /// How many segments a search visits (each costs a dictionary lookup per term).
+    pub fn segments(&self) -> usize {
+        self.reader.searcher().segment_readers().len()
+    }
+
     /// Whether nothing is indexed.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
@@ -256,7 +261,15 @@ impl SearchIndex {
         let corrections = self.corrections(&searcher, query)?;
         let tantivy_query = self.build(query, &self.boosts, &corrections);
         let top = TopDocs::with_limit(limit.max(1)).and_offset(offset);
-        let (scored, total): (Vec<(f32, DocAddress)>, usize) = if query.has_text() {
+        let (scored, total): (Vec<(f32, DocAddress)>, usize) = if self.prunable(query, &corrections) {
+            // Two passes: ranking alone skips the documents that cannot reach the top, and
+            // counting alone need not score.
+            (
+                searcher.search(&*tantivy_query, &top.order_by_score())?,
+                searcher.search(&*tantivy_query, &Count)?,
+            )
+        } else if query.has_text() {
+            // Phrases and filters are matched in full anyway: rank and count in one pass.
             searcher.search(&*tantivy_query, &(top.order_by_score(), Count))?
         } else {
             let (newest, total) = searcher
@@ -398,7 +411,9 @@ impl SearchIndex {
     }
 
     /// `text` in the title, abstract or (with `authors`) author fields, boosted per field.
-    fn any_field(&self, boosts: &Boosts, text: &str, authors: bool) -> Option<Box<dyn Query>> {
+    /// `text` in any text field (and in the authors when `authors`), as clauses of which any
+    /// may match; each scores its field's BM25 times the field's boost.
+    fn field_clauses(&self, boosts: &Boosts, text: &str, authors: bool) -> Vec<(Occur, Box<dyn Query>)> {
         let mut fields = vec![
             (self.fields.title, boosts.title),
             (self.fields.summary, boosts.summary),
@@ -407,13 +422,18 @@ impl SearchIndex {
         if authors {
             fields.push((self.fields.authors, boosts.authors));
         }
-        let clauses: Vec<(Occur, Box<dyn Query>)> = fields
+        fields
             .into_iter()
             .filter(|(_, boost)| *boost > 0.0)
             .filter_map(|(field, boost)| {
                 self.text_query(field, text, 0).map(|q| (Occur::Should, Self::boosted(q, boost)))
             })
-            .collect();
+            .collect()
+    }
+
+    /// [`SearchIndex::field_clauses`] as one query, or `None` when `text` has no words.
+    fn any_field(&self, boosts: &Boosts, text: &str, authors: bool) -> Option<Box<dyn Query>> {
+        let clauses = self.field_clauses(boosts, text, authors);
         (!clauses.is_empty()).then(|| Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>)
     }
 
@@ -478,14 +498,15 @@ impl SearchIndex {
         Ok(corrections)
     }
 
-    /// Any of the analysed `terms` in the title or abstract, weighed as a word is.
-    fn any_term(&self, boosts: &Boosts, terms: &[String]) -> Option<Box<dyn Query>> {
+    /// Any of the analysed `terms` in the title or abstract, weighed as a word is, as clauses
+    /// of which any may match.
+    fn term_clauses(&self, boosts: &Boosts, terms: &[String]) -> Vec<(Occur, Box<dyn Query>)> {
         let fields = [
             (self.fields.title, boosts.title),
             (self.fields.summary, boosts.summary),
             (self.fields.combined, boosts.combined),
         ];
-        let clauses: Vec<(Occur, Box<dyn Query>)> = fields
+        fields
             .into_iter()
             .filter(|(_, boost)| *boost > 0.0)
             .flat_map(|(field, boost)| {
@@ -495,24 +516,49 @@ impl SearchIndex {
                     (Occur::Should, Self::boosted(Box::new(query), boost))
                 })
             })
-            .collect();
-        (!clauses.is_empty()).then(|| Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>)
+            .collect()
+    }
+
+    /// Whether the query has free words and nothing else.
+    fn words_only(query: &ParsedQuery) -> bool {
+        !query.words.is_empty()
+            && query.phrases.is_empty()
+            && query.authors.is_empty()
+            && query.categories.is_empty()
+            && query.dates.is_open()
+            && query.excluded.is_empty()
+    }
+
+    /// Whether [`SearchIndex::build`] makes a flat disjunction of single terms of the query,
+    /// which tantivy ranks without visiting every match (block-max WAND). A word that
+    /// analyses into several terms ("low-rank") is a phrase, and phrases are matched in full.
+    fn prunable(&self, query: &ParsedQuery, corrections: &Corrections) -> bool {
+        Self::words_only(query)
+            && query.words.iter().all(|word| {
+                // The names analyzer keeps stop words, so it splits at least as finely.
+                corrections.contains_key(word) || self.tokens(self.fields.authors, word).len() <= 1
+            })
     }
 
     fn build(&self, query: &ParsedQuery, boosts: &Boosts, corrections: &Corrections) -> Box<dyn Query> {
         if query.is_empty() {
             return Box::new(EmptyQuery);
         }
-        let mut must: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        // Every field of every word in one flat disjunction: its score is the same sum as
+        // nested ones would give, and a flat disjunction of terms lets tantivy skip the
+        // documents that cannot reach the top (block-max WAND).
         let words: Vec<(Occur, Box<dyn Query>)> = query
             .words
             .iter()
-            .filter_map(|w| match corrections.get(w) {
-                Some(similar) => self.any_term(boosts, similar),
-                None => self.any_field(boosts, w, true),
+            .flat_map(|w| match corrections.get(w) {
+                Some(similar) => self.term_clauses(boosts, similar),
+                None => self.field_clauses(boosts, w, true),
             })
-            .map(|q| (Occur::Should, q))
             .collect();
+        if Self::words_only(query) && !words.is_empty() {
+            return Box::new(BooleanQuery::new(words));
+        }
+        let mut must: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         if !words.is_empty() {
             must.push((Occur::Must, Box::new(BooleanQuery::new(words))));
         }
@@ -592,6 +638,16 @@ impl Writer {
             document.add_i64(fields.day, day_number(day));
         }
         self.inner.add_document(document)?;
+        Ok(())
+    }
+
+    /// Merges every committed segment into one and waits for it: a search then visits one
+    /// segment instead of a dozen. Worth it after a bulk load.
+    pub fn merge_segments(&mut self) -> Result<(), SearchError> {
+        let segments = self.inner.index().searchable_segment_ids()?;
+        if segments.len() > 1 {
+            self.inner.merge(&segments).wait()?;
+        }
         Ok(())
     }
 

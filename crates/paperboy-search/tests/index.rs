@@ -175,6 +175,28 @@ fn upsert_replaces_and_similar_finds_neighbours() {
 }
 
 #[test]
+fn merging_segments_keeps_every_paper_and_every_replacement() {
+    let index = SearchIndex::in_memory().unwrap();
+    let mut writer = index.writer(1).unwrap();
+    for (n, doc) in corpus().iter().enumerate() {
+        writer.upsert(doc).unwrap();
+        writer.commit(n as i64).unwrap();
+    }
+    let mut renamed = corpus()[3].clone();
+    renamed.title = "Cold dark matter in dwarf galaxies".into();
+    writer.upsert(&renamed).unwrap();
+    writer.commit(9).unwrap();
+    index.refresh().unwrap();
+    assert!(index.segments() > 1);
+
+    writer.merge_segments().unwrap();
+    index.refresh().unwrap();
+    assert_eq!((index.segments(), index.len(), index.cursor().unwrap()), (1, 4, 9));
+    assert_eq!(ids(&index, "cold"), ["2504.00004"]);
+    assert_eq!(ids(&index, "attention").len(), 3);
+}
+
+#[test]
 fn one_writer_per_directory_and_the_cursor_survives_a_reopen() {
     let dir = tempfile::tempdir().unwrap();
     let index = SearchIndex::open(dir.path()).unwrap();

@@ -279,6 +279,7 @@ pub enum BenchCommand {
     ///     --corpus ../shared/bench/scifact-train/corpus.jsonl \
     ///     --queries ../shared/bench/scifact-train/queries.jsonl \
     ///     --qrels ../shared/bench/scifact-train/qrels.tsv
+    #[command(verbatim_doc_comment)]
     Relevance(BenchRelevanceArgs),
 
     /// Build the vector index over synthetic embeddings (a seeded mixture of topics on the
@@ -296,6 +297,7 @@ pub enum BenchCommand {
     ///
     ///   paperboy --model ~/.cache/paperboy/models/all-MiniLM-L6-v2 bench search \
     ///       ../shared/data/arxiv-2025-2026.jsonl.gz
+    #[command(verbatim_doc_comment)]
     Search(BenchSearchArgs),
 }
 
