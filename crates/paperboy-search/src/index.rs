@@ -13,6 +13,7 @@ use chrono::{Datelike, NaiveDate};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::directory::MmapDirectory;
 use tantivy::directory::error::LockError;
+use tantivy::indexer::{LogMergePolicy, NoMergePolicy};
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, FuzzyTermQuery, MoreLikeThisQuery,
     Occur, PhraseQuery, Query, RangeQuery, TermQuery, TermSetQuery,
@@ -33,6 +34,8 @@ use crate::query::ParsedQuery;
 /// Bumped whenever the schema or the analysis changes; an index of another version is rebuilt.
 pub const SCHEMA_VERSION: u32 = 1;
 
+/// Times a merge of every segment is tried again when background merges got in its way.
+const MERGE_ATTEMPTS: usize = 5;
 /// Memory the writer may use before it flushes a segment.
 const WRITER_MEMORY: usize = 64 << 20;
 /// Slop allowed in author names: `"Geoffrey Hinton"` matches `Geoffrey E. Hinton`.
@@ -641,13 +644,31 @@ impl Writer {
         Ok(())
     }
 
-    /// Merges every committed segment into one and waits for it: a search then visits one
-    /// segment instead of a dozen. Worth it after a bulk load.
+    /// Stops merging segments in the background, for a bulk load: every segment is then
+    /// written once, and [`Writer::merge_segments`] makes them one at the end.
+    pub fn pause_merging(&mut self) {
+        self.inner.set_merge_policy(Box::new(NoMergePolicy));
+    }
+
+    /// Merges every committed segment into one, waits for it, and goes back to merging in the
+    /// background: a search then visits one segment instead of dozens. Worth it after a bulk
+    /// load (see [`Writer::pause_merging`]).
     pub fn merge_segments(&mut self) -> Result<(), SearchError> {
-        let segments = self.inner.index().searchable_segment_ids()?;
-        if segments.len() > 1 {
-            self.inner.merge(&segments).wait()?;
+        let mut attempts = 0;
+        loop {
+            let segments = self.inner.index().searchable_segment_ids()?;
+            if segments.len() <= 1 {
+                break;
+            }
+            match self.inner.merge(&segments).wait() {
+                // A background merge started before the pause retired some of the segments
+                // first: list them again.
+                Err(tantivy::TantivyError::InvalidArgument(_)) if attempts < MERGE_ATTEMPTS => attempts += 1,
+                Err(e) => return Err(e.into()),
+                Ok(_) => break,
+            }
         }
+        self.inner.set_merge_policy(Box::new(LogMergePolicy::default()));
         Ok(())
     }
 

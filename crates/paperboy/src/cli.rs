@@ -96,7 +96,9 @@ pub enum Command {
     /// The query language: words are searched in titles, abstracts and authors; "a phrase"
     /// must appear as written; -word excludes; author:Hinton or author:"Geoffrey Hinton";
     /// cat:cs.CL or a whole archive, cat:cs; date:2025-03, date:2025-03-01..2025-03-15,
-    /// date:2025.. . An arXiv id or URL puts that paper first. Example:
+    /// date:2025.. . An arXiv id or URL puts that paper first. In a query of up to four
+    /// words, a word no paper contains is matched to the indexed words it most resembles
+    /// (one or two typing errors), with a note. Example:
     ///
     ///   paperboy search '"diffusion model" cat:cs.CV date:2025..' --limit 5
     Search(SearchArgs),

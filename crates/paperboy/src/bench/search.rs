@@ -123,11 +123,12 @@ pub async fn bench_search(options: &SearchBenchOptions) -> anyhow::Result<String
     let started = Instant::now();
     let index = SearchIndex::open(&dir.path().join("index"))?;
     let mut writer = index.writer(2)?;
+    // Loaded and merged as a catch-up of this size does it (see `search::follow`).
+    writer.pause_merging();
     for doc in &docs {
         writer.upsert(doc)?;
     }
     writer.commit(0)?;
-    // As a catch-up of this size leaves it (see `search::follow`).
     writer.merge_segments()?;
     drop(writer);
     index.refresh()?;

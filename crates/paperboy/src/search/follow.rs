@@ -19,10 +19,11 @@ use crate::progress::Progress;
 
 /// Papers read and indexed per commit.
 const BATCH: u32 = 5_000;
-/// A catch-up that indexed at least this many papers, and at least a quarter of the index
-/// (a bulk load or a rebuild), ends by merging the index into one segment: at a million papers
-/// that halves the slowest searches, for about half a minute of merging once.
-const MERGE_AFTER: u64 = 10_000;
+/// A catch-up of at least this many papers, and of at least a quarter of the index (a bulk
+/// load or a rebuild), is a bulk load: segments are not merged while it runs, and it ends by
+/// merging the index into one segment. At a million papers that halves the slowest searches,
+/// for about half a minute of merging once.
+const BULK_LOAD: u64 = 10_000;
 /// How often a following server looks for changes.
 pub const FOLLOW_INTERVAL: Duration = Duration::from_secs(1);
 
@@ -68,6 +69,10 @@ pub async fn catch_up(
     }
     progress.set_length(pending);
     let mut writer = writer;
+    let bulk = pending >= BULK_LOAD && pending.saturating_mul(4) >= index.len() + pending;
+    if bulk {
+        writer.pause_merging();
+    }
     let mut done = 0;
     loop {
         let papers = db.papers_changed_since(cursor, BATCH).await?;
@@ -89,7 +94,7 @@ pub async fn catch_up(
         progress.set_records(done);
     }
     index.refresh()?;
-    if done >= MERGE_AFTER && done.saturating_mul(4) >= index.len() {
+    if bulk {
         progress.println(format!("Merging the search index after {done} papers..."));
         writer = tokio::task::spawn_blocking(move || -> Result<Writer, SearchError> {
             writer.merge_segments()?;
