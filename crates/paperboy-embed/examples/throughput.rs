@@ -11,7 +11,7 @@
 //! `RAYON_NUM_THREADS` to change the number of threads candle uses (it defaults to the number
 //! of physical cores).
 //!
-//! Uses mimalloc as the global allocator, as the `paperboy` binary should: with glibc's
+//! Uses mimalloc as the global allocator, as the `paperboy` binary does: with glibc's
 //! default malloc, candle's large short-lived buffers are mapped and unmapped on every
 //! operation, which cost about 40% at batches of 2,048 tokens and more (measured here; glibc
 //! with `GLIBC_TUNABLES=glibc.malloc.mmap_threshold=268435456` did as well as mimalloc).

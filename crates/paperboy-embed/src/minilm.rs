@@ -7,8 +7,8 @@
 //! (`model_dir` resolves the layouts); nothing is ever downloaded.
 //!
 //! Speed: the texts of one call are sorted by token count and cut into sub-batches of similar
-//! length, each padded only to its own longest text, so little work is spent on padding; the
-//! results are put back in input order. Padding never changes a vector: padded positions are
+//! length, each padded only to its own longest text, so little work is spent on padding; on the
+//! CPU the sub-batches run in parallel; the results are put back in input order. Padding never changes a vector: padded positions are
 //! masked out of attention and of the mean.
 
 use std::fs;
@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 
 use candle_core::{DType, Device, Tensor};
 use candle_nn::VarBuilder;
+use rayon::prelude::*;
 use tokenizers::{Encoding, Tokenizer, TruncationParams};
 
 use crate::bert::{Bert, BertConfig};
@@ -108,10 +109,21 @@ impl Embedder for MiniLm {
             .tokenizer
             .encode_batch(texts.to_vec(), true)
             .map_err(|source| EmbedError::Tokenize { source })?;
-        let mut vectors = vec![Vec::new(); texts.len()];
-        for batch in length_sorted_batches(&encodings, self.batch_tokens) {
+        let batches = length_sorted_batches(&encodings, self.batch_tokens);
+        let forward = |batch: &Vec<usize>| {
             let batch_encodings: Vec<&Encoding> = batch.iter().map(|&i| &encodings[i]).collect();
-            let batch_vectors = self.embed_encodings(&batch_encodings)?;
+            self.embed_encodings(&batch_encodings)
+        };
+        // On the CPU, sub-batches run side by side: candle spreads a matrix product over the
+        // cores, but not the rest of a layer (softmax, GELU, normalisation), so one forward
+        // pass at a time leaves cores idle.
+        let batch_vectors: Vec<Vec<Vec<f32>>> = if self.device.is_cpu() {
+            batches.par_iter().map(forward).collect::<Result<_, _>>()?
+        } else {
+            batches.iter().map(forward).collect::<Result<_, _>>()?
+        };
+        let mut vectors = vec![Vec::new(); texts.len()];
+        for (batch, batch_vectors) in batches.into_iter().zip(batch_vectors) {
             for (index, vector) in batch.into_iter().zip(batch_vectors) {
                 vectors[index] = vector;
             }

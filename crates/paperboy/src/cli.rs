@@ -140,7 +140,7 @@ pub struct ServeArgs {
 #[derive(Debug, Args)]
 pub struct EmbedArgs {
     /// Texts per model call: larger batches amortise more, up to a point (see BENCHMARKS.md).
-    #[arg(long, env = "PAPERBOY_EMBED_BATCH", default_value_t = 32,
+    #[arg(long, env = "PAPERBOY_EMBED_BATCH", default_value_t = 64,
           value_parser = clap::value_parser!(u64).range(1..=1024))]
     pub batch: u64,
 }

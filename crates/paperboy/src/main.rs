@@ -25,6 +25,11 @@ use paperboy_embed::{Embedder, MiniLm};
 use paperboy_search::{SearchError, SearchIndex};
 use tracing_subscriber::EnvFilter;
 
+/// mimalloc instead of glibc's malloc: the model's large short-lived buffers are reused instead
+/// of mapped and unmapped on every operation (see BENCHMARKS.md, embedding throughput).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.global.log_format);
