@@ -8,8 +8,8 @@
 //!
 //! Speed: the texts of one call are sorted by token count and cut into sub-batches of similar
 //! length, each padded only to its own longest text, so little work is spent on padding; on the
-//! CPU the sub-batches run in parallel; the results are put back in input order. Padding never changes a vector: padded positions are
-//! masked out of attention and of the mean.
+//! CPU the sub-batches run in parallel; the results are put back in input order. Padding never
+//! changes a vector: padded positions are masked out of attention and of the mean.
 
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -5,7 +5,7 @@
 //! too); any number may read. Every commit records the catalog position it has caught up to
 //! (see [`SearchIndex::cursor`]), so whoever writes next knows where to resume.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
 
@@ -413,7 +413,6 @@ impl SearchIndex {
         if (boost - 1.0).abs() < f32::EPSILON { query } else { Box::new(BoostQuery::new(query, boost)) }
     }
 
-    /// `text` in the title, abstract or (with `authors`) author fields, boosted per field.
     /// `text` in any text field (and in the authors when `authors`), as clauses of which any
     /// may match; each scores its field's BM25 times the field's boost.
     fn field_clauses(&self, boosts: &Boosts, text: &str, authors: bool) -> Vec<(Occur, Box<dyn Query>)> {
@@ -440,8 +439,6 @@ impl SearchIndex {
         (!clauses.is_empty()).then(|| Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>)
     }
 
-    /// Translates a parsed query. Words are optional but scored (any of them matches); phrases
-    /// and authors are required; categories and dates filter without changing scores.
     /// Typo tolerance: the query's words that no paper contains, each with the most common
     /// indexed terms within an edit or two of it (see [`TYPO_MAX_WORDS`] and the constants
     /// after it). Costs a few dictionary lookups for a query of known words.
@@ -543,6 +540,9 @@ impl SearchIndex {
             })
     }
 
+    /// Translates a parsed query. Words are optional but scored (any of them matches), a
+    /// corrected word as its similar words; phrases and authors are required; categories and
+    /// dates filter without changing scores.
     fn build(&self, query: &ParsedQuery, boosts: &Boosts, corrections: &Corrections) -> Box<dyn Query> {
         if query.is_empty() {
             return Box::new(EmptyQuery);
@@ -698,13 +698,13 @@ fn snippet_generator(
     field: Field,
     max_chars: usize,
 ) -> Result<SnippetGenerator, SearchError> {
-    let mut terms = std::collections::BTreeSet::new();
+    let mut terms = BTreeSet::new();
     query.query_terms(&mut |term, _| {
         if term.field() == field {
             terms.insert(term.clone());
         }
     });
-    let mut weights = std::collections::BTreeMap::new();
+    let mut weights = BTreeMap::new();
     for term in terms {
         let Some(text) = term.value().as_str().map(str::to_owned) else { continue };
         let doc_freq = searcher.doc_freq(&term)?;

@@ -159,13 +159,7 @@ impl Search {
 
     /// The mode that can serve `wanted` for this query, with a notice when it is not `wanted`
     /// for a reason the reader should know.
-    pub fn mode_for(
-        &self,
-        wanted: Mode,
-        parsed: &ParsedQuery,
-        pinned: bool,
-        notices: &mut Vec<String>,
-    ) -> Mode {
+    fn mode_for(&self, wanted: Mode, parsed: &ParsedQuery, pinned: bool, notices: &mut Vec<String>) -> Mode {
         match (wanted, &self.semantic) {
             (Mode::Keyword, _) => Mode::Keyword,
             (_, None) => {
