@@ -13,24 +13,23 @@ const SAMPLE: &str = "../../../shared/data/arxiv-2025-2026.jsonl.gz";
 #[test]
 fn every_stem_keeps_the_first_letter_of_its_word() {
     let (reader, _) = RecordReader::open(Path::new(SAMPLE), None).expect("the shared sample is readable");
-    let mut words = TextAnalyzer::builder(SimpleTokenizer::default())
+    let mut analyzer = TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(RemoveLongFilter::limit(40))
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter)
         .build();
-    let mut distinct = HashSet::new();
+    let mut words = HashSet::new();
     for item in reader {
         let Item::Paper { paper, .. } = item.expect("a valid record") else { continue };
         for text in [&paper.title, &paper.summary] {
-            let mut stream = words.token_stream(text);
+            let mut stream = analyzer.token_stream(text);
             while let Some(token) = stream.next() {
-                if !distinct.contains(&token.text) {
-                    distinct.insert(token.text.clone());
+                if !words.contains(&token.text) {
+                    words.insert(token.text.clone());
                 }
             }
         }
     }
-    let words = distinct;
     assert!(words.len() > 100_000, "only {} distinct words", words.len());
     let stemmer = frostem::Stemmer::new(frostem::Algorithm::English);
     let broken: Vec<(String, String)> = words
