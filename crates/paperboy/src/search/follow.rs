@@ -23,7 +23,7 @@ const BATCH: u32 = 5_000;
 /// load or a rebuild), is a bulk load: segments are not merged while it runs, and it ends by
 /// merging the index into one segment. At a million papers that halves the slowest searches,
 /// for about half a minute of merging once.
-const BULK_LOAD: u64 = 10_000;
+pub const BULK_LOAD: u64 = 10_000;
 /// How often a following server looks for changes.
 pub const FOLLOW_INTERVAL: Duration = Duration::from_secs(1);
 

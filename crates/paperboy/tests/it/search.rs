@@ -1,6 +1,6 @@
 //! Search over the catalog: the keyword index follows the database on both engines, a second
-//! index catches up on its own, a following server makes new papers searchable within seconds,
-//! and an arXiv id puts its paper first.
+//! index catches up on its own, a bulk catch-up ends in one segment, a following server makes
+//! new papers searchable within seconds, and an arXiv id puts its paper first.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -57,6 +57,23 @@ async fn the_index_follows_the_catalog_and_a_second_index_catches_up(db: &Db) {
     assert_eq!(done, 0);
 }
 
+async fn a_bulk_catch_up_leaves_one_segment_and_later_ones_merge_as_usual(db: &Db) {
+    let papers: Vec<_> = (1..=follow::BULK_LOAD)
+        .map(|n| paper(&format!("2503.{n:05}"), &format!("Bulk loaded study {n}")))
+        .collect();
+    db.upsert_papers(papers).await.unwrap();
+    let index = SearchIndex::in_memory().unwrap();
+    let (writer, done) = follow::catch_up(db, &index, index.writer(1).unwrap(), &quiet()).await.unwrap();
+    assert_eq!((done, index.len(), index.segments()), (follow::BULK_LOAD, follow::BULK_LOAD, 1));
+    assert_eq!(index.search(&parse("bulk"), 0, 1).unwrap().total, follow::BULK_LOAD as usize);
+
+    // A small catch-up afterwards is not a bulk load: it adds a segment, and is searchable.
+    db.upsert_papers(vec![paper("2503.20001", "Quantum error correction")]).await.unwrap();
+    let (_, done) = follow::catch_up(db, &index, writer, &quiet()).await.unwrap();
+    assert_eq!((done, index.segments()), (1, 2));
+    assert_eq!(found(&index, "quantum"), ["2503.20001"]);
+}
+
 async fn a_following_server_makes_new_papers_searchable_within_seconds(db: &Db) {
     let dir = tempfile::tempdir().unwrap();
     let index = Arc::new(SearchIndex::open(dir.path()).unwrap());
@@ -110,6 +127,7 @@ async fn an_arxiv_id_or_url_puts_its_paper_first(db: &Db) {
 
 on_both_engines!(
     the_index_follows_the_catalog_and_a_second_index_catches_up,
+    a_bulk_catch_up_leaves_one_segment_and_later_ones_merge_as_usual,
     a_following_server_makes_new_papers_searchable_within_seconds,
     commands_index_what_they_store_unless_a_server_holds_the_writer,
     an_arxiv_id_or_url_puts_its_paper_first,
