@@ -156,6 +156,13 @@ fn topical_papers() -> Vec<paperboy_arxiv::Paper> {
     papers
 }
 
+/// The ids of the first five results of `query` in `mode`.
+async fn hit_ids(search: &Search, db: &Db, query: &str, mode: Mode) -> Vec<String> {
+    let request = SearchRequest { query: query.into(), mode, limit: 5, ..SearchRequest::default() };
+    let results = search.search(db, &request).await.unwrap();
+    results.hits.iter().map(|h| h.paper.paper.id.as_str().to_owned()).collect()
+}
+
 async fn semantic_and_hybrid_search_and_similar_papers(db: &Db) {
     db.upsert_papers(topical_papers()).await.unwrap();
     let embedder: Arc<dyn paperboy_embed::Embedder> = Arc::new(paperboy_embed::HashEmbedder::new(64));
@@ -200,35 +207,9 @@ async fn semantic_and_hybrid_search_and_similar_papers(db: &Db) {
 
     // Exclusions and phrases are judged as keyword search judges them: `-dyn` does not drop
     // "dynamics" by substring, and a phrase matches across stemming.
-    let request = SearchRequest {
-        query: "protein -dyn".into(),
-        mode: Mode::Hybrid,
-        limit: 5,
-        ..SearchRequest::default()
-    };
-    let ids: Vec<String> = search
-        .search(db, &request)
-        .await
-        .unwrap()
-        .hits
-        .iter()
-        .map(|h| h.paper.paper.id.as_str().to_owned())
-        .collect();
+    let ids = hit_ids(&search, db, "protein -dyn", Mode::Hybrid).await;
     assert!(ids.contains(&"2503.00101".to_owned()), "{ids:?}");
-    let request = SearchRequest {
-        query: r#""predicting protein structure""#.into(),
-        mode: Mode::Semantic,
-        limit: 5,
-        ..SearchRequest::default()
-    };
-    let ids: Vec<String> = search
-        .search(db, &request)
-        .await
-        .unwrap()
-        .hits
-        .iter()
-        .map(|h| h.paper.paper.id.as_str().to_owned())
-        .collect();
+    let ids = hit_ids(&search, db, r#""predicting protein structure""#, Mode::Semantic).await;
     assert_eq!(ids, ["2503.00102"]);
     // An id names one paper: no semantic neighbours of the id's digits.
     let request = SearchRequest {
