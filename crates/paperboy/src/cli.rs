@@ -14,6 +14,8 @@ use paperboy_arxiv::Format;
 use paperboy_arxiv::client::{ClientConfig, DEFAULT_API_URL, DEFAULT_OAI_URL, user_agent};
 use paperboy_arxiv::oai::MetadataFormat;
 
+use crate::feed::FeatureRule;
+
 /// Paperboy finds and delivers the research papers worth reading: an arXiv catalog with daily
 /// feeds, search, a Hugging Face compatible API and email digests, in one binary.
 ///
@@ -51,6 +53,22 @@ pub struct GlobalArgs {
     /// Verbosity follows RUST_LOG (default `info`).
     #[arg(long, global = true, env = "PAPERBOY_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+
+    /// Which imported or harvested papers join the daily feed of their announce day. A rule is
+    /// `all` (the default: every announced paper), `none`, or terms joined by `+` that must all
+    /// hold: `cat:cs.CL` (primary or cross-listed), `cat:cs` (a whole archive),
+    /// `keyword:diffusion` (a word or phrase in the title or abstract, any case). Papers any
+    /// rule holds for are featured; repeat the flag for more rules (in the variable, separate
+    /// them with `;`). Example: --feature-rule 'cat:cs.CL' --feature-rule 'cat:cs.LG+keyword:robot'
+    #[arg(
+        long = "feature-rule",
+        global = true,
+        env = "PAPERBOY_FEATURE_RULES",
+        value_delimiter = ';',
+        default_value = "all",
+        value_name = "RULE"
+    )]
+    pub feature_rules: Vec<FeatureRule>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -87,6 +105,15 @@ pub enum Command {
 
     /// Look papers up by arXiv id through the arXiv API and store them.
     Fetch(FetchArgs),
+
+    /// Put papers on a day's feed, as a curator.
+    ///
+    /// The papers must be in the catalog (`paperboy fetch ID` adds one). A paper is on one
+    /// day's feed at most: featuring it for another day moves it there. Pages and feeds show
+    /// the change within a second. Example:
+    ///
+    ///   paperboy feature 2606.00124 2606.00250 --date 2026-06-02
+    Feature(FeatureArgs),
 
     /// Create or update the database schema, then exit. Other commands migrate on start too.
     Migrate,
@@ -127,6 +154,17 @@ pub enum Command {
 }
 
 #[derive(Debug, Args)]
+pub struct FeatureArgs {
+    /// arXiv ids or addresses (a version suffix is ignored).
+    #[arg(required = true, value_name = "ID")]
+    pub ids: Vec<String>,
+
+    /// The day whose feed shows them (YYYY-MM-DD); today, in UTC, by default.
+    #[arg(long)]
+    pub date: Option<NaiveDate>,
+}
+
+#[derive(Debug, Args)]
 pub struct ServeArgs {
     /// Address and port to listen on.
     #[arg(long, env = "PAPERBOY_LISTEN", default_value = "127.0.0.1:8080")]
@@ -135,6 +173,24 @@ pub struct ServeArgs {
     /// Do not load the demo data set into an empty embedded database.
     #[arg(long, env = "PAPERBOY_NO_DEMO", value_parser = BoolishValueParser::new())]
     pub no_demo: bool,
+
+    /// The address readers reach the site at, such as https://papers.example.org. Feeds,
+    /// pagination `Link` headers and canonical links are absolute and start with it.
+    /// Default: http:// and the --listen address.
+    #[arg(long, env = "PAPERBOY_BASE_URL", value_name = "URL")]
+    pub base_url: Option<String>,
+
+    /// Requests each client address may make per window, as REQUESTS/SECONDSs, or `off`.
+    /// The default is Hugging Face's anonymous quota. Health checks, /metrics and static
+    /// files do not count. Clients learn their quota from the RateLimit-Policy and RateLimit
+    /// headers, and get 429 with Retry-After past it.
+    #[arg(long, env = "PAPERBOY_RATE_LIMIT", default_value = "500/300s", value_name = "QUOTA")]
+    pub rate_limit: String,
+
+    /// Behind a reverse proxy: count requests by the last X-Forwarded-For address instead of
+    /// the connection's. Only set it when the proxy overwrites that header.
+    #[arg(long, env = "PAPERBOY_TRUST_FORWARDED_FOR", value_parser = BoolishValueParser::new())]
+    pub trust_forwarded_for: bool,
 }
 
 #[derive(Debug, Args)]

@@ -5,13 +5,15 @@
 //! picked by a hash of the id), 2.3 MB compressed. `demo/make_demo.py` cuts it again, byte for byte.
 
 use crate::db::Db;
+use crate::feed::FeatureRules;
 use crate::ingest::import::{ImportOptions, ImportReport, Source, import_sources};
 
 const DEMO_PAPERS: &[u8] = include_bytes!("../demo/papers.jsonl.gz");
 
-/// Loads the demo papers into `db`.
-pub async fn load_demo(db: &Db, progress: bool) -> anyhow::Result<ImportReport> {
+/// Loads the demo papers into `db`, featuring those `features` selects.
+pub async fn load_demo(db: &Db, features: &FeatureRules, progress: bool) -> anyhow::Result<ImportReport> {
     let source = Source::from_bytes("demo/papers.jsonl.gz", DEMO_PAPERS, None)?;
-    let options = ImportOptions { batch_size: 2000, progress, report_rejections: true };
+    let options =
+        ImportOptions { batch_size: 2000, progress, report_rejections: true, features: features.clone() };
     import_sources(Some(db), vec![source], &options).await
 }

@@ -22,6 +22,9 @@ pub enum AppError {
     /// The database failed; details go to the log, not to the client.
     #[error(transparent)]
     Db(#[from] DbError),
+    /// Something else of ours failed and was logged; the message says only that.
+    #[error("{0}")]
+    Internal(String),
 }
 
 impl AppError {
@@ -29,7 +32,7 @@ impl AppError {
         match self {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
-            AppError::Db(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            AppError::Db(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod cli;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod feed;
 pub mod ingest;
 pub mod progress;
 pub mod search;

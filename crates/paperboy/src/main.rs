@@ -7,18 +7,22 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use clap::Parser;
+use paperboy::app::{App, SiteConfig};
 use paperboy::bench::relevance::{BeirSet, RelevanceOptions};
 use paperboy::cli::{
-    BenchCommand, BenchRelevanceArgs, Cli, Command, EmbedArgs, FetchArgs, GlobalArgs, HarvestArgs,
-    ImportArgs, LogFormat, SearchArgs, ServeArgs,
+    BenchCommand, BenchRelevanceArgs, Cli, Command, EmbedArgs, FeatureArgs, FetchArgs, GlobalArgs,
+    HarvestArgs, ImportArgs, LogFormat, SearchArgs, ServeArgs,
 };
 use paperboy::db::Db;
+use paperboy::db::feed::Featured;
+use paperboy::feed::FeatureRules;
 use paperboy::ingest::harvest::{HarvestOptions, fetch, harvest};
 use paperboy::ingest::import::{ImportOptions, import_sources, open_files};
 use paperboy::progress::Progress;
 use paperboy::search::follow::{self, FollowError, Indexed};
 use paperboy::search::semantic::{self, Semantic};
 use paperboy::search::{Search, SearchRequest, embedding};
+use paperboy::web::limit::RateLimit;
 use paperboy_arxiv::ArxivId;
 use paperboy_arxiv::client::ArxivClient;
 use paperboy_embed::{Embedder, MiniLm};
@@ -67,6 +71,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Import(args) => import(&cli.global, args).await,
         Command::Harvest(args) => run_harvest(&cli.global, args).await,
         Command::Fetch(args) => run_fetch(&cli.global, args).await,
+        Command::Feature(args) => run_feature(&cli.global, args).await,
         Command::Search(args) => run_search(&cli.global, args).await,
         Command::Reindex => run_reindex(&cli.global).await,
         Command::Embed(args) => run_embed(&cli.global, args).await,
@@ -111,12 +116,40 @@ async fn open_db(global: &GlobalArgs) -> anyhow::Result<Db> {
     Ok(db)
 }
 
+fn feature_rules(global: &GlobalArgs) -> FeatureRules {
+    FeatureRules::new(global.feature_rules.clone())
+}
+
+async fn run_feature(global: &GlobalArgs, args: FeatureArgs) -> anyhow::Result<ExitCode> {
+    let date = args.date.unwrap_or_else(|| chrono::Utc::now().date_naive());
+    let ids = args
+        .ids
+        .iter()
+        .map(|text| ArxivId::from_url_or_id(text).map(|(id, _)| id).with_context(|| format!("`{text}`")))
+        .collect::<anyhow::Result<Vec<ArxivId>>>()?;
+    let db = open_db(global).await?;
+    let mut missing = 0;
+    for id in &ids {
+        match db.feature(id, date).await? {
+            Some(Featured::Added) => println!("{id}: on the feed of {date}."),
+            Some(Featured::Moved { from }) => println!("{id}: moved from the feed of {from} to {date}."),
+            Some(Featured::AlreadyThere) => println!("{id}: already on the feed of {date}."),
+            None => {
+                missing += 1;
+                eprintln!("{id}: not in the catalog; add it with `paperboy fetch {id}` first.");
+            }
+        }
+    }
+    db.close().await;
+    Ok(exit_code(missing == 0))
+}
+
 async fn serve(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCode> {
     let db = open_db(global).await?;
     let embedded = global.database_url.is_none();
     if embedded && !args.no_demo && db.count_papers().await? == 0 {
         eprintln!("The catalog is empty: loading the bundled demo data set (pass --no-demo to skip).");
-        let report = paperboy::demo::load_demo(&db, true).await?;
+        let report = paperboy::demo::load_demo(&db, &feature_rules(global), true).await?;
         eprintln!("Demo data loaded: {}", report.summary(false));
     }
     let listener = tokio::net::TcpListener::bind(args.listen)
@@ -144,7 +177,21 @@ async fn serve(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCode>
     let vector_follower =
         search.semantic.clone().map(|semantic| tokio::spawn(semantic::follow(db.clone(), semantic)));
     eprintln!("Paperboy is serving {} papers at http://{}/", db.count_papers().await?, args.listen);
-    let app = paperboy::app::App { db: db.clone(), search: Arc::new(search) };
+    let rate_limit = match args.rate_limit.as_str() {
+        "off" => None,
+        quota => Some(quota.parse::<RateLimit>().map_err(anyhow::Error::msg).context("--rate-limit")?),
+    };
+    let config = SiteConfig {
+        base_url: args
+            .base_url
+            .unwrap_or_else(|| format!("http://{}", args.listen))
+            .trim_end_matches('/')
+            .to_owned(),
+        rate_limit,
+        trust_forwarded_for: args.trust_forwarded_for,
+        feature_rules: global.feature_rules.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "),
+    };
+    let app = App::new(db.clone(), Arc::new(search), config);
     let router = paperboy::web::router(app);
     let served = paperboy::web::serve(listener, router).await;
     for task in [follower, vector_follower].into_iter().flatten() {
@@ -156,8 +203,12 @@ async fn serve(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCode>
 }
 
 async fn import(global: &GlobalArgs, args: ImportArgs) -> anyhow::Result<ExitCode> {
-    let options =
-        ImportOptions { batch_size: args.batch_size as usize, progress: true, report_rejections: true };
+    let options = ImportOptions {
+        batch_size: args.batch_size as usize,
+        progress: true,
+        report_rejections: true,
+        features: feature_rules(global),
+    };
     if args.strict || args.dry_run {
         let check = import_sources(None, open_files(&args.files, args.format)?, &options).await?;
         println!("{}", check.summary(true));
@@ -195,6 +246,7 @@ async fn run_harvest(global: &GlobalArgs, args: HarvestArgs) -> anyhow::Result<E
         format: args.metadata_prefix,
         restart: args.restart,
         progress: true,
+        features: feature_rules(global),
     };
     let report = harvest(&db, &client, &options).await?;
     println!("{}", report.summary());

@@ -12,6 +12,7 @@ use anyhow::Context;
 use crate::cli::BenchImportArgs;
 use crate::db::Db;
 use crate::db::scratch::ScratchDatabase;
+use crate::feed::FeatureRules;
 use crate::ingest::import::{ImportOptions, import_sources, open_files};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,8 +92,12 @@ pub async fn bench_import(args: &BenchImportArgs) -> anyhow::Result<String> {
 }
 
 async fn run_once(target: Target, args: &BenchImportArgs) -> anyhow::Result<Run> {
-    let options =
-        ImportOptions { batch_size: args.batch_size as usize, progress: false, report_rejections: false };
+    let options = ImportOptions {
+        batch_size: args.batch_size as usize,
+        progress: false,
+        report_rejections: false,
+        features: FeatureRules::default(),
+    };
     let scratch_dir = tempfile::tempdir().context("creating a scratch directory")?;
     let mut scratch_pg = None;
     let db = match target {

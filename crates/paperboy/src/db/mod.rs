@@ -9,6 +9,7 @@
 
 pub mod checkpoints;
 pub mod embeddings;
+pub mod feed;
 pub mod papers;
 pub mod scratch;
 

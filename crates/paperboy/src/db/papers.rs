@@ -34,6 +34,12 @@ const PAPER_COLUMNS: &str = "id, version, title, summary, authors, categories, c
      doi, license, submitter, published_at, updated_at, announce_date, announce_date_estimated, revision, \
      created_at, changed_at, change_seq";
 
+/// What a [`PaperRow`] reads: the catalog's columns and the community counters, qualified
+/// with `p.` so that queries joining other tables can use them (`FROM papers p`).
+pub(super) const PAPER_SELECT: &str = "p.id, p.version, p.title, p.summary, p.authors, p.categories, \
+     p.comment, p.journal_ref, p.doi, p.license, p.submitter, p.published_at, p.updated_at, p.announce_date, \
+     p.announce_date_estimated, p.revision, p.created_at, p.changed_at, p.change_seq, p.upvotes, p.num_comments";
+
 /// How often a batch re-plans rows that other writers changed under it before giving up.
 const MAX_ROUNDS: usize = 8;
 
@@ -64,10 +70,13 @@ pub struct StoredPaper {
     pub changed_at: DateTime<Utc>,
     /// The catalog clock's number at the last change.
     pub change_seq: i64,
+    /// Community counters: upvotes and comments.
+    pub upvotes: i64,
+    pub num_comments: i64,
 }
 
 #[derive(sqlx::FromRow)]
-struct PaperRow {
+pub(super) struct PaperRow {
     id: String,
     version: Option<i32>,
     title: String,
@@ -87,6 +96,8 @@ struct PaperRow {
     created_at: DateTime<Utc>,
     changed_at: DateTime<Utc>,
     change_seq: i64,
+    upvotes: i64,
+    num_comments: i64,
 }
 
 impl TryFrom<PaperRow> for StoredPaper {
@@ -122,6 +133,8 @@ impl TryFrom<PaperRow> for StoredPaper {
             created_at: row.created_at,
             changed_at: row.changed_at,
             change_seq: row.change_seq,
+            upvotes: row.upvotes,
+            num_comments: row.num_comments,
         })
     }
 }
@@ -182,7 +195,7 @@ impl Db {
                 let mut stored: HashMap<ArxivId, StoredPaper> = HashMap::with_capacity(pending.len());
                 for chunk in pending.chunks(ROWS_PER_STATEMENT) {
                     let mut query =
-                        QueryBuilder::<DB>::new(format!("SELECT {PAPER_COLUMNS} FROM papers WHERE id IN ("));
+                        QueryBuilder::<DB>::new(format!("SELECT {PAPER_SELECT} FROM papers p WHERE id IN ("));
                     let mut list = query.separated(", ");
                     for id in chunk {
                         list.push_bind(id.as_str());
@@ -305,7 +318,7 @@ impl Db {
 
     /// One paper by id, if stored.
     pub async fn get_paper(&self, id: &ArxivId) -> Result<Option<StoredPaper>, DbError> {
-        let sql = format!("SELECT {PAPER_COLUMNS} FROM papers WHERE id = $1");
+        let sql = format!("SELECT {PAPER_SELECT} FROM papers p WHERE id = $1");
         let row: Option<PaperRow> = with_pool!(self, |pool, DB| {
             sqlx::query_as(AssertSqlSafe(sql.as_str())).bind(id.as_str()).fetch_optional(pool).await?
         });
@@ -344,7 +357,7 @@ impl Db {
     /// Papers written after the catalog clock read `after`, in clock order, at most `limit`.
     pub async fn papers_changed_since(&self, after: i64, limit: u32) -> Result<Vec<StoredPaper>, DbError> {
         let sql =
-            format!("SELECT {PAPER_COLUMNS} FROM papers WHERE change_seq > $1 ORDER BY change_seq LIMIT $2");
+            format!("SELECT {PAPER_SELECT} FROM papers p WHERE change_seq > $1 ORDER BY change_seq LIMIT $2");
         let rows: Vec<PaperRow> = with_pool!(self, |pool, DB| {
             sqlx::query_as(AssertSqlSafe(sql.as_str()))
                 .bind(after)
@@ -380,7 +393,7 @@ impl Db {
         for chunk in ids.chunks(ROWS_PER_STATEMENT) {
             let rows: Vec<PaperRow> = with_pool!(self, |pool, DB| {
                 let mut query =
-                    QueryBuilder::<DB>::new(format!("SELECT {PAPER_COLUMNS} FROM papers WHERE id IN ("));
+                    QueryBuilder::<DB>::new(format!("SELECT {PAPER_SELECT} FROM papers p WHERE id IN ("));
                 let mut list = query.separated(", ");
                 for id in chunk {
                     list.push_bind(id.as_str());
@@ -402,7 +415,8 @@ impl Db {
         date: NaiveDate,
         limit: u32,
     ) -> Result<Vec<StoredPaper>, DbError> {
-        let sql = format!("SELECT {PAPER_COLUMNS} FROM papers WHERE announce_date = $1 ORDER BY id LIMIT $2");
+        let sql =
+            format!("SELECT {PAPER_SELECT} FROM papers p WHERE announce_date = $1 ORDER BY id LIMIT $2");
         let rows: Vec<PaperRow> = with_pool!(self, |pool, DB| {
             sqlx::query_as(AssertSqlSafe(sql.as_str()))
                 .bind(date)

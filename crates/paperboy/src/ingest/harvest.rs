@@ -15,6 +15,7 @@ use paperboy_arxiv::{ArxivId, Paper};
 use crate::db::Db;
 use crate::db::checkpoints::Checkpoint;
 use crate::db::papers::UpsertCounts;
+use crate::feed::{FeatureRules, rule_entries};
 use crate::progress::Progress;
 
 /// What to harvest.
@@ -27,6 +28,8 @@ pub struct HarvestOptions {
     /// Start from the first page even if a checkpoint says the harvest was interrupted.
     pub restart: bool,
     pub progress: bool,
+    /// Which papers join the daily feed of their announce day.
+    pub features: FeatureRules,
 }
 
 impl HarvestOptions {
@@ -60,6 +63,8 @@ pub struct HarvestReport {
     pub rejected: u64,
     /// Records the repository marked deleted (arXiv keeps withdrawn papers; they are skipped).
     pub deleted: u64,
+    /// Papers that joined the daily feed by a feature rule.
+    pub featured: u64,
     /// Whether this run continued an interrupted harvest.
     pub resumed: bool,
 }
@@ -67,14 +72,16 @@ pub struct HarvestReport {
 impl HarvestReport {
     pub fn summary(&self) -> String {
         format!(
-            "{} pages{}: {} inserted, {} updated, {} unchanged, {} rejected, {} deleted upstream.",
+            "{} pages{}: {} inserted, {} updated, {} unchanged, {} rejected, {} deleted upstream; \
+             {} joined the daily feed.",
             self.pages,
             if self.resumed { " (resumed from a checkpoint)" } else { "" },
             self.counts.inserted,
             self.counts.updated,
             self.counts.unchanged,
             self.rejected,
-            self.deleted
+            self.deleted,
+            self.featured
         )
     }
 }
@@ -123,7 +130,7 @@ pub async fn harvest(
                 continue;
             }
             Err(ClientError::Oai(OaiError::Malformed { message, position, last_complete, salvaged })) => {
-                let stored = store_records(db, salvaged, &mut report, &progress).await?;
+                let stored = store_records(db, salvaged, options, &mut report, &progress).await?;
                 let after = last_complete.as_deref().unwrap_or("the start of the page");
                 return Err(anyhow!(
                     "page {} of the harvest stayed malformed after retries: cut off after {after} \
@@ -144,7 +151,7 @@ pub async fn harvest(
 
         report.pages += 1;
         let records = page.records.len() as u64;
-        store_records(db, page.records, &mut report, &progress).await?;
+        store_records(db, page.records, options, &mut report, &progress).await?;
         checkpoint.pages += 1;
         checkpoint.records += records as i64;
         match page.resumption_token {
@@ -181,6 +188,7 @@ pub async fn harvest(
 async fn store_records(
     db: &Db,
     records: Vec<OaiRecord>,
+    options: &HarvestOptions,
     report: &mut HarvestReport,
     progress: &Progress,
 ) -> anyhow::Result<u64> {
@@ -202,7 +210,9 @@ async fn store_records(
         }
     }
     let valid = papers.len() as u64;
+    let entries = rule_entries(&options.features, &papers);
     report.counts += db.upsert_papers(papers).await.context("storing harvested papers")?;
+    report.featured += db.add_feed_entries(&entries).await.context("putting papers on the daily feed")?;
     Ok(valid)
 }
 

@@ -16,6 +16,7 @@ use tokio::sync::mpsc;
 
 use crate::db::Db;
 use crate::db::papers::UpsertCounts;
+use crate::feed::{FeatureRules, rule_entries};
 use crate::progress::Progress;
 
 /// How to import.
@@ -26,6 +27,8 @@ pub struct ImportOptions {
     pub progress: bool,
     /// Print each rejected record to standard error.
     pub report_rejections: bool,
+    /// Which papers join the daily feed of their announce day.
+    pub features: FeatureRules,
 }
 
 /// What an import did.
@@ -35,6 +38,8 @@ pub struct ImportReport {
     /// Records read and valid (stored, or only checked in a dry run).
     pub valid: u64,
     pub rejected: u64,
+    /// Papers that joined the daily feed by a feature rule.
+    pub featured: u64,
     /// Damage that stopped the reading of a file early, as `FILE:LINE: message`.
     pub file_errors: Vec<String>,
     /// Sources that held no records at all.
@@ -57,6 +62,9 @@ impl ImportReport {
             )
         };
         let mut text = format!("{read} records in {seconds:.1} s ({rate:.0} records/s): {outcome}.");
+        if !dry_run {
+            text.push_str(&format!(" {} joined the daily feed.", self.featured));
+        }
         for name in &self.empty_sources {
             text.push_str(&format!("\n{name}: empty, no records."));
         }
@@ -133,7 +141,10 @@ pub async fn import_sources(
             Event::Batch(papers) => {
                 report.valid += papers.len() as u64;
                 if let Some(db) = db {
+                    let entries = rule_entries(&options.features, &papers);
                     report.counts += db.upsert_papers(papers).await.context("storing a batch of papers")?;
+                    report.featured +=
+                        db.add_feed_entries(&entries).await.context("putting papers on the daily feed")?;
                 }
             }
             Event::Rejected { source, line, reason } => {

@@ -1,36 +1,180 @@
-//! The HTTP server: routes, middleware, health checks and graceful shutdown.
+//! The HTTP server: routes, middleware, pages, health checks and graceful shutdown.
 //!
-//! `/healthz` answers while the process runs; `/readyz` only while the database answers too,
-//! so a load balancer stops sending traffic to an instance that lost its database. The JSON
-//! API lives in [`crate::api`]; the HTML pages here.
+//! Pages are rendered on the server from templates compiled into the binary (`templates/`),
+//! work without JavaScript, and are kept in the page cache ([`cache`]) until the catalog
+//! changes. The JSON API lives in [`crate::api`]. Every request passes through the metrics and
+//! access log ([`metrics`]), then the rate limit ([`limit`]); responses that are not already
+//! compressed are gzipped for clients that accept it. `/healthz` answers while the process
+//! runs; `/readyz` only while the database answers too, so a load balancer stops sending
+//! traffic to an instance that lost its database.
 
-mod home;
+pub mod cache;
+pub mod feeds;
+pub mod latex;
+pub mod limit;
+pub mod metrics;
+pub mod pages;
+pub mod paper;
+pub mod search;
+pub mod view;
 
-use std::future::IntoFuture;
+use std::future::{Future, IntoFuture};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use askama::Template;
 use axum::Router;
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::IntoResponse;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tokio::net::TcpListener;
-use tower_http::trace::TraceLayer;
+use tower_http::compression::CompressionLayer;
 
 use crate::app::{App, AppState};
+use crate::db::DbError;
 use crate::error::error_response;
+use crate::search::SearchFailure;
+use cache::Rendered;
+use view::Layout;
 
 /// The whole application as a router, ready to serve or to test with `oneshot`.
 pub fn router(app: App) -> Router {
+    let app = Arc::new(app);
     Router::new()
-        .route("/", get(home::show_home))
+        .route("/", get(pages::show_latest))
+        .route("/papers", get(pages::show_latest))
+        .route("/papers/date/{date}", get(pages::show_day))
+        .route("/papers/week", get(pages::latest_week))
+        .route("/papers/week/{week}", get(pages::show_week))
+        .route("/papers/month", get(pages::latest_month))
+        .route("/papers/month/{month}", get(pages::show_month))
+        .route("/papers/trending", get(pages::show_trending))
+        .route("/papers/{*id}", get(paper::show_paper))
+        .route("/search", get(search::show_search))
+        .route("/categories/{category}", get(pages::show_category))
+        .route("/about", get(pages::show_about))
+        .route("/feeds/{file}", get(feeds::show_feed))
+        .route("/feeds/categories/{file}", get(feeds::show_category_feed))
+        .route("/static/{file}", get(show_asset))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(check_ready))
+        .route("/metrics", get(metrics::show_metrics))
         .nest("/api", crate::api::routes())
-        .layer(TraceLayer::new_for_http())
-        .with_state(Arc::new(app))
+        .fallback(pages::not_found)
+        .layer(CompressionLayer::new())
+        .layer(axum::middleware::from_fn_with_state(app.clone(), limit::limit))
+        .layer(axum::middleware::from_fn_with_state(app.clone(), metrics::observe))
+        .with_state(app)
+}
+
+/// A page that could not be shown, as a friendly HTML page with the right status.
+#[derive(Debug)]
+pub struct PageError {
+    pub status: StatusCode,
+    pub message: String,
+}
+
+impl PageError {
+    pub fn bad_request(message: String) -> PageError {
+        PageError { status: StatusCode::BAD_REQUEST, message }
+    }
+
+    pub fn not_found(message: String) -> PageError {
+        PageError { status: StatusCode::NOT_FOUND, message }
+    }
+
+    /// A failure of ours: logged with its cause; the reader learns only that it happened.
+    fn internal(cause: &dyn std::fmt::Display) -> PageError {
+        tracing::error!(error = %cause, "page failed");
+        PageError {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            message: "Something went wrong on our side. Please try again in a moment.".into(),
+        }
+    }
+
+    pub fn search(failure: SearchFailure) -> PageError {
+        PageError::internal(&failure)
+    }
+}
+
+impl From<DbError> for PageError {
+    fn from(err: DbError) -> Self {
+        PageError::internal(&err)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    layout: Layout,
+    title: &'a str,
+    message: &'a str,
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let title = match self.status {
+            StatusCode::BAD_REQUEST => "That address is not quite right",
+            StatusCode::NOT_FOUND => "Not found",
+            _ => "Something went wrong",
+        };
+        let page = ErrorPage { layout: Layout::new("", String::new()), title, message: &self.message };
+        match page.render() {
+            Ok(body) => {
+                (self.status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response()
+            }
+            Err(_) => (self.status, self.message).into_response(),
+        }
+    }
+}
+
+/// Renders a template into a page body.
+pub fn render(status: StatusCode, template: &impl Template) -> Result<Rendered, PageError> {
+    let body = template.render().map_err(|err| PageError::internal(&err))?;
+    Ok(Rendered::html(status, body))
+}
+
+/// Serves the page at `uri` from the page cache when it was rendered at the catalog's current
+/// version, and otherwise renders it with `render` and keeps it. Errors are not kept.
+pub async fn cached<F, Fut>(app: &App, uri: &Uri, headers: &HeaderMap, render: F) -> Response
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = Result<Rendered, PageError>>,
+{
+    let key = uri.path_and_query().map_or("/", |pq| pq.as_str());
+    let version = match app.version.current(&app.db).await {
+        Ok(version) => version,
+        Err(err) => return PageError::from(err).into_response(),
+    };
+    if let Some(page) = app.pages.get(key, version) {
+        app.metrics.count_cache(true);
+        return page.respond(headers);
+    }
+    app.metrics.count_cache(false);
+    match render().await {
+        Ok(rendered) => app.pages.put(key, version, rendered).respond(headers),
+        Err(err) => err.into_response(),
+    }
+}
+
+const STYLE: &str = include_str!("../../static/style.css");
+const SCRIPT: &str = include_str!("../../static/app.js");
+
+/// `GET /static/{file}`: the stylesheet and the script, cacheable for a day (their addresses
+/// carry the version).
+async fn show_asset(axum::extract::Path(file): axum::extract::Path<String>) -> Response {
+    let (body, content_type) = match file.as_str() {
+        "style.css" => (STYLE, "text/css; charset=utf-8"),
+        "app.js" => (SCRIPT, "text/javascript; charset=utf-8"),
+        _ => return PageError::not_found("No such file.".into()).into_response(),
+    };
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400"));
+    response
 }
 
 async fn check_ready(State(app): State<AppState>) -> impl IntoResponse {
@@ -52,7 +196,8 @@ pub async fn serve(listener: TcpListener, router: Router) -> std::io::Result<()>
     let address: Option<SocketAddr> = listener.local_addr().ok();
     tracing::info!(address = ?address, "listening");
     let (signalled, on_signal) = tokio::sync::oneshot::channel();
-    let server = axum::serve(listener, router).with_graceful_shutdown(async move {
+    let service = router.into_make_service_with_connect_info::<SocketAddr>();
+    let server = axum::serve(listener, service).with_graceful_shutdown(async move {
         shutdown_signal().await;
         let _ = signalled.send(());
     });

@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use chrono::NaiveDate;
 use paperboy::db::Db;
+use paperboy::feed::FeatureRules;
 use paperboy::ingest::harvest::{HarvestOptions, fetch, harvest};
 use paperboy_arxiv::ArxivId;
 use paperboy_arxiv::client::{ArxivClient, ClientConfig};
@@ -36,6 +37,7 @@ fn options() -> HarvestOptions {
         format: MetadataFormat::ArxivRaw,
         restart: false,
         progress: false,
+        features: FeatureRules::default(),
     }
 }
 

@@ -5,12 +5,20 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use paperboy::db::Db;
+use paperboy::feed::FeatureRules;
 use paperboy::ingest::import::{ImportOptions, ImportReport, import_sources, open_files};
 use paperboy_arxiv::{ArxivId, Format};
 
 use crate::harness::{TestDb, on_both_engines, shared};
 
-const OPTIONS: ImportOptions = ImportOptions { batch_size: 100, progress: false, report_rejections: false };
+fn options() -> ImportOptions {
+    ImportOptions {
+        batch_size: 100,
+        progress: false,
+        report_rejections: false,
+        features: FeatureRules::default(),
+    }
+}
 
 fn record(id: &str, title: &str) -> String {
     serde_json::json!({
@@ -33,7 +41,7 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
 }
 
 async fn import(db: &Db, files: &[PathBuf], format: Option<Format>) -> ImportReport {
-    import_sources(Some(db), open_files(files, format).unwrap(), &OPTIONS).await.unwrap()
+    import_sources(Some(db), open_files(files, format).unwrap(), &options()).await.unwrap()
 }
 
 async fn has(db: &Db, id: &str) -> bool {
@@ -117,7 +125,7 @@ async fn bad_records_are_reported_by_line_and_skipped() {
     let path = write_file(dir.path(), "mixed.jsonl", &bytes);
 
     let sources = open_files(std::slice::from_ref(&path), None).unwrap();
-    let report = import_sources(Some(&test.db), sources, &OPTIONS).await.unwrap();
+    let report = import_sources(Some(&test.db), sources, &options()).await.unwrap();
     assert_eq!((report.counts.inserted, report.rejected), (2, 7));
     assert!(has(&test.db, "2503.00001").await && has(&test.db, "2503.00009").await);
     assert!(!has(&test.db, "2503.00007").await);
@@ -198,7 +206,7 @@ async fn a_dry_run_checks_without_writing() {
     let dir = tempfile::tempdir().unwrap();
     let text = format!("{}\nnot json\n", record("2503.00001", "Good"));
     let path = write_file(dir.path(), "check.jsonl", text.as_bytes());
-    let report = import_sources(None, open_files(&[path], None).unwrap(), &OPTIONS).await.unwrap();
+    let report = import_sources(None, open_files(&[path], None).unwrap(), &options()).await.unwrap();
     assert_eq!((report.valid, report.rejected), (1, 1));
     assert_eq!(test.db.count_papers().await.unwrap(), 0);
 }

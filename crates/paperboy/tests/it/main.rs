@@ -9,4 +9,5 @@ mod harness;
 mod harvest;
 mod import;
 mod search;
+mod site;
 mod storage;

@@ -1,0 +1,143 @@
+//! `GET /api/daily_papers`: the daily feed in Hugging Face's item shape, by day, ISO week or
+//! month, by submitter, sorted, paged, with `Link: rel="next"`.
+
+use axum::Json;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+use serde::{Deserialize, Serialize};
+
+use super::papers::{PaperJson, UserJson, iso_millis};
+use super::{Params, next_link};
+use crate::app::AppState;
+use crate::db::feed::{FeedEntry, FeedItem, FeedOrder, FeedQuery};
+use crate::db::papers::StoredPaper;
+use crate::error::AppError;
+use crate::feed::Period;
+use crate::web::pages::trending_window;
+
+/// Items per page unless `limit` says otherwise, and the most it may say.
+const DEFAULT_LIMIT: u64 = 50;
+const MAX_LIMIT: u64 = 100;
+
+/// One item of the daily feed (and of search results), as Hugging Face shapes it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DailyItemJson {
+    pub paper: PaperJson,
+    /// When it joined the feed (a real time of day); for a search result on no feed, when the
+    /// paper was published.
+    pub published_at: Option<String>,
+    pub title: String,
+    pub summary: String,
+    pub thumbnail: Option<String>,
+    pub num_comments: u64,
+    pub submitted_by: Option<UserJson>,
+    pub is_author_participating: bool,
+}
+
+impl DailyItemJson {
+    pub fn new(stored: StoredPaper, entry: Option<&FeedEntry>) -> DailyItemJson {
+        let paper = PaperJson::new(stored, entry);
+        DailyItemJson {
+            published_at: entry.map(|e| iso_millis(e.submitted_at)).or_else(|| paper.published_at.clone()),
+            title: paper.title.clone(),
+            summary: paper.summary.clone(),
+            thumbnail: None,
+            num_comments: paper.num_comments,
+            submitted_by: entry.and_then(UserJson::submitter),
+            is_author_participating: false,
+            paper,
+        }
+    }
+}
+
+impl From<FeedItem> for DailyItemJson {
+    fn from(item: FeedItem) -> Self {
+        DailyItemJson::new(item.paper, Some(&item.entry))
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct DailyParams {
+    date: Option<String>,
+    week: Option<String>,
+    month: Option<String>,
+    submitter: Option<String>,
+    sort: Option<String>,
+    p: Option<String>,
+    limit: Option<String>,
+}
+
+/// `GET /api/daily_papers`.
+pub async fn list_daily_papers(
+    State(app): State<AppState>,
+    RawQuery(raw): RawQuery,
+    params: Params<DailyParams>,
+) -> Result<Response, AppError> {
+    let params = params.0;
+    let limit = super::parse_limit(params.limit.as_deref(), DEFAULT_LIMIT, MAX_LIMIT)?;
+    let page = super::parse_page(params.p.as_deref())?;
+    let today = Utc::now().date_naive();
+    let chosen: Vec<Period> = [
+        params.date.as_deref().map(Period::parse_day_or_time),
+        params.week.as_deref().map(Period::parse_week),
+        params.month.as_deref().map(Period::parse_month),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Result<_, _>>()
+    .map_err(|e| AppError::BadRequest(e.to_string()))?;
+    if chosen.len() > 1 {
+        return Err(AppError::BadRequest("give one of date, week and month, not several".into()));
+    }
+    let period = chosen.first().copied();
+    if let Some(period) = period
+        && period.is_after(today)
+    {
+        return Err(AppError::BadRequest(format!("{} is in the future", period.slug())));
+    }
+    let order = match params.sort.as_deref() {
+        None if period.is_some() => FeedOrder::Upvotes,
+        None | Some("publishedAt") => FeedOrder::Newest,
+        Some("trending") => FeedOrder::Trending,
+        Some(other) => {
+            return Err(AppError::BadRequest(format!(
+                "unknown sort `{}`: use publishedAt or trending",
+                other.chars().take(40).collect::<String>()
+            )));
+        }
+    };
+    let (first, last) = match (period, order) {
+        (Some(period), _) => (Some(period.first_day()), Some(period.last_day())),
+        (None, FeedOrder::Trending) => {
+            let (first, last) = trending_window(&app.db).await?;
+            (Some(first), Some(last))
+        }
+        (None, _) => (None, None),
+    };
+    let submitter = params.submitter.filter(|s| !s.is_empty());
+    if submitter.as_ref().is_some_and(|s| s.chars().count() > 100) {
+        return Err(AppError::BadRequest("submitter names are at most 100 characters".into()));
+    }
+    let query = FeedQuery { first, last, submitter, order, offset: page * limit, limit: limit + 1 };
+    let mut items = app.db.feed(&query).await?;
+    let more = items.len() as u64 > limit;
+    items.truncate(limit as usize);
+    let items: Vec<DailyItemJson> = items.into_iter().map(DailyItemJson::from).collect();
+    let mut response = Json(items).into_response();
+    if more {
+        let link = next_link(
+            &app.config.base_url,
+            "/api/daily_papers",
+            raw.as_deref(),
+            "p",
+            &(page + 1).to_string(),
+        );
+        if let Ok(value) = HeaderValue::from_str(&link) {
+            response.headers_mut().insert(header::LINK, value);
+        }
+    }
+    Ok(response)
+}

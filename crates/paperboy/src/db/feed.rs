@@ -1,0 +1,392 @@
+//! The daily feed's entries, and the listings pages and the API read: a period's feed, the
+//! neighbouring days that have papers, a category's papers, and all papers newest first.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use paperboy_arxiv::ArxivId;
+use sqlx::{AssertSqlSafe, QueryBuilder};
+
+use super::papers::{PAPER_SELECT, PaperRow, StoredPaper};
+use super::{Db, DbError, set_clock, take_clock, with_pool};
+
+/// Rows per multi-row insert: 5 parameters each.
+const ROWS_PER_STATEMENT: usize = 1000;
+
+/// How a paper joined the feed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FeedSource {
+    /// A feature rule, on import or harvest.
+    Rule,
+    /// A curator, with `paperboy feature` or from the site.
+    Curator,
+    /// A user who submitted it.
+    User,
+}
+
+impl FeedSource {
+    fn as_str(self) -> &'static str {
+        match self {
+            FeedSource::Rule => "rule",
+            FeedSource::Curator => "curator",
+            FeedSource::User => "user",
+        }
+    }
+
+    fn parse(text: &str) -> Option<FeedSource> {
+        match text {
+            "rule" => Some(FeedSource::Rule),
+            "curator" => Some(FeedSource::Curator),
+            "user" => Some(FeedSource::User),
+            _ => None,
+        }
+    }
+}
+
+/// A paper's place on the feed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedEntry {
+    pub paper_id: ArxivId,
+    pub feed_date: NaiveDate,
+    pub source: FeedSource,
+    /// The submitting user's name; `None` for rules and curators ("auto").
+    pub submitted_by: Option<String>,
+    pub submitted_at: DateTime<Utc>,
+}
+
+/// A feed entry with its paper.
+#[derive(Debug, Clone)]
+pub struct FeedItem {
+    pub paper: StoredPaper,
+    pub entry: FeedEntry,
+}
+
+/// How a feed listing is ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FeedOrder {
+    /// Most upvoted first, then the earliest to join: a period's page.
+    Upvotes,
+    /// The latest to join first.
+    Newest,
+    /// The trending score; until votes exist, upvotes and then the latest to join.
+    Trending,
+}
+
+/// What a feed listing selects.
+#[derive(Debug, Clone)]
+pub struct FeedQuery {
+    /// Days from `first` to `last`, both included; open when `None`.
+    pub first: Option<NaiveDate>,
+    pub last: Option<NaiveDate>,
+    pub submitter: Option<String>,
+    pub order: FeedOrder,
+    pub offset: u64,
+    pub limit: u64,
+}
+
+/// What `paperboy feature` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Featured {
+    /// The paper joined the feed of that day.
+    Added,
+    /// It was on the feed already, of the day given; now it is on the day asked for.
+    Moved { from: NaiveDate },
+    /// It was on that day's feed already.
+    AlreadyThere,
+}
+
+/// `paper_id, feed_date, source, submitted_by, submitted_at` of `feed_entries`.
+type EntryRow = (String, NaiveDate, String, Option<String>, DateTime<Utc>);
+
+#[derive(sqlx::FromRow)]
+struct FeedRow {
+    #[sqlx(flatten)]
+    paper: PaperRow,
+    feed_date: NaiveDate,
+    source: String,
+    submitted_by: Option<String>,
+    submitted_at: DateTime<Utc>,
+}
+
+impl TryFrom<FeedRow> for FeedItem {
+    type Error = DbError;
+
+    fn try_from(row: FeedRow) -> Result<Self, DbError> {
+        let paper = StoredPaper::try_from(row.paper)?;
+        let source = FeedSource::parse(&row.source).ok_or_else(|| DbError::CorruptRow {
+            id: paper.paper.id.to_string(),
+            reason: format!("unknown feed source `{}`", row.source),
+        })?;
+        let entry = FeedEntry {
+            paper_id: paper.paper.id.clone(),
+            feed_date: row.feed_date,
+            source,
+            submitted_by: row.submitted_by,
+            submitted_at: row.submitted_at,
+        };
+        Ok(FeedItem { paper, entry })
+    }
+}
+
+impl Db {
+    /// Puts papers on the feed that are on no day's feed yet; entries of papers already on a
+    /// feed are left as they are. Returns how many joined.
+    pub async fn add_feed_entries(&self, entries: &[FeedEntry]) -> Result<u64, DbError> {
+        if entries.is_empty() {
+            return Ok(0);
+        }
+        with_pool!(self, |pool, DB| {
+            let mut tx = pool.begin_with(self.begin_write()).await?;
+            let seq = take_clock!(tx) + 1;
+            let mut added = 0;
+            for chunk in entries.chunks(ROWS_PER_STATEMENT) {
+                let mut insert = QueryBuilder::<DB>::new(
+                    "INSERT INTO feed_entries (paper_id, feed_date, source, submitted_by, submitted_at, change_seq) ",
+                );
+                insert.push_values(chunk, |mut row, entry| {
+                    row.push_bind(entry.paper_id.as_str())
+                        .push_bind(entry.feed_date)
+                        .push_bind(entry.source.as_str())
+                        .push_bind(entry.submitted_by.as_deref())
+                        .push_bind(entry.submitted_at)
+                        .push_bind(seq);
+                });
+                insert.push(" ON CONFLICT (paper_id) DO NOTHING");
+                added += insert.build().execute(&mut *tx).await?.rows_affected();
+            }
+            if added > 0 {
+                set_clock!(tx, seq);
+            }
+            tx.commit().await?;
+            Ok(added)
+        })
+    }
+
+    /// Puts the paper on `date`'s feed as a curator's pick, moving it there when it is on
+    /// another day's feed (who submitted it is kept). `None` when the paper is not stored.
+    pub async fn feature(&self, id: &ArxivId, date: NaiveDate) -> Result<Option<Featured>, DbError> {
+        let now = Utc::now();
+        with_pool!(self, |pool, DB| {
+            let mut tx = pool.begin_with(self.begin_write()).await?;
+            let seq = take_clock!(tx) + 1;
+            let exists: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM papers WHERE id = $1")
+                .bind(id.as_str())
+                .fetch_one(&mut *tx)
+                .await?;
+            if exists == 0 {
+                return Ok(None);
+            }
+            let before: Option<NaiveDate> =
+                sqlx::query_scalar("SELECT feed_date FROM feed_entries WHERE paper_id = $1")
+                    .bind(id.as_str())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let outcome = match before {
+                Some(day) if day == date => return Ok(Some(Featured::AlreadyThere)),
+                Some(day) => {
+                    sqlx::query(
+                        "UPDATE feed_entries SET feed_date = $1, change_seq = $2 WHERE paper_id = $3",
+                    )
+                    .bind(date)
+                    .bind(seq)
+                    .bind(id.as_str())
+                    .execute(&mut *tx)
+                    .await?;
+                    Featured::Moved { from: day }
+                }
+                None => {
+                    sqlx::query(
+                        "INSERT INTO feed_entries (paper_id, feed_date, source, submitted_by, submitted_at, change_seq) \
+                         VALUES ($1, $2, $3, NULL, $4, $5)",
+                    )
+                    .bind(id.as_str())
+                    .bind(date)
+                    .bind(FeedSource::Curator.as_str())
+                    .bind(now)
+                    .bind(seq)
+                    .execute(&mut *tx)
+                    .await?;
+                    Featured::Added
+                }
+            };
+            set_clock!(tx, seq);
+            tx.commit().await?;
+            Ok(Some(outcome))
+        })
+    }
+
+    /// A page of feed entries with their papers.
+    pub async fn feed(&self, query: &FeedQuery) -> Result<Vec<FeedItem>, DbError> {
+        let order = match query.order {
+            FeedOrder::Upvotes => "p.upvotes DESC, f.submitted_at, f.paper_id",
+            FeedOrder::Newest => "f.submitted_at DESC, f.paper_id DESC",
+            FeedOrder::Trending => "p.upvotes DESC, f.submitted_at DESC, f.paper_id DESC",
+        };
+        let rows: Vec<FeedRow> = with_pool!(self, |pool, DB| {
+            let mut sql = QueryBuilder::<DB>::new(format!(
+                "SELECT {PAPER_SELECT}, f.feed_date, f.source, f.submitted_by, f.submitted_at \
+                 FROM feed_entries f JOIN papers p ON p.id = f.paper_id WHERE 1 = 1"
+            ));
+            push_filters(&mut sql, query);
+            sql.push(format!(" ORDER BY {order} LIMIT "));
+            sql.push_bind(i64::try_from(query.limit).unwrap_or(i64::MAX));
+            sql.push(" OFFSET ");
+            sql.push_bind(i64::try_from(query.offset).unwrap_or(i64::MAX));
+            sql.build_query_as().fetch_all(pool).await?
+        });
+        rows.into_iter().map(FeedItem::try_from).collect()
+    }
+
+    /// How many entries a feed query selects, ignoring its order and page.
+    pub async fn count_feed(&self, query: &FeedQuery) -> Result<u64, DbError> {
+        let count: i64 = with_pool!(self, |pool, DB| {
+            let mut sql = QueryBuilder::<DB>::new("SELECT COUNT(*) FROM feed_entries f WHERE 1 = 1");
+            push_filters(&mut sql, query);
+            sql.build_query_scalar().fetch_one(pool).await?
+        });
+        Ok(count.max(0) as u64)
+    }
+
+    /// The nearest day before `first` and the nearest after `last` whose feeds have papers.
+    pub async fn feed_days_around(
+        &self,
+        first: NaiveDate,
+        last: NaiveDate,
+    ) -> Result<(Option<NaiveDate>, Option<NaiveDate>), DbError> {
+        with_pool!(self, |pool, DB| {
+            let before: Option<NaiveDate> =
+                sqlx::query_scalar("SELECT MAX(feed_date) FROM feed_entries WHERE feed_date < $1")
+                    .bind(first)
+                    .fetch_one(pool)
+                    .await?;
+            let after: Option<NaiveDate> =
+                sqlx::query_scalar("SELECT MIN(feed_date) FROM feed_entries WHERE feed_date > $1")
+                    .bind(last)
+                    .fetch_one(pool)
+                    .await?;
+            Ok((before, after))
+        })
+    }
+
+    /// The latest day whose feed has papers, if any has.
+    pub async fn latest_feed_date(&self) -> Result<Option<NaiveDate>, DbError> {
+        Ok(with_pool!(self, |pool, DB| {
+            sqlx::query_scalar("SELECT MAX(feed_date) FROM feed_entries").fetch_one(pool).await?
+        }))
+    }
+
+    /// The catalog clock: it moves whenever a paper, an embedding or a feed entry changes, so
+    /// anything rendered from the catalog is current while it stays the same.
+    pub async fn catalog_version(&self) -> Result<i64, DbError> {
+        Ok(with_pool!(self, |pool, DB| {
+            sqlx::query_scalar("SELECT seq FROM catalog_clock WHERE id = 1").fetch_one(pool).await?
+        }))
+    }
+
+    /// Papers of a category (primary or cross-listed), newest announced first, and how many
+    /// there are.
+    pub async fn papers_in_category(
+        &self,
+        category: &str,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<StoredPaper>, u64), DbError> {
+        let sql = format!(
+            "SELECT {PAPER_SELECT} FROM paper_categories c JOIN papers p ON p.id = c.paper_id \
+             WHERE c.category = $1 ORDER BY p.announce_date DESC, p.id DESC LIMIT $2 OFFSET $3"
+        );
+        let (rows, count): (Vec<PaperRow>, i64) = with_pool!(self, |pool, DB| {
+            let rows = sqlx::query_as(AssertSqlSafe(sql.as_str()))
+                .bind(category)
+                .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+                .bind(i64::try_from(offset).unwrap_or(i64::MAX))
+                .fetch_all(pool)
+                .await?;
+            let count = sqlx::query_scalar("SELECT COUNT(*) FROM paper_categories WHERE category = $1")
+                .bind(category)
+                .fetch_one(pool)
+                .await?;
+            (rows, count)
+        });
+        let papers = rows.into_iter().map(StoredPaper::try_from).collect::<Result<_, _>>()?;
+        Ok((papers, count.max(0) as u64))
+    }
+
+    /// All papers, newest announced first (then by id, newest first), after the paper `after`
+    /// names: its announce date and id, as the previous page ended.
+    pub async fn papers_newest_first(
+        &self,
+        after: Option<(NaiveDate, &ArxivId)>,
+        limit: u64,
+    ) -> Result<Vec<StoredPaper>, DbError> {
+        let rows: Vec<PaperRow> = with_pool!(self, |pool, DB| {
+            let mut sql = QueryBuilder::<DB>::new(format!(
+                "SELECT {PAPER_SELECT} FROM papers p WHERE p.announce_date IS NOT NULL"
+            ));
+            if let Some((date, id)) = after {
+                sql.push(" AND (p.announce_date < ")
+                    .push_bind(date)
+                    .push(" OR (p.announce_date = ")
+                    .push_bind(date)
+                    .push(" AND p.id < ")
+                    .push_bind(id.as_str())
+                    .push("))");
+            }
+            sql.push(" ORDER BY p.announce_date DESC, p.id DESC LIMIT ")
+                .push_bind(i64::try_from(limit).unwrap_or(i64::MAX));
+            sql.build_query_as().fetch_all(pool).await?
+        });
+        rows.into_iter().map(StoredPaper::try_from).collect()
+    }
+
+    /// The feed entries of those of `ids` that are on a feed, by paper id.
+    pub async fn feed_entries(&self, ids: &[ArxivId]) -> Result<HashMap<String, FeedEntry>, DbError> {
+        if ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let rows: Vec<EntryRow> = with_pool!(self, |pool, DB| {
+            let mut sql = QueryBuilder::<DB>::new(
+                "SELECT paper_id, feed_date, source, submitted_by, submitted_at FROM feed_entries WHERE paper_id IN (",
+            );
+            let mut list = sql.separated(", ");
+            for id in ids {
+                list.push_bind(id.as_str());
+            }
+            sql.push(")");
+            sql.build_query_as().fetch_all(pool).await?
+        });
+        rows.into_iter()
+            .map(|(paper_id, feed_date, source, submitted_by, submitted_at)| {
+                let corrupt = || DbError::CorruptRow {
+                    id: paper_id.clone(),
+                    reason: format!("feed source `{source}`"),
+                };
+                let source = FeedSource::parse(&source).ok_or_else(corrupt)?;
+                let id: ArxivId = paper_id.parse().map_err(|_| corrupt())?;
+                Ok((paper_id, FeedEntry { paper_id: id, feed_date, source, submitted_by, submitted_at }))
+            })
+            .collect()
+    }
+
+    /// The feed entry of a paper, if it is on a feed.
+    pub async fn feed_entry(&self, id: &ArxivId) -> Result<Option<FeedEntry>, DbError> {
+        Ok(self.feed_entries(std::slice::from_ref(id)).await?.remove(id.as_str()))
+    }
+}
+
+/// Appends the period and submitter conditions of `query` (the table is `f`).
+fn push_filters<DB: sqlx::Database>(sql: &mut QueryBuilder<DB>, query: &FeedQuery)
+where
+    NaiveDate: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    String: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    if let Some(first) = query.first {
+        sql.push(" AND f.feed_date >= ").push_bind(first);
+    }
+    if let Some(last) = query.last {
+        sql.push(" AND f.feed_date <= ").push_bind(last);
+    }
+    if let Some(submitter) = &query.submitter {
+        sql.push(" AND f.submitted_by = ").push_bind(submitter.clone());
+    }
+}

@@ -1,0 +1,374 @@
+//! The feed pages: the latest day (`/`, `/papers`), a day, an ISO week or a month, trending, a
+//! category, and the about page. Each is rendered from a template and kept in the page cache
+//! until the catalog changes.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{Duration, NaiveDate, Utc};
+use serde::Deserialize;
+
+use crate::app::{App, AppState};
+use crate::db::feed::{FeedOrder, FeedQuery};
+use crate::db::{Db, DbError};
+use crate::feed::Period;
+use crate::web::cache::Rendered;
+use crate::web::view::{Card, FeedLinks, Layout, Link, Pager};
+use crate::web::{PageError, cached, render};
+
+/// Cards on a page of a listing.
+pub const PAGE_SIZE: u64 = 50;
+
+/// Days of the feed that trending looks at, counted back from the latest day with papers.
+pub const TRENDING_DAYS: i64 = 7;
+
+/// `?page=N`, 1-based.
+#[derive(Debug, Deserialize)]
+pub struct PageParams {
+    pub page: Option<String>,
+}
+
+impl PageParams {
+    /// The page number, or a 400 for anything but a positive integer.
+    pub fn number(&self) -> Result<u64, PageError> {
+        match self.page.as_deref() {
+            None | Some("") => Ok(1),
+            Some(text) => {
+                text.parse::<u64>().ok().filter(|page| (1..=100_000).contains(page)).ok_or_else(|| {
+                    PageError::bad_request(format!("`page={text}` is not a page number: use 1, 2, 3..."))
+                })
+            }
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "feed.html")]
+struct FeedPage {
+    layout: Layout,
+    heading: String,
+    span: String,
+    tabs: Vec<Tab>,
+    previous: Link,
+    next: Option<Link>,
+    cards: Vec<Card>,
+    total: u64,
+    pager: Pager,
+    empty_subject: String,
+    nearest: Vec<Link>,
+}
+
+struct Tab {
+    link: Link,
+    current: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "list.html")]
+struct ListPage {
+    layout: Layout,
+    heading: String,
+    summary: String,
+    empty: String,
+    cards: Vec<Card>,
+    pager: Pager,
+}
+
+#[derive(Template)]
+#[template(path = "about.html")]
+struct AboutPage {
+    layout: Layout,
+    papers: u64,
+    featured: u64,
+    rules: String,
+    trending_days: i64,
+    base_url: String,
+}
+
+/// `GET /` and `GET /papers`: the latest day with papers.
+pub async fn show_latest(
+    State(app): State<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
+    params: Query<PageParams>,
+) -> Response {
+    cached(&app, &uri, &headers, || async {
+        let day = app.db.latest_feed_date().await?.unwrap_or_else(|| Utc::now().date_naive());
+        render_period(&app, Period::Day(day), params.number()?).await
+    })
+    .await
+}
+
+/// `GET /papers/date/{date}`.
+pub async fn show_day(
+    State(app): State<AppState>,
+    Path(date): Path<String>,
+    uri: Uri,
+    headers: HeaderMap,
+    params: Query<PageParams>,
+) -> Response {
+    cached(&app, &uri, &headers, || async {
+        let period = Period::parse_day(&date).map_err(|e| PageError::bad_request(e.to_string()))?;
+        render_period(&app, period, params.number()?).await
+    })
+    .await
+}
+
+/// `GET /papers/week/{week}`.
+pub async fn show_week(
+    State(app): State<AppState>,
+    Path(week): Path<String>,
+    uri: Uri,
+    headers: HeaderMap,
+    params: Query<PageParams>,
+) -> Response {
+    cached(&app, &uri, &headers, || async {
+        let period = Period::parse_week(&week).map_err(|e| PageError::bad_request(e.to_string()))?;
+        render_period(&app, period, params.number()?).await
+    })
+    .await
+}
+
+/// `GET /papers/month/{month}`.
+pub async fn show_month(
+    State(app): State<AppState>,
+    Path(month): Path<String>,
+    uri: Uri,
+    headers: HeaderMap,
+    params: Query<PageParams>,
+) -> Response {
+    cached(&app, &uri, &headers, || async {
+        let period = Period::parse_month(&month).map_err(|e| PageError::bad_request(e.to_string()))?;
+        render_period(&app, period, params.number()?).await
+    })
+    .await
+}
+
+/// `GET /papers/week`: to the week of the latest day with papers.
+pub async fn latest_week(State(app): State<AppState>) -> Result<Redirect, PageError> {
+    let day = app.db.latest_feed_date().await?.unwrap_or_else(|| Utc::now().date_naive());
+    Ok(Redirect::to(&Period::week_of(day).path()))
+}
+
+/// `GET /papers/month`: to the month of the latest day with papers.
+pub async fn latest_month(State(app): State<AppState>) -> Result<Redirect, PageError> {
+    let day = app.db.latest_feed_date().await?.unwrap_or_else(|| Utc::now().date_naive());
+    Ok(Redirect::to(&Period::month_of(day).path()))
+}
+
+async fn render_period(app: &App, period: Period, page: u64) -> Result<Rendered, PageError> {
+    let today = Utc::now().date_naive();
+    if period.is_after(today) {
+        return Err(PageError::not_found(format!("{} has not happened yet.", period.title())));
+    }
+    let query = FeedQuery {
+        first: Some(period.first_day()),
+        last: Some(period.last_day()),
+        submitter: None,
+        order: FeedOrder::Upvotes,
+        offset: (page - 1) * PAGE_SIZE,
+        limit: PAGE_SIZE,
+    };
+    let total = app.db.count_feed(&query).await?;
+    let items = app.db.feed(&query).await?;
+    let (before, after) = app.db.feed_days_around(period.first_day(), period.last_day()).await?;
+    let nearest: Vec<Link> = [before, after]
+        .into_iter()
+        .flatten()
+        .map(|day| Link::new(Period::Day(day).path(), day.format("%A, %-d %B %Y").to_string()))
+        .collect();
+    let (kind, nav) = match period {
+        Period::Day(_) => ("day", "daily"),
+        Period::Week { .. } => ("week", "weekly"),
+        Period::Month { .. } => ("month", "monthly"),
+    };
+    let anchor = period.first_day();
+    let tabs = [
+        ("Day", Period::Day(anchor)),
+        ("Week", Period::week_of(anchor)),
+        ("Month", Period::month_of(anchor)),
+    ]
+    .into_iter()
+    .map(|(label, tab)| Tab {
+        current: if std::mem::discriminant(&tab) == std::mem::discriminant(&period) {
+            "page"
+        } else {
+            "false"
+        },
+        link: Link::new(tab.path(), label),
+    })
+    .collect();
+    let neighbour = |p: Period, direction: &str| Link::new(p.path(), format!("{direction} {kind}"));
+    let next = period.next();
+    let path = period.path();
+    let layout = Layout::new(nav, format!("{}{path}", app.config.base_url)).with_feeds(daily_feed_links(app));
+    let page_view = FeedPage {
+        layout,
+        heading: period.title(),
+        span: period.span(),
+        tabs,
+        previous: neighbour(period.previous(), "Previous"),
+        next: (!next.is_after(today)).then(|| neighbour(next, "Next")),
+        cards: items.iter().map(Card::from_feed).collect(),
+        total,
+        pager: Pager::numbered(page, PAGE_SIZE, total, |n| format!("{path}?page={n}")),
+        empty_subject: match period {
+            Period::Day(day) => day.format("%A, %-d %B %Y").to_string(),
+            _ => format!("this {kind}"),
+        },
+        nearest,
+    };
+    render(StatusCode::OK, &page_view)
+}
+
+/// The RSS and Atom feeds of the daily feed.
+fn daily_feed_links(app: &App) -> FeedLinks {
+    let base = &app.config.base_url;
+    FeedLinks {
+        title: "Paperboy daily papers".into(),
+        rss: format!("{base}/feeds/daily.rss"),
+        atom: format!("{base}/feeds/daily.atom"),
+    }
+}
+
+/// The days trending covers: up to [`TRENDING_DAYS`] back from the latest day with papers.
+pub async fn trending_window(db: &Db) -> Result<(NaiveDate, NaiveDate), DbError> {
+    let last = db.latest_feed_date().await?.unwrap_or_else(|| Utc::now().date_naive());
+    Ok((last - Duration::days(TRENDING_DAYS - 1), last))
+}
+
+/// `GET /papers/trending`.
+pub async fn show_trending(
+    State(app): State<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
+    params: Query<PageParams>,
+) -> Response {
+    cached(&app, &uri, &headers, || async {
+        let page = params.number()?;
+        let (first, last) = trending_window(&app.db).await?;
+        let query = FeedQuery {
+            first: Some(first),
+            last: Some(last),
+            submitter: None,
+            order: FeedOrder::Trending,
+            offset: (page - 1) * PAGE_SIZE,
+            limit: PAGE_SIZE,
+        };
+        let total = app.db.count_feed(&query).await?;
+        let items = app.db.feed(&query).await?;
+        let base = &app.config.base_url;
+        let layout = Layout::new("trending", format!("{base}/papers/trending")).with_feeds(FeedLinks {
+            title: "Paperboy trending papers".into(),
+            rss: format!("{base}/feeds/trending.rss"),
+            atom: format!("{base}/feeds/trending.atom"),
+        });
+        let view = ListPage {
+            layout,
+            heading: "Trending papers".into(),
+            summary: format!(
+                "Papers on the feed from {} to {}, most upvoted first (see how trending works on the about page).",
+                first.format("%-d %B"),
+                last.format("%-d %B %Y")
+            ),
+            empty: "Nothing is trending yet: no papers joined the feed in these days.".into(),
+            cards: items.iter().map(Card::from_feed).collect(),
+            pager: Pager::numbered(page, PAGE_SIZE, total, |n| format!("/papers/trending?page={n}")),
+        };
+        render(StatusCode::OK, &view)
+    })
+    .await
+}
+
+/// Whether `text` looks like an arXiv category or archive: `cs.CL`, `hep-th`, `math`.
+pub fn is_category(text: &str) -> bool {
+    let mut parts = text.split('.');
+    let valid = |part: &str| {
+        !part.is_empty() && part.len() <= 20 && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    };
+    parts.next().is_some_and(valid) && parts.next().is_none_or(valid) && parts.next().is_none()
+}
+
+/// `GET /categories/{category}`: the category's papers, newest announced first.
+pub async fn show_category(
+    State(app): State<AppState>,
+    Path(category): Path<String>,
+    uri: Uri,
+    headers: HeaderMap,
+    params: Query<PageParams>,
+) -> Response {
+    cached(&app, &uri, &headers, || async {
+        if !is_category(&category) {
+            return Err(PageError::bad_request(format!(
+                "`{}` is not an arXiv category: categories look like cs.CL or hep-th",
+                category.chars().take(40).collect::<String>()
+            )));
+        }
+        let page = params.number()?;
+        let (papers, total) = app.db.papers_in_category(&category, (page - 1) * PAGE_SIZE, PAGE_SIZE).await?;
+        if total == 0 {
+            return Err(PageError::not_found(format!("No paper in the catalog is in {category}.")));
+        }
+        let base = &app.config.base_url;
+        let layout = Layout::new("", format!("{base}/categories/{category}")).with_feeds(FeedLinks {
+            title: format!("Paperboy: {category}"),
+            rss: format!("{base}/feeds/categories/{category}.rss"),
+            atom: format!("{base}/feeds/categories/{category}.atom"),
+        });
+        let view = ListPage {
+            layout,
+            heading: category.clone(),
+            summary: format!("{total} papers in {category}, primary or cross-listed, newest first."),
+            empty: "No papers on this page.".into(),
+            cards: papers.iter().map(Card::from_paper).collect(),
+            pager: Pager::numbered(page, PAGE_SIZE, total, |n| format!("/categories/{category}?page={n}")),
+        };
+        render(StatusCode::OK, &view)
+    })
+    .await
+}
+
+/// `GET /about`.
+pub async fn show_about(State(app): State<AppState>, uri: Uri, headers: HeaderMap) -> Response {
+    cached(&app, &uri, &headers, || async {
+        let everything = FeedQuery {
+            first: None,
+            last: None,
+            submitter: None,
+            order: FeedOrder::Newest,
+            offset: 0,
+            limit: 0,
+        };
+        let view = AboutPage {
+            layout: Layout::new("about", format!("{}/about", app.config.base_url)),
+            papers: app.db.count_papers().await?,
+            featured: app.db.count_feed(&everything).await?,
+            rules: app.config.feature_rules.clone(),
+            trending_days: TRENDING_DAYS,
+            base_url: app.config.base_url.clone(),
+        };
+        render(StatusCode::OK, &view)
+    })
+    .await
+}
+
+/// A page's answer to a path that names nothing.
+pub async fn not_found() -> Response {
+    PageError::not_found("There is no page at this address.".into()).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn categories_are_recognised_by_shape() {
+        for good in ["cs.CL", "hep-th", "math", "cond-mat.mes-hall"] {
+            assert!(is_category(good), "{good}");
+        }
+        for bad in ["", "cs.", ".CL", "cs.CL.x", "<script>", "cs CL"] {
+            assert!(!is_category(bad), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,269 @@
+//! `GET /papers/{id}`: a paper's page, with its math rendered, links, similar papers and a
+//! BibTeX entry to copy.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Redirect, Response};
+use paperboy_arxiv::{ArxivId, Paper};
+
+use crate::app::AppState;
+use crate::feed::Period;
+use crate::web::view::{Card, Layout, Link, byline};
+use crate::web::{PageError, cached, latex, render};
+
+/// Similar papers shown under the abstract.
+const SIMILAR: usize = 5;
+
+#[derive(Template)]
+#[template(path = "paper.html")]
+struct PaperPage {
+    layout: Layout,
+    id: String,
+    version: Option<u32>,
+    title_html: String,
+    title_text: String,
+    description: String,
+    authors: Vec<Link>,
+    categories: Vec<String>,
+    facts: Vec<(&'static str, String)>,
+    feed: Option<Link>,
+    byline: String,
+    links: Vec<Link>,
+    upvotes: i64,
+    comments: i64,
+    abstract_html: String,
+    bibtex: String,
+    similar: Vec<Card>,
+}
+
+/// `GET /papers/{id}`. A versioned id or an old-style id with a slash works too; a
+/// non-canonical spelling redirects to the canonical address.
+pub async fn show_paper(
+    State(app): State<AppState>,
+    Path(raw): Path<String>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    let id = match ArxivId::from_url_or_id(&raw) {
+        Ok((id, _)) => id,
+        Err(err) => {
+            return PageError::bad_request(format!("`{}` is not an arXiv id: {err}", clip(&raw)))
+                .into_response();
+        }
+    };
+    if id.as_str() != raw {
+        return Redirect::permanent(&format!("/papers/{id}")).into_response();
+    }
+    cached(&app, &uri, &headers, || async {
+        let stored = app
+            .db
+            .get_paper(&id)
+            .await?
+            .ok_or_else(|| PageError::not_found(format!("Paper {id} is not in this catalog.")))?;
+        let entry = app.db.feed_entry(&id).await?;
+        let similar = match app.search.similar(&app.db, &id, SIMILAR).await {
+            Ok(hits) => hits.iter().map(|hit| Card::from_paper(&hit.paper)).collect(),
+            Err(err) => {
+                tracing::warn!(error = %err, paper = %id, "similar papers unavailable");
+                Vec::new()
+            }
+        };
+        let paper = &stored.paper;
+        let feed = entry.as_ref().map(|entry| {
+            let day = Period::Day(entry.feed_date);
+            Link::new(day.path(), day.title())
+        });
+        let byline = entry.as_ref().map(byline).unwrap_or_default();
+        let view = PaperPage {
+            layout: Layout::new("", format!("{}/papers/{id}", app.config.base_url)),
+            id: id.to_string(),
+            version: paper.version,
+            title_html: latex::to_html(&paper.title),
+            title_text: paper.title.clone(),
+            description: paper.summary.chars().take(200).collect(),
+            authors: paper
+                .authors
+                .iter()
+                .map(|name| {
+                    Link::new(
+                        format!("/search?q={}", url_encode(&format!("author:\"{name}\""))),
+                        name.clone(),
+                    )
+                })
+                .collect(),
+            categories: paper.categories.clone(),
+            facts: facts(paper),
+            feed,
+            byline,
+            links: links(paper),
+            upvotes: stored.upvotes,
+            comments: stored.num_comments,
+            abstract_html: latex::to_html(&paper.summary),
+            bibtex: bibtex(paper),
+            similar,
+        };
+        render(StatusCode::OK, &view)
+    })
+    .await
+}
+
+fn facts(paper: &Paper) -> Vec<(&'static str, String)> {
+    let time = |t: chrono::DateTime<chrono::Utc>| t.format("%-d %B %Y, %H:%M UTC").to_string();
+    let mut facts = Vec::new();
+    if let Some(published) = paper.published_at {
+        facts.push(("Submitted", time(published)));
+    }
+    if let Some(updated) = paper.updated_at.filter(|u| Some(*u) != paper.published_at) {
+        facts.push(("Last revised", time(updated)));
+    }
+    if let Some(day) = paper.announce_date {
+        facts.push(("Announced", day.format("%-d %B %Y").to_string()));
+    }
+    for (label, value) in [
+        ("Comment", &paper.comment),
+        ("Journal reference", &paper.journal_ref),
+        ("DOI", &paper.doi),
+        ("License", &paper.license),
+    ] {
+        if let Some(value) = value {
+            facts.push((label, value.clone()));
+        }
+    }
+    facts
+}
+
+fn links(paper: &Paper) -> Vec<Link> {
+    let id = &paper.id;
+    let mut links = vec![
+        Link::new(format!("https://arxiv.org/abs/{id}"), "arXiv page"),
+        Link::new(format!("https://arxiv.org/pdf/{id}"), "PDF"),
+    ];
+    if let Some(doi) = &paper.doi {
+        links.push(Link::new(format!("https://doi.org/{}", url_encode_path(doi)), "DOI"));
+    }
+    links.push(Link::new(format!("/api/papers/{id}"), "JSON"));
+    links
+}
+
+/// A BibTeX `@misc` entry in the form arXiv recommends.
+pub fn bibtex(paper: &Paper) -> String {
+    let year = paper
+        .published_at
+        .map(|t| t.format("%Y").to_string())
+        .or_else(|| paper.announce_date.map(|d| d.format("%Y").to_string()))
+        .unwrap_or_default();
+    let surname = |name: &str| name.split_whitespace().last().unwrap_or(name).to_owned();
+    let key_word = paper
+        .title
+        .split(|c: char| !c.is_alphanumeric())
+        .find(|w| w.len() > 3)
+        .unwrap_or("paper")
+        .to_lowercase();
+    let first = paper.authors.first().map(|a| surname(a)).unwrap_or_else(|| "anonymous".into());
+    let key: String = format!("{first}{year}{key_word}")
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect::<String>()
+        .to_lowercase();
+    let authors: Vec<String> = paper
+        .authors
+        .iter()
+        .map(|name| {
+            let mut parts: Vec<&str> = name.split_whitespace().collect();
+            match parts.pop() {
+                Some(last) if !parts.is_empty() => format!("{last}, {}", parts.join(" ")),
+                _ => name.clone(),
+            }
+        })
+        .collect();
+    let mut fields = vec![
+        ("title", braced(&paper.title)),
+        ("author", braced(&authors.join(" and "))),
+        ("year", year),
+        ("eprint", paper.id.to_string()),
+        ("archivePrefix", "arXiv".into()),
+    ];
+    if let Some(primary) = paper.categories.first() {
+        fields.push(("primaryClass", primary.clone()));
+    }
+    if let Some(doi) = &paper.doi {
+        fields.push(("doi", braced(doi)));
+    }
+    fields.push(("url", format!("https://arxiv.org/abs/{}", paper.id)));
+    let body: Vec<String> =
+        fields.iter().map(|(name, value)| format!("  {name:<13} = {{{value}}}")).collect();
+    format!("@misc{{{key},\n{}\n}}", body.join(",\n"))
+}
+
+/// `text` with its braces kept only if they balance, so the entry always parses.
+fn braced(text: &str) -> String {
+    let mut depth = 0i32;
+    let balanced = text.chars().all(|c| {
+        depth += match c {
+            '{' => 1,
+            '}' => -1,
+            _ => 0,
+        };
+        depth >= 0
+    }) && depth == 0;
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if balanced { flat } else { flat.replace(['{', '}'], "") }
+}
+
+/// Percent-encodes a query parameter value.
+pub fn url_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() * 3);
+    for byte in text.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => out.push(byte as char),
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
+
+/// Percent-encodes what may not appear in a URL path, keeping `/`.
+fn url_encode_path(text: &str) -> String {
+    text.split('/').map(|part| url_encode(part).replace('+', "%20")).collect::<Vec<_>>().join("/")
+}
+
+fn clip(text: &str) -> String {
+    text.chars().take(60).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use paperboy_arxiv::RawPaper;
+
+    use super::*;
+
+    #[test]
+    fn bibtex_entries_follow_arxiv_and_stay_balanced() {
+        let paper = RawPaper {
+            id: Some("2605.00001v2".into()),
+            title: Some("Attention {Is} All\nYou Need".into()),
+            summary: Some("S".into()),
+            authors: vec!["Ada Lovelace".into(), "Alan M. Turing".into()],
+            categories: vec!["cs.CL".into()],
+            published_at: "2026-05-01T10:00:00Z".parse().ok(),
+            ..RawPaper::default()
+        }
+        .validate()
+        .unwrap();
+        let entry = bibtex(&paper);
+        assert!(entry.starts_with("@misc{lovelace2026attention,\n"), "{entry}");
+        assert!(entry.contains("  title         = {Attention {Is} All You Need},"), "{entry}");
+        assert!(entry.contains("  author        = {Lovelace, Ada and Turing, Alan M.},"), "{entry}");
+        assert!(entry.contains("  eprint        = {2605.00001},"), "{entry}");
+        assert!(entry.ends_with("  url           = {https://arxiv.org/abs/2605.00001}\n}"), "{entry}");
+        assert_eq!(braced("a } b {"), "a  b ");
+    }
+
+    #[test]
+    fn query_values_are_percent_encoded() {
+        assert_eq!(url_encode("author:\"Ada L\""), "author%3A%22Ada+L%22");
+        assert_eq!(url_encode_path("10.1000/a b<c>"), "10.1000/a%20b%3Cc%3E");
+    }
+}

@@ -1,0 +1,198 @@
+//! What templates show, prepared in Rust: cards, links, the layout's parts. Every `*_html`
+//! field is already safe HTML (escaped text, checked MathML, `<mark>` highlights); every other
+//! string is escaped by the template.
+
+use crate::db::feed::{FeedEntry, FeedItem, FeedSource};
+use crate::db::papers::StoredPaper;
+use crate::search::SearchHit;
+use crate::web::latex;
+
+/// Characters of abstract a card shows.
+const EXCERPT_CHARS: usize = 280;
+
+/// Authors a card names before "and N others".
+const CARD_AUTHORS: usize = 4;
+
+/// Changes whenever the stylesheet or script changes, so browsers may cache them for long.
+pub const ASSET_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The parts every page shares.
+#[derive(Debug, Clone, Default)]
+pub struct Layout {
+    /// Which main navigation entry is current: "daily", "weekly", "monthly", "trending",
+    /// "search", "about", or "" for none.
+    pub nav: &'static str,
+    /// The search box's text.
+    pub query: String,
+    /// Feeds of this page, for `<link rel="alternate">` and the page's footer.
+    pub feeds: Vec<FeedLinks>,
+    /// The page's absolute address.
+    pub canonical: String,
+    pub asset_version: &'static str,
+}
+
+impl Layout {
+    pub fn new(nav: &'static str, canonical: String) -> Layout {
+        Layout { nav, canonical, asset_version: ASSET_VERSION, ..Layout::default() }
+    }
+
+    pub fn with_feeds(mut self, feeds: FeedLinks) -> Layout {
+        self.feeds.push(feeds);
+        self
+    }
+
+    pub fn with_query(mut self, query: &str) -> Layout {
+        self.query = query.to_owned();
+        self
+    }
+
+    /// `aria-current="page"` for the current navigation entry.
+    pub fn current(&self, entry: &str) -> &'static str {
+        if self.nav == entry { "page" } else { "false" }
+    }
+}
+
+/// The RSS and Atom addresses of one feed.
+#[derive(Debug, Clone)]
+pub struct FeedLinks {
+    pub title: String,
+    pub rss: String,
+    pub atom: String,
+}
+
+/// A link with its text.
+#[derive(Debug, Clone)]
+pub struct Link {
+    pub href: String,
+    pub label: String,
+}
+
+impl Link {
+    pub fn new(href: impl Into<String>, label: impl Into<String>) -> Link {
+        Link { href: href.into(), label: label.into() }
+    }
+}
+
+/// Previous and next pages of a listing.
+#[derive(Debug, Clone, Default)]
+pub struct Pager {
+    pub previous: Option<Link>,
+    pub next: Option<Link>,
+    /// "Page 2 of 5", empty when there is one page.
+    pub position: String,
+}
+
+impl Pager {
+    /// The pager of page `page` (1-based) of `total` items, `size` a page; `href` makes a page's
+    /// address from its number.
+    pub fn numbered(page: u64, size: u64, total: u64, href: impl Fn(u64) -> String) -> Pager {
+        let pages = total.div_ceil(size).max(1);
+        Pager {
+            previous: (page > 1).then(|| Link::new(href(page - 1), "Previous page")),
+            next: (page < pages).then(|| Link::new(href(page + 1), "Next page")),
+            position: if pages > 1 { format!("Page {page} of {pages}") } else { String::new() },
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.previous.is_none() && self.next.is_none()
+    }
+}
+
+/// A paper in a listing.
+#[derive(Debug, Clone)]
+pub struct Card {
+    pub id: String,
+    pub href: String,
+    pub title_html: String,
+    pub authors: String,
+    pub excerpt_html: String,
+    pub upvotes: i64,
+    pub comments: i64,
+    pub categories: Vec<String>,
+    /// Where it comes from: "Submitted by ada", "Featured", "Announced 11 May 2026".
+    pub byline: String,
+}
+
+impl Card {
+    pub fn from_paper(stored: &StoredPaper) -> Card {
+        let paper = &stored.paper;
+        let byline =
+            paper.announce_date.map(|d| format!("Announced {}", d.format("%-d %b %Y"))).unwrap_or_default();
+        Card {
+            id: paper.id.to_string(),
+            href: format!("/papers/{}", paper.id),
+            title_html: latex::to_html(&paper.title),
+            authors: short_authors(&paper.authors, CARD_AUTHORS),
+            excerpt_html: latex::excerpt_html(&paper.summary, EXCERPT_CHARS),
+            upvotes: stored.upvotes,
+            comments: stored.num_comments,
+            categories: paper.categories.clone(),
+            byline,
+        }
+    }
+
+    pub fn from_feed(item: &FeedItem) -> Card {
+        Card { byline: byline(&item.entry), ..Card::from_paper(&item.paper) }
+    }
+
+    /// A search result: the title and snippet come highlighted from the index.
+    pub fn from_hit(hit: &SearchHit) -> Card {
+        Card {
+            title_html: hit.title_html.clone(),
+            excerpt_html: hit.snippet_html.clone(),
+            ..Card::from_paper(&hit.paper)
+        }
+    }
+}
+
+/// Who put a feed entry there.
+pub fn byline(entry: &FeedEntry) -> String {
+    match (&entry.source, &entry.submitted_by) {
+        (FeedSource::User, Some(name)) => format!("Submitted by {name}"),
+        (FeedSource::Curator, _) => "Picked by a curator".to_owned(),
+        _ => "Featured".to_owned(),
+    }
+}
+
+/// "Ada Lovelace, Alan Turing and Grace Hopper", or the first `most` and "N others".
+pub fn short_authors(authors: &[String], most: usize) -> String {
+    match authors {
+        [] => String::new(),
+        [one] => one.clone(),
+        _ if authors.len() <= most => {
+            let (last, rest) = authors.split_last().unwrap_or((&authors[0], &[]));
+            format!("{} and {last}", rest.join(", "))
+        }
+        _ => {
+            let others = authors.len() - (most - 1);
+            format!("{} and {others} others", authors[..most - 1].join(", "))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(n: usize) -> Vec<String> {
+        (1..=n).map(|i| format!("A{i}")).collect()
+    }
+
+    #[test]
+    fn author_lists_shorten_with_a_count() {
+        assert_eq!(short_authors(&names(1), 4), "A1");
+        assert_eq!(short_authors(&names(3), 4), "A1, A2 and A3");
+        assert_eq!(short_authors(&names(4), 4), "A1, A2, A3 and A4");
+        assert_eq!(short_authors(&names(12), 4), "A1, A2, A3 and 9 others");
+    }
+
+    #[test]
+    fn pagers_link_only_to_pages_that_exist() {
+        let pager = Pager::numbered(1, 50, 120, |p| format!("?page={p}"));
+        assert!(pager.previous.is_none());
+        assert_eq!(pager.next.as_ref().map(|l| l.href.as_str()), Some("?page=2"));
+        assert_eq!(pager.position, "Page 1 of 3");
+        assert!(Pager::numbered(1, 50, 50, |p| p.to_string()).is_empty());
+    }
+}

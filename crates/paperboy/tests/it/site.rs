@@ -1,0 +1,606 @@
+//! The site and the API through the router: feed pages by day, week and month, paper pages with
+//! math, search, trending, categories, feeds, the Hugging Face compatible endpoints, and what
+//! bad or hostile input gets. Both engines.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::{Body, to_bytes};
+use axum::http::{HeaderMap, Request, StatusCode, header};
+use chrono::NaiveDate;
+use paperboy::app::{App, SiteConfig};
+use paperboy::db::Db;
+use paperboy::feed::{FeatureRules, rule_entries};
+use paperboy::progress::Progress;
+use paperboy::search::Search;
+use paperboy::search::follow;
+use paperboy::web::limit::RateLimit;
+use paperboy_arxiv::{Paper, RawPaper};
+use paperboy_search::SearchIndex;
+use serde_json::Value;
+use tower::ServiceExt;
+
+use crate::harness::on_both_engines;
+
+pub const HOSTILE_TITLE: &str = "<script>alert(1)</script> Bounds for $x<y$ and {braces";
+pub const HOSTILE_SUMMARY: &str = "\"><img src=x onerror=alert(1)> We prove $\\alpha \\le \\beta$ at a price of $5, with a stray \\ and \\$.";
+
+/// A paper announced on `day`.
+pub fn dated(id: &str, title: &str, day: &str) -> Paper {
+    RawPaper {
+        id: Some(id.into()),
+        title: Some(title.into()),
+        summary: Some(format!("An abstract about {title}, with energy $E = mc^2$ in it.")),
+        authors: vec!["Ada Lovelace".into(), "Alan Turing".into()],
+        categories: vec!["cs.CL".into(), "cs.LG".into()],
+        announce_date: day.parse().ok(),
+        ..RawPaper::default()
+    }
+    .validate()
+    .unwrap()
+}
+
+/// The papers the site tests use: three on Monday 11 May 2026, two on Tuesday (one hostile),
+/// one on Monday 18 May, none in between; one in another category.
+pub fn sample() -> Vec<Paper> {
+    let mut hostile = RawPaper {
+        id: Some("2605.00005".into()),
+        title: Some(HOSTILE_TITLE.into()),
+        summary: Some(HOSTILE_SUMMARY.into()),
+        authors: vec!["<b>Bold</b> Author".into(), "Ada O'Neil".into()],
+        categories: vec!["cs.CL".into()],
+        announce_date: "2026-05-12".parse().ok(),
+        ..RawPaper::default()
+    }
+    .validate()
+    .unwrap();
+    hostile.doi = Some("10.1000/x\"><img src=x>".into());
+    let mut robots = dated("2605.00006", "Robots that grasp", "2026-05-18");
+    robots.categories = vec!["cs.RO".into()];
+    vec![
+        dated("2605.00001", "Sparse attention", "2026-05-11"),
+        dated("2605.00002", "Graph networks", "2026-05-11"),
+        dated("2605.00003", "Diffusion models", "2026-05-11"),
+        dated("2605.00004", "Language agents", "2026-05-12"),
+        hostile,
+        robots,
+    ]
+}
+
+/// Stores `papers` as an import does: with the default feature rules.
+pub async fn store(db: &Db, papers: Vec<Paper>) {
+    let entries = rule_entries(&FeatureRules::default(), &papers);
+    db.upsert_papers(papers).await.unwrap();
+    db.add_feed_entries(&entries).await.unwrap();
+}
+
+/// Sets a paper's upvote count (until votes can be cast, the counter is set directly).
+pub async fn set_upvotes(db: &Db, id: &str, upvotes: i64) {
+    let sql = "UPDATE papers SET upvotes = $1 WHERE id = $2";
+    match db {
+        Db::Sqlite(pool) => sqlx::query(sql).bind(upvotes).bind(id).execute(pool).await.map(drop),
+        Db::Postgres(pool) => sqlx::query(sql).bind(upvotes).bind(id).execute(pool).await.map(drop),
+    }
+    .unwrap();
+}
+
+/// The router of a site over `db`, with a keyword index of what `db` holds, that notices
+/// catalog changes at once.
+pub struct Site {
+    router: Router,
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub text: String,
+}
+
+impl Reply {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("{e}: {}", self.text))
+    }
+}
+
+impl Site {
+    pub async fn new(db: &Db) -> Site {
+        Site::with_config(
+            db,
+            SiteConfig { base_url: "http://paperboy.test".into(), rate_limit: None, ..SiteConfig::default() },
+        )
+        .await
+    }
+
+    pub async fn with_config(db: &Db, config: SiteConfig) -> Site {
+        let index = Arc::new(SearchIndex::in_memory().unwrap());
+        follow::catch_up(db, &index, index.writer(1).unwrap(), &Progress::records(false, "indexing"))
+            .await
+            .unwrap();
+        let mut app = App::new(db.clone(), Arc::new(Search::new(index)), config);
+        app.version.freshness = Duration::ZERO;
+        Site { router: paperboy::web::router(app) }
+    }
+
+    pub async fn request(&self, request: Request<Body>) -> Reply {
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = to_bytes(response.into_body(), 16 << 20).await.unwrap();
+        Reply { status, headers, text: String::from_utf8_lossy(&bytes).into_owned() }
+    }
+
+    pub async fn get(&self, uri: &str) -> Reply {
+        self.request(Request::get(uri).body(Body::empty()).unwrap()).await
+    }
+}
+
+/// Asserts that hostile markup from the catalog arrives inert.
+fn assert_inert(uri: &str, text: &str) {
+    for raw in ["<script>alert", "<img src=x", "<b>Bold", "onerror=alert(1)>"] {
+        assert!(!text.contains(raw), "{uri} contains {raw}:\n{text}");
+    }
+}
+
+async fn feed_pages_show_days_weeks_and_months(db: &Db) {
+    store(db, sample()).await;
+    set_upvotes(db, "2605.00002", 7).await;
+    set_upvotes(db, "2605.00004", 3).await;
+    let site = Site::new(db).await;
+
+    // The newest day with papers, on the home page.
+    let home = site.get("/").await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(
+        home.text.contains("Monday, 18 May 2026") && home.text.contains("Robots that grasp"),
+        "{}",
+        home.text
+    );
+    assert!(home.text.contains("href=\"/papers/date/2026-05-17\""), "a link to the previous day");
+
+    // A day: most upvoted first.
+    let day = site.get("/papers/date/2026-05-11").await;
+    assert_eq!(day.status, StatusCode::OK);
+    let graph = day.text.find("Graph networks").unwrap();
+    let sparse = day.text.find("Sparse attention").unwrap();
+    assert!(graph < sparse, "the upvoted paper comes first");
+    assert!(day.text.contains("3 papers"));
+    assert!(day.text.contains("<math"), "math in excerpts is rendered");
+
+    // A day without papers says so and links to the nearest days that have some.
+    let weekend = site.get("/papers/date/2026-05-16").await;
+    assert_eq!(weekend.status, StatusCode::OK);
+    assert!(weekend.text.contains("No papers are on the feed of Saturday, 16 May 2026"));
+    assert!(
+        weekend.text.contains("href=\"/papers/date/2026-05-12\"")
+            && weekend.text.contains("href=\"/papers/date/2026-05-18\"")
+    );
+
+    // The week of 11 May holds five papers; the month all six.
+    let week = site.get("/papers/week/2026-W20").await;
+    assert!(week.text.contains("Week 20 of 2026") && week.text.contains("5 papers"), "{}", week.text);
+    assert!(
+        week.text.contains("href=\"/papers/week/2026-W19\"")
+            && week.text.contains("href=\"/papers/week/2026-W21\"")
+    );
+    let month = site.get("/papers/month/2026-05").await;
+    assert!(month.text.contains("May 2026") && month.text.contains("6 papers"));
+    assert_eq!(site.get("/papers/week").await.headers[header::LOCATION], "/papers/week/2026-W21");
+    assert_eq!(site.get("/papers/month").await.headers[header::LOCATION], "/papers/month/2026-05");
+
+    // Trending: the last seven days of the feed, most upvoted first; a category, newest first.
+    let trending = site.get("/papers/trending").await;
+    assert!(
+        trending.text.find("Language agents").unwrap() < trending.text.find("Robots that grasp").unwrap()
+    );
+    assert!(!trending.text.contains("Graph networks"), "11 May is more than seven days before 18 May");
+    let category = site.get("/categories/cs.RO").await;
+    assert!(category.text.contains("Robots that grasp") && !category.text.contains("Sparse attention"));
+
+    for uri in [
+        "/",
+        "/papers/date/2026-05-12",
+        "/papers/week/2026-W20",
+        "/papers/trending",
+        "/categories/cs.CL",
+        "/about",
+    ] {
+        let page = site.get(uri).await;
+        assert_eq!(page.status, StatusCode::OK, "{uri}");
+        assert!(page.headers[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/html"));
+        assert!(
+            page.text.contains("<main id=\"main\">") && page.text.contains("<nav aria-label=\"Main\">"),
+            "{uri}"
+        );
+        assert_inert(uri, &page.text);
+    }
+}
+
+on_both_engines!(feed_pages_show_days_weeks_and_months);
+
+async fn a_paper_page_renders_math_links_and_bibtex_safely(db: &Db) {
+    store(db, sample()).await;
+    let site = Site::new(db).await;
+    let page = site.get("/papers/2605.00005").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_inert("/papers/2605.00005", &page.text);
+    assert!(page.text.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "the title is shown as text");
+    assert!(page.text.contains("<math") && page.text.contains("≤"), "math renders: {}", page.text);
+    assert!(page.text.contains("price of $5"), "a price stays a price");
+    assert!(
+        page.text.contains("href=\"https://arxiv.org/abs/2605.00005\"")
+            && page.text.contains("https://arxiv.org/pdf/2605.00005")
+    );
+    assert!(page.text.contains("@misc{author2026script,"), "{}", page.text);
+    assert!(page.text.contains("href=\"/papers/date/2026-05-12\""), "the feed day is linked");
+    assert!(page.text.contains("Similar papers"));
+
+    assert_eq!(site.get("/papers/2605.00005v3").await.headers[header::LOCATION], "/papers/2605.00005");
+    assert_eq!(site.get("/papers/2605.99999").await.status, StatusCode::NOT_FOUND);
+    let bad = site.get("/papers/not-a-paper").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(
+        bad.text.contains("<h1>") && bad.text.contains("is not an arXiv id"),
+        "a friendly page: {}",
+        bad.text
+    );
+}
+
+on_both_engines!(a_paper_page_renders_math_links_and_bibtex_safely);
+
+async fn search_pages_highlight_filter_and_page(db: &Db) {
+    store(db, sample()).await;
+    let site = Site::new(db).await;
+    let results = site.get("/search?q=attention").await;
+    assert_eq!(results.status, StatusCode::OK);
+    assert!(
+        results.text.contains("<mark>attention</mark>") || results.text.contains("<mark>Attention</mark>")
+    );
+    assert!(results.text.contains("1 paper matches"), "{}", results.text);
+    let filtered = site.get("/search?q=abstract&cat=cs.RO").await;
+    assert!(filtered.text.contains("Robots that grasp") && !filtered.text.contains("Sparse attention"));
+    let dated = site.get("/search?q=abstract&from=2026-05-18&to=2026-05-18").await;
+    assert!(dated.text.contains("1 paper matches"), "{}", dated.text);
+    let hostile = site.get("/search?q=%3Cscript%3E+alert+bounds").await;
+    assert_inert("/search", &hostile.text);
+    assert!(hostile.text.contains("value=\"&#60;script&#62; alert bounds\""), "{}", hostile.text);
+    assert_eq!(site.get("/search?q=2605.00003").await.headers[header::LOCATION], "/papers/2605.00003");
+    let feed = site.get("/search?q=attention").await;
+    assert!(feed.text.contains("/feeds/search.rss?q=attention"));
+}
+
+on_both_engines!(search_pages_highlight_filter_and_page);
+
+#[tokio::test]
+async fn bad_page_addresses_get_friendly_pages_never_a_500() {
+    let test = crate::harness::TestDb::sqlite().await;
+    store(&test.db, sample()).await;
+    let site = Site::new(&test.db).await;
+    for (uri, status) in [
+        ("/papers/date/2025-02-30", StatusCode::BAD_REQUEST),
+        ("/papers/date/yesterday", StatusCode::BAD_REQUEST),
+        ("/papers/week/2025-W54", StatusCode::BAD_REQUEST),
+        ("/papers/week/2025-W53", StatusCode::BAD_REQUEST),
+        ("/papers/month/2025-13", StatusCode::BAD_REQUEST),
+        ("/papers/date/2999-01-01", StatusCode::NOT_FOUND),
+        ("/papers/date/2026-05-11?page=0", StatusCode::BAD_REQUEST),
+        ("/papers/date/2026-05-11?page=-1", StatusCode::BAD_REQUEST),
+        ("/papers/%3Cscript%3E", StatusCode::BAD_REQUEST),
+        ("/categories/%3Cscript%3E", StatusCode::BAD_REQUEST),
+        ("/categories/astro-ph.XX", StatusCode::NOT_FOUND),
+        ("/search?q=x&mode=fuzzy", StatusCode::BAD_REQUEST),
+        ("/search?q=x&from=2025-02-30", StatusCode::BAD_REQUEST),
+        ("/nothing/here", StatusCode::NOT_FOUND),
+        ("/feeds/nothing.rss", StatusCode::NOT_FOUND),
+        ("/feeds/search.rss", StatusCode::BAD_REQUEST),
+    ] {
+        let page = site.get(uri).await;
+        assert_eq!(page.status, status, "{uri}: {}", page.text);
+        assert!(
+            page.text.contains("<!doctype html>") && page.text.contains("<h1>"),
+            "{uri}: a page, not JSON"
+        );
+        assert_inert(uri, &page.text);
+    }
+    let long = format!("/search?q={}", "a".repeat(300));
+    assert_eq!(site.get(&long).await.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn pages_carry_validators_and_are_compressed() {
+    let test = crate::harness::TestDb::sqlite().await;
+    store(&test.db, sample()).await;
+    let site = Site::new(&test.db).await;
+    let first = site.get("/papers/date/2026-05-11").await;
+    let etag = first.headers[header::ETAG].to_str().unwrap().to_owned();
+    assert!(first.headers.contains_key(header::LAST_MODIFIED));
+    let again = site
+        .request(
+            Request::get("/papers/date/2026-05-11")
+                .header(header::IF_NONE_MATCH, &etag)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::NOT_MODIFIED);
+    let zipped = site
+        .request(
+            Request::get("/papers/date/2026-05-11")
+                .header(header::ACCEPT_ENCODING, "gzip")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(zipped.headers[header::CONTENT_ENCODING], "gzip");
+
+    // A change to the catalog shows at once, with a new entity tag.
+    store(&test.db, vec![dated("2605.00007", "A late arrival", "2026-05-11")]).await;
+    let changed = site
+        .request(
+            Request::get("/papers/date/2026-05-11")
+                .header(header::IF_NONE_MATCH, &etag)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(changed.status, StatusCode::OK);
+    assert!(changed.text.contains("A late arrival"));
+    assert_ne!(changed.headers[header::ETAG], etag.as_str());
+
+    // The API is compressed too, for clients that ask.
+    let api = site
+        .request(
+            Request::get("/api/daily_papers?date=2026-05-11")
+                .header(header::ACCEPT_ENCODING, "gzip")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(api.headers[header::CONTENT_ENCODING], "gzip");
+}
+
+async fn feeds_are_rss_and_atom_with_stable_absolute_links(db: &Db) {
+    store(db, sample()).await;
+    let site = Site::new(db).await;
+    for uri in [
+        "/feeds/daily.rss",
+        "/feeds/daily.atom",
+        "/feeds/trending.rss",
+        "/feeds/trending.atom",
+        "/feeds/categories/cs.CL.rss",
+        "/feeds/categories/cs.CL.atom",
+        "/feeds/search.rss?q=abstract",
+        "/feeds/search.atom?q=abstract",
+    ] {
+        let feed = site.get(uri).await;
+        assert_eq!(feed.status, StatusCode::OK, "{uri}");
+        let kind = if uri.contains(".rss") { "application/rss+xml" } else { "application/atom+xml" };
+        assert!(feed.headers[header::CONTENT_TYPE].to_str().unwrap().starts_with(kind), "{uri}");
+        assert_inert(uri, &feed.text);
+        assert!(feed.text.contains("http://paperboy.test/papers/2605.0000"), "{uri}: absolute links");
+        assert!(!feed.text.contains("href=\"/"), "{uri}: no relative links");
+        let mut reader = quick_xml::Reader::from_str(&feed.text);
+        loop {
+            match reader.read_event() {
+                Ok(quick_xml::events::Event::Eof) => break,
+                Ok(_) => {}
+                Err(e) => panic!("{uri} is not well-formed XML: {e}\n{}", feed.text),
+            }
+        }
+    }
+    let rss = site.get("/feeds/daily.rss").await.text;
+    assert!(rss.contains("<guid isPermaLink=\"true\">http://paperboy.test/papers/2605.00006</guid>"));
+    assert!(rss.contains("<pubDate>Mon, 18 May 2026 00:00:00 +0000</pubDate>"), "{rss}");
+}
+
+on_both_engines!(feeds_are_rss_and_atom_with_stable_absolute_links);
+
+async fn daily_papers_follow_hugging_faces_api(db: &Db) {
+    store(db, sample()).await;
+    set_upvotes(db, "2605.00003", 4).await;
+    let site = Site::new(db).await;
+
+    let day = site.get("/api/daily_papers?date=2026-05-11").await;
+    assert_eq!(day.status, StatusCode::OK);
+    let items = day.json();
+    let ids: Vec<&str> =
+        items.as_array().unwrap().iter().map(|i| i["paper"]["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["2605.00003", "2605.00001", "2605.00002"], "upvotes, then the time they joined");
+    let first = &items[0];
+    assert_eq!(first["paper"]["upvotes"], 4);
+    assert_eq!(first["paper"]["submittedOnDailyAt"], "2026-05-11T00:00:00.000Z");
+    assert_eq!(first["publishedAt"], "2026-05-11T00:00:00.000Z");
+    assert_eq!(first["title"], first["paper"]["title"]);
+    assert_eq!(first["numComments"], 0);
+    assert_eq!(first["isAuthorParticipating"], false);
+    assert_eq!(first["submittedBy"], Value::Null);
+
+    // A full ISO time names its UTC day; a day without papers is empty.
+    assert_eq!(
+        site.get("/api/daily_papers?date=2026-05-11T10:00:00.000Z").await.json().as_array().unwrap().len(),
+        3
+    );
+    assert_eq!(site.get("/api/daily_papers?date=2026-05-16").await.json(), serde_json::json!([]));
+    assert_eq!(site.get("/api/daily_papers?week=2026-W20").await.json().as_array().unwrap().len(), 5);
+    assert_eq!(site.get("/api/daily_papers?month=2026-05").await.json().as_array().unwrap().len(), 6);
+
+    // Newest first without a period; pages announced with Link: rel="next".
+    let page = site.get("/api/daily_papers?limit=4").await;
+    assert_eq!(page.json()[0]["paper"]["id"], "2605.00006");
+    let link = page.headers[header::LINK].to_str().unwrap();
+    assert_eq!(link, "<http://paperboy.test/api/daily_papers?limit=4&p=1>; rel=\"next\"");
+    let last = site.get("/api/daily_papers?limit=4&p=1").await;
+    assert_eq!(last.json().as_array().unwrap().len(), 2);
+    assert!(!last.headers.contains_key(header::LINK));
+    let sorted = site.get("/api/daily_papers?sort=trending&month=2026-05").await.json();
+    assert_eq!(sorted[0]["paper"]["id"], "2605.00003");
+    let window = site.get("/api/daily_papers?sort=trending").await.json();
+    assert_eq!(window.as_array().unwrap().len(), 3, "the seven days up to 18 May: {window}");
+    assert_eq!(site.get("/api/daily_papers?submitter=nobody").await.json(), serde_json::json!([]));
+
+    for (query, message) in [
+        ("date=2025-02-30", "invalid date `2025-02-30`"),
+        ("week=2025-W54", "2025 has no week 54"),
+        ("month=2025-13", "invalid month `2025-13`"),
+        ("date=2999-01-01", "2999-01-01 is in the future"),
+        ("limit=0", "expected number to be >=1"),
+        ("limit=101", "expected number to be <=100"),
+        ("p=-1", "p must be a whole number"),
+        ("sort=popular", "unknown sort `popular`"),
+        ("date=2026-05-11&week=2026-W20", "not several"),
+    ] {
+        let reply = site.get(&format!("/api/daily_papers?{query}")).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{query}");
+        let error = reply.json()["error"].as_str().unwrap().to_owned();
+        assert!(error.contains(message), "{query}: {error}");
+    }
+}
+
+on_both_engines!(daily_papers_follow_hugging_faces_api);
+
+async fn search_and_listing_endpoints_check_their_input(db: &Db) {
+    store(db, sample()).await;
+    let site = Site::new(db).await;
+    let results = site.get("/api/papers/search?q=graph").await.json();
+    assert_eq!(results[0]["paper"]["id"], "2605.00002");
+    assert_eq!(results[0]["paper"]["submittedOnDailyAt"], "2026-05-11T00:00:00.000Z");
+    assert_eq!(results[0]["title"], "Graph networks");
+    assert_eq!(site.get("/api/papers/search?q=abstract&limit=2").await.json().as_array().unwrap().len(), 2);
+    for (query, message) in [
+        ("", "q is required"),
+        ("q=", "q is required"),
+        ("q=x&limit=121", "expected number to be <=120"),
+        ("q=x&limit=0", "expected number to be >=1"),
+        ("q=x&mode=fuzzy", "unknown mode"),
+    ] {
+        let reply = site.get(&format!("/api/papers/search?{query}")).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{query}");
+        assert!(reply.json()["error"].as_str().unwrap().contains(message), "{query}: {}", reply.text);
+    }
+    let long = site.get(&format!("/api/papers/search?q={}", "a".repeat(300))).await;
+    assert_eq!(long.status, StatusCode::BAD_REQUEST);
+
+    // Every paper once, newest first, page by page.
+    let mut seen = Vec::new();
+    let mut next = Some("/api/papers?limit=4".to_owned());
+    while let Some(uri) = next.take() {
+        let page = site.get(&uri).await;
+        assert_eq!(page.status, StatusCode::OK, "{uri}: {}", page.text);
+        seen.extend(page.json().as_array().unwrap().iter().map(|p| p["id"].as_str().unwrap().to_owned()));
+        next = page.headers.get(header::LINK).map(|link| {
+            let link = link.to_str().unwrap();
+            link[link.find("/api/").unwrap()..link.find('>').unwrap()].to_owned()
+        });
+    }
+    assert_eq!(seen, ["2605.00006", "2605.00005", "2605.00004", "2605.00003", "2605.00002", "2605.00001"]);
+    for bad in ["cursor=nonsense", "cursor=2026-05-11~not-an-id", "limit=101", "limit=abc"] {
+        let reply = site.get(&format!("/api/papers?{bad}")).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{bad}");
+        assert!(reply.json()["error"].is_string());
+    }
+}
+
+on_both_engines!(search_and_listing_endpoints_check_their_input);
+
+#[tokio::test]
+async fn the_openapi_document_covers_every_endpoint() {
+    let test = crate::harness::TestDb::sqlite().await;
+    store(&test.db, sample()).await;
+    let site = Site::new(&test.db).await;
+    let document = site.get("/api/openapi.json").await.json();
+    assert_eq!(document["openapi"], "3.1.0");
+    let paths: Vec<&String> = document["paths"].as_object().unwrap().keys().collect();
+    assert_eq!(
+        paths.iter().map(|p| p.as_str()).collect::<std::collections::BTreeSet<_>>(),
+        ["/api/daily_papers", "/api/openapi.json", "/api/papers", "/api/papers/search", "/api/papers/{id}"]
+            .into(),
+        "every route of api::routes, and nothing else"
+    );
+    for path in paths {
+        let uri = path.replace("{id}", "2605.00001").replace("/search", "/search?q=graph");
+        let reply = site.get(&uri).await;
+        assert_eq!(reply.status, StatusCode::OK, "{uri}");
+        let documented = &document["paths"][path.as_str()]["get"]["responses"]["200"];
+        assert!(documented.is_object(), "{path} documents its answer");
+    }
+}
+
+#[tokio::test]
+async fn clients_are_rate_limited_and_told_their_quota() {
+    let test = crate::harness::TestDb::sqlite().await;
+    let config = SiteConfig {
+        base_url: "http://paperboy.test".into(),
+        rate_limit: Some(RateLimit { requests: 3, window: Duration::from_secs(60) }),
+        ..SiteConfig::default()
+    };
+    let site = Site::with_config(&test.db, config).await;
+    for remaining in [2, 1, 0] {
+        let reply = site.get("/api/daily_papers").await;
+        assert_eq!(reply.status, StatusCode::OK);
+        assert_eq!(reply.headers["ratelimit-policy"], "\"default\";q=3;w=60");
+        let state = reply.headers["ratelimit"].to_str().unwrap();
+        assert!(state.starts_with(&format!("\"default\";r={remaining};t=")), "{state}");
+    }
+    let refused = site.get("/papers").await;
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+    let wait: u64 = refused.headers[header::RETRY_AFTER].to_str().unwrap().parse().unwrap();
+    assert!((1..=60).contains(&wait));
+    assert!(refused.json()["error"].as_str().unwrap().contains("too many requests"));
+    assert_eq!(site.get("/healthz").await.status, StatusCode::OK, "health checks are not limited");
+    let metrics = site.get("/metrics").await.text;
+    assert!(metrics.contains("paperboy_rate_limited_total 1"), "{metrics}");
+}
+
+#[tokio::test]
+async fn the_api_allows_any_origin_and_metrics_count_routes() {
+    let test = crate::harness::TestDb::sqlite().await;
+    store(&test.db, sample()).await;
+    let site = Site::new(&test.db).await;
+    let reply = site
+        .request(
+            Request::get("/api/papers/2605.00001")
+                .header(header::ORIGIN, "https://elsewhere.example")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(reply.headers[header::ACCESS_CONTROL_ALLOW_ORIGIN], "*");
+    site.get("/api/papers/search?q=graph").await;
+    site.get("/papers/2605.00001").await;
+    site.get("/papers/2605.00001").await;
+    let metrics = site.get("/metrics").await.text;
+    for expected in [
+        "paperboy_http_requests_total{method=\"GET\",route=\"/api/papers/{*id}\",status=\"200\"} 1",
+        "paperboy_http_requests_total{method=\"GET\",route=\"/papers/{*id}\",status=\"200\"} 2",
+        "paperboy_search_duration_seconds_count{mode=\"keyword\"} 1",
+        "paperboy_page_cache_hits_total 1",
+        "paperboy_index_lag_papers{index=\"keyword\"} 0",
+    ] {
+        assert!(metrics.contains(expected), "missing {expected}:\n{metrics}");
+    }
+}
+
+async fn curators_feature_papers_and_rules_choose_what_joins(db: &Db) {
+    use paperboy::db::feed::Featured;
+    let mut papers = sample();
+    let rules = FeatureRules::new(vec!["cat:cs.RO".parse().unwrap()]);
+    let entries = rule_entries(&rules, &papers);
+    assert_eq!(entries.iter().map(|e| e.paper_id.as_str()).collect::<Vec<_>>(), ["2605.00006"]);
+    db.upsert_papers(std::mem::take(&mut papers)).await.unwrap();
+    assert_eq!(db.add_feed_entries(&entries).await.unwrap(), 1);
+    assert_eq!(db.add_feed_entries(&entries).await.unwrap(), 0, "a paper joins once");
+
+    let id = "2605.00001".parse().unwrap();
+    let day = NaiveDate::from_ymd_opt(2026, 5, 13).unwrap();
+    assert_eq!(db.feature(&id, day).await.unwrap(), Some(Featured::Added));
+    assert_eq!(db.feature(&id, day).await.unwrap(), Some(Featured::AlreadyThere));
+    let later = NaiveDate::from_ymd_opt(2026, 5, 14).unwrap();
+    assert_eq!(db.feature(&id, later).await.unwrap(), Some(Featured::Moved { from: day }));
+    assert_eq!(db.feature(&"2605.99999".parse().unwrap(), day).await.unwrap(), None);
+    let site = Site::new(db).await;
+    let moved = site.get("/api/daily_papers?date=2026-05-14").await.json();
+    assert_eq!(moved[0]["paper"]["id"], "2605.00001");
+    assert_eq!(site.get("/api/daily_papers?date=2026-05-13").await.json(), serde_json::json!([]));
+}
+
+on_both_engines!(curators_feature_papers_and_rules_choose_what_joins);

@@ -1,0 +1,23 @@
+-- The daily feed (PostgreSQL). Keep in step with ../sqlite/0003_feed.sql.
+--
+-- A paper is on the feed of at most one day, as on Hugging Face. Entries come from the feature
+-- rules applied on import and harvest (source 'rule'), from curators (`paperboy feature`,
+-- source 'curator') and, with accounts, from users who submit papers (source 'user'). Each
+-- entry takes a number from catalog_clock, so one number versions everything a page shows.
+
+CREATE TABLE feed_entries (
+    paper_id     TEXT PRIMARY KEY REFERENCES papers (id) ON DELETE CASCADE,
+    feed_date    DATE NOT NULL,                     -- the day whose feed shows it
+    source       TEXT NOT NULL CHECK (source IN ('rule', 'curator', 'user')),
+    submitted_by TEXT,                              -- the submitting user's name; NULL for rules and curators
+    submitted_at TIMESTAMPTZ NOT NULL,              -- when it joined the feed
+    change_seq   BIGINT NOT NULL                    -- from catalog_clock
+);
+
+CREATE INDEX feed_entries_date ON feed_entries (feed_date, submitted_at);
+CREATE INDEX feed_entries_submitted_at ON feed_entries (submitted_at, paper_id);
+CREATE INDEX feed_entries_submitted_by ON feed_entries (submitted_by, submitted_at);
+
+-- Community counters, kept by the writes of votes and comments; 0 until those exist.
+ALTER TABLE papers ADD COLUMN upvotes BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE papers ADD COLUMN num_comments BIGINT NOT NULL DEFAULT 0;
