@@ -161,13 +161,15 @@ where
 
 const STYLE: &str = include_str!("../../static/style.css");
 const SCRIPT: &str = include_str!("../../static/app.js");
+const ICON: &str = include_str!("../../static/icon.svg");
 
-/// `GET /static/{file}`: the stylesheet and the script, cacheable for a day (their addresses
-/// carry the version).
+/// `GET /static/{file}`: the stylesheet, the script and the icon, cacheable for a day (their
+/// addresses carry the version).
 async fn show_asset(axum::extract::Path(file): axum::extract::Path<String>) -> Response {
     let (body, content_type) = match file.as_str() {
         "style.css" => (STYLE, "text/css; charset=utf-8"),
         "app.js" => (SCRIPT, "text/javascript; charset=utf-8"),
+        "icon.svg" => (ICON, "image/svg+xml"),
         _ => return PageError::not_found("No such file.".into()).into_response(),
     };
     let mut response = body.into_response();

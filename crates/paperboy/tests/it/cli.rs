@@ -82,6 +82,34 @@ fn embed_without_a_model_says_how_to_get_one() {
 }
 
 #[test]
+fn curators_feature_papers_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("papers.jsonl");
+    std::fs::write(&file, format!("{GOOD}\n")).unwrap();
+    let output = paperboy(dir.path(), &["--feature-rule", "cat:math", "import", file.to_str().unwrap()]);
+    assert!(text(&output.stdout).contains("0 joined the daily feed"), "{}", text(&output.stdout));
+
+    let output = paperboy(dir.path(), &["feature", "2503.00001", "2503.99999", "--date", "2025-03-20"]);
+    assert_eq!(output.status.code(), Some(1), "an unknown paper fails the command");
+    assert!(
+        text(&output.stdout).contains("2503.00001: on the feed of 2025-03-20."),
+        "{}",
+        text(&output.stdout)
+    );
+    assert!(
+        text(&output.stderr)
+            .contains("2503.99999: not in the catalog; add it with `paperboy fetch 2503.99999` first.")
+    );
+    let output = paperboy(dir.path(), &["feature", "arxiv.org/abs/2503.00001v2", "--date", "2025-03-21"]);
+    assert!(output.status.success());
+    assert!(text(&output.stdout).contains("2503.00001: moved from the feed of 2025-03-20 to 2025-03-21."));
+
+    let output = paperboy(dir.path(), &["--feature-rule", "title:x", "feature", "2503.00001"]);
+    assert!(!output.status.success());
+    assert!(text(&output.stderr).contains("is not a rule term"), "{}", text(&output.stderr));
+}
+
+#[test]
 fn strict_import_writes_nothing_when_a_record_is_bad() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("papers.jsonl");
@@ -160,7 +188,9 @@ fn boolean_environment_variables_accept_1_and_yes() {
 #[test]
 fn every_subcommand_explains_itself() {
     let dir = tempfile::tempdir().unwrap();
-    for command in ["serve", "import", "harvest", "fetch", "migrate", "search", "embed", "reindex", "bench"] {
+    for command in
+        ["serve", "import", "harvest", "fetch", "feature", "migrate", "search", "embed", "reindex", "bench"]
+    {
         let output = paperboy(dir.path(), &[command, "--help"]);
         assert!(output.status.success(), "{command}");
         let help = text(&output.stdout);

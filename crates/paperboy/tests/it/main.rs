@@ -5,6 +5,7 @@
 
 mod api;
 mod cli;
+mod clients;
 mod harness;
 mod harvest;
 mod import;

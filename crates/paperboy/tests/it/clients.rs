@@ -1,0 +1,159 @@
+//! Real clients against a real `paperboy serve`: the `huggingface_hub` Python client,
+//! `feedparser`, and headless Chromium driven by Selenium (`tests/clients/*.py`).
+//!
+//! They need a Python with the packages of `tests/clients/requirements.txt` in
+//! `PAPERBOY_TEST_PYTHON`, and Debian's `chromium` and `chromium-driver`; `.ci/run` sets them
+//! up with `scripts/test-tools.sh`. Without `PAPERBOY_TEST_PYTHON` these tests say loudly that
+//! they checked nothing.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use paperboy::db::Db;
+use paperboy_arxiv::Paper;
+
+use crate::site::{sample, set_upvotes};
+
+/// A `paperboy serve` of the site tests' sample papers on a free port, stopped on drop.
+struct Server {
+    child: Child,
+    base_url: String,
+    log: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn record(paper: &Paper) -> serde_json::Value {
+    serde_json::json!({
+        "id": paper.id.as_str(),
+        "title": paper.title,
+        "summary": paper.summary,
+        "authors": paper.authors,
+        "categories": paper.categories,
+        "doi": paper.doi,
+        "announce_date": paper.announce_date,
+    })
+}
+
+impl Server {
+    fn start() -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("papers.jsonl");
+        let mut out = std::fs::File::create(&file).unwrap();
+        for paper in sample() {
+            writeln!(out, "{}", record(&paper)).unwrap();
+        }
+        let data = dir.path().join("data");
+        let import = paperboy(&data).arg("import").arg(&file).output().unwrap();
+        assert!(import.status.success(), "{}", String::from_utf8_lossy(&import.stderr));
+        assert!(String::from_utf8_lossy(&import.stdout).contains("6 joined the daily feed"));
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        runtime.block_on(async {
+            let db = Db::open_embedded(&data).await.unwrap();
+            set_upvotes(&db, "2605.00003", 4).await;
+            db.close().await;
+        });
+
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let log = dir.path().join("serve.log");
+        let child = paperboy(&data)
+            .args(["serve", "--no-demo", "--rate-limit", "off", "--listen", &format!("127.0.0.1:{port}")])
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .unwrap();
+        let server = Server { child, base_url: format!("http://127.0.0.1:{port}"), log, _dir: dir };
+        server.wait_until_searchable();
+        server
+    }
+
+    /// Waits until the server answers and its keyword index holds the papers.
+    fn wait_until_searchable(&self) {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let found = runtime.block_on(async {
+                let reply =
+                    reqwest::get(format!("{}/api/papers/search?q=graph", self.base_url)).await.ok()?;
+                let items: serde_json::Value = serde_json::from_str(&reply.text().await.ok()?).ok()?;
+                Some(items.as_array().is_some_and(|a| !a.is_empty()))
+            });
+            if found == Some(true) {
+                return;
+            }
+            assert!(Instant::now() < deadline, "the server did not come up:\n{}", self.log());
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+fn paperboy(data: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_paperboy"));
+    command
+        .arg("--data-dir")
+        .arg(data)
+        .env_remove("PAPERBOY_DATABASE_URL")
+        .env_remove("PAPERBOY_MODEL_DIR")
+        .env_remove("PAPERBOY_FEATURE_RULES");
+    command
+}
+
+/// The Python to run the client scripts with, or `None` (after saying so) when not set up.
+fn python(test: &str) -> Option<PathBuf> {
+    match std::env::var_os("PAPERBOY_TEST_PYTHON") {
+        Some(python) => Some(PathBuf::from(python)),
+        None => {
+            eprintln!(
+                "\n*** SKIPPED: PAPERBOY_TEST_PYTHON is not set, so {test} checked NOTHING. Set it up with\n\
+                 ***   export PAPERBOY_TEST_PYTHON=$(scripts/test-tools.sh)\n"
+            );
+            None
+        }
+    }
+}
+
+/// Runs `tests/clients/SCRIPT` against a fresh server; fails with its output if it fails.
+fn run_client(python: &Path, script: &str, extra: &[&str]) {
+    let server = Server::start();
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/clients").join(script);
+    let output = Command::new(python).arg(&path).arg(&server.base_url).args(extra).output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{script} failed:\n{stdout}\n{stderr}\nserver log:\n{}", server.log());
+    eprintln!("{stdout}");
+}
+
+#[test]
+fn the_hugging_face_client_works_against_paperboy() {
+    if let Some(python) = python("the_hugging_face_client_works_against_paperboy") {
+        run_client(&python, "hf_client.py", &[]);
+    }
+}
+
+#[test]
+fn every_feed_parses_cleanly_in_feedparser() {
+    if let Some(python) = python("every_feed_parses_cleanly_in_feedparser") {
+        run_client(&python, "feeds.py", &[]);
+    }
+}
+
+#[test]
+fn a_reader_in_chromium_sees_the_site_work() {
+    if let Some(python) = python("a_reader_in_chromium_sees_the_site_work") {
+        let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
+        run_client(&python, "browser.py", &[shots.to_str().unwrap()]);
+    }
+}
