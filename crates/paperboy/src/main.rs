@@ -145,6 +145,10 @@ async fn run_feature(global: &GlobalArgs, args: FeatureArgs) -> anyhow::Result<E
 }
 
 async fn serve(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let rate_limit = match args.rate_limit.as_str() {
+        "off" => None,
+        quota => Some(quota.parse::<RateLimit>().map_err(anyhow::Error::msg).context("--rate-limit")?),
+    };
     let db = open_db(global).await?;
     let embedded = global.database_url.is_none();
     if embedded && !args.no_demo && db.count_papers().await? == 0 {
@@ -177,10 +181,6 @@ async fn serve(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCode>
     let vector_follower =
         search.semantic.clone().map(|semantic| tokio::spawn(semantic::follow(db.clone(), semantic)));
     eprintln!("Paperboy is serving {} papers at http://{}/", db.count_papers().await?, args.listen);
-    let rate_limit = match args.rate_limit.as_str() {
-        "off" => None,
-        quota => Some(quota.parse::<RateLimit>().map_err(anyhow::Error::msg).context("--rate-limit")?),
-    };
     let config = SiteConfig {
         base_url: args
             .base_url

@@ -49,6 +49,22 @@ def no_alert_and_no_injected_image():
     assert not driver.find_elements(By.CSS_SELECTOR, "img"), "markup from the catalog became an image"
 
 
+def accessible_basics():
+    """Landmarks, a language, and a label for every field: what a screen reader needs first."""
+    problems = driver.execute_script("""
+        const problems = [];
+        if (!document.documentElement.lang) problems.push("no lang on <html>");
+        for (const landmark of ["header", "nav", "main", "footer"])
+            if (!document.querySelector(landmark)) problems.push("no <" + landmark + ">");
+        for (const field of document.querySelectorAll("input:not([type=hidden]), select, textarea"))
+            if (!field.labels || field.labels.length === 0) problems.push("unlabelled field " + field.name);
+        for (const link of document.querySelectorAll("a"))
+            if (!link.textContent.trim() && !link.getAttribute("aria-label")) problems.push("empty link " + link.href);
+        return problems;
+    """)
+    assert not problems, (driver.current_url, problems)
+
+
 def shoot(name):
     driver.save_screenshot(os.path.join(shots, name + ".png"))
 
@@ -58,6 +74,7 @@ try:
     assert "Paperboy" in driver.title, driver.title
     assert text("h1") == "Monday, 18 May 2026", text("h1")
     assert "Robots that grasp" in text("ol.cards"), text("ol.cards")
+    accessible_basics()
     shoot("home")
 
     driver.find_element(By.CSS_SELECTOR, "a[rel=prev]").click()
@@ -81,6 +98,7 @@ try:
     copy.click()
     wait.until(lambda d: d.find_element(By.CSS_SELECTOR, ".copy-status").text != "")
     assert "@misc{author2026script," in text("#bibtex"), text("#bibtex")
+    accessible_basics()
     shoot("paper")
 
     visit("/")
@@ -91,6 +109,7 @@ try:
     console.extend(driver.get_log("browser"))
     assert "Graph networks" in text("ol.cards li:first-child h3"), text("ol.cards")
     assert driver.find_elements(By.CSS_SELECTOR, "ol.cards mark"), "matches are highlighted"
+    accessible_basics()
     shoot("search")
 
     driver.find_element(By.LINK_TEXT, "Trending").click()

@@ -1,0 +1,20 @@
+-- wrk script: GET /api/papers/search with the benchmark queries in turn (bench/search-queries.txt),
+-- keyword mode, 20 results. Each wrk thread walks the list from its own starting point.
+--   wrk -s bench/wrk-search.lua http://127.0.0.1:8080
+local queries = {}
+for line in io.lines(os.getenv("PAPERBOY_BENCH_QUERIES") or "bench/search-queries.txt") do
+  if line ~= "" and not line:match("^#") then
+    table.insert(queries, line)
+  end
+end
+
+local function encode(text)
+  return (text:gsub("[^%w%-%._~]", function(c) return string.format("%%%02X", string.byte(c)) end))
+end
+
+local next_query = math.random(#queries)
+
+request = function()
+  next_query = next_query % #queries + 1
+  return wrk.format("GET", "/api/papers/search?mode=keyword&limit=20&q=" .. encode(queries[next_query]))
+end
