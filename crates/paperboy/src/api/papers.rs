@@ -4,7 +4,7 @@
 
 use axum::Json;
 use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
@@ -227,19 +227,9 @@ pub async fn search_papers(
         app.search.semantic_enabled(),
     )
     .map_err(AppError::BadRequest)?;
-    let results = run_search(&app, &checked, 0, limit).await.map_err(|e| AppError::Internal(e.message))?;
-    let ids: Vec<ArxivId> = results.hits.iter().map(|hit| hit.paper.paper.id.clone()).collect();
-    let mut entries = app.db.feed_entries(&ids).await?;
-    Ok(Json(
-        results
-            .hits
-            .into_iter()
-            .map(|hit| {
-                let entry = entries.remove(hit.paper.paper.id.as_str());
-                DailyItemJson::new(hit.paper, entry.as_ref())
-            })
-            .collect(),
-    ))
+    let results =
+        run_search(&app, &checked, 0, limit, true).await.map_err(|e| AppError::Internal(e.message))?;
+    Ok(Json(results.hits.into_iter().map(|hit| DailyItemJson::new(hit.paper, hit.entry.as_ref())).collect()))
 }
 
 /// Papers `GET /api/papers` returns unless `limit` says otherwise, and the most.
@@ -271,6 +261,7 @@ pub struct PaperListItemJson {
 /// header's `rel="next"` address carries the cursor of the next page.
 pub async fn list_papers(
     State(app): State<AppState>,
+    RawQuery(raw): RawQuery,
     params: Params<ListParams>,
 ) -> Result<Response, AppError> {
     let params = params.0;
@@ -303,11 +294,8 @@ pub async fn list_papers(
         .collect();
     let mut response = Json(items).into_response();
     if let Some(cursor) = next {
-        let link = next_link(&app.config.base_url, "/api/papers", None, "cursor", &url_encode(&cursor));
-        let link = match limit {
-            LIST_LIMIT => link,
-            _ => link.replacen("?cursor=", &format!("?limit={limit}&cursor="), 1),
-        };
+        let link =
+            next_link(&app.config.base_url, "/api/papers", raw.as_deref(), "cursor", &url_encode(&cursor));
         if let Ok(value) = HeaderValue::from_str(&link) {
             response.headers_mut().insert(header::LINK, value);
         }

@@ -108,6 +108,17 @@ struct FeedRow {
     submitted_at: DateTime<Utc>,
 }
 
+/// A paper with its feed entry's columns, all null when it is on no feed.
+#[derive(sqlx::FromRow)]
+struct PaperEntryRow {
+    #[sqlx(flatten)]
+    paper: PaperRow,
+    feed_date: Option<NaiveDate>,
+    source: Option<String>,
+    submitted_by: Option<String>,
+    submitted_at: Option<DateTime<Utc>>,
+}
+
 impl TryFrom<FeedRow> for FeedItem {
     type Error = DbError;
 
@@ -337,6 +348,48 @@ impl Db {
             sql.build_query_as().fetch_all(pool).await?
         });
         rows.into_iter().map(StoredPaper::try_from).collect()
+    }
+
+    /// The papers among `ids` that are stored, in the order of `ids`, each with its feed entry
+    /// when it is on a feed: one query, for search results.
+    pub async fn get_papers_with_entries(
+        &self,
+        ids: &[String],
+    ) -> Result<Vec<(StoredPaper, Option<FeedEntry>)>, DbError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows: Vec<PaperEntryRow> = with_pool!(self, |pool, DB| {
+            let mut sql = QueryBuilder::<DB>::new(format!(
+                "SELECT {PAPER_SELECT}, f.feed_date, f.source, f.submitted_by, f.submitted_at \
+                 FROM papers p LEFT JOIN feed_entries f ON f.paper_id = p.id WHERE p.id IN ("
+            ));
+            let mut list = sql.separated(", ");
+            for id in ids {
+                list.push_bind(id.as_str());
+            }
+            sql.push(")");
+            sql.build_query_as().fetch_all(pool).await?
+        });
+        let mut found: HashMap<String, (StoredPaper, Option<FeedEntry>)> = HashMap::with_capacity(rows.len());
+        for row in rows {
+            let paper = StoredPaper::try_from(row.paper)?;
+            let entry = match (row.feed_date, row.source, row.submitted_at) {
+                (Some(feed_date), Some(source), Some(submitted_at)) => Some(FeedEntry {
+                    paper_id: paper.paper.id.clone(),
+                    feed_date,
+                    source: FeedSource::parse(&source).ok_or_else(|| DbError::CorruptRow {
+                        id: paper.paper.id.to_string(),
+                        reason: format!("unknown feed source `{source}`"),
+                    })?,
+                    submitted_by: row.submitted_by,
+                    submitted_at,
+                }),
+                _ => None,
+            };
+            found.insert(paper.paper.id.as_str().to_owned(), (paper, entry));
+        }
+        Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
     }
 
     /// The feed entries of those of `ids` that are on a feed, by paper id.

@@ -19,6 +19,7 @@ use paperboy_search::{
 };
 use serde::{Deserialize, Serialize};
 
+use crate::db::feed::FeedEntry;
 use crate::db::papers::StoredPaper;
 use crate::db::{Db, DbError};
 use semantic::{Semantic, SemanticError};
@@ -58,12 +59,18 @@ pub struct SearchRequest {
     pub limit: usize,
     /// Announce-date range from outside the query (API parameters), combined with `date:`.
     pub dates: DateRange,
+    /// Titles and snippets without `<mark>`s (escaped text, the abstract's opening): for
+    /// callers that show none, such as the JSON API. Highlighting is about half of a keyword
+    /// search's time.
+    pub plain: bool,
 }
 
 /// One result: the stored paper, its score, and what to show of it.
 #[derive(Debug, Clone)]
 pub struct SearchHit {
     pub paper: StoredPaper,
+    /// Its place on the daily feed, if it has one.
+    pub entry: Option<FeedEntry>,
     /// The ranking's score: BM25 for keyword, cosine for semantic, fused for hybrid; infinite
     /// for a paper named by its id.
     pub score: f32,
@@ -153,7 +160,7 @@ impl Search {
                 ranked.truncate(limit);
             }
         }
-        let hits = self.load(db, &parsed, &ranked).await?;
+        let hits = self.load(db, (!request.plain).then_some(&parsed), &ranked).await?;
         Ok(SearchResults { hits, total, mode, notices })
     }
 
@@ -222,7 +229,7 @@ impl Search {
         }
         ranked.retain(|r| r.id != id.as_str());
         ranked.truncate(limit);
-        self.load(db, &ParsedQuery::default(), &ranked).await
+        self.load(db, None, &ranked).await
     }
 
     /// Keeps the candidates that satisfy the query's phrases, authors, categories, dates and
@@ -246,23 +253,27 @@ impl Search {
         }
     }
 
-    /// Loads ranked papers from the catalog, with highlights, in rank order.
+    /// Loads ranked papers from the catalog in rank order, with the query's words highlighted
+    /// when there is a query to highlight.
     async fn load(
         &self,
         db: &Db,
-        parsed: &ParsedQuery,
+        highlight: Option<&ParsedQuery>,
         ranked: &[Ranked],
     ) -> Result<Vec<SearchHit>, SearchFailure> {
         let ids: Vec<String> = ranked.iter().map(|r| r.id.clone()).collect();
-        let papers = db.get_papers(&ids).await?;
-        let highlights = self.index.highlight(parsed, &ids)?;
+        let papers = db.get_papers_with_entries(&ids).await?;
+        let highlights = match highlight {
+            Some(parsed) => self.index.highlight(parsed, &ids)?,
+            None => Vec::new(),
+        };
         let mut by_id: std::collections::HashMap<String, Highlight> =
             highlights.into_iter().map(|h| (h.id.clone(), h)).collect();
         let scores: std::collections::HashMap<&str, f32> =
             ranked.iter().map(|r| (r.id.as_str(), r.score)).collect();
         Ok(papers
             .into_iter()
-            .map(|paper| {
+            .map(|(paper, entry)| {
                 let id = paper.paper.id.as_str().to_owned();
                 let highlight = by_id.remove(&id);
                 let (title_html, snippet_html) = match highlight {
@@ -275,6 +286,7 @@ impl Search {
                 SearchHit {
                     score: scores.get(id.as_str()).copied().unwrap_or_default(),
                     paper,
+                    entry,
                     title_html,
                     snippet_html,
                 }

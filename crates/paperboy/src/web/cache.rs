@@ -23,8 +23,10 @@ use crate::db::{Db, DbError};
 /// How stale a served page may be: the catalog version is read again after this long.
 pub const FRESHNESS: Duration = Duration::from_millis(250);
 
-/// Pages kept at most; the least recently used quarter goes when it is full.
+/// Pages kept at most, and their bodies' bytes at most (plain and gzip together); when either
+/// is reached, pages of older versions go, then the least recently used quarter.
 const CAPACITY: usize = 4096;
+const MAX_BYTES: usize = 64 << 20;
 
 /// Bodies shorter than this are not worth compressing.
 const MIN_GZIP_BYTES: usize = 1024;
@@ -129,7 +131,7 @@ impl PageCache {
             last_used: AtomicU64::new(self.clock.fetch_add(1, Ordering::Relaxed)),
         });
         let mut pages = self.pages.lock().unwrap_or_else(|e| e.into_inner());
-        if pages.len() >= CAPACITY && !pages.contains_key(key) {
+        if pages.len() >= CAPACITY || size(&pages) + page.size() > MAX_BYTES {
             evict(&mut pages);
         }
         pages.insert(key.to_owned(), page.clone());
@@ -137,11 +139,16 @@ impl PageCache {
     }
 }
 
-/// Drops pages of old versions, then the least recently used quarter.
+/// The bytes the pages' bodies take.
+fn size(pages: &HashMap<String, std::sync::Arc<CachedPage>>) -> usize {
+    pages.values().map(|page| page.size()).sum()
+}
+
+/// Drops pages of old versions, then the least recently used quarter while still too full.
 fn evict(pages: &mut HashMap<String, std::sync::Arc<CachedPage>>) {
     let newest = pages.values().map(|p| p.version).max().unwrap_or_default();
     pages.retain(|_, page| page.version == newest);
-    if pages.len() >= CAPACITY {
+    while !pages.is_empty() && (pages.len() >= CAPACITY || size(pages) > MAX_BYTES * 3 / 4) {
         let mut uses: Vec<u64> = pages.values().map(|p| p.last_used.load(Ordering::Relaxed)).collect();
         uses.sort_unstable();
         let cutoff = uses[uses.len() / 4];
@@ -150,6 +157,10 @@ fn evict(pages: &mut HashMap<String, std::sync::Arc<CachedPage>>) {
 }
 
 impl CachedPage {
+    fn size(&self) -> usize {
+        self.body.len() + self.gzip.as_ref().map_or(0, Bytes::len)
+    }
+
     /// The response to a request with `headers`: `304` when its validators match, the gzip
     /// body when it accepts gzip, the plain body otherwise.
     pub fn respond(&self, headers: &HeaderMap) -> Response {
@@ -269,6 +280,20 @@ mod tests {
             let plain = page.respond(&headers(&[(header::ACCEPT_ENCODING, refusing)]));
             assert!(plain.headers().get(header::CONTENT_ENCODING).is_none(), "{refusing}");
         }
+    }
+
+    #[test]
+    fn the_cache_stays_within_its_bytes() {
+        let cache = PageCache::default();
+        // Incompressible bodies of 1 MiB: 64 of them would fill the cache.
+        let body = |i: u64| {
+            (0..1 << 20).map(|j| char::from(b'a' + ((j * 7919 + i * 31) % 26) as u8)).collect::<String>()
+        };
+        for i in 0..100 {
+            cache.put(&format!("/{i}"), 1, Rendered::html(StatusCode::OK, body(i)));
+        }
+        let pages = cache.pages.lock().unwrap();
+        assert!(size(&pages) <= MAX_BYTES && pages.contains_key("/99"), "{} bytes", size(&pages));
     }
 
     #[test]

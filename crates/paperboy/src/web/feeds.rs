@@ -204,7 +204,7 @@ async fn search(app: &App, params: &SearchParams) -> Result<Channel, PageError> 
     if checked.query.is_empty() {
         return Err(PageError::bad_request("a search feed needs a query: /feeds/search.rss?q=...".into()));
     }
-    let results = run_search(app, &checked, 0, ITEMS).await?;
+    let results = run_search(app, &checked, 0, ITEMS, true).await?;
     let query = format!("?q={}", url_encode(&checked.full_query()));
     Ok(Channel {
         title: format!("Paperboy search: {}", checked.full_query()),

@@ -147,7 +147,7 @@ pub async fn show_search(
     let (cards, total, notices) = if checked.query.is_empty() && checked.category.is_none() {
         (Vec::new(), 0, Vec::new())
     } else {
-        let results = run_search(&app, &checked, (page - 1) * PAGE_SIZE, PAGE_SIZE).await?;
+        let results = run_search(&app, &checked, (page - 1) * PAGE_SIZE, PAGE_SIZE, false).await?;
         (results.hits.iter().map(Card::from_hit).collect(), results.total as u64, results.notices)
     };
     let base = &app.config.base_url;
@@ -207,12 +207,14 @@ pub async fn show_search(
     Ok(([(axum::http::header::CONTENT_TYPE, rendered.content_type)], rendered.body).into_response())
 }
 
-/// Runs a checked search and records its latency by mode.
+/// Runs a checked search and records its latency by mode; `plain` skips highlighting, for
+/// callers that show none.
 pub async fn run_search(
     app: &App,
     checked: &CheckedSearch,
     offset: u64,
     limit: u64,
+    plain: bool,
 ) -> Result<crate::search::SearchResults, PageError> {
     let request = SearchRequest {
         query: checked.full_query(),
@@ -220,6 +222,7 @@ pub async fn run_search(
         offset: offset as usize,
         limit: limit as usize,
         dates: checked.dates,
+        plain,
     };
     let started = Instant::now();
     let results = app.search.search(&app.db, &request).await.map_err(PageError::search)?;

@@ -138,10 +138,12 @@ impl Card {
 
     /// A search result: the title and snippet come highlighted from the index.
     pub fn from_hit(hit: &SearchHit) -> Card {
+        let card = Card::from_paper(&hit.paper);
         Card {
             title_html: hit.title_html.clone(),
             excerpt_html: hit.snippet_html.clone(),
-            ..Card::from_paper(&hit.paper)
+            byline: hit.entry.as_ref().map_or(card.byline.clone(), byline),
+            ..card
         }
     }
 }

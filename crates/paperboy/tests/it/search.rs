@@ -118,6 +118,15 @@ async fn an_arxiv_id_or_url_puts_its_paper_first(db: &Db) {
     assert_eq!((results.hits.len(), results.total, results.mode), (2, 5, Mode::Keyword));
     assert!(results.hits[0].title_html.contains("<mark>Attention</mark>"));
     assert!(results.notices.iter().any(|n| n.contains("semantic search is off")));
+    // Without highlights (the API's way), the same papers with plain escaped text.
+    let plain =
+        SearchRequest { query: "attention".into(), limit: 2, plain: true, ..SearchRequest::default() };
+    let plain = search.search(db, &plain).await.unwrap();
+    let ids = |hits: &[paperboy::search::SearchHit]| {
+        hits.iter().map(|h| h.paper.paper.id.clone()).collect::<Vec<_>>()
+    };
+    assert_eq!(ids(&plain.hits), ids(&results.hits));
+    assert_eq!(plain.hits[0].title_html, plain.hits[0].paper.paper.title);
     // A misspelt word is matched to the words it resembles, and the reader is told.
     let request = SearchRequest { query: "atention".into(), mode: Mode::Keyword, ..SearchRequest::default() };
     let results = search.search(db, &request).await.unwrap();
