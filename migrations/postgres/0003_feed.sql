@@ -16,7 +16,8 @@ CREATE TABLE feed_entries (
 
 CREATE INDEX feed_entries_date ON feed_entries (feed_date, submitted_at);
 CREATE INDEX feed_entries_submitted_at ON feed_entries (submitted_at, paper_id);
-CREATE INDEX feed_entries_submitted_by ON feed_entries (submitted_by, submitted_at);
+-- Only users submit; rule and curator entries (nearly all of a catalog) stay out of it.
+CREATE INDEX feed_entries_submitted_by ON feed_entries (submitted_by, submitted_at) WHERE submitted_by IS NOT NULL;
 
 -- Community counters, kept by the writes of votes and comments; 0 until those exist.
 ALTER TABLE papers ADD COLUMN upvotes BIGINT NOT NULL DEFAULT 0;
