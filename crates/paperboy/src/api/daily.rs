@@ -9,7 +9,7 @@ use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
 use super::papers::{PaperJson, UserJson, iso_millis};
-use super::{Params, next_link};
+use super::{Params, next_link, parse_limit, parse_page};
 use crate::app::AppState;
 use crate::db::feed::{FeedEntry, FeedItem, FeedOrder, FeedQuery};
 use crate::db::papers::StoredPaper;
@@ -77,8 +77,8 @@ pub async fn list_daily_papers(
     params: Params<DailyParams>,
 ) -> Result<Response, AppError> {
     let params = params.0;
-    let limit = super::parse_limit(params.limit.as_deref(), DEFAULT_LIMIT, MAX_LIMIT)?;
-    let page = super::parse_page(params.p.as_deref())?;
+    let limit = parse_limit(params.limit.as_deref(), DEFAULT_LIMIT, MAX_LIMIT)?;
+    let page = parse_page(params.p.as_deref())?;
     let today = Utc::now().date_naive();
     let chosen: Vec<Period> = [
         params.date.as_deref().map(Period::parse_day_or_time),

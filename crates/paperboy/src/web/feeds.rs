@@ -15,7 +15,7 @@ use crate::app::{App, AppState};
 use crate::db::feed::{FeedOrder, FeedQuery};
 use crate::db::papers::StoredPaper;
 use crate::web::cache::Rendered;
-use crate::web::pages::{is_category, trending_window};
+use crate::web::pages::{check_category, trending_window};
 use crate::web::paper::url_encode;
 use crate::web::search::{CheckedSearch, SearchParams, run_search};
 use crate::web::{PageError, cached, render};
@@ -123,12 +123,7 @@ pub async fn show_category_feed(
 ) -> Response {
     cached(&app, &uri, &headers, || async {
         let (category, format) = Format::split(&file).ok_or_else(no_such_feed)?;
-        if !is_category(category) {
-            return Err(PageError::bad_request(format!(
-                "`{}` is not an arXiv category, such as cs.CL",
-                category.chars().take(40).collect::<String>()
-            )));
-        }
+        check_category(category)?;
         let (papers, _) = app.db.papers_in_category(category, 0, ITEMS).await?;
         let channel = Channel {
             title: format!("Paperboy: {category}"),
@@ -192,15 +187,8 @@ async fn trending(app: &App) -> Result<Channel, PageError> {
 }
 
 async fn search(app: &App, params: &SearchParams) -> Result<Channel, PageError> {
-    let checked = CheckedSearch::from_params(
-        &params.q,
-        params.mode.as_deref(),
-        params.cat.as_deref(),
-        params.from.as_deref(),
-        params.to.as_deref(),
-        app.search.semantic_enabled(),
-    )
-    .map_err(PageError::bad_request)?;
+    let checked =
+        CheckedSearch::from_page(params, app.search.semantic_enabled()).map_err(PageError::bad_request)?;
     if checked.query.is_empty() {
         return Err(PageError::bad_request("a search feed needs a query: /feeds/search.rss?q=...".into()));
     }

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use crate::app::{App, AppState};
 use crate::db::feed::{FeedOrder, FeedQuery};
 use crate::db::{Db, DbError};
-use crate::feed::Period;
+use crate::feed::{Period, PeriodError};
 use crate::web::cache::Rendered;
 use crate::web::view::{Card, FeedLinks, Layout, Link, Pager};
 use crate::web::{PageError, cached, render};
@@ -108,11 +108,7 @@ pub async fn show_day(
     headers: HeaderMap,
     params: Query<PageParams>,
 ) -> Response {
-    cached(&app, &uri, &headers, || async {
-        let period = Period::parse_day(&date).map_err(|e| PageError::bad_request(e.to_string()))?;
-        render_period(&app, period, params.number()?).await
-    })
-    .await
+    show_period(&app, &date, Period::parse_day, &uri, &headers, &params).await
 }
 
 /// `GET /papers/week/{week}`.
@@ -123,11 +119,7 @@ pub async fn show_week(
     headers: HeaderMap,
     params: Query<PageParams>,
 ) -> Response {
-    cached(&app, &uri, &headers, || async {
-        let period = Period::parse_week(&week).map_err(|e| PageError::bad_request(e.to_string()))?;
-        render_period(&app, period, params.number()?).await
-    })
-    .await
+    show_period(&app, &week, Period::parse_week, &uri, &headers, &params).await
 }
 
 /// `GET /papers/month/{month}`.
@@ -138,9 +130,21 @@ pub async fn show_month(
     headers: HeaderMap,
     params: Query<PageParams>,
 ) -> Response {
-    cached(&app, &uri, &headers, || async {
-        let period = Period::parse_month(&month).map_err(|e| PageError::bad_request(e.to_string()))?;
-        render_period(&app, period, params.number()?).await
+    show_period(&app, &month, Period::parse_month, &uri, &headers, &params).await
+}
+
+/// The page of the period `slug` names, read by `parse`; a 400 page when it names none.
+async fn show_period(
+    app: &App,
+    slug: &str,
+    parse: fn(&str) -> Result<Period, PeriodError>,
+    uri: &Uri,
+    headers: &HeaderMap,
+    params: &PageParams,
+) -> Response {
+    cached(app, uri, headers, || async {
+        let period = parse(slug).map_err(|e| PageError::bad_request(e.to_string()))?;
+        render_period(app, period, params.number()?).await
     })
     .await
 }
@@ -290,6 +294,17 @@ pub fn is_category(text: &str) -> bool {
     parts.next().is_some_and(valid) && parts.next().is_none_or(valid) && parts.next().is_none()
 }
 
+/// `Ok` for an arXiv category or archive, a 400 page naming the value otherwise.
+pub fn check_category(text: &str) -> Result<(), PageError> {
+    if is_category(text) {
+        return Ok(());
+    }
+    let shown: String = text.chars().take(40).collect();
+    Err(PageError::bad_request(format!(
+        "`{shown}` is not an arXiv category: categories look like cs.CL or hep-th"
+    )))
+}
+
 /// `GET /categories/{category}`: the category's papers, newest announced first.
 pub async fn show_category(
     State(app): State<AppState>,
@@ -299,12 +314,7 @@ pub async fn show_category(
     params: Query<PageParams>,
 ) -> Response {
     cached(&app, &uri, &headers, || async {
-        if !is_category(&category) {
-            return Err(PageError::bad_request(format!(
-                "`{}` is not an arXiv category: categories look like cs.CL or hep-th",
-                category.chars().take(40).collect::<String>()
-            )));
-        }
+        check_category(&category)?;
         let page = params.number()?;
         let (papers, total) = app.db.papers_in_category(&category, (page - 1) * PAGE_SIZE, PAGE_SIZE).await?;
         if total == 0 {

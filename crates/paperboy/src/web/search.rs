@@ -94,6 +94,18 @@ impl CheckedSearch {
         Ok(CheckedSearch { query: q.trim().to_owned(), mode, category, dates })
     }
 
+    /// The search a page's (or a search feed's) parameters ask for.
+    pub fn from_page(params: &SearchParams, semantic: bool) -> Result<CheckedSearch, String> {
+        CheckedSearch::from_params(
+            &params.q,
+            params.mode.as_deref(),
+            params.cat.as_deref(),
+            params.from.as_deref(),
+            params.to.as_deref(),
+            semantic,
+        )
+    }
+
     /// The query the index sees: the words, and the category as a `cat:` filter.
     pub fn full_query(&self) -> String {
         match &self.category {
@@ -129,15 +141,8 @@ pub async fn show_search(
     State(app): State<AppState>,
     Query(params): Query<SearchParams>,
 ) -> Result<Response, PageError> {
-    let checked = CheckedSearch::from_params(
-        &params.q,
-        params.mode.as_deref(),
-        params.cat.as_deref(),
-        params.from.as_deref(),
-        params.to.as_deref(),
-        app.search.semantic_enabled(),
-    )
-    .map_err(PageError::bad_request)?;
+    let checked =
+        CheckedSearch::from_page(&params, app.search.semantic_enabled()).map_err(PageError::bad_request)?;
     let page = crate::web::pages::PageParams { page: params.page.clone() }.number()?;
     if let Ok((id, _)) = ArxivId::from_url_or_id(&checked.query)
         && app.db.get_paper(&id).await?.is_some()

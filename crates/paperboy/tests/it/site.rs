@@ -133,6 +133,11 @@ impl Site {
     pub async fn get(&self, uri: &str) -> Reply {
         self.request(Request::get(uri).body(Body::empty()).unwrap()).await
     }
+
+    /// `GET uri` with one request header.
+    pub async fn get_with(&self, uri: &str, name: header::HeaderName, value: &str) -> Reply {
+        self.request(Request::get(uri).header(name, value).body(Body::empty()).unwrap()).await
+    }
 }
 
 /// Asserts that hostile markup from the catalog arrives inert.
@@ -314,48 +319,20 @@ async fn pages_carry_validators_and_are_compressed() {
     let first = site.get("/papers/date/2026-05-11").await;
     let etag = first.headers[header::ETAG].to_str().unwrap().to_owned();
     assert!(first.headers.contains_key(header::LAST_MODIFIED));
-    let again = site
-        .request(
-            Request::get("/papers/date/2026-05-11")
-                .header(header::IF_NONE_MATCH, &etag)
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await;
+    let again = site.get_with("/papers/date/2026-05-11", header::IF_NONE_MATCH, &etag).await;
     assert_eq!(again.status, StatusCode::NOT_MODIFIED);
-    let zipped = site
-        .request(
-            Request::get("/papers/date/2026-05-11")
-                .header(header::ACCEPT_ENCODING, "gzip")
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await;
+    let zipped = site.get_with("/papers/date/2026-05-11", header::ACCEPT_ENCODING, "gzip").await;
     assert_eq!(zipped.headers[header::CONTENT_ENCODING], "gzip");
 
     // A change to the catalog shows at once, with a new entity tag.
     store(&test.db, vec![dated("2605.00007", "A late arrival", "2026-05-11")]).await;
-    let changed = site
-        .request(
-            Request::get("/papers/date/2026-05-11")
-                .header(header::IF_NONE_MATCH, &etag)
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await;
+    let changed = site.get_with("/papers/date/2026-05-11", header::IF_NONE_MATCH, &etag).await;
     assert_eq!(changed.status, StatusCode::OK);
     assert!(changed.text.contains("A late arrival"));
     assert_ne!(changed.headers[header::ETAG], etag.as_str());
 
     // The API is compressed too, for clients that ask.
-    let api = site
-        .request(
-            Request::get("/api/daily_papers?date=2026-05-11")
-                .header(header::ACCEPT_ENCODING, "gzip")
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await;
+    let api = site.get_with("/api/daily_papers?date=2026-05-11", header::ACCEPT_ENCODING, "gzip").await;
     assert_eq!(api.headers[header::CONTENT_ENCODING], "gzip");
 }
 
@@ -556,14 +533,7 @@ async fn the_api_allows_any_origin_and_metrics_count_routes() {
     let test = crate::harness::TestDb::sqlite().await;
     store(&test.db, sample()).await;
     let site = Site::new(&test.db).await;
-    let reply = site
-        .request(
-            Request::get("/api/papers/2605.00001")
-                .header(header::ORIGIN, "https://elsewhere.example")
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await;
+    let reply = site.get_with("/api/papers/2605.00001", header::ORIGIN, "https://elsewhere.example").await;
     assert_eq!(reply.headers[header::ACCESS_CONTROL_ALLOW_ORIGIN], "*");
     site.get("/api/papers/search?q=graph").await;
     site.get("/papers/2605.00001").await;
