@@ -324,7 +324,8 @@ impl Db {
     }
 
     /// All papers, newest announced first (then by id, newest first), after the paper `after`
-    /// names: its announce date and id, as the previous page ended.
+    /// names: its announce date and id, as the previous page ended. A paper without an announce
+    /// date (no source gave one or a publication time to estimate it from) is not listed.
     pub async fn papers_newest_first(
         &self,
         after: Option<(NaiveDate, &ArxivId)>,
