@@ -1,6 +1,8 @@
 -- wrk script: GET /api/papers/search with the benchmark queries in turn (bench/search-queries.txt),
 -- keyword mode, 20 results. Each wrk thread walks the list from its own starting point.
 --   wrk -s bench/wrk-search.lua http://127.0.0.1:8080
+-- PAPERBOY_BENCH_PAUSE_MS=N makes each connection wait N ms after an answer before its next
+-- request, like a reader, so that C connections offer at most C * 1000 / N requests a second.
 local queries = {}
 for line in io.lines(os.getenv("PAPERBOY_BENCH_QUERIES") or "bench/search-queries.txt") do
   if line ~= "" and not line:match("^#") then
@@ -17,4 +19,10 @@ local next_query = math.random(#queries)
 request = function()
   next_query = next_query % #queries + 1
   return wrk.format("GET", "/api/papers/search?mode=keyword&limit=20&q=" .. encode(queries[next_query]))
+end
+
+local pause = tonumber(os.getenv("PAPERBOY_BENCH_PAUSE_MS") or "0")
+
+delay = function()
+  return pause
 end
