@@ -149,6 +149,11 @@ async fn serve(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCode>
         "off" => None,
         quota => Some(quota.parse::<RateLimit>().map_err(anyhow::Error::msg).context("--rate-limit")?),
     };
+    if let Some(url) = &args.base_url
+        && !(url.starts_with("http://") || url.starts_with("https://"))
+    {
+        bail!("--base-url {url}: expected an address starting with http:// or https://");
+    }
     let db = open_db(global).await?;
     let embedded = global.database_url.is_none();
     if embedded && !args.no_demo && db.count_papers().await? == 0 {

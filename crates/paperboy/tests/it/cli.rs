@@ -110,6 +110,20 @@ fn curators_feature_papers_from_the_command_line() {
 }
 
 #[test]
+fn serve_refuses_a_bad_quota_or_base_url_before_loading_anything() {
+    let dir = tempfile::tempdir().unwrap();
+    for (flag, value, message) in [
+        ("--rate-limit", "lots", "is not a rate limit"),
+        ("--base-url", "papers.example.org", "expected an address starting with http:// or https://"),
+    ] {
+        let output = paperboy(dir.path(), &["serve", "--listen", "127.0.0.1:0", flag, value]);
+        assert!(!output.status.success(), "{flag} {value}");
+        assert!(text(&output.stderr).contains(message), "{flag}: {}", text(&output.stderr));
+        assert!(!text(&output.stderr).contains("demo data"), "nothing is loaded first");
+    }
+}
+
+#[test]
 fn strict_import_writes_nothing_when_a_record_is_bad() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("papers.jsonl");
