@@ -1,4 +1,4 @@
--- The daily feed (SQLite). Keep in step with ../postgres/0003_feed.sql.
+-- The daily feed, and what pages show of a paper beyond arXiv's metadata (SQLite). Keep in step with ../postgres/0003_feed.sql.
 --
 -- A paper is on the feed of at most one day, as on Hugging Face. Entries come from the feature
 -- rules applied on import and harvest (source 'rule'), from curators (`paperboy feature`,
@@ -19,6 +19,9 @@ CREATE INDEX feed_entries_submitted_at ON feed_entries (submitted_at, paper_id);
 -- Only users submit; rule and curator entries (nearly all of a catalog) stay out of it.
 CREATE INDEX feed_entries_submitted_by ON feed_entries (submitted_by, submitted_at) WHERE submitted_by IS NOT NULL;
 
--- Community counters, kept by the writes of votes and comments; 0 until those exist.
+-- The paper's code and project page, when a source knows them (Hugging Face does), and
+-- community counters, kept by the writes of votes and comments; 0 until those exist.
+ALTER TABLE papers ADD COLUMN github_repo TEXT;
+ALTER TABLE papers ADD COLUMN project_page TEXT;
 ALTER TABLE papers ADD COLUMN upvotes INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE papers ADD COLUMN num_comments INTEGER NOT NULL DEFAULT 0;

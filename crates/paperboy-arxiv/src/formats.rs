@@ -151,6 +151,9 @@ impl KaggleRecord {
             doi: self.doi,
             license: self.license,
             submitter: self.submitter,
+            // The Kaggle dump carries no links.
+            github_repo: None,
+            project_page: None,
             published_at: versions.first().map(|(_, t)| *t),
             updated_at: versions.last().map(|(_, t)| *t),
             announce_date: None,
@@ -188,6 +191,10 @@ struct HfPaper {
     authors: Vec<HfAuthor>,
     #[serde(rename = "publishedAt")]
     published_at: Option<DateTime<Utc>>,
+    #[serde(rename = "githubRepo")]
+    github_repo: Option<String>,
+    #[serde(rename = "projectPage")]
+    project_page: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -206,6 +213,8 @@ impl HfItem {
             // Hugging Face does not carry arXiv categories.
             categories: Vec::new(),
             published_at: paper.published_at,
+            github_repo: paper.github_repo,
+            project_page: paper.project_page,
             ..RawPaper::default()
         })
     }
@@ -252,10 +261,13 @@ mod tests {
     #[test]
     fn reads_a_hugging_face_item_and_a_flat_paper() {
         let item = br#"{"paper":{"id":"2407.13168","authors":[{"_id":"a","name":"Yanxin Lu","hidden":false}],
-            "publishedAt":"2024-07-18T05:15:24.000Z","title":"SciCode","summary":"Since language models","upvotes":17},
+            "publishedAt":"2024-07-18T05:15:24.000Z","title":"SciCode","summary":"Since language models","upvotes":17,
+            "githubRepo":"https://github.com/scicode-bench/SciCode","projectPage":"https://scicode-bench.github.io"},
             "publishedAt":"2024-07-22T03:17:16.000Z","title":"SciCode","numComments":3}"#;
         let raw = Format::HuggingFace.parse(item).unwrap();
         assert_eq!(raw.id.as_deref(), Some("2407.13168"));
+        assert_eq!(raw.github_repo.as_deref(), Some("https://github.com/scicode-bench/SciCode"));
+        assert_eq!(raw.project_page.as_deref(), Some("https://scicode-bench.github.io"));
         assert_eq!(raw.authors, ["Yanxin Lu"]);
         assert_eq!(raw.published_at.unwrap().to_rfc3339(), "2024-07-18T05:15:24+00:00");
         let flat = br#"{"id":"2407.13168","title":"SciCode","summary":"s","authors":[],"publishedAt":"2024-07-18T05:15:24.000Z"}"#;

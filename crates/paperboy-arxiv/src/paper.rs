@@ -44,6 +44,10 @@ pub struct Paper {
     pub doi: Option<String>,
     pub license: Option<String>,
     pub submitter: Option<String>,
+    /// The paper's code and its project page, when a source knows them (Hugging Face does);
+    /// absolute `http(s)` addresses.
+    pub github_repo: Option<String>,
+    pub project_page: Option<String>,
     /// When version 1 was submitted.
     pub published_at: Option<DateTime<Utc>>,
     /// When the latest known version was submitted.
@@ -83,6 +87,8 @@ pub struct RawPaper {
     pub doi: Option<String>,
     pub license: Option<String>,
     pub submitter: Option<String>,
+    pub github_repo: Option<String>,
+    pub project_page: Option<String>,
     pub published_at: Option<DateTime<Utc>>,
     pub updated_at: Option<DateTime<Utc>>,
     pub announce_date: Option<NaiveDate>,
@@ -144,6 +150,8 @@ impl RawPaper {
         let doi = optional("doi", self.doi, collapse_whitespace)?;
         let license = optional("license", self.license, collapse_whitespace)?;
         let submitter = optional("submitter", self.submitter, collapse_whitespace)?;
+        let github_repo = link("github_repo", self.github_repo)?;
+        let project_page = link("project_page", self.project_page)?;
 
         let published_at = check_time("published_at", self.published_at)?;
         let updated_at = check_time("updated_at", self.updated_at)?;
@@ -179,12 +187,35 @@ impl RawPaper {
             doi,
             license,
             submitter,
+            github_repo,
+            project_page,
             published_at,
             updated_at,
             announce_date,
             announce_date_estimated,
         })
     }
+}
+
+/// Longest link accepted, in characters.
+pub const MAX_LINK_CHARS: usize = 500;
+
+/// An optional web address: empty is none; anything else must be an absolute `http(s)`
+/// address without spaces, quotes or angle brackets, so that it can only ever be a link.
+fn link(field: &'static str, value: Option<String>) -> Result<Option<String>, InvalidRecord> {
+    let Some(value) = value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    check_len(field, &value, MAX_LINK_CHARS)?;
+    let rest = value.strip_prefix("https://").or_else(|| value.strip_prefix("http://"));
+    let host = rest.and_then(|rest| rest.split(['/', '?', '#']).next()).unwrap_or_default();
+    let plain = value
+        .chars()
+        .all(|c| !c.is_whitespace() && !c.is_control() && !matches!(c, '"' | '\'' | '<' | '>' | '`' | '\\'));
+    if host.is_empty() || !plain {
+        return Err(InvalidRecord::new(field, "is not an absolute http:// or https:// address"));
+    }
+    Ok(Some(value))
 }
 
 impl Paper {
@@ -217,6 +248,8 @@ impl Paper {
             journal_ref: keep(self.journal_ref, &stored.journal_ref),
             doi: keep(self.doi, &stored.doi),
             license: keep(self.license, &stored.license),
+            github_repo: keep(self.github_repo, &stored.github_repo),
+            project_page: keep(self.project_page, &stored.project_page),
             submitter: keep(self.submitter, &stored.submitter),
             published_at: self.published_at.or(stored.published_at),
             updated_at: self.updated_at.or(stored.updated_at),
@@ -608,5 +641,35 @@ mod tests {
     fn truncates_long_values_in_messages() {
         assert_eq!(truncate_for_message("short"), "short");
         assert_eq!(truncate_for_message(&"é".repeat(100)).chars().count(), 61);
+    }
+
+    #[test]
+    fn links_must_be_web_addresses_that_can_only_be_links() {
+        let with = |github: &str| {
+            RawPaper {
+                id: Some("2503.00001".into()),
+                title: Some("T".into()),
+                summary: Some("S".into()),
+                github_repo: Some(github.into()),
+                ..RawPaper::default()
+            }
+            .validate()
+        };
+        assert_eq!(
+            with("  https://github.com/a/b  ").unwrap().github_repo.as_deref(),
+            Some("https://github.com/a/b")
+        );
+        assert_eq!(with("").unwrap().github_repo, None);
+        for bad in [
+            "javascript:alert(1)",
+            "github.com/a/b",
+            "https://",
+            "https://x.org/\"><script>",
+            "https://x.org/a b",
+            "ftp://x.org/",
+        ] {
+            let error = with(bad).unwrap_err();
+            assert_eq!(error.field, "github_repo", "{bad}");
+        }
     }
 }

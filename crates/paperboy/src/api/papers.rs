@@ -22,7 +22,7 @@ use crate::db::papers::StoredPaper;
 use crate::error::AppError;
 
 /// A paper as `GET /api/papers/{id}` returns it. Fields Hugging Face has and Paperboy does not
-/// yet (votes, comments, linked repos) are present with empty values, so clients find them.
+/// (linked models, datasets and spaces) are present with empty values, so clients find them.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PaperJson {
@@ -113,6 +113,8 @@ impl PaperJson {
             journal_ref,
             doi,
             license,
+            github_repo,
+            project_page,
             published_at,
             updated_at,
             announce_date,
@@ -133,8 +135,8 @@ impl PaperJson {
             summary,
             upvotes: upvotes.max(0) as u64,
             num_comments: num_comments.max(0) as u64,
-            github_repo: None,
-            project_page: None,
+            github_repo,
+            project_page,
             withdrawn_at: None,
             submitted_on_daily_at: entry.map(|e| iso_millis(e.submitted_at)),
             submitted_on_daily_by: entry.and_then(UserJson::submitter),

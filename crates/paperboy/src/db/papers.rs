@@ -27,17 +27,18 @@ use sqlx::{AssertSqlSafe, QueryBuilder};
 
 use super::{Db, DbError, set_clock, take_clock, with_pool};
 
-/// Rows per multi-row statement: 19 parameters each stays under SQLite's 32,766.
+/// Rows per multi-row statement: 21 parameters each stays under SQLite's 32,766.
 const ROWS_PER_STATEMENT: usize = 500;
 
 const PAPER_COLUMNS: &str = "id, version, title, summary, authors, categories, comment, journal_ref, \
-     doi, license, submitter, published_at, updated_at, announce_date, announce_date_estimated, revision, \
-     created_at, changed_at, change_seq";
+     doi, license, submitter, github_repo, project_page, published_at, updated_at, announce_date, \
+     announce_date_estimated, revision, created_at, changed_at, change_seq";
 
 /// What a [`PaperRow`] reads: the catalog's columns and the community counters, qualified
 /// with `p.` so that queries joining other tables can use them (`FROM papers p`).
 pub(super) const PAPER_SELECT: &str = "p.id, p.version, p.title, p.summary, p.authors, p.categories, \
-     p.comment, p.journal_ref, p.doi, p.license, p.submitter, p.published_at, p.updated_at, p.announce_date, \
+     p.comment, p.journal_ref, p.doi, p.license, p.submitter, p.github_repo, p.project_page, p.published_at, \
+     p.updated_at, p.announce_date, \
      p.announce_date_estimated, p.revision, p.created_at, p.changed_at, p.change_seq, p.upvotes, p.num_comments";
 
 /// How often a batch re-plans rows that other writers changed under it before giving up.
@@ -88,6 +89,8 @@ pub(super) struct PaperRow {
     doi: Option<String>,
     license: Option<String>,
     submitter: Option<String>,
+    github_repo: Option<String>,
+    project_page: Option<String>,
     published_at: Option<DateTime<Utc>>,
     updated_at: Option<DateTime<Utc>>,
     announce_date: Option<NaiveDate>,
@@ -124,6 +127,8 @@ impl TryFrom<PaperRow> for StoredPaper {
                 doi: row.doi,
                 license: row.license,
                 submitter: row.submitter,
+                github_repo: row.github_repo,
+                project_page: row.project_page,
                 published_at: row.published_at,
                 updated_at: row.updated_at,
                 announce_date: row.announce_date,
@@ -237,6 +242,8 @@ impl Db {
                             .push_bind(paper.doi.as_deref())
                             .push_bind(paper.license.as_deref())
                             .push_bind(paper.submitter.as_deref())
+                            .push_bind(paper.github_repo.as_deref())
+                            .push_bind(paper.project_page.as_deref())
                             .push_bind(paper.published_at)
                             .push_bind(paper.updated_at)
                             .push_bind(paper.announce_date)
@@ -253,6 +260,7 @@ impl Db {
                          summary = excluded.summary, authors = excluded.authors, categories = excluded.categories, \
                          comment = excluded.comment, journal_ref = excluded.journal_ref, doi = excluded.doi, \
                          license = excluded.license, submitter = excluded.submitter, \
+                         github_repo = excluded.github_repo, project_page = excluded.project_page, \
                          published_at = excluded.published_at, updated_at = excluded.updated_at, \
                          announce_date = excluded.announce_date, \
                          announce_date_estimated = excluded.announce_date_estimated, \

@@ -142,6 +142,12 @@ fn links(paper: &Paper) -> Vec<Link> {
     if let Some(doi) = &paper.doi {
         links.push(Link::new(format!("https://doi.org/{}", url_encode_path(doi)), "DOI"));
     }
+    if let Some(code) = &paper.github_repo {
+        links.push(Link::new(code.clone(), "Code"));
+    }
+    if let Some(project) = &paper.project_page {
+        links.push(Link::new(project.clone(), "Project page"));
+    }
     links.push(Link::new(format!("/api/papers/{id}"), "JSON"));
     links
 }

@@ -45,6 +45,9 @@ assert info.id == "2605.00002" and info.title == "Graph networks", info
 assert info.linked_models == [] and info.num_total_models == 0, info
 assert info.submitted_at == datetime(2026, 5, 11, tzinfo=timezone.utc), info.submitted_at
 assert info.categories == ["cs.CL", "cs.LG"], info.categories
+linked = api.paper_info("2605.00006")
+assert linked.github_repo == "https://github.com/example/grasp", linked.github_repo
+assert linked.project_page == "https://grasp.example.org/", linked.project_page
 
 found = list(api.list_papers(query="graph"))
 assert found and found[0].id == "2605.00002", ids(found)

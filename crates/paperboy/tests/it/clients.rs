@@ -39,6 +39,8 @@ fn record(paper: &Paper) -> serde_json::Value {
         "authors": paper.authors,
         "categories": paper.categories,
         "doi": paper.doi,
+        "github_repo": paper.github_repo,
+        "project_page": paper.project_page,
         "announce_date": paper.announce_date,
     })
 }

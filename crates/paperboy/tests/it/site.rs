@@ -58,6 +58,8 @@ pub fn sample() -> Vec<Paper> {
     hostile.doi = Some("10.1000/x\"><img src=x>".into());
     let mut robots = dated("2605.00006", "Robots that grasp", "2026-05-18");
     robots.categories = vec!["cs.RO".into()];
+    robots.github_repo = Some("https://github.com/example/grasp".into());
+    robots.project_page = Some("https://grasp.example.org/".into());
     vec![
         dated("2605.00001", "Sparse attention", "2026-05-11"),
         dated("2605.00002", "Graph networks", "2026-05-11"),
@@ -240,6 +242,15 @@ async fn a_paper_page_renders_math_links_and_bibtex_safely(db: &Db) {
     assert!(page.text.contains("href=\"/papers/date/2026-05-12\""), "the feed day is linked");
     assert!(page.text.contains("Similar papers"));
 
+    let linked = site.get("/papers/2605.00006").await.text;
+    assert!(
+        linked.contains("<a href=\"https://github.com/example/grasp\" rel=\"noopener\">Code</a>"),
+        "{linked}"
+    );
+    assert!(linked.contains("<a href=\"https://grasp.example.org/\" rel=\"noopener\">Project page</a>"));
+    let json = site.get("/api/papers/2605.00006").await.json();
+    assert_eq!(json["githubRepo"], "https://github.com/example/grasp");
+    assert_eq!(json["projectPage"], "https://grasp.example.org/");
     assert_eq!(site.get("/papers/2605.00005v3").await.headers[header::LOCATION], "/papers/2605.00005");
     assert_eq!(site.get("/papers/2605.99999").await.status, StatusCode::NOT_FOUND);
     let bad = site.get("/papers/not-a-paper").await;

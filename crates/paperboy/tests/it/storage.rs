@@ -28,6 +28,8 @@ async fn stores_and_reads_back_every_field(db: &Db) {
         doi: Some("10.1103/PhysRevD.60.000001".into()),
         license: Some("http://arxiv.org/licenses/nonexclusive-distrib/1.0/".into()),
         submitter: Some("Ada".into()),
+        github_repo: Some("https://github.com/ada/strings".into()),
+        project_page: Some("https://strings.example.org/?q=1&r=ü".into()),
         published_at: "1999-01-04T10:00:00Z".parse().ok(),
         updated_at: "1999-03-01T08:30:15.250Z".parse().ok(),
         announce_date: None,
