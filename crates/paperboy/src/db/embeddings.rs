@@ -118,6 +118,18 @@ impl Db {
             .collect()
     }
 
+    /// How many vectors of `model` were stored after the clock reading `after`.
+    pub async fn count_embeddings_changed_since(&self, model: &str, after: i64) -> Result<u64, DbError> {
+        let count: i64 = with_pool!(self, |pool, DB| {
+            sqlx::query_scalar("SELECT COUNT(*) FROM embeddings WHERE model = $1 AND change_seq > $2")
+                .bind(model)
+                .bind(after)
+                .fetch_one(pool)
+                .await?
+        });
+        Ok(count.max(0) as u64)
+    }
+
     /// The stored vector of one paper for `model`.
     pub async fn embedding(&self, model: &str, paper_id: &str) -> Result<Option<Vec<f32>>, DbError> {
         let row: Option<(i32, Vec<u8>)> = with_pool!(self, |pool, DB| {

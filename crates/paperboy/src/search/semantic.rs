@@ -85,6 +85,11 @@ impl Semantic {
         Semantic { embedder, vectors: Arc::new(RwLock::new(Vectors { index, cursor: 0 })), file: None }
     }
 
+    /// The catalog clock reading up to which stored vectors are in the index.
+    pub fn cursor(&self) -> i64 {
+        self.read().cursor
+    }
+
     pub fn embedder(&self) -> &Arc<dyn Embedder> {
         &self.embedder
     }

@@ -88,8 +88,9 @@ impl Metrics {
         self.limited.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// The Prometheus text exposition of everything counted, plus `index_lag`.
-    pub fn render(&self, index_lag: Option<u64>) -> String {
+    /// The Prometheus text exposition of everything counted, plus each index's lag behind the
+    /// database: `(index, changes not in it yet)`.
+    pub fn render(&self, index_lag: &[(&str, u64)]) -> String {
         let mut out = String::with_capacity(16 << 10);
         out.push_str("# HELP paperboy_http_requests_total HTTP requests by method, route and status.\n");
         out.push_str("# TYPE paperboy_http_requests_total counter\n");
@@ -137,12 +138,15 @@ impl Metrics {
                 value.load(Ordering::Relaxed)
             );
         }
-        if let Some(lag) = index_lag {
-            out.push_str("# HELP paperboy_index_lag_papers Papers changed in the database that the keyword index has not indexed yet.\n");
-            let _ = writeln!(
-                out,
-                "# TYPE paperboy_index_lag_papers gauge\npaperboy_index_lag_papers{{index=\"keyword\"}} {lag}"
+        if !index_lag.is_empty() {
+            out.push_str(
+                "# HELP paperboy_index_lag_papers Changes in the database an index has not taken in yet: \
+                 papers for the keyword index, embeddings for the vector index.\n",
             );
+            out.push_str("# TYPE paperboy_index_lag_papers gauge\n");
+        }
+        for (index, lag) in index_lag {
+            let _ = writeln!(out, "paperboy_index_lag_papers{{index=\"{index}\"}} {lag}");
         }
         out
     }
@@ -178,11 +182,19 @@ pub async fn observe(State(app): State<AppState>, request: Request, next: Next) 
 
 /// `GET /metrics`.
 pub async fn show_metrics(State(app): State<AppState>) -> Response {
-    let lag = match app.search.index.cursor() {
-        Ok(cursor) => app.db.count_papers_changed_since(cursor).await.ok(),
-        Err(_) => None,
-    };
-    let mut response = app.metrics.render(lag).into_response();
+    let mut lag = Vec::new();
+    if let Ok(cursor) = app.search.index.cursor()
+        && let Ok(behind) = app.db.count_papers_changed_since(cursor).await
+    {
+        lag.push(("keyword", behind));
+    }
+    if let Some(semantic) = &app.search.semantic
+        && let Ok(behind) =
+            app.db.count_embeddings_changed_since(semantic.embedder().model(), semantic.cursor()).await
+    {
+        lag.push(("vectors", behind));
+    }
+    let mut response = app.metrics.render(&lag).into_response();
     response
         .headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"));
@@ -200,7 +212,7 @@ mod tests {
         metrics.observe_request("GET", "/papers/{*id}", StatusCode::OK, Duration::from_millis(20));
         metrics.observe_request("GET", "/papers/{*id}", StatusCode::NOT_FOUND, Duration::from_millis(1));
         metrics.observe_search(Mode::Keyword, Duration::from_millis(3));
-        let text = metrics.render(Some(7));
+        let text = metrics.render(&[("keyword", 7), ("vectors", 0)]);
         assert!(text.contains(
             "paperboy_http_requests_total{method=\"GET\",route=\"/papers/{*id}\",status=\"200\"} 2"
         ));
@@ -212,5 +224,6 @@ mod tests {
         ));
         assert!(text.contains("paperboy_search_duration_seconds_count{mode=\"keyword\"} 1"));
         assert!(text.contains("paperboy_index_lag_papers{index=\"keyword\"} 7"));
+        assert!(text.contains("paperboy_index_lag_papers{index=\"vectors\"} 0"));
     }
 }

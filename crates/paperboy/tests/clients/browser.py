@@ -65,6 +65,37 @@ def accessible_basics():
     assert not problems, (driver.current_url, problems)
 
 
+CONTRAST = """
+    function rgb(text) { return (text.match(/[\\d.]+/g) || []).map(Number); }
+    function luminance([r, g, b]) {
+        const channel = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+        return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b);
+    }
+    function background(element) {
+        for (let e = element; e; e = e.parentElement) {
+            const color = rgb(getComputedStyle(e).backgroundColor);
+            if (color.length === 3 || color[3] > 0) return color.slice(0, 3);
+        }
+        return [255, 255, 255];
+    }
+    const worst = [];
+    for (const element of document.querySelectorAll("body *")) {
+        const hasText = [...element.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+        if (!hasText || element.closest("[hidden], .visually-hidden, .skip") || element.offsetParent === null) continue;
+        const fg = luminance(rgb(getComputedStyle(element).color)), bg = luminance(background(element));
+        const ratio = (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
+        if (ratio < 4.5) worst.push(element.tagName + "." + element.className + ": " + ratio.toFixed(2));
+    }
+    return worst;
+"""
+
+
+def readable():
+    """Every visible piece of text meets WCAG AA contrast (4.5:1) against what is behind it."""
+    low = driver.execute_script(CONTRAST)
+    assert not low, (driver.current_url, low)
+
+
 def shoot(name):
     driver.save_screenshot(os.path.join(shots, name + ".png"))
 
@@ -85,6 +116,7 @@ try:
     cards = text("ol.cards")
     assert "<script>alert(1)</script> Bounds for" in cards, cards
     no_alert_and_no_injected_image()
+    readable()
     shoot("day")
 
     visit("/papers/2605.00005")
@@ -99,6 +131,7 @@ try:
     wait.until(lambda d: d.find_element(By.CSS_SELECTOR, ".copy-status").text != "")
     assert "@misc{author2026script," in text("#bibtex"), text("#bibtex")
     accessible_basics()
+    readable()
     shoot("paper")
 
     visit("/")
@@ -122,7 +155,12 @@ try:
     driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": "dark"}]})
     background = driver.execute_script("return getComputedStyle(document.body).backgroundColor")
     assert background == "rgb(18, 20, 23)", background
-    shoot("trending-dark")
+    readable()
+    visit("/papers/2605.00005")
+    readable()
+    visit("/search?q=graph")
+    readable()
+    shoot("search-dark")
 
     driver.set_window_size(390, 844)
     visit("/papers/2605.00005")

@@ -115,11 +115,11 @@ impl Site {
     }
 
     pub async fn with_config(db: &Db, config: SiteConfig) -> Site {
-        let index = Arc::new(SearchIndex::in_memory().unwrap());
-        follow::catch_up(db, &index, index.writer(1).unwrap(), &Progress::records(false, "indexing"))
-            .await
-            .unwrap();
-        let mut app = App::new(db.clone(), Arc::new(Search::new(index)), config);
+        Site::with_search(db, Search::new(keyword_index(db).await), config)
+    }
+
+    pub fn with_search(db: &Db, search: Search, config: SiteConfig) -> Site {
+        let mut app = App::new(db.clone(), Arc::new(search), config);
         app.version.freshness = Duration::ZERO;
         Site { router: paperboy::web::router(app) }
     }
@@ -140,6 +140,15 @@ impl Site {
     pub async fn get_with(&self, uri: &str, name: header::HeaderName, value: &str) -> Reply {
         self.request(Request::get(uri).header(name, value).body(Body::empty()).unwrap()).await
     }
+}
+
+/// A keyword index of what `db` holds.
+pub async fn keyword_index(db: &Db) -> Arc<SearchIndex> {
+    let index = Arc::new(SearchIndex::in_memory().unwrap());
+    follow::catch_up(db, &index, index.writer(1).unwrap(), &Progress::records(false, "indexing"))
+        .await
+        .unwrap();
+    index
 }
 
 /// Asserts that hostile markup from the catalog arrives inert.
@@ -585,3 +594,35 @@ async fn curators_feature_papers_and_rules_choose_what_joins(db: &Db) {
 }
 
 on_both_engines!(curators_feature_papers_and_rules_choose_what_joins);
+
+#[tokio::test]
+async fn with_a_model_search_is_hybrid_and_metrics_show_the_vector_index_catching_up() {
+    let test = crate::harness::TestDb::sqlite().await;
+    store(&test.db, sample()).await;
+    let embedder: Arc<dyn paperboy_embed::Embedder> = Arc::new(paperboy_embed::HashEmbedder::new(64));
+    let quiet = Progress::records(false, "embedding");
+    paperboy::search::embedding::embed_catalog(&test.db, embedder.clone(), 4, &quiet).await.unwrap();
+    let semantic = Arc::new(paperboy::search::semantic::Semantic::open(embedder, None).await.unwrap());
+    let search = Search::with_semantic(keyword_index(&test.db).await, semantic.clone());
+    let site = Site::with_search(&test.db, search, SiteConfig { rate_limit: None, ..SiteConfig::default() });
+
+    let metrics = site.get("/metrics").await.text;
+    assert!(metrics.contains("paperboy_index_lag_papers{index=\"vectors\"} 6"), "{metrics}");
+    semantic.catch_up(&test.db).await.unwrap();
+    let metrics = site.get("/metrics").await.text;
+    assert!(metrics.contains("paperboy_index_lag_papers{index=\"vectors\"} 0"), "{metrics}");
+
+    let page = site.get("/search?q=graph+networks").await.text;
+    assert!(page.contains("value=\"hybrid\" checked"), "hybrid is the default with a model: {page}");
+    assert!(page.contains("href=\"/papers/2605.00002\""), "{page}");
+    let api = site.get("/api/papers/search?q=graph+networks&mode=semantic").await;
+    assert_eq!(api.status, StatusCode::OK);
+    assert_eq!(api.json().as_array().unwrap().len(), 6, "semantic search ranks every embedded paper");
+    let metrics = site.get("/metrics").await.text;
+    for mode in ["hybrid", "semantic"] {
+        assert!(
+            metrics.contains(&format!("paperboy_search_duration_seconds_count{{mode=\"{mode}\"}} 1")),
+            "{metrics}"
+        );
+    }
+}
