@@ -94,8 +94,7 @@ pub async fn show_latest(
     params: Query<PageParams>,
 ) -> Response {
     cached(&app, &uri, &headers, || async {
-        let day = app.db.latest_feed_date().await?.unwrap_or_else(|| Utc::now().date_naive());
-        render_period(&app, Period::Day(day), params.number()?).await
+        render_period(&app, Period::Day(latest_day(&app.db).await?), params.number()?).await
     })
     .await
 }
@@ -151,14 +150,12 @@ async fn show_period(
 
 /// `GET /papers/week`: to the week of the latest day with papers.
 pub async fn latest_week(State(app): State<AppState>) -> Result<Redirect, PageError> {
-    let day = app.db.latest_feed_date().await?.unwrap_or_else(|| Utc::now().date_naive());
-    Ok(Redirect::to(&Period::week_of(day).path()))
+    Ok(Redirect::to(&Period::week_of(latest_day(&app.db).await?).path()))
 }
 
 /// `GET /papers/month`: to the month of the latest day with papers.
 pub async fn latest_month(State(app): State<AppState>) -> Result<Redirect, PageError> {
-    let day = app.db.latest_feed_date().await?.unwrap_or_else(|| Utc::now().date_naive());
-    Ok(Redirect::to(&Period::month_of(day).path()))
+    Ok(Redirect::to(&Period::month_of(latest_day(&app.db).await?).path()))
 }
 
 async fn render_period(app: &App, period: Period, page: u64) -> Result<Rendered, PageError> {
@@ -236,9 +233,14 @@ fn daily_feed_links(app: &App) -> FeedLinks {
     }
 }
 
+/// The latest day whose feed has papers; today (UTC) while the feed is empty.
+async fn latest_day(db: &Db) -> Result<NaiveDate, DbError> {
+    Ok(db.latest_feed_date().await?.unwrap_or_else(|| Utc::now().date_naive()))
+}
+
 /// The days trending covers: up to [`TRENDING_DAYS`] back from the latest day with papers.
 pub async fn trending_window(db: &Db) -> Result<(NaiveDate, NaiveDate), DbError> {
-    let last = db.latest_feed_date().await?.unwrap_or_else(|| Utc::now().date_naive());
+    let last = latest_day(db).await?;
     Ok((last - Duration::days(TRENDING_DAYS - 1), last))
 }
 
