@@ -190,9 +190,11 @@ pub async fn show_paper(
     let Path(raw_id) = raw_id.map_err(|e| AppError::BadRequest(e.body_text()))?;
     let id: ArxivId =
         raw_id.parse().map_err(|e: paperboy_arxiv::IdError| AppError::BadRequest(e.to_string()))?;
-    let stored =
-        app.db.get_paper(&id).await?.ok_or_else(|| AppError::NotFound(format!("paper {id} not found")))?;
-    let entry = app.db.feed_entry(&id).await?;
+    let (stored, entry) = app
+        .db
+        .paper_with_entry(&id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("paper {id} not found")))?;
     Ok(Json(PaperJson::new(stored, entry.as_ref())))
 }
 

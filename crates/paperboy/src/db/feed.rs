@@ -95,9 +95,6 @@ pub enum Featured {
     AlreadyThere,
 }
 
-/// `paper_id, feed_date, source, submitted_by, submitted_at` of `feed_entries`.
-type EntryRow = (String, NaiveDate, String, Option<String>, DateTime<Utc>);
-
 #[derive(sqlx::FromRow)]
 struct FeedRow {
     #[sqlx(flatten)]
@@ -119,22 +116,30 @@ struct PaperEntryRow {
     submitted_at: Option<DateTime<Utc>>,
 }
 
+impl FeedEntry {
+    /// The entry of `paper` from its stored columns.
+    fn from_columns(
+        paper: &StoredPaper,
+        feed_date: NaiveDate,
+        source: &str,
+        submitted_by: Option<String>,
+        submitted_at: DateTime<Utc>,
+    ) -> Result<FeedEntry, DbError> {
+        let source = FeedSource::parse(source).ok_or_else(|| DbError::CorruptRow {
+            id: paper.paper.id.to_string(),
+            reason: format!("unknown feed source `{source}`"),
+        })?;
+        Ok(FeedEntry { paper_id: paper.paper.id.clone(), feed_date, source, submitted_by, submitted_at })
+    }
+}
+
 impl TryFrom<FeedRow> for FeedItem {
     type Error = DbError;
 
     fn try_from(row: FeedRow) -> Result<Self, DbError> {
         let paper = StoredPaper::try_from(row.paper)?;
-        let source = FeedSource::parse(&row.source).ok_or_else(|| DbError::CorruptRow {
-            id: paper.paper.id.to_string(),
-            reason: format!("unknown feed source `{}`", row.source),
-        })?;
-        let entry = FeedEntry {
-            paper_id: paper.paper.id.clone(),
-            feed_date: row.feed_date,
-            source,
-            submitted_by: row.submitted_by,
-            submitted_at: row.submitted_at,
-        };
+        let entry =
+            FeedEntry::from_columns(&paper, row.feed_date, &row.source, row.submitted_by, row.submitted_at)?;
         Ok(FeedItem { paper, entry })
     }
 }
@@ -376,16 +381,9 @@ impl Db {
         for row in rows {
             let paper = StoredPaper::try_from(row.paper)?;
             let entry = match (row.feed_date, row.source, row.submitted_at) {
-                (Some(feed_date), Some(source), Some(submitted_at)) => Some(FeedEntry {
-                    paper_id: paper.paper.id.clone(),
-                    feed_date,
-                    source: FeedSource::parse(&source).ok_or_else(|| DbError::CorruptRow {
-                        id: paper.paper.id.to_string(),
-                        reason: format!("unknown feed source `{source}`"),
-                    })?,
-                    submitted_by: row.submitted_by,
-                    submitted_at,
-                }),
+                (Some(feed_date), Some(source), Some(submitted_at)) => {
+                    Some(FeedEntry::from_columns(&paper, feed_date, &source, row.submitted_by, submitted_at)?)
+                }
                 _ => None,
             };
             found.insert(paper.paper.id.as_str().to_owned(), (paper, entry));
@@ -393,38 +391,12 @@ impl Db {
         Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
     }
 
-    /// The feed entries of those of `ids` that are on a feed, by paper id.
-    pub async fn feed_entries(&self, ids: &[ArxivId]) -> Result<HashMap<String, FeedEntry>, DbError> {
-        if ids.is_empty() {
-            return Ok(HashMap::new());
-        }
-        let rows: Vec<EntryRow> = with_pool!(self, |pool, DB| {
-            let mut sql = QueryBuilder::<DB>::new(
-                "SELECT paper_id, feed_date, source, submitted_by, submitted_at FROM feed_entries WHERE paper_id IN (",
-            );
-            let mut list = sql.separated(", ");
-            for id in ids {
-                list.push_bind(id.as_str());
-            }
-            sql.push(")");
-            sql.build_query_as().fetch_all(pool).await?
-        });
-        rows.into_iter()
-            .map(|(paper_id, feed_date, source, submitted_by, submitted_at)| {
-                let corrupt = || DbError::CorruptRow {
-                    id: paper_id.clone(),
-                    reason: format!("feed source `{source}`"),
-                };
-                let source = FeedSource::parse(&source).ok_or_else(corrupt)?;
-                let id: ArxivId = paper_id.parse().map_err(|_| corrupt())?;
-                Ok((paper_id, FeedEntry { paper_id: id, feed_date, source, submitted_by, submitted_at }))
-            })
-            .collect()
-    }
-
-    /// The feed entry of a paper, if it is on a feed.
-    pub async fn feed_entry(&self, id: &ArxivId) -> Result<Option<FeedEntry>, DbError> {
-        Ok(self.feed_entries(std::slice::from_ref(id)).await?.remove(id.as_str()))
+    /// One paper with its feed entry, if the paper is stored.
+    pub async fn paper_with_entry(
+        &self,
+        id: &ArxivId,
+    ) -> Result<Option<(StoredPaper, Option<FeedEntry>)>, DbError> {
+        Ok(self.get_papers_with_entries(&[id.to_string()]).await?.pop())
     }
 }
 

@@ -354,14 +354,6 @@ impl Db {
 }
 
 impl Db {
-    /// The most recent day on which any stored paper was announced.
-    pub async fn latest_announce_date(&self) -> Result<Option<NaiveDate>, DbError> {
-        let date = with_pool!(self, |pool, DB| {
-            sqlx::query_scalar("SELECT MAX(announce_date) FROM papers").fetch_one(pool).await?
-        });
-        Ok(date)
-    }
-
     /// Papers written after the catalog clock read `after`, in clock order, at most `limit`.
     pub async fn papers_changed_since(&self, after: i64, limit: u32) -> Result<Vec<StoredPaper>, DbError> {
         let sql =
@@ -393,46 +385,6 @@ impl Db {
                 .await?
         });
         Ok(count.max(0) as u64)
-    }
-
-    /// The papers among `ids` that are stored, in the order of `ids`.
-    pub async fn get_papers(&self, ids: &[String]) -> Result<Vec<StoredPaper>, DbError> {
-        let mut found: HashMap<String, StoredPaper> = HashMap::with_capacity(ids.len());
-        for chunk in ids.chunks(ROWS_PER_STATEMENT) {
-            let rows: Vec<PaperRow> = with_pool!(self, |pool, DB| {
-                let mut query =
-                    QueryBuilder::<DB>::new(format!("SELECT {PAPER_SELECT} FROM papers p WHERE id IN ("));
-                let mut list = query.separated(", ");
-                for id in chunk {
-                    list.push_bind(id.as_str());
-                }
-                query.push(")");
-                query.build_query_as().fetch_all(pool).await?
-            });
-            for row in rows {
-                let paper = StoredPaper::try_from(row)?;
-                found.insert(paper.paper.id.as_str().to_owned(), paper);
-            }
-        }
-        Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
-    }
-
-    /// Papers announced on `date`, by id, at most `limit`.
-    pub async fn papers_announced_on(
-        &self,
-        date: NaiveDate,
-        limit: u32,
-    ) -> Result<Vec<StoredPaper>, DbError> {
-        let sql =
-            format!("SELECT {PAPER_SELECT} FROM papers p WHERE announce_date = $1 ORDER BY id LIMIT $2");
-        let rows: Vec<PaperRow> = with_pool!(self, |pool, DB| {
-            sqlx::query_as(AssertSqlSafe(sql.as_str()))
-                .bind(date)
-                .bind(i64::from(limit))
-                .fetch_all(pool)
-                .await?
-        });
-        rows.into_iter().map(StoredPaper::try_from).collect()
     }
 }
 

@@ -9,7 +9,7 @@
 
 use paperboy_search::escape_html;
 use pulldown_latex::config::DisplayMode;
-use pulldown_latex::{Parser, RenderConfig, Storage, push_mathml};
+use pulldown_latex::{Parser, ParserError, RenderConfig, Storage, push_mathml};
 use quick_xml::events::Event;
 
 /// Longest math stretch rendered; a longer one is almost surely a stray `$`.
@@ -167,16 +167,14 @@ fn find_dollar_close(text: &str, from: usize) -> Option<usize> {
 /// MathML for `source`, or `None` when it does not parse or the output fails the check.
 fn render_math(source: &str, display: bool) -> Option<String> {
     let storage = Storage::new();
-    if Parser::new(source, &storage).any(|event| event.is_err()) {
-        return None;
-    }
-    let storage = Storage::new();
+    // Parsed once, in full: a parse error shows the source instead of an error in the math.
+    let events: Vec<_> = Parser::new(source, &storage).collect::<Result<_, ParserError>>().ok()?;
     let config = RenderConfig {
         display_mode: if display { DisplayMode::Block } else { DisplayMode::Inline },
         ..RenderConfig::default()
     };
     let mut mathml = String::new();
-    push_mathml(&mut mathml, Parser::new(source, &storage), config).ok()?;
+    push_mathml(&mut mathml, events.into_iter().map(Ok::<_, ParserError>), config).ok()?;
     let mathml = escape_stray_angles(&mathml);
     is_safe_mathml(&mathml).then_some(mathml)
 }

@@ -56,12 +56,11 @@ pub async fn show_paper(
         return Redirect::permanent(&format!("/papers/{id}")).into_response();
     }
     cached(&app, &uri, &headers, || async {
-        let stored = app
+        let (stored, entry) = app
             .db
-            .get_paper(&id)
+            .paper_with_entry(&id)
             .await?
             .ok_or_else(|| PageError::not_found(format!("Paper {id} is not in this catalog.")))?;
-        let entry = app.db.feed_entry(&id).await?;
         let similar = match app.search.similar(&app.db, &id, SIMILAR).await {
             Ok(hits) => hits.iter().map(|hit| Card::from_paper(&hit.paper)).collect(),
             Err(err) => {
