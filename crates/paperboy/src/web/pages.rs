@@ -26,20 +26,23 @@ pub const TRENDING_DAYS: i64 = 7;
 /// `?page=N`, 1-based.
 #[derive(Debug, Deserialize)]
 pub struct PageParams {
-    pub page: Option<String>,
+    page: Option<String>,
 }
 
 impl PageParams {
     /// The page number, or a 400 for anything but a positive integer.
     pub fn number(&self) -> Result<u64, PageError> {
-        match self.page.as_deref() {
-            None | Some("") => Ok(1),
-            Some(text) => {
-                text.parse::<u64>().ok().filter(|page| (1..=100_000).contains(page)).ok_or_else(|| {
-                    PageError::bad_request(format!("`page={text}` is not a page number: use 1, 2, 3..."))
-                })
-            }
-        }
+        page_number(self.page.as_deref())
+    }
+}
+
+/// A `page` parameter's number: 1 when absent, a 400 for anything but a positive integer.
+pub fn page_number(page: Option<&str>) -> Result<u64, PageError> {
+    match page {
+        None | Some("") => Ok(1),
+        Some(text) => text.parse::<u64>().ok().filter(|page| (1..=100_000).contains(page)).ok_or_else(|| {
+            PageError::bad_request(format!("`page={text}` is not a page number: use 1, 2, 3..."))
+        }),
     }
 }
 

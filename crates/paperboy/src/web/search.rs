@@ -14,7 +14,7 @@ use serde::Deserialize;
 use crate::app::{App, AppState};
 use crate::feed::Period;
 use crate::search::{Mode, SearchRequest};
-use crate::web::pages::is_category;
+use crate::web::pages::{is_category, page_number};
 use crate::web::paper::url_encode;
 use crate::web::view::{Card, FeedLinks, Layout, Pager};
 use crate::web::{PageError, render};
@@ -143,7 +143,7 @@ pub async fn show_search(
 ) -> Result<Response, PageError> {
     let checked =
         CheckedSearch::from_page(&params, app.search.semantic_enabled()).map_err(PageError::bad_request)?;
-    let page = crate::web::pages::PageParams { page: params.page.clone() }.number()?;
+    let page = page_number(params.page.as_deref())?;
     if let Ok((id, _)) = ArxivId::from_url_or_id(&checked.query)
         && app.db.get_paper(&id).await?.is_some()
     {
