@@ -2,11 +2,17 @@
 
 use std::sync::Arc;
 
+use std::path::PathBuf;
+
+use lettre::message::Mailbox;
+
 use crate::db::Db;
+use crate::mail::Mailer;
 use crate::search::Search;
 use crate::web::cache::{CatalogVersion, PageCache};
 use crate::web::limit::{RateLimit, RateLimiter};
 use crate::web::metrics::Metrics;
+use crate::web::session::ActionLimits;
 
 /// How the site presents itself and protects itself; set from `paperboy serve`'s flags.
 #[derive(Debug, Clone)]
@@ -20,6 +26,28 @@ pub struct SiteConfig {
     pub trust_forwarded_for: bool,
     /// The feature rules in force, as written on the command line, for the about page.
     pub feature_rules: String,
+    /// Where account emails go, and whom they come from.
+    pub mail: Outbox,
+    /// Quotas on signing up, signing in, emailed links, submitting, voting and commenting.
+    pub action_limits: bool,
+}
+
+/// The mailer and the sender address of every email.
+#[derive(Debug, Clone)]
+pub struct Outbox {
+    pub mailer: Mailer,
+    pub from: Mailbox,
+}
+
+impl Outbox {
+    /// Files in `dir`, from `Paperboy <paperboy@localhost>`.
+    pub fn files(dir: PathBuf) -> Outbox {
+        Outbox { mailer: Mailer::Files(dir), from: Mailbox::new(Some("Paperboy".into()), default_sender()) }
+    }
+}
+
+fn default_sender() -> lettre::Address {
+    lettre::Address::new("paperboy", "localhost").unwrap_or_else(|_| unreachable!("a valid literal address"))
 }
 
 impl Default for SiteConfig {
@@ -29,6 +57,8 @@ impl Default for SiteConfig {
             rate_limit: Some(RateLimit::default()),
             trust_forwarded_for: false,
             feature_rules: "all".into(),
+            mail: Outbox::files(std::env::temp_dir().join("paperboy-mail")),
+            action_limits: true,
         }
     }
 }
@@ -44,11 +74,13 @@ pub struct App {
     pub version: CatalogVersion,
     pub metrics: Metrics,
     pub limiter: RateLimiter,
+    pub actions: ActionLimits,
 }
 
 impl App {
     pub fn new(db: Db, search: Arc<Search>, config: SiteConfig) -> App {
         let limiter = RateLimiter::new(config.rate_limit);
+        let actions = ActionLimits::new(config.action_limits);
         App {
             db,
             search,
@@ -57,6 +89,7 @@ impl App {
             version: CatalogVersion::default(),
             metrics: Metrics::default(),
             limiter,
+            actions,
         }
     }
 }

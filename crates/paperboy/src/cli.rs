@@ -69,6 +69,17 @@ pub struct GlobalArgs {
         value_name = "RULE"
     )]
     pub feature_rules: Vec<FeatureRule>,
+
+    /// SMTP server for outgoing email, as smtp://USER:PASSWORD@HOST:587?tls=required
+    /// (STARTTLS), smtps://USER:PASSWORD@HOST:465 (TLS from the start) or smtp://HOST:25 (no
+    /// TLS, for a relay on the same machine). Without it, each email is written as an .eml
+    /// file into DATA_DIR/mail, which is where to find them on a fresh install.
+    #[arg(long, global = true, env = "PAPERBOY_SMTP_URL", hide_env_values = true, value_name = "URL")]
+    pub smtp_url: Option<String>,
+
+    /// The From address of every email.
+    #[arg(long, global = true, env = "PAPERBOY_MAIL_FROM", default_value = "Paperboy <paperboy@localhost>")]
+    pub mail_from: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -115,6 +126,10 @@ pub enum Command {
     ///   paperboy feature 2606.00124 2606.00250 --date 2026-06-02
     Feature(FeatureArgs),
 
+    /// Manage accounts from the command line: list them, add one, grant a role.
+    #[command(subcommand)]
+    User(UserCommand),
+
     /// Create or update the database schema, then exit. Other commands migrate on start too.
     Migrate,
 
@@ -151,6 +166,52 @@ pub enum Command {
     /// Measure Paperboy's speed with reproducible benchmarks.
     #[command(subcommand)]
     Bench(BenchCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Print every account: name, email, role, and whether it is confirmed.
+    List,
+
+    /// Create a confirmed account without a password and print a one-time sign-in link for
+    /// it (valid 30 minutes), for the first admin of a new site. Example:
+    ///
+    ///   paperboy user add ada@example.org --name ada --role admin
+    Add(UserAddArgs),
+
+    /// Give an account a role: `user`, `curator` (features and hides papers, edits their
+    /// links, hides comments) or `admin` (a curator who may also grant roles). The change is
+    /// written to the audit log. Example:
+    ///
+    ///   paperboy user grant ada@example.org curator
+    Grant(UserGrantArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct UserAddArgs {
+    /// The account's email address.
+    pub email: String,
+
+    /// Its public user name (2 to 32 letters, digits, - or _).
+    #[arg(long)]
+    pub name: String,
+
+    /// Its role.
+    #[arg(long, default_value = "user")]
+    pub role: String,
+
+    /// The site's address, for the printed link.
+    #[arg(long, env = "PAPERBOY_BASE_URL", default_value = "http://127.0.0.1:8080")]
+    pub base_url: String,
+}
+
+#[derive(Debug, Args)]
+pub struct UserGrantArgs {
+    /// The account's email address.
+    pub email: String,
+
+    /// user, curator or admin.
+    pub role: String,
 }
 
 #[derive(Debug, Args)]
@@ -191,6 +252,11 @@ pub struct ServeArgs {
     /// the connection's. Only set it when the proxy overwrites that header.
     #[arg(long, env = "PAPERBOY_TRUST_FORWARDED_FOR", value_parser = BoolishValueParser::new())]
     pub trust_forwarded_for: bool,
+
+    /// Turn off the quotas on single actions (sign-ups and sign-ins per address and per email,
+    /// emailed links, submissions, votes and comments per user). For load tests only.
+    #[arg(long, env = "PAPERBOY_NO_ACTION_LIMITS", value_parser = BoolishValueParser::new())]
+    pub no_action_limits: bool,
 }
 
 #[derive(Debug, Args)]

@@ -16,9 +16,21 @@ pub enum AppError {
     /// The request is malformed: a bad id, parameter or body. The message says what to fix.
     #[error("{0}")]
     BadRequest(String),
+    /// The request needs a signed-in user or a valid API token.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// The user may not do this (their role, or a missing or forged CSRF token).
+    #[error("{0}")]
+    Forbidden(String),
     /// The thing asked for does not exist.
     #[error("{0}")]
     NotFound(String),
+    /// It clashes with what is there: a duplicate, a taken name.
+    #[error("{0}")]
+    Conflict(String),
+    /// The client's quota for this action is used up.
+    #[error("{message}")]
+    TooManyRequests { message: String, retry_after: u64 },
     /// The database failed; details go to the log, not to the client.
     #[error(transparent)]
     Db(#[from] DbError),
@@ -28,10 +40,14 @@ pub enum AppError {
 }
 
 impl AppError {
-    fn status(&self) -> StatusCode {
+    pub fn status(&self) -> StatusCode {
         match self {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Db(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -47,7 +63,19 @@ impl IntoResponse for AppError {
             }
             other => other.to_string(),
         };
-        error_response(status, message)
+        let mut response = error_response(status, message);
+        if let AppError::TooManyRequests { retry_after, .. } = self
+            && let Ok(value) = axum::http::HeaderValue::from_str(&retry_after.to_string())
+        {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, value);
+        }
+        if status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer realm=\"paperboy\""),
+            );
+        }
+        response
     }
 }
 

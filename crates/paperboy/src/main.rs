@@ -7,17 +7,19 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use clap::Parser;
-use paperboy::app::{App, SiteConfig};
+use paperboy::app::{App, Outbox, SiteConfig};
 use paperboy::bench::relevance::{BeirSet, RelevanceOptions};
 use paperboy::cli::{
     BenchCommand, BenchRelevanceArgs, Cli, Command, EmbedArgs, FeatureArgs, FetchArgs, GlobalArgs,
-    HarvestArgs, ImportArgs, LogFormat, SearchArgs, ServeArgs,
+    HarvestArgs, ImportArgs, LogFormat, SearchArgs, ServeArgs, UserCommand,
 };
+use paperboy::community::accounts::{Email, Role, UserName};
 use paperboy::db::Db;
 use paperboy::db::feed::Featured;
 use paperboy::feed::FeatureRules;
 use paperboy::ingest::harvest::{HarvestOptions, fetch, harvest};
 use paperboy::ingest::import::{ImportOptions, import_sources, open_files};
+use paperboy::mail::Mailer;
 use paperboy::progress::Progress;
 use paperboy::search::follow::{self, FollowError, Indexed};
 use paperboy::search::semantic::{self, Semantic};
@@ -75,6 +77,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Search(args) => run_search(&cli.global, args).await,
         Command::Reindex => run_reindex(&cli.global).await,
         Command::Embed(args) => run_embed(&cli.global, args).await,
+        Command::User(command) => run_user(&cli.global, command).await,
         Command::Migrate => {
             let db = open_db(&cli.global).await?;
             println!("The {} schema is up to date.", db.engine());
@@ -116,6 +119,57 @@ async fn open_db(global: &GlobalArgs) -> anyhow::Result<Db> {
     Ok(db)
 }
 
+/// The mailer `--smtp-url` and `--mail-from` describe.
+fn outbox(global: &GlobalArgs) -> anyhow::Result<Outbox> {
+    let from = global
+        .mail_from
+        .parse()
+        .map_err(|err| anyhow::anyhow!("--mail-from `{}`: {err}", global.mail_from))?;
+    let mailer = Mailer::new(global.smtp_url.as_deref(), global.data_dir.join("mail"))?;
+    Ok(Outbox { mailer, from })
+}
+
+async fn run_user(global: &GlobalArgs, command: UserCommand) -> anyhow::Result<ExitCode> {
+    let db = open_db(global).await?;
+    match command {
+        UserCommand::List => {
+            for user in db.list_users().await? {
+                let state = if user.confirmed { "" } else { "  (unconfirmed)" };
+                let demo = if user.is_demo { "  (demo)" } else { "" };
+                println!("{:<24} {:<36} {:<8}{state}{demo}", user.name, user.email, user.role.as_str());
+            }
+        }
+        UserCommand::Add(args) => {
+            let email: Email = args.email.parse().map_err(anyhow::Error::msg).context("EMAIL")?;
+            let name: UserName = args.name.parse().map_err(anyhow::Error::msg).context("--name")?;
+            let role: Role = args.role.parse().map_err(anyhow::Error::msg).context("--role")?;
+            let Some(user) = db.create_user(&name, &email, None, role, false).await? else {
+                bail!("{email} or the name {name} has an account already (see `paperboy user list`)");
+            };
+            let link = db
+                .create_link(user.id, paperboy::db::users::LinkPurpose::Login, chrono::Duration::minutes(30))
+                .await?;
+            println!("Created {} <{}> as {}.", user.name, user.email, user.role);
+            println!(
+                "Sign in within 30 minutes at {}/links/login?token={}",
+                args.base_url.trim_end_matches('/'),
+                link.expose()
+            );
+        }
+        UserCommand::Grant(args) => {
+            let email: Email = args.email.parse().map_err(anyhow::Error::msg).context("EMAIL")?;
+            let role: Role = args.role.parse().map_err(anyhow::Error::msg).context("ROLE")?;
+            let Some(user) = db.user_by_email(&email).await? else {
+                bail!("no account has the email {email} (see `paperboy user list`)");
+            };
+            db.grant(None, &user, role).await?;
+            println!("{} <{}> is now {role} (was {}).", user.name, user.email, user.role);
+        }
+    }
+    db.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
 fn feature_rules(global: &GlobalArgs) -> FeatureRules {
     FeatureRules::new(global.feature_rules.clone())
 }
@@ -130,7 +184,7 @@ async fn run_feature(global: &GlobalArgs, args: FeatureArgs) -> anyhow::Result<E
     let db = open_db(global).await?;
     let mut missing = 0;
     for id in &ids {
-        match db.feature(id, date).await? {
+        match db.feature(None, id, date).await? {
             Some(Featured::Added) => println!("{id}: on the feed of {date}."),
             Some(Featured::Moved { from }) => println!("{id}: moved from the feed of {from} to {date}."),
             Some(Featured::AlreadyThere) => println!("{id}: already on the feed of {date}."),
@@ -195,6 +249,8 @@ async fn serve(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCode>
         rate_limit,
         trust_forwarded_for: args.trust_forwarded_for,
         feature_rules: global.feature_rules.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "),
+        mail: outbox(global)?,
+        action_limits: !args.no_action_limits,
     };
     let app = App::new(db.clone(), Arc::new(search), config);
     let router = paperboy::web::router(app);

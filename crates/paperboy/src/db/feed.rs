@@ -7,7 +7,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use paperboy_arxiv::ArxivId;
 use sqlx::{AssertSqlSafe, QueryBuilder};
 
+use super::moderation::audit;
 use super::papers::{PAPER_SELECT, PaperRow, StoredPaper};
+use super::users::User;
 use super::{Db, DbError, set_clock, take_clock, with_pool};
 
 /// Rows per multi-row insert: 5 parameters each.
@@ -179,8 +181,14 @@ impl Db {
     }
 
     /// Puts the paper on `date`'s feed as a curator's pick, moving it there when it is on
-    /// another day's feed (who submitted it is kept). `None` when the paper is not stored.
-    pub async fn feature(&self, id: &ArxivId, date: NaiveDate) -> Result<Option<Featured>, DbError> {
+    /// another day's feed (who submitted it is kept), and notes it in the audit log (`actor`
+    /// `None`: the command line). `None` when the paper is not stored.
+    pub async fn feature(
+        &self,
+        actor: Option<&User>,
+        id: &ArxivId,
+        date: NaiveDate,
+    ) -> Result<Option<Featured>, DbError> {
         let now = Utc::now();
         with_pool!(self, |pool, DB| {
             let mut tx = pool.begin_with(self.begin_write()).await?;
@@ -225,6 +233,7 @@ impl Db {
                     Featured::Added
                 }
             };
+            audit!(tx, actor, "feature", id.as_str(), format!("{outcome:?} to the feed of {date}"));
             set_clock!(tx, seq);
             tx.commit().await?;
             Ok(Some(outcome))

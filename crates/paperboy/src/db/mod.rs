@@ -10,8 +10,10 @@
 pub mod checkpoints;
 pub mod embeddings;
 pub mod feed;
+pub mod moderation;
 pub mod papers;
 pub mod scratch;
+pub mod users;
 
 use std::path::Path;
 use std::str::FromStr;

@@ -179,8 +179,19 @@ impl CachedPage {
         headers.insert(header::ETAG, self.etag.clone());
         headers.insert(header::LAST_MODIFIED, self.last_modified.clone());
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-        headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+        headers.insert(header::VARY, HeaderValue::from_static("accept-encoding, cookie"));
         response
+    }
+
+    /// The page for a signed-in reader: its account corner filled in by `personalize`, never
+    /// stored by the browser or a proxy (the compression layer gzips it).
+    pub fn respond_personal(&self, personalize: impl FnOnce(&str) -> Option<String>) -> Option<Response> {
+        let body = personalize(std::str::from_utf8(&self.body).ok()?)?;
+        let mut response = (self.status, body).into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(self.content_type));
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+        Some(response)
     }
 
     fn not_modified(&self, headers: &HeaderMap) -> bool {

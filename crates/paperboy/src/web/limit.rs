@@ -7,14 +7,14 @@
 //! `--trust-forwarded-for` so the address is the proxy's last `X-Forwarded-For` entry.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasher, RandomState};
+use std::hash::{BuildHasher, Hash, RandomState};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::str::FromStr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{Extensions, HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -64,11 +64,12 @@ struct Window {
     used: u32,
 }
 
-/// The windows of every client address seen recently.
+/// The windows of every client seen recently: client addresses for the site-wide quota;
+/// addresses, accounts or emails for the quotas of single actions ([`crate::web::session`]).
 #[derive(Debug)]
-pub struct RateLimiter {
+pub struct RateLimiter<K = IpAddr> {
     limit: Option<RateLimit>,
-    shards: Vec<Mutex<HashMap<IpAddr, Window>>>,
+    shards: Vec<Mutex<HashMap<K, Window>>>,
     hasher: RandomState,
 }
 
@@ -81,8 +82,8 @@ pub struct Decision {
     pub reset: Duration,
 }
 
-impl RateLimiter {
-    pub fn new(limit: Option<RateLimit>) -> RateLimiter {
+impl<K: Hash + Eq> RateLimiter<K> {
+    pub fn new(limit: Option<RateLimit>) -> RateLimiter<K> {
         RateLimiter {
             limit,
             shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
@@ -91,9 +92,9 @@ impl RateLimiter {
     }
 
     /// Counts a request from `client` at `now`; `None` when limiting is off.
-    pub fn check(&self, client: IpAddr, now: Instant) -> Option<Decision> {
+    pub fn check(&self, client: K, now: Instant) -> Option<Decision> {
         let limit = self.limit?;
-        let shard = &self.shards[self.hasher.hash_one(client) as usize % SHARDS];
+        let shard = &self.shards[self.hasher.hash_one(&client) as usize % SHARDS];
         let mut windows = shard.lock().unwrap_or_else(|e| e.into_inner());
         if windows.len() >= SWEEP_AT {
             windows.retain(|_, window| now.duration_since(window.started) < limit.window);
@@ -120,16 +121,18 @@ impl RateLimiter {
 
 /// The client's address: the peer's, or the last `X-Forwarded-For` entry when trusted.
 pub fn client_address(request: &Request, trust_forwarded_for: bool) -> IpAddr {
+    address_of(request.headers(), request.extensions(), trust_forwarded_for)
+}
+
+/// [`client_address`] from a request's parts.
+pub fn address_of(headers: &HeaderMap, extensions: &Extensions, trust_forwarded_for: bool) -> IpAddr {
     if trust_forwarded_for
-        && let Some(forwarded) = request.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok())
+        && let Some(forwarded) = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok())
         && let Some(Ok(address)) = forwarded.rsplit(',').next().map(|last| last.trim().parse())
     {
         return address;
     }
-    request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |info| info.0.ip())
+    extensions.get::<ConnectInfo<SocketAddr>>().map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |info| info.0.ip())
 }
 
 /// Middleware: counts the request against its client's quota, answers `429` past it, and
@@ -179,7 +182,8 @@ mod tests {
 
     #[test]
     fn a_client_gets_its_quota_per_window_and_others_theirs() {
-        let limiter = RateLimiter::new(Some(RateLimit { requests: 2, window: Duration::from_secs(60) }));
+        let limiter =
+            RateLimiter::<IpAddr>::new(Some(RateLimit { requests: 2, window: Duration::from_secs(60) }));
         let (alice, bob) = ("10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap());
         let start = Instant::now();
         assert_eq!(limiter.check(alice, start).unwrap().remaining, 1);
@@ -197,6 +201,8 @@ mod tests {
         for bad in ["0/10s", "10/0s", "ten/10s", "500", ""] {
             assert!(bad.parse::<RateLimit>().is_err(), "{bad}");
         }
-        assert!(RateLimiter::new(None).check("10.0.0.1".parse().unwrap(), Instant::now()).is_none());
+        assert!(
+            RateLimiter::<IpAddr>::new(None).check("10.0.0.1".parse().unwrap(), Instant::now()).is_none()
+        );
     }
 }

@@ -8,6 +8,7 @@
 //! runs; `/readyz` only while the database answers too, so a load balancer stops sending
 //! traffic to an instance that lost its database.
 
+pub mod account;
 pub mod cache;
 pub mod feeds;
 pub mod latex;
@@ -16,6 +17,7 @@ pub mod metrics;
 pub mod pages;
 pub mod paper;
 pub mod search;
+pub mod session;
 pub mod view;
 
 use std::future::{Future, IntoFuture};
@@ -28,13 +30,14 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
 
 use crate::app::{App, AppState};
+use crate::community::secrets::Secret;
 use crate::db::DbError;
-use crate::error::error_response;
+use crate::error::{AppError, error_response};
 use crate::search::SearchFailure;
 use cache::Rendered;
 use view::Layout;
@@ -55,6 +58,15 @@ pub fn router(app: App) -> Router {
         .route("/search", get(search::show_search))
         .route("/categories/{category}", get(pages::show_category))
         .route("/about", get(pages::show_about))
+        .route("/signup", get(account::show_sign_up).post(account::create_account))
+        .route("/login", get(account::show_login).post(account::create_session))
+        .route("/login/link", post(account::request_login_link))
+        .route("/logout", post(account::delete_session))
+        .route("/password/forgot", get(account::show_forgot_password).post(account::request_reset_link))
+        .route("/links/{purpose}", get(account::show_link).post(account::use_link))
+        .route("/settings", get(account::show_settings))
+        .route("/settings/tokens", post(account::create_token))
+        .route("/settings/tokens/{id}/revoke", post(account::revoke_token))
         .route("/feeds/{file}", get(feeds::show_feed))
         .route("/feeds/categories/{file}", get(feeds::show_category_feed))
         .route("/static/{file}", get(show_asset))
@@ -64,6 +76,7 @@ pub fn router(app: App) -> Router {
         .nest("/api", crate::api::routes())
         .fallback(pages::not_found)
         .layer(CompressionLayer::new())
+        .layer(axum::middleware::from_fn(secure_headers))
         .layer(axum::middleware::from_fn_with_state(app.clone(), limit::limit))
         .layer(axum::middleware::from_fn_with_state(app.clone(), metrics::observe))
         .with_state(app)
@@ -86,7 +99,7 @@ impl PageError {
     }
 
     /// A failure of ours: logged with its cause; the reader learns only that it happened.
-    fn internal(cause: &dyn std::fmt::Display) -> PageError {
+    pub fn internal(cause: &dyn std::fmt::Display) -> PageError {
         tracing::error!(error = %cause, "page failed");
         PageError {
             status: StatusCode::INTERNAL_SERVER_ERROR,
@@ -99,9 +112,32 @@ impl PageError {
     }
 }
 
+impl PageError {
+    pub fn from_db(err: &DbError) -> PageError {
+        PageError::internal(err)
+    }
+}
+
 impl From<DbError> for PageError {
     fn from(err: DbError) -> Self {
         PageError::internal(&err)
+    }
+}
+
+/// An API error shown as a page: the same status, the message as a sentence.
+impl From<AppError> for PageError {
+    fn from(err: AppError) -> Self {
+        match err {
+            AppError::Db(err) => PageError::internal(&err),
+            AppError::Internal(message) => PageError::internal(&message),
+            other => {
+                let message = other.to_string();
+                let mut chars = message.chars();
+                let message: String =
+                    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default();
+                PageError { status: other.status(), message: format!("{message}.") }
+            }
+        }
     }
 }
 
@@ -118,6 +154,10 @@ impl IntoResponse for PageError {
         let title = match self.status {
             StatusCode::BAD_REQUEST => "That address is not quite right",
             StatusCode::NOT_FOUND => "Not found",
+            StatusCode::UNAUTHORIZED => "Please sign in",
+            StatusCode::FORBIDDEN => "Not allowed",
+            StatusCode::CONFLICT => "Already done",
+            StatusCode::TOO_MANY_REQUESTS => "Slow down",
             _ => "Something went wrong",
         };
         let page = ErrorPage { layout: Layout::new("", String::new()), title, message: &self.message };
@@ -148,15 +188,47 @@ where
         Ok(version) => version,
         Err(err) => return PageError::from(err).into_response(),
     };
-    if let Some(page) = app.pages.get(key, version) {
-        app.metrics.count_cache(true);
-        return page.respond(headers);
-    }
-    app.metrics.count_cache(false);
-    match render().await {
-        Ok(rendered) => app.pages.put(key, version, rendered).respond(headers),
-        Err(err) => err.into_response(),
-    }
+    let session = match session::cookie(headers, session::SESSION_COOKIE) {
+        Some(cookie) => match app.db.session(&Secret::from_client(cookie)).await {
+            Ok(session) => session,
+            Err(err) => return PageError::from(err).into_response(),
+        },
+        None => None,
+    };
+    let page = match app.pages.get(key, version) {
+        Some(page) => {
+            app.metrics.count_cache(true);
+            page
+        }
+        None => {
+            app.metrics.count_cache(false);
+            match render().await {
+                Ok(rendered) => app.pages.put(key, version, rendered),
+                Err(err) => return err.into_response(),
+            }
+        }
+    };
+    session
+        .and_then(|session| page.respond_personal(|body| session::personalize(body, &session)))
+        .unwrap_or_else(|| page.respond(headers))
+}
+
+/// The Content-Security-Policy of every response: scripts and styles only from this site, no
+/// inline script, no framing. Style attributes are allowed because MathML sets spacing with
+/// them (they cannot run code).
+const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
+    style-src-attr 'unsafe-inline'; img-src 'self'; connect-src 'self'; form-action 'self'; \
+    frame-ancestors 'none'; base-uri 'none'";
+
+/// Middleware: the security headers every response carries.
+async fn secure_headers(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CONTENT_SECURITY_POLICY));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin"));
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    response
 }
 
 const STYLE: &str = include_str!("../../static/style.css");

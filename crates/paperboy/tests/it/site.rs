@@ -582,11 +582,11 @@ async fn curators_feature_papers_and_rules_choose_what_joins(db: &Db) {
 
     let id = "2605.00001".parse().unwrap();
     let day = NaiveDate::from_ymd_opt(2026, 5, 13).unwrap();
-    assert_eq!(db.feature(&id, day).await.unwrap(), Some(Featured::Added));
-    assert_eq!(db.feature(&id, day).await.unwrap(), Some(Featured::AlreadyThere));
+    assert_eq!(db.feature(None, &id, day).await.unwrap(), Some(Featured::Added));
+    assert_eq!(db.feature(None, &id, day).await.unwrap(), Some(Featured::AlreadyThere));
     let later = NaiveDate::from_ymd_opt(2026, 5, 14).unwrap();
-    assert_eq!(db.feature(&id, later).await.unwrap(), Some(Featured::Moved { from: day }));
-    assert_eq!(db.feature(&"2605.99999".parse().unwrap(), day).await.unwrap(), None);
+    assert_eq!(db.feature(None, &id, later).await.unwrap(), Some(Featured::Moved { from: day }));
+    assert_eq!(db.feature(None, &"2605.99999".parse().unwrap(), day).await.unwrap(), None);
     let site = Site::new(db).await;
     let moved = site.get("/api/daily_papers?date=2026-05-14").await.json();
     assert_eq!(moved[0]["paper"]["id"], "2605.00001");

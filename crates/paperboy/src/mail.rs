@@ -1,0 +1,148 @@
+//! Outgoing email: one [`Mailer`] for every message Paperboy sends (account links now, digests
+//! later), either over SMTP or, by default, as `.eml` files in the data directory.
+//!
+//! The file mailer is the embedded default so that a fresh install works without a mail
+//! server: an operator (or a test) reads the messages in `DATA_DIR/mail/`. Each file is written
+//! to a temporary name and renamed, so a reader never sees half a message. SMTP is one setting
+//! away (`--smtp-url smtp://user:pass@host:587?tls=required`, or `smtps://` for implicit TLS);
+//! connections are pooled and reused.
+
+use std::path::PathBuf;
+
+use lettre::message::header::ContentType;
+use lettre::message::{Mailbox, MultiPart, SinglePart};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
+use crate::community::accounts::Email;
+use crate::community::secrets::Secret;
+
+/// Where mail goes.
+#[derive(Clone)]
+pub enum Mailer {
+    /// Writes each message as an `.eml` file into this directory.
+    Files(PathBuf),
+    /// Sends through an SMTP server.
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+}
+
+/// A message to send: plain text, and HTML when there is a rendered version.
+#[derive(Debug, Clone)]
+pub struct Mail {
+    pub to: Email,
+    pub subject: String,
+    pub text: String,
+    pub html: Option<String>,
+}
+
+/// Mail that could not be handed over.
+#[derive(Debug, thiserror::Error)]
+pub enum MailError {
+    /// The sender address or the message could not be built.
+    #[error("cannot build the message: {0}")]
+    Build(String),
+    /// The SMTP server refused the message or could not be reached.
+    #[error("SMTP: {0}")]
+    Smtp(#[from] lettre::transport::smtp::Error),
+    /// The message could not be written to the mail directory.
+    #[error("cannot write {path}: {source}")]
+    File { path: PathBuf, source: std::io::Error },
+}
+
+impl Mailer {
+    /// The mailer for `--smtp-url`, or the mail directory when there is none.
+    pub fn new(smtp_url: Option<&str>, mail_dir: PathBuf) -> Result<Mailer, MailError> {
+        match smtp_url {
+            Some(url) => {
+                let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url).map_err(|err| {
+                    // The URL may carry a password: name only what is wrong with it.
+                    MailError::Build(format!("--smtp-url is not a usable SMTP address ({err})"))
+                })?;
+                Ok(Mailer::Smtp(transport.build()))
+            }
+            None => Ok(Mailer::Files(mail_dir)),
+        }
+    }
+
+    /// Sends `mail` from `from`.
+    pub async fn send(&self, from: &Mailbox, mail: &Mail) -> Result<(), MailError> {
+        let message = build(from, mail)?;
+        match self {
+            Mailer::Smtp(transport) => {
+                transport.send(message).await?;
+            }
+            Mailer::Files(dir) => {
+                let io = |path: &PathBuf| {
+                    let path = path.clone();
+                    move |source| MailError::File { path, source }
+                };
+                tokio::fs::create_dir_all(dir).await.map_err(io(dir))?;
+                let name = format!(
+                    "{}-{}",
+                    chrono::Utc::now().format("%Y%m%dT%H%M%S%.6fZ"),
+                    Secret::generate("").hash()
+                );
+                let partial = dir.join(format!(".{name}.partial"));
+                let path = dir.join(format!("{}.eml", &name[..40]));
+                tokio::fs::write(&partial, message.formatted()).await.map_err(io(&partial))?;
+                tokio::fs::rename(&partial, &path).await.map_err(io(&path))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl std::fmt::Debug for Mailer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Mailer::Files(dir) => write!(f, "Mailer::Files({})", dir.display()),
+            Mailer::Smtp(_) => f.write_str("Mailer::Smtp"),
+        }
+    }
+}
+
+fn build(from: &Mailbox, mail: &Mail) -> Result<Message, MailError> {
+    let to: Mailbox =
+        mail.to.as_str().parse().map_err(|err| MailError::Build(format!("recipient: {err}")))?;
+    let builder = Message::builder().from(from.clone()).to(to).subject(one_line(&mail.subject));
+    let text = SinglePart::builder().header(ContentType::TEXT_PLAIN).body(mail.text.clone());
+    let message = match &mail.html {
+        Some(html) => builder.multipart(
+            MultiPart::alternative()
+                .singlepart(text)
+                .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(html.clone())),
+        ),
+        None => builder.singlepart(text),
+    };
+    message.map_err(|err| MailError::Build(err.to_string()))
+}
+
+/// A header value on one line: line breaks and other control characters become spaces, so no
+/// text can start a header of its own.
+fn one_line(text: &str) -> String {
+    text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn files_hold_whole_messages_with_safe_headers() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mailer = Mailer::new(None, dir.path().join("mail")).expect("mailer");
+        let from: Mailbox = "Paperboy <paperboy@example.org>".parse().expect("from");
+        let mail = Mail {
+            to: "ada@example.org".parse().expect("to"),
+            subject: "Confirm\r\nBcc: eve@example.org".into(),
+            text: "Hello".into(),
+            html: None,
+        };
+        mailer.send(&from, &mail).await.expect("sent");
+        let files: Vec<_> = std::fs::read_dir(dir.path().join("mail")).expect("dir").flatten().collect();
+        assert_eq!(files.len(), 1);
+        let message = std::fs::read_to_string(files[0].path()).expect("read");
+        assert!(message.contains("To: ada@example.org"), "{message}");
+        assert!(message.contains("Subject: Confirm  Bcc: eve@example.org"), "{message}");
+        assert!(!message.lines().any(|line| line.starts_with("Bcc:")), "{message}");
+    }
+}

@@ -1,0 +1,734 @@
+//! Account pages: sign up, confirm, sign in (password or emailed link), sign out, reset a
+//! password, and the settings page with personal API tokens.
+//!
+//! No page tells whether an email address has an account: signing up, asking for a sign-in
+//! link and asking for a reset all answer the same whatever the address, and what differs goes
+//! into the email, which only the address's owner reads. Links from emails open a page with a
+//! button rather than acting on `GET`, so mail scanners that fetch links use nothing up.
+//! Every form carries a CSRF token ([`crate::web::session`]); every answer is `no-store`.
+
+use askama::Template;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::Duration;
+use serde::Deserialize;
+
+use crate::app::{App, AppState};
+use crate::community::accounts::{Email, UserName, check_password};
+use crate::community::secrets::{self, Secret};
+use crate::db::users::{ApiToken, LinkPurpose, SignUp, User};
+use crate::error::AppError;
+use crate::mail::Mail;
+use crate::web::PageError;
+use crate::web::session::{self, SESSION_COOKIE, SESSION_DAYS, Viewer, anonymous_csrf, within};
+use crate::web::view::{Layout, Link};
+
+/// How long each kind of emailed link works.
+const CONFIRM_HOURS: i64 = 48;
+const RESET_MINUTES: i64 = 60;
+const LOGIN_MINUTES: i64 = 30;
+
+/// Longest API token name.
+const TOKEN_NAME_CHARS: usize = 60;
+
+#[derive(Template)]
+#[template(path = "form.html")]
+pub struct FormPage {
+    pub layout: Layout,
+    pub heading: String,
+    pub error: Option<String>,
+    pub notice: Option<String>,
+    pub intros: Vec<String>,
+    pub forms: Vec<FormSpec>,
+    pub csrf: String,
+    pub links: Vec<Link>,
+}
+
+/// One form of a [`FormPage`].
+pub struct FormSpec {
+    pub id: &'static str,
+    pub action: String,
+    pub legend: Option<String>,
+    pub hidden: Vec<Hidden>,
+    pub fields: Vec<Field>,
+    pub submit: &'static str,
+}
+
+pub struct Hidden {
+    pub name: &'static str,
+    pub value: String,
+}
+
+pub struct Field {
+    pub name: &'static str,
+    pub label: &'static str,
+    /// An `<input type>`, or `textarea`.
+    pub kind: &'static str,
+    pub value: String,
+    pub autocomplete: &'static str,
+    pub max: usize,
+    pub required: bool,
+    pub hint: &'static str,
+}
+
+impl Field {
+    pub fn new(
+        name: &'static str,
+        label: &'static str,
+        kind: &'static str,
+        autocomplete: &'static str,
+    ) -> Field {
+        Field { name, label, kind, value: String::new(), autocomplete, max: 254, required: true, hint: "" }
+    }
+
+    pub fn value(mut self, value: Option<&str>) -> Field {
+        self.value = value.unwrap_or_default().to_owned();
+        self
+    }
+
+    pub fn hint(mut self, hint: &'static str) -> Field {
+        self.hint = hint;
+        self
+    }
+
+    pub fn optional(mut self) -> Field {
+        self.required = false;
+        self
+    }
+
+    pub fn max(mut self, max: usize) -> Field {
+        self.max = max;
+        self
+    }
+}
+
+impl FormPage {
+    pub fn new(app: &App, path: &str, heading: &str, csrf: String) -> FormPage {
+        FormPage {
+            layout: Layout::new("", format!("{}{path}", app.config.base_url)),
+            heading: heading.to_owned(),
+            error: None,
+            notice: None,
+            intros: Vec::new(),
+            forms: Vec::new(),
+            csrf,
+            links: Vec::new(),
+        }
+    }
+
+    /// The page with `status`, never stored by browsers or proxies, setting `cookie` if given.
+    pub fn respond(&self, status: StatusCode, cookie: Option<HeaderValue>) -> Response {
+        match self.render() {
+            Ok(body) => {
+                let mut response = (status, body).into_response();
+                let headers = response.headers_mut();
+                headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+                headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+                if let Some(cookie) = cookie {
+                    headers.append(header::SET_COOKIE, cookie);
+                }
+                response
+            }
+            Err(err) => PageError::internal(&err).into_response(),
+        }
+    }
+}
+
+/// Every field the account forms send; each handler reads the ones it needs.
+#[derive(Debug, Default, Deserialize)]
+pub struct AccountForm {
+    pub csrf: Option<String>,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub password: Option<String>,
+    pub token: Option<String>,
+    pub next: Option<String>,
+}
+
+/// `?next=` and `?token=`.
+#[derive(Debug, Default, Deserialize)]
+pub struct AccountQuery {
+    pub next: Option<String>,
+    pub token: Option<String>,
+}
+
+fn secure(app: &App) -> bool {
+    app.config.base_url.starts_with("https://")
+}
+
+/// A local path to go back to after signing in; anything else (another site) becomes `/`.
+fn local_path(next: Option<&str>) -> String {
+    match next {
+        Some(path)
+            if path.starts_with('/') && !path.starts_with("//") && !path.contains(['\\', '\r', '\n']) =>
+        {
+            path.to_owned()
+        }
+        _ => "/".to_owned(),
+    }
+}
+
+/// A form error on the page it came from.
+fn refuse(mut page: FormPage, err: &AppError) -> Response {
+    if let AppError::Db(cause) = err {
+        return PageError::from_db(cause).into_response();
+    }
+    page.error = Some(capitalise(&err.to_string()));
+    let mut response = page.respond(err.status(), None);
+    if let AppError::TooManyRequests { retry_after, .. } = err
+        && let Ok(value) = HeaderValue::from_str(&retry_after.to_string())
+    {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    response
+}
+
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
+fn field<T: std::str::FromStr<Err = String>>(value: Option<&str>) -> Result<T, AppError> {
+    value.unwrap_or_default().parse::<T>().map_err(AppError::BadRequest)
+}
+
+// ---- sign up ----------------------------------------------------------------------------------
+
+fn sign_up_page(app: &App, csrf: String, form: &AccountForm) -> FormPage {
+    let mut page = FormPage::new(app, "/signup", "Create an account", csrf);
+    page.intros.push("With an account you can submit papers, upvote them and join the discussion.".into());
+    page.forms.push(FormSpec {
+        id: "signup",
+        action: "/signup".into(),
+        legend: None,
+        hidden: Vec::new(),
+        fields: vec![
+            Field::new("name", "User name", "text", "username")
+                .value(form.name.as_deref())
+                .max(32)
+                .hint("2 to 32 letters, digits, - or _; shown beside what you submit and write."),
+            Field::new("email", "Email", "email", "email").value(form.email.as_deref()),
+            Field::new("password", "Password", "password", "new-password")
+                .max(256)
+                .hint("At least 8 characters."),
+        ],
+        submit: "Create account",
+    });
+    page.links.push(Link::new("/login", "I have an account"));
+    page
+}
+
+/// `GET /signup`.
+pub async fn show_sign_up(State(app): State<AppState>, viewer: Viewer) -> Response {
+    let (csrf, cookie) = anonymous_csrf(&viewer, secure(&app));
+    sign_up_page(&app, csrf, &AccountForm::default()).respond(StatusCode::OK, cookie)
+}
+
+/// `POST /signup`.
+pub async fn create_account(
+    State(app): State<AppState>,
+    viewer: Viewer,
+    Form(form): Form<AccountForm>,
+) -> Response {
+    let page = sign_up_page(&app, viewer.csrf_token().unwrap_or_default().to_owned(), &form);
+    match sign_up(&app, &viewer, &form).await {
+        Ok(email) => {
+            let mut done = FormPage::new(&app, "/signup", "Check your inbox", page.csrf);
+            done.notice = Some(format!(
+                "We sent a link to {email}. Open it within {CONFIRM_HOURS} hours to confirm your address \
+                 and finish signing up."
+            ));
+            done.respond(StatusCode::OK, None)
+        }
+        Err(err) => refuse(page, &err),
+    }
+}
+
+async fn sign_up(app: &App, viewer: &Viewer, form: &AccountForm) -> Result<Email, AppError> {
+    viewer.check_csrf(form.csrf.as_deref())?;
+    within(&app.actions.sign_up, viewer.address, "sign-up")?;
+    let name: UserName = field(form.name.as_deref())?;
+    let email: Email = field(form.email.as_deref())?;
+    let password = form.password.clone().unwrap_or_default();
+    check_password(&password).map_err(AppError::BadRequest)?;
+    let hash = hash_password(password).await?;
+    match app.db.sign_up(&name, &email, &hash).await? {
+        SignUp::NameTaken => Err(AppError::Conflict(format!("the name {name} is taken: choose another"))),
+        SignUp::Created(user) => {
+            send_link(app, &user, LinkPurpose::Confirm).await?;
+            Ok(email)
+        }
+        SignUp::EmailTaken(user) if !user.confirmed => {
+            send_link(app, &user, LinkPurpose::Confirm).await?;
+            Ok(email)
+        }
+        SignUp::EmailTaken(user) => {
+            let mail = account_mail(
+                app,
+                &user,
+                "Your Paperboy account",
+                "Someone tried to create a Paperboy account with this address, which has one already. \
+                 To sign in without your password, or to choose a new one, use this page:",
+                &format!("{}/login", app.config.base_url),
+                "If it was not you, nothing has changed.",
+            )?;
+            deliver(app, &user.email, mail).await;
+            Ok(email)
+        }
+    }
+}
+
+async fn hash_password(password: String) -> Result<String, AppError> {
+    tokio::task::spawn_blocking(move || secrets::hash_password(&password))
+        .await
+        .map_err(|_| AppError::Internal("password hashing stopped".into()))?
+        .map_err(|err| AppError::Internal(err.to_string()))
+}
+
+// ---- emailed links ----------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "email/account.txt")]
+struct AccountEmail<'a> {
+    name: &'a str,
+    lead: &'a str,
+    link: &'a str,
+    after: &'a str,
+    base_url: &'a str,
+}
+
+fn account_mail(
+    app: &App,
+    user: &User,
+    subject: &str,
+    lead: &str,
+    link: &str,
+    after: &str,
+) -> Result<Mail, AppError> {
+    let text = AccountEmail { name: &user.name, lead, link, after, base_url: &app.config.base_url }
+        .render()
+        .map_err(|err| AppError::Internal(err.to_string()))?;
+    let to = user.email.parse::<Email>().map_err(AppError::Internal)?;
+    Ok(Mail { to, subject: subject.to_owned(), text, html: None })
+}
+
+/// Creates a link for `purpose` and mails it to `user`, within the quota per address.
+async fn send_link(app: &App, user: &User, purpose: LinkPurpose) -> Result<(), AppError> {
+    let (lifetime, subject, lead, after) = match purpose {
+        LinkPurpose::Confirm => (
+            Duration::hours(CONFIRM_HOURS),
+            "Confirm your Paperboy account",
+            "Welcome to Paperboy. Open this link to confirm your email address:",
+            "It works once, for 48 hours.",
+        ),
+        LinkPurpose::Reset => (
+            Duration::minutes(RESET_MINUTES),
+            "Choose a new Paperboy password",
+            "Open this link to choose a new password:",
+            "It works once, for an hour. Your password stays as it is until you choose a new one.",
+        ),
+        LinkPurpose::Login => (
+            Duration::minutes(LOGIN_MINUTES),
+            "Your Paperboy sign-in link",
+            "Open this link to sign in to Paperboy:",
+            "It works once, for 30 minutes.",
+        ),
+    };
+    if within(&app.actions.email_link_to, user.email.clone(), "email").is_err() {
+        tracing::warn!(user = %user.name, "emailed-link quota reached for this address; no email sent");
+        return Ok(());
+    }
+    let secret = app.db.create_link(user.id, purpose, lifetime).await?;
+    let link = format!("{}/links/{}?token={}", app.config.base_url, purpose.slug(), secret.expose());
+    let mail = account_mail(app, user, subject, lead, &link, after)?;
+    deliver(app, &user.email, mail).await;
+    Ok(())
+}
+
+/// Sends `mail`; a failure is logged, not shown, because showing it would tell whether the
+/// address has an account.
+async fn deliver(app: &App, to: &str, mail: Mail) {
+    if let Err(err) = app.config.mail.mailer.send(&app.config.mail.from, &mail).await {
+        tracing::error!(error = %err, to, "cannot send an account email");
+    }
+}
+
+// ---- sign in and out --------------------------------------------------------------------------
+
+fn login_page(app: &App, csrf: String, form: &AccountForm) -> FormPage {
+    let mut page = FormPage::new(app, "/login", "Sign in", csrf);
+    let next = vec![Hidden { name: "next", value: local_path(form.next.as_deref()) }];
+    page.forms.push(FormSpec {
+        id: "login",
+        action: "/login".into(),
+        legend: None,
+        hidden: next.iter().map(|h| Hidden { name: h.name, value: h.value.clone() }).collect(),
+        fields: vec![
+            Field::new("email", "Email", "email", "email").value(form.email.as_deref()),
+            Field::new("password", "Password", "password", "current-password").max(256),
+        ],
+        submit: "Sign in",
+    });
+    page.forms.push(FormSpec {
+        id: "magic",
+        action: "/login/link".into(),
+        legend: Some("Or sign in with a link by email".into()),
+        hidden: next,
+        fields: vec![Field::new("email", "Email", "email", "email").value(form.email.as_deref())],
+        submit: "Email me a link",
+    });
+    page.links.push(Link::new("/password/forgot", "I forgot my password"));
+    page.links.push(Link::new("/signup", "Create an account"));
+    page
+}
+
+/// `GET /login`.
+pub async fn show_login(
+    State(app): State<AppState>,
+    viewer: Viewer,
+    Query(query): Query<AccountQuery>,
+) -> Response {
+    let (csrf, cookie) = anonymous_csrf(&viewer, secure(&app));
+    let form = AccountForm { next: query.next, ..AccountForm::default() };
+    login_page(&app, csrf, &form).respond(StatusCode::OK, cookie)
+}
+
+/// `POST /login`: a session cookie and back to where the reader was.
+pub async fn create_session(
+    State(app): State<AppState>,
+    viewer: Viewer,
+    Form(form): Form<AccountForm>,
+) -> Response {
+    let page = login_page(&app, viewer.csrf_token().unwrap_or_default().to_owned(), &form);
+    match log_in(&app, &viewer, &form).await {
+        Ok(user) => signed_in(&app, &user, &local_path(form.next.as_deref())).await,
+        Err(err) => refuse(page, &err),
+    }
+}
+
+async fn log_in(app: &App, viewer: &Viewer, form: &AccountForm) -> Result<User, AppError> {
+    viewer.check_csrf(form.csrf.as_deref())?;
+    within(&app.actions.login, viewer.address, "sign-in")?;
+    let email: Email = field(form.email.as_deref())?;
+    within(&app.actions.login_email, email.as_str().to_owned(), "sign-in")?;
+    let password = form.password.clone().unwrap_or_default();
+    let account = app.db.user_for_login(&email).await?;
+    let verified = tokio::task::spawn_blocking(move || match account {
+        Some((user, Some(hash))) => secrets::verify_password(&password, &hash).then_some(user),
+        _ => {
+            secrets::verify_nothing(&password);
+            None
+        }
+    })
+    .await
+    .map_err(|_| AppError::Internal("password check stopped".into()))?;
+    match verified {
+        Some(user) if user.confirmed => Ok(user),
+        Some(user) => {
+            send_link(app, &user, LinkPurpose::Confirm).await?;
+            Err(AppError::Forbidden("confirm your email address first: we sent you a new link".into()))
+        }
+        None => Err(AppError::Unauthorized("wrong email or password".into())),
+    }
+}
+
+/// Starts a session for `user` and sends the browser to `next`.
+async fn signed_in(app: &App, user: &User, next: &str) -> Response {
+    match app.db.create_session(user.id, Duration::days(SESSION_DAYS)).await {
+        Ok(secret) => {
+            let max_age = std::time::Duration::from_secs(SESSION_DAYS as u64 * 86_400);
+            let cookie = session::set_cookie(SESSION_COOKIE, secret.expose(), max_age, secure(app));
+            let mut response = Redirect::to(next).into_response();
+            response.headers_mut().append(header::SET_COOKIE, cookie);
+            response
+        }
+        Err(err) => PageError::from_db(&err).into_response(),
+    }
+}
+
+/// `POST /login/link`: mails a sign-in link if the address has an account.
+pub async fn request_login_link(
+    State(app): State<AppState>,
+    viewer: Viewer,
+    Form(form): Form<AccountForm>,
+) -> Response {
+    let page = login_page(&app, viewer.csrf_token().unwrap_or_default().to_owned(), &form);
+    mail_link_page(&app, &viewer, &form, LinkPurpose::Login, page).await
+}
+
+async fn mail_link_page(
+    app: &App,
+    viewer: &Viewer,
+    form: &AccountForm,
+    purpose: LinkPurpose,
+    page: FormPage,
+) -> Response {
+    let result = async {
+        viewer.check_csrf(form.csrf.as_deref())?;
+        within(&app.actions.email_link, viewer.address, "email link")?;
+        let email: Email = field(form.email.as_deref())?;
+        if let Some(user) = app.db.user_by_email(&email).await? {
+            send_link(app, &user, purpose).await?;
+        }
+        Ok::<Email, AppError>(email)
+    }
+    .await;
+    match result {
+        Ok(email) => {
+            let mut done = FormPage::new(app, "/login", "Check your inbox", page.csrf);
+            done.notice = Some(format!(
+                "If {email} belongs to an account, a link is on its way to it. It works once and \
+                 expires soon; if nothing arrives, check your spam folder or ask again in a few minutes."
+            ));
+            done.respond(StatusCode::OK, None)
+        }
+        Err(err) => refuse(page, &err),
+    }
+}
+
+/// `POST /logout`.
+pub async fn delete_session(
+    State(app): State<AppState>,
+    viewer: Viewer,
+    Form(form): Form<AccountForm>,
+) -> Response {
+    if let Err(err) = viewer.check_csrf(form.csrf.as_deref()) {
+        return PageError::from(err).into_response();
+    }
+    if let Some(cookie) = &viewer.cookie
+        && let Err(err) = app.db.delete_session(cookie).await
+    {
+        return PageError::from_db(&err).into_response();
+    }
+    let mut response = Redirect::to("/").into_response();
+    let gone = session::set_cookie(SESSION_COOKIE, "", std::time::Duration::ZERO, secure(&app));
+    response.headers_mut().append(header::SET_COOKIE, gone);
+    response
+}
+
+// ---- password reset ---------------------------------------------------------------------------
+
+fn forgot_page(app: &App, csrf: String, form: &AccountForm) -> FormPage {
+    let mut page = FormPage::new(app, "/password/forgot", "Choose a new password", csrf);
+    page.intros.push("We will email you a link to choose a new password.".into());
+    page.forms.push(FormSpec {
+        id: "forgot",
+        action: "/password/forgot".into(),
+        legend: None,
+        hidden: Vec::new(),
+        fields: vec![Field::new("email", "Email", "email", "email").value(form.email.as_deref())],
+        submit: "Email me a link",
+    });
+    page
+}
+
+/// `GET /password/forgot`.
+pub async fn show_forgot_password(State(app): State<AppState>, viewer: Viewer) -> Response {
+    let (csrf, cookie) = anonymous_csrf(&viewer, secure(&app));
+    forgot_page(&app, csrf, &AccountForm::default()).respond(StatusCode::OK, cookie)
+}
+
+/// `POST /password/forgot`.
+pub async fn request_reset_link(
+    State(app): State<AppState>,
+    viewer: Viewer,
+    Form(form): Form<AccountForm>,
+) -> Response {
+    let page = forgot_page(&app, viewer.csrf_token().unwrap_or_default().to_owned(), &form);
+    mail_link_page(&app, &viewer, &form, LinkPurpose::Reset, page).await
+}
+
+// ---- following a link -------------------------------------------------------------------------
+
+impl LinkPurpose {
+    pub fn slug(self) -> &'static str {
+        match self {
+            LinkPurpose::Confirm => "confirm",
+            LinkPurpose::Reset => "reset",
+            LinkPurpose::Login => "login",
+        }
+    }
+
+    fn from_slug(slug: &str) -> Option<LinkPurpose> {
+        [LinkPurpose::Confirm, LinkPurpose::Reset, LinkPurpose::Login].into_iter().find(|p| p.slug() == slug)
+    }
+}
+
+fn link_page(app: &App, purpose: LinkPurpose, csrf: String, token: &str, user: &User) -> FormPage {
+    let (heading, submit, fields) = match purpose {
+        LinkPurpose::Confirm => ("Confirm your address", "Confirm and sign in", Vec::new()),
+        LinkPurpose::Login => ("Sign in", "Sign in", Vec::new()),
+        LinkPurpose::Reset => (
+            "Choose a new password",
+            "Save the password and sign in",
+            vec![
+                Field::new("password", "New password", "password", "new-password")
+                    .max(256)
+                    .hint("At least 8 characters."),
+            ],
+        ),
+    };
+    let mut page = FormPage::new(app, &format!("/links/{}", purpose.slug()), heading, csrf);
+    page.intros.push(format!("For the account {} ({}).", user.name, user.email));
+    page.forms.push(FormSpec {
+        id: "link",
+        action: format!("/links/{}", purpose.slug()),
+        legend: None,
+        hidden: vec![Hidden { name: "token", value: token.to_owned() }],
+        fields,
+        submit,
+    });
+    page
+}
+
+/// `GET /links/{purpose}?token=`: what the link will do, and a button to do it.
+pub async fn show_link(
+    State(app): State<AppState>,
+    viewer: Viewer,
+    Path(slug): Path<String>,
+    Query(query): Query<AccountQuery>,
+) -> Response {
+    let Some(purpose) = LinkPurpose::from_slug(&slug) else {
+        return PageError::not_found("There is no such link.".into()).into_response();
+    };
+    let token = query.token.unwrap_or_default();
+    match app.db.check_link(&Secret::from_client(&token), purpose).await {
+        Ok(Ok(user)) => {
+            let (csrf, cookie) = anonymous_csrf(&viewer, secure(&app));
+            link_page(&app, purpose, csrf, &token, &user).respond(StatusCode::OK, cookie)
+        }
+        Ok(Err(err)) => PageError::bad_request(capitalise(&err.to_string()) + ".").into_response(),
+        Err(err) => PageError::from_db(&err).into_response(),
+    }
+}
+
+/// `POST /links/{purpose}`: uses the link up and signs its owner in.
+pub async fn use_link(
+    State(app): State<AppState>,
+    viewer: Viewer,
+    Path(slug): Path<String>,
+    Form(form): Form<AccountForm>,
+) -> Response {
+    let Some(purpose) = LinkPurpose::from_slug(&slug) else {
+        return PageError::not_found("There is no such link.".into()).into_response();
+    };
+    let result = async {
+        viewer.check_csrf(form.csrf.as_deref())?;
+        let secret = Secret::from_client(form.token.as_deref().unwrap_or_default());
+        // Check the new password before the link is used up, so a short one costs no link.
+        let new_password = match purpose {
+            LinkPurpose::Reset => {
+                let password = form.password.clone().unwrap_or_default();
+                check_password(&password).map_err(AppError::BadRequest)?;
+                Some(hash_password(password).await?)
+            }
+            _ => None,
+        };
+        let user =
+            app.db.use_link(&secret, purpose).await?.map_err(|err| AppError::BadRequest(err.to_string()))?;
+        if let Some(hash) = new_password {
+            app.db.set_password(user.id, &hash).await?;
+        }
+        Ok::<User, AppError>(user)
+    }
+    .await;
+    match result {
+        Ok(user) => {
+            signed_in(&app, &user, if purpose == LinkPurpose::Confirm { "/settings" } else { "/" }).await
+        }
+        Err(err) => PageError::from(err).into_response(),
+    }
+}
+
+// ---- settings and API tokens ------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "settings.html")]
+struct SettingsPage {
+    layout: Layout,
+    user: User,
+    csrf: String,
+    tokens: Vec<ApiToken>,
+    new_token: Option<String>,
+    error: Option<String>,
+}
+
+/// `GET /settings`: the account and its API tokens.
+pub async fn show_settings(State(app): State<AppState>, viewer: Viewer) -> Response {
+    settings(&app, &viewer, None, None).await
+}
+
+async fn settings(app: &App, viewer: &Viewer, new_token: Option<String>, error: Option<String>) -> Response {
+    let Some(session) = &viewer.session else { return Redirect::to("/login?next=/settings").into_response() };
+    let tokens = match app.db.api_tokens(session.user.id).await {
+        Ok(tokens) => tokens,
+        Err(err) => return PageError::from_db(&err).into_response(),
+    };
+    let page = SettingsPage {
+        layout: Layout::new("", format!("{}/settings", app.config.base_url)),
+        user: session.user.clone(),
+        csrf: session.csrf_token.clone(),
+        tokens,
+        new_token,
+        error,
+    };
+    let status = if page.error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    match page.render() {
+        Ok(body) => {
+            let mut response = (status, body).into_response();
+            let headers = response.headers_mut();
+            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            response
+        }
+        Err(err) => PageError::internal(&err).into_response(),
+    }
+}
+
+/// `POST /settings/tokens`: a new token, shown on the page this once.
+pub async fn create_token(
+    State(app): State<AppState>,
+    viewer: Viewer,
+    Form(form): Form<AccountForm>,
+) -> Response {
+    let result = async {
+        viewer.check_csrf(form.csrf.as_deref())?;
+        let user = viewer.require_user()?;
+        let name = form.name.as_deref().unwrap_or_default().trim();
+        if name.is_empty() || name.chars().count() > TOKEN_NAME_CHARS || name.chars().any(char::is_control) {
+            return Err(AppError::BadRequest(format!(
+                "give the token a name of 1 to {TOKEN_NAME_CHARS} characters, such as the script that uses it"
+            )));
+        }
+        Ok(app.db.create_api_token(user.id, name).await?.1)
+    }
+    .await;
+    match result {
+        Ok(secret) => settings(&app, &viewer, Some(secret.expose().to_owned()), None).await,
+        Err(AppError::BadRequest(message)) => settings(&app, &viewer, None, Some(capitalise(&message))).await,
+        Err(err) => PageError::from(err).into_response(),
+    }
+}
+
+/// `POST /settings/tokens/{id}/revoke`.
+pub async fn revoke_token(
+    State(app): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    Form(form): Form<AccountForm>,
+) -> Response {
+    let result = async {
+        viewer.check_csrf(form.csrf.as_deref())?;
+        let user = viewer.require_user()?;
+        if !app.db.revoke_api_token(user.id, id).await? {
+            return Err(AppError::NotFound("you have no such token, or it was revoked already".into()));
+        }
+        Ok(())
+    }
+    .await;
+    match result {
+        Ok(()) => Redirect::to("/settings").into_response(),
+        Err(err) => PageError::from(err).into_response(),
+    }
+}
