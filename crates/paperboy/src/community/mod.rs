@@ -3,4 +3,34 @@
 //! API that use these rules are in [`crate::web`] and [`crate::api`].
 
 pub mod accounts;
+pub mod markdown;
 pub mod secrets;
+pub mod trending;
+
+use chrono::NaiveDate;
+
+/// Why the community's rules refuse an action. Each message says what happened and what can
+/// be done instead.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("there is no paper {0} here")]
+    NoSuchPaper(String),
+    #[error("this paper was hidden by the curators: it takes no votes, submissions or comments")]
+    PaperHidden,
+    #[error("there is no such comment")]
+    NoSuchComment,
+    #[error("you can only change your own comments")]
+    NotYourComment,
+    #[error("this comment was deleted or hidden, and cannot change any more")]
+    CommentGone,
+    #[error("the comment you reply to is not on this paper")]
+    ParentElsewhere,
+    #[error("{id} was submitted already, by {by}, to the feed of {date}: upvote it instead")]
+    AlreadySubmitted { id: String, by: String, date: NaiveDate },
+    #[error("you submitted {0} papers today, the most a day allows; submit more tomorrow (UTC)")]
+    DailyCap(u32),
+    #[error(
+        "{id} was first published on {published}, more than {days} days ago: papers join the feed within {days} days of publication"
+    )]
+    OutsideWindow { id: String, published: NaiveDate, days: i64 },
+}

@@ -70,7 +70,7 @@ pub enum FeedOrder {
     Upvotes,
     /// The latest to join first.
     Newest,
-    /// The trending score; until votes exist, upvotes and then the latest to join.
+    /// The trending score ([`crate::community::trending`]), then the latest to join.
     Trending,
 }
 
@@ -245,7 +245,7 @@ impl Db {
         let order = match query.order {
             FeedOrder::Upvotes => "p.upvotes DESC, f.submitted_at, f.paper_id",
             FeedOrder::Newest => "f.submitted_at DESC, f.paper_id DESC",
-            FeedOrder::Trending => "p.upvotes DESC, f.submitted_at DESC, f.paper_id DESC",
+            FeedOrder::Trending => "f.trending_score DESC, f.submitted_at DESC, f.paper_id DESC",
         };
         let rows: Vec<FeedRow> = with_pool!(self, |pool, DB| {
             let mut sql = QueryBuilder::<DB>::new(format!(
@@ -265,7 +265,9 @@ impl Db {
     /// How many entries a feed query selects, ignoring its order and page.
     pub async fn count_feed(&self, query: &FeedQuery) -> Result<u64, DbError> {
         let count: i64 = with_pool!(self, |pool, DB| {
-            let mut sql = QueryBuilder::<DB>::new("SELECT COUNT(*) FROM feed_entries f WHERE 1 = 1");
+            let mut sql = QueryBuilder::<DB>::new(
+                "SELECT COUNT(*) FROM feed_entries f JOIN papers p ON p.id = f.paper_id WHERE 1 = 1",
+            );
             push_filters(&mut sql, query);
             sql.build_query_scalar().fetch_one(pool).await?
         });
@@ -318,7 +320,7 @@ impl Db {
     ) -> Result<(Vec<StoredPaper>, u64), DbError> {
         let sql = format!(
             "SELECT {PAPER_SELECT} FROM paper_categories c JOIN papers p ON p.id = c.paper_id \
-             WHERE c.category = $1 ORDER BY p.announce_date DESC, p.id DESC LIMIT $2 OFFSET $3"
+             WHERE c.category = $1 AND p.hidden_at IS NULL ORDER BY p.announce_date DESC, p.id DESC LIMIT $2 OFFSET $3"
         );
         let (rows, count): (Vec<PaperRow>, i64) = with_pool!(self, |pool, DB| {
             let rows = sqlx::query_as(AssertSqlSafe(sql.as_str()))
@@ -327,10 +329,13 @@ impl Db {
                 .bind(i64::try_from(offset).unwrap_or(i64::MAX))
                 .fetch_all(pool)
                 .await?;
-            let count = sqlx::query_scalar("SELECT COUNT(*) FROM paper_categories WHERE category = $1")
-                .bind(category)
-                .fetch_one(pool)
-                .await?;
+            let count = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM paper_categories c JOIN papers p ON p.id = c.paper_id \
+                 WHERE c.category = $1 AND p.hidden_at IS NULL",
+            )
+            .bind(category)
+            .fetch_one(pool)
+            .await?;
             (rows, count)
         });
         let papers = rows.into_iter().map(StoredPaper::try_from).collect::<Result<_, _>>()?;
@@ -347,7 +352,7 @@ impl Db {
     ) -> Result<Vec<StoredPaper>, DbError> {
         let rows: Vec<PaperRow> = with_pool!(self, |pool, DB| {
             let mut sql = QueryBuilder::<DB>::new(format!(
-                "SELECT {PAPER_SELECT} FROM papers p WHERE p.announce_date IS NOT NULL"
+                "SELECT {PAPER_SELECT} FROM papers p WHERE p.announce_date IS NOT NULL AND p.hidden_at IS NULL"
             ));
             if let Some((date, id)) = after {
                 sql.push(" AND (p.announce_date < ")
@@ -409,12 +414,14 @@ impl Db {
     }
 }
 
-/// Appends the period and submitter conditions of `query` (the table is `f`).
+/// Appends the period and submitter conditions of `query` (the tables are `f` and `p`), and
+/// leaves hidden papers out.
 fn push_filters<DB: sqlx::Database>(sql: &mut QueryBuilder<DB>, query: &FeedQuery)
 where
     NaiveDate: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     String: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
 {
+    sql.push(" AND p.hidden_at IS NULL");
     if let Some(first) = query.first {
         sql.push(" AND f.feed_date >= ").push_bind(first);
     }

@@ -8,6 +8,7 @@
 //! truth; search indexes and caches are rebuilt from it.
 
 pub mod checkpoints;
+pub mod community;
 pub mod embeddings;
 pub mod feed;
 pub mod moderation;

@@ -39,7 +39,7 @@ const PAPER_COLUMNS: &str = "id, version, title, summary, authors, categories, c
 pub(super) const PAPER_SELECT: &str = "p.id, p.version, p.title, p.summary, p.authors, p.categories, \
      p.comment, p.journal_ref, p.doi, p.license, p.submitter, p.github_repo, p.project_page, p.published_at, \
      p.updated_at, p.announce_date, \
-     p.announce_date_estimated, p.revision, p.created_at, p.changed_at, p.change_seq, p.upvotes, p.num_comments";
+     p.announce_date_estimated, p.revision, p.created_at, p.changed_at, p.change_seq, p.upvotes, p.num_comments, p.hidden_at";
 
 /// How often a batch re-plans rows that other writers changed under it before giving up.
 const MAX_ROUNDS: usize = 8;
@@ -74,6 +74,8 @@ pub struct StoredPaper {
     /// Community counters: upvotes and comments.
     pub upvotes: i64,
     pub num_comments: i64,
+    /// When curators hid it from feeds, search and listings.
+    pub hidden_at: Option<DateTime<Utc>>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -101,6 +103,7 @@ pub(super) struct PaperRow {
     change_seq: i64,
     upvotes: i64,
     num_comments: i64,
+    hidden_at: Option<DateTime<Utc>>,
 }
 
 impl TryFrom<PaperRow> for StoredPaper {
@@ -140,6 +143,7 @@ impl TryFrom<PaperRow> for StoredPaper {
             change_seq: row.change_seq,
             upvotes: row.upvotes,
             num_comments: row.num_comments,
+            hidden_at: row.hidden_at,
         })
     }
 }

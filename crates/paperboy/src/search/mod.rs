@@ -254,7 +254,7 @@ impl Search {
     }
 
     /// Loads ranked papers from the catalog in rank order, with the query's words highlighted
-    /// when there is a query to highlight.
+    /// when there is a query to highlight. Papers curators hid are left out.
     async fn load(
         &self,
         db: &Db,
@@ -273,6 +273,7 @@ impl Search {
             ranked.iter().map(|r| (r.id.as_str(), r.score)).collect();
         Ok(papers
             .into_iter()
+            .filter(|(paper, _)| paper.hidden_at.is_none())
             .map(|(paper, entry)| {
                 let id = paper.paper.id.as_str().to_owned();
                 let highlight = by_id.remove(&id);
