@@ -108,6 +108,12 @@ pub struct ArxivClient {
     next_allowed: Arc<Mutex<Option<Instant>>>,
 }
 
+impl std::fmt::Debug for ArxivClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ArxivClient").field("config", &self.config).finish_non_exhaustive()
+    }
+}
+
 enum Attempt<T> {
     Done(T),
     Retry { reason: String, wait: Option<Duration> },

@@ -150,8 +150,8 @@ impl RawPaper {
         let doi = optional("doi", self.doi, collapse_whitespace)?;
         let license = optional("license", self.license, collapse_whitespace)?;
         let submitter = optional("submitter", self.submitter, collapse_whitespace)?;
-        let github_repo = link("github_repo", self.github_repo)?;
-        let project_page = link("project_page", self.project_page)?;
+        let github_repo = check_link("github_repo", self.github_repo)?;
+        let project_page = check_link("project_page", self.project_page)?;
 
         let published_at = check_time("published_at", self.published_at)?;
         let updated_at = check_time("updated_at", self.updated_at)?;
@@ -202,7 +202,7 @@ pub const MAX_LINK_CHARS: usize = 500;
 
 /// An optional web address: empty is none; anything else must be an absolute `http(s)`
 /// address without spaces, quotes or angle brackets, so that it can only ever be a link.
-fn link(field: &'static str, value: Option<String>) -> Result<Option<String>, InvalidRecord> {
+pub fn check_link(field: &'static str, value: Option<String>) -> Result<Option<String>, InvalidRecord> {
     let Some(value) = value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()) else {
         return Ok(None);
     };

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::path::PathBuf;
 
 use lettre::message::Mailbox;
+use paperboy_arxiv::client::ArxivClient;
 
 use crate::db::Db;
 use crate::mail::Mailer;
@@ -30,6 +31,26 @@ pub struct SiteConfig {
     pub mail: Outbox,
     /// Quotas on signing up, signing in, emailed links, submitting, voting and commenting.
     pub action_limits: bool,
+    /// What submitting a paper allows.
+    pub submissions: SubmitRules,
+    /// Looks up papers users submit that the catalog lacks; without it they must be imported
+    /// first.
+    pub arxiv: Option<ArxivClient>,
+}
+
+/// The rules of submitting papers to the feed.
+#[derive(Debug, Clone, Copy)]
+pub struct SubmitRules {
+    /// Papers first published longer ago than this many days cannot be submitted.
+    pub window_days: i64,
+    /// Submissions per user per UTC day.
+    pub daily_cap: u32,
+}
+
+impl Default for SubmitRules {
+    fn default() -> Self {
+        SubmitRules { window_days: 14, daily_cap: 10 }
+    }
 }
 
 /// The mailer and the sender address of every email.
@@ -59,6 +80,8 @@ impl Default for SiteConfig {
             feature_rules: "all".into(),
             mail: Outbox::files(std::env::temp_dir().join("paperboy-mail")),
             action_limits: true,
+            submissions: SubmitRules::default(),
+            arxiv: None,
         }
     }
 }

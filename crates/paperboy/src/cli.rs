@@ -126,6 +126,16 @@ pub enum Command {
     ///   paperboy feature 2606.00124 2606.00250 --date 2026-06-02
     Feature(FeatureArgs),
 
+    /// Run background jobs from the database's queue until stopped (Ctrl-C or SIGTERM).
+    ///
+    /// Jobs: the trending refresh (enqueued every 5 minutes) and, with --daily-harvest,
+    /// yesterday's arXiv records (enqueued once a day). Any number of workers may share one
+    /// PostgreSQL database: each job runs on one of them, and a job whose worker dies runs again
+    /// elsewhere once its lease expires. Failed jobs are retried with exponential backoff (30 s,
+    /// 1 min, 2 min, ...) up to 5 attempts. On one machine, `paperboy serve --with-worker` runs
+    /// a worker inside the server instead.
+    Worker(WorkerCommandArgs),
+
     /// Manage accounts from the command line: list them, add one, grant a role.
     #[command(subcommand)]
     User(UserCommand),
@@ -166,6 +176,38 @@ pub enum Command {
     /// Measure Paperboy's speed with reproducible benchmarks.
     #[command(subcommand)]
     Bench(BenchCommand),
+}
+
+/// How a worker runs, for `paperboy worker` and `paperboy serve --with-worker`.
+#[derive(Debug, Args)]
+pub struct WorkerArgs {
+    /// Enqueue a harvest of yesterday's arXiv records every day (see `paperboy harvest`).
+    #[arg(long, env = "PAPERBOY_DAILY_HARVEST", value_parser = BoolishValueParser::new())]
+    pub daily_harvest: bool,
+
+    /// OAI-PMH set of the daily harvest, e.g. `cs`; all of arXiv without it.
+    #[arg(long, env = "PAPERBOY_HARVEST_SET")]
+    pub harvest_set: Option<String>,
+
+    /// Seconds a worker holds a job before others may take it over if it stops answering; it
+    /// renews the hold every third of this while the job runs.
+    #[arg(long, env = "PAPERBOY_JOB_LEASE", default_value_t = 60, value_name = "SECONDS",
+          value_parser = clap::value_parser!(u64).range(3..=86_400))]
+    pub job_lease: u64,
+
+    /// Seconds an idle worker waits before looking for jobs again.
+    #[arg(long, env = "PAPERBOY_JOB_POLL", default_value_t = 2.0, value_name = "SECONDS", value_parser = parse_delay)]
+    pub job_poll: f64,
+}
+
+#[derive(Debug, Args)]
+pub struct WorkerCommandArgs {
+    #[command(flatten)]
+    pub worker: WorkerArgs,
+
+    /// Harvest jobs talk to arXiv here.
+    #[command(flatten)]
+    pub arxiv: ArxivArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -257,6 +299,29 @@ pub struct ServeArgs {
     /// emailed links, submissions, votes and comments per user). For load tests only.
     #[arg(long, env = "PAPERBOY_NO_ACTION_LIMITS", value_parser = BoolishValueParser::new())]
     pub no_action_limits: bool,
+
+    /// How many days after its first publication on arXiv a paper may still be submitted to
+    /// the daily feed.
+    #[arg(long, env = "PAPERBOY_SUBMIT_WINDOW_DAYS", default_value_t = 14,
+          value_parser = clap::value_parser!(i64).range(0..=36_500))]
+    pub submit_window_days: i64,
+
+    /// Papers each user may submit per day (UTC).
+    #[arg(long, env = "PAPERBOY_DAILY_SUBMISSIONS", default_value_t = 10,
+          value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub daily_submissions: u32,
+
+    /// Also run the background jobs in this process (trending refresh, the daily harvest):
+    /// the one-machine default. With several servers, run `paperboy worker` instead.
+    #[arg(long, env = "PAPERBOY_WITH_WORKER", value_parser = BoolishValueParser::new())]
+    pub with_worker: bool,
+
+    #[command(flatten)]
+    pub worker: WorkerArgs,
+
+    /// Papers users submit that the catalog lacks are looked up here.
+    #[command(flatten)]
+    pub arxiv: ArxivArgs,
 }
 
 #[derive(Debug, Args)]

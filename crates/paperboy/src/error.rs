@@ -31,6 +31,9 @@ pub enum AppError {
     /// The client's quota for this action is used up.
     #[error("{message}")]
     TooManyRequests { message: String, retry_after: u64 },
+    /// A service we depend on (arXiv) did not answer; worth trying again later.
+    #[error("{0}")]
+    Unavailable(String),
     /// The database failed; details go to the log, not to the client.
     #[error(transparent)]
     Db(#[from] DbError),
@@ -48,6 +51,7 @@ impl AppError {
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Db(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

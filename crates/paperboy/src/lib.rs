@@ -13,6 +13,7 @@ pub mod demo;
 pub mod error;
 pub mod feed;
 pub mod ingest;
+pub mod jobs;
 pub mod mail;
 pub mod progress;
 pub mod search;

@@ -7,11 +7,11 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use clap::Parser;
-use paperboy::app::{App, Outbox, SiteConfig};
+use paperboy::app::{App, Outbox, SiteConfig, SubmitRules};
 use paperboy::bench::relevance::{BeirSet, RelevanceOptions};
 use paperboy::cli::{
     BenchCommand, BenchRelevanceArgs, Cli, Command, EmbedArgs, FeatureArgs, FetchArgs, GlobalArgs,
-    HarvestArgs, ImportArgs, LogFormat, SearchArgs, ServeArgs, UserCommand,
+    HarvestArgs, ImportArgs, LogFormat, SearchArgs, ServeArgs, UserCommand, WorkerArgs,
 };
 use paperboy::community::accounts::{Email, Role, UserName};
 use paperboy::db::Db;
@@ -19,6 +19,7 @@ use paperboy::db::feed::Featured;
 use paperboy::feed::FeatureRules;
 use paperboy::ingest::harvest::{HarvestOptions, fetch, harvest};
 use paperboy::ingest::import::{ImportOptions, import_sources, open_files};
+use paperboy::jobs::{WorkerConfig, run_worker};
 use paperboy::mail::Mailer;
 use paperboy::progress::Progress;
 use paperboy::search::follow::{self, FollowError, Indexed};
@@ -78,6 +79,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Reindex => run_reindex(&cli.global).await,
         Command::Embed(args) => run_embed(&cli.global, args).await,
         Command::User(command) => run_user(&cli.global, command).await,
+        Command::Worker(args) => {
+            let db = open_db(&cli.global).await?;
+            let config =
+                worker_config(&cli.global, &args.worker, ArxivClient::new(args.arxiv.client_config())?);
+            run_worker(db.clone(), config, paperboy::web::shutdown_signal()).await?;
+            db.close().await;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Migrate => {
             let db = open_db(&cli.global).await?;
             println!("The {} schema is up to date.", db.engine());
@@ -117,6 +126,16 @@ async fn open_db(global: &GlobalArgs) -> anyhow::Result<Db> {
     let db = db.context("cannot open the database")?;
     db.migrate().await?;
     Ok(db)
+}
+
+fn worker_config(global: &GlobalArgs, args: &WorkerArgs, arxiv: ArxivClient) -> WorkerConfig {
+    WorkerConfig {
+        daily_harvest: args.daily_harvest,
+        harvest_set: args.harvest_set.clone(),
+        lease: std::time::Duration::from_secs(args.job_lease),
+        poll: std::time::Duration::from_secs_f64(args.job_poll),
+        ..WorkerConfig::new(arxiv, feature_rules(global))
+    }
 }
 
 /// The mailer `--smtp-url` and `--mail-from` describe.
@@ -251,10 +270,32 @@ async fn serve(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCode>
         feature_rules: global.feature_rules.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "),
         mail: outbox(global)?,
         action_limits: !args.no_action_limits,
+        submissions: SubmitRules { window_days: args.submit_window_days, daily_cap: args.daily_submissions },
+        arxiv: Some(ArxivClient::new(args.arxiv.client_config())?),
+    };
+    let (stop_worker, worker_stopped) = tokio::sync::oneshot::channel::<()>();
+    let worker = match args.with_worker {
+        true => {
+            let client = config.arxiv.clone().context("an arXiv client")?;
+            let worker_config = worker_config(global, &args.worker, client);
+            let shutdown = async move {
+                let _ = worker_stopped.await;
+            };
+            Some(tokio::spawn(run_worker(db.clone(), worker_config, shutdown)))
+        }
+        false => None,
     };
     let app = App::new(db.clone(), Arc::new(search), config);
     let router = paperboy::web::router(app);
     let served = paperboy::web::serve(listener, router).await;
+    let _ = stop_worker.send(());
+    if let Some(worker) = worker {
+        match worker.await {
+            Ok(Err(err)) => tracing::error!(error = %format!("{err:#}"), "the worker failed"),
+            Err(err) => tracing::error!(error = %err, "the worker stopped abnormally"),
+            Ok(Ok(())) => {}
+        }
+    }
     for task in [follower, vector_follower].into_iter().flatten() {
         task.abort();
     }

@@ -6,6 +6,7 @@
 //! from any origin (CORS). The OpenAPI document at `/api/openapi.json` describes every
 //! endpoint.
 
+pub mod community;
 pub mod daily;
 pub mod papers;
 
@@ -14,7 +15,7 @@ use axum::extract::{FromRequestParts, Query};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{delete, get, patch, post};
 use serde::de::DeserializeOwned;
 use tower_http::cors::{Any, CorsLayer};
 
@@ -30,7 +31,18 @@ pub fn routes() -> Router<AppState> {
         .route("/daily_papers", get(daily::list_daily_papers))
         .route("/papers", get(papers::list_papers))
         .route("/papers/search", get(papers::search_papers))
-        .route("/papers/{*id}", get(papers::show_paper))
+        .route("/papers/submit", post(community::submit_paper))
+        .route(
+            "/papers/{*id}",
+            get(papers::show_paper).post(community::act_on_paper).delete(community::act_on_paper),
+        )
+        .route("/comments/{id}", patch(community::edit_comment).delete(community::delete_comment))
+        .route("/comments/{id}/hide", post(community::hide_comment))
+        .route("/whoami-v2", get(community::show_whoami))
+        .route("/tokens", get(community::list_tokens))
+        .route("/tokens/{id}", delete(community::revoke_token))
+        .route("/users/{name}/role", post(community::grant_role))
+        .route("/moderation/log", get(community::show_audit_log))
         .route("/openapi.json", get(show_openapi))
         .fallback(|| async { error_response(StatusCode::NOT_FOUND, "no such API endpoint") })
         .layer(

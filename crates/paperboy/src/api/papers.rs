@@ -77,16 +77,20 @@ pub struct UserJson {
 impl UserJson {
     /// The submitter of a feed entry, when a user submitted it.
     pub fn submitter(entry: &FeedEntry) -> Option<UserJson> {
-        let name = entry.submitted_by.as_ref()?;
-        Some(UserJson {
+        entry.submitted_by.as_deref().map(UserJson::named)
+    }
+
+    /// The user called `name`.
+    pub fn named(name: &str) -> UserJson {
+        UserJson {
             id: object_id(&[name.as_bytes()]),
             avatar_url: None,
-            fullname: name.clone(),
-            name: name.clone(),
-            user: name.clone(),
+            fullname: name.to_owned(),
+            name: name.to_owned(),
+            user: name.to_owned(),
             kind: "user",
             is_pro: false,
-        })
+        }
     }
 }
 
@@ -182,20 +186,25 @@ pub fn object_id(parts: &[&[u8]]) -> String {
     format!("{:016x}{:08x}", fnv(0), fnv(1) as u32)
 }
 
-/// `GET /api/papers/{id}`: 400 for a malformed id, 404 for an unknown one.
+/// `GET /api/papers/{id}`: 400 for a malformed id, 404 for an unknown or hidden one. Also
+/// `GET /api/papers/{id}/comments`.
 pub async fn show_paper(
     State(app): State<AppState>,
     raw_id: Result<Path<String>, PathRejection>,
-) -> Result<Json<PaperJson>, AppError> {
+) -> Result<Response, AppError> {
     let Path(raw_id) = raw_id.map_err(|e| AppError::BadRequest(e.body_text()))?;
+    if let Some(comments) = super::community::list_comments(&app, &raw_id).await {
+        return comments;
+    }
     let id: ArxivId =
         raw_id.parse().map_err(|e: paperboy_arxiv::IdError| AppError::BadRequest(e.to_string()))?;
     let (stored, entry) = app
         .db
         .paper_with_entry(&id)
         .await?
+        .filter(|(stored, _)| stored.hidden_at.is_none())
         .ok_or_else(|| AppError::NotFound(format!("paper {id} not found")))?;
-    Ok(Json(PaperJson::new(stored, entry.as_ref())))
+    Ok(Json(PaperJson::new(stored, entry.as_ref())).into_response())
 }
 
 /// Results `GET /api/papers/search` returns unless `limit` says otherwise, and the most.

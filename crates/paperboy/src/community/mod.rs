@@ -3,6 +3,7 @@
 //! API that use these rules are in [`crate::web`] and [`crate::api`].
 
 pub mod accounts;
+pub mod actions;
 pub mod markdown;
 pub mod secrets;
 pub mod trending;

@@ -11,6 +11,7 @@ pub mod checkpoints;
 pub mod community;
 pub mod embeddings;
 pub mod feed;
+pub mod jobs;
 pub mod moderation;
 pub mod papers;
 pub mod scratch;

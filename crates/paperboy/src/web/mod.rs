@@ -10,6 +10,7 @@
 
 pub mod account;
 pub mod cache;
+pub mod community;
 pub mod feeds;
 pub mod latex;
 pub mod limit;
@@ -54,7 +55,9 @@ pub fn router(app: App) -> Router {
         .route("/papers/month", get(pages::latest_month))
         .route("/papers/month/{month}", get(pages::show_month))
         .route("/papers/trending", get(pages::show_trending))
-        .route("/papers/{*id}", get(paper::show_paper))
+        .route("/papers/{*id}", get(paper::show_paper).post(community::act_on_paper))
+        .route("/comments/{id}/{action}", post(community::act_on_comment))
+        .route("/submit", get(community::show_submit).post(community::submit_paper))
         .route("/search", get(search::show_search))
         .route("/categories/{category}", get(pages::show_category))
         .route("/about", get(pages::show_about))
@@ -290,7 +293,8 @@ pub async fn serve(listener: TcpListener, router: Router) -> std::io::Result<()>
     }
 }
 
-async fn shutdown_signal() {
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
     let ctrl_c = async {
         if let Err(err) = tokio::signal::ctrl_c().await {
             tracing::error!(error = %err, "cannot listen for Ctrl-C");
@@ -312,5 +316,5 @@ async fn shutdown_signal() {
         () = ctrl_c => {}
         () = terminate => {}
     }
-    tracing::info!("shutting down: finishing requests in flight");
+    tracing::info!("shutting down: finishing the work in hand");
 }

@@ -1,14 +1,22 @@
-//! `GET /papers/{id}`: a paper's page, with its math rendered, links, similar papers and a
-//! BibTeX entry to copy.
+//! `GET /papers/{id}`: a paper's page, with its math rendered, links, similar papers, a BibTeX
+//! entry to copy, its upvoters and its comment thread, and for signed-in readers the vote
+//! button and the forms to comment, edit their comments and (curators) moderate.
+
+use std::collections::HashMap;
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use paperboy_arxiv::{ArxivId, Paper};
 
-use crate::app::AppState;
+use crate::app::{App, AppState};
+use crate::community::markdown;
+use crate::db::community::Comment;
+use crate::db::users::{Session, UserId};
 use crate::feed::Period;
+use crate::web::cache::Rendered;
+use crate::web::session::{Viewer, personalize};
 use crate::web::view::{Card, Layout, Link, byline};
 use crate::web::{PageError, cached, latex, render};
 
@@ -35,15 +43,59 @@ struct PaperPage {
     abstract_html: String,
     bibtex: String,
     similar: Vec<Card>,
+    upvoters: Vec<String>,
+    /// Upvoters beyond those named.
+    more_upvoters: i64,
+    thread: Vec<CommentView>,
+    /// What the signed-in reader may do here; `None` on the page everyone shares.
+    reader: Option<Reader>,
+    hidden: bool,
+    github_repo: String,
+    project_page: String,
 }
 
+/// The signed-in reader of a paper page.
+struct Reader {
+    csrf: String,
+    voted: bool,
+    moderator: bool,
+    /// The submitter or a curator.
+    edits_links: bool,
+    user_id: UserId,
+}
+
+/// One comment in the thread, in reading order, with its depth.
+pub struct CommentView {
+    pub id: i64,
+    pub author: String,
+    pub user_id: UserId,
+    pub when: String,
+    pub edited: bool,
+    /// Safe HTML; empty when deleted or hidden.
+    pub html: String,
+    /// The Markdown, for the author's edit form.
+    pub body: String,
+    /// "deleted" or "hidden by a curator", when its text is gone.
+    pub gone: &'static str,
+    pub depth: usize,
+}
+
+/// How deep replies indent; deeper ones stay at this depth.
+const MAX_DEPTH: usize = 6;
+
+/// Upvoters named on the page.
+const UPVOTERS: u64 = 30;
+
 /// `GET /papers/{id}`. A versioned id or an old-style id with a slash works too; a
-/// non-canonical spelling redirects to the canonical address.
+/// non-canonical spelling redirects to the canonical address. Readers who are not signed in
+/// share one cached page; a signed-in reader's page is rendered for them (their vote, their
+/// comments' buttons, the forms' token).
 pub async fn show_paper(
     State(app): State<AppState>,
     Path(raw): Path<String>,
     uri: Uri,
     headers: HeaderMap,
+    viewer: Viewer,
 ) -> Response {
     let id = match ArxivId::from_url_or_id(&raw) {
         Ok((id, _)) => id,
@@ -55,56 +107,129 @@ pub async fn show_paper(
     if id.as_str() != raw {
         return Redirect::permanent(&format!("/papers/{id}")).into_response();
     }
-    cached(&app, &uri, &headers, || async {
-        let (stored, entry) = app
-            .db
-            .paper_with_entry(&id)
-            .await?
-            .ok_or_else(|| PageError::not_found(format!("Paper {id} is not in this catalog.")))?;
-        let similar = match app.search.similar(&app.db, &id, SIMILAR).await {
-            Ok(hits) => hits.iter().map(|hit| Card::from_paper(&hit.paper)).collect(),
-            Err(err) => {
-                tracing::warn!(error = %err, paper = %id, "similar papers unavailable");
-                Vec::new()
+    match &viewer.session {
+        None => cached(&app, &uri, &headers, || render_paper(&app, &id, None)).await,
+        Some(session) => match render_paper(&app, &id, Some(session)).await {
+            Ok(rendered) => {
+                let body = personalize(&rendered.body, session).unwrap_or(rendered.body);
+                let mut response = (rendered.status, body).into_response();
+                let headers = response.headers_mut();
+                headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(rendered.content_type));
+                headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+                response
             }
-        };
-        let paper = &stored.paper;
-        let feed = entry.as_ref().map(|entry| {
-            let day = Period::Day(entry.feed_date);
-            Link::new(day.path(), day.title())
+            Err(err) => err.into_response(),
+        },
+    }
+}
+
+async fn render_paper(app: &App, id: &ArxivId, session: Option<&Session>) -> Result<Rendered, PageError> {
+    let (stored, entry) = app
+        .db
+        .paper_with_entry(id)
+        .await?
+        .ok_or_else(|| PageError::not_found(format!("Paper {id} is not in this catalog.")))?;
+    let moderator = session.is_some_and(|s| s.user.role.moderates());
+    if stored.hidden_at.is_some() && !moderator {
+        return Err(PageError {
+            status: StatusCode::GONE,
+            message: format!("Paper {id} was hidden by the curators."),
         });
-        let byline = entry.as_ref().map(byline).unwrap_or_default();
-        let view = PaperPage {
-            layout: Layout::new("", format!("{}/papers/{id}", app.config.base_url)),
-            id: id.to_string(),
-            version: paper.version,
-            title_html: latex::to_html(&paper.title),
-            title_text: paper.title.clone(),
-            description: paper.summary.chars().take(200).collect(),
-            authors: paper
-                .authors
-                .iter()
-                .map(|name| {
-                    Link::new(
-                        format!("/search?q={}", url_encode(&format!("author:\"{name}\""))),
-                        name.clone(),
-                    )
-                })
-                .collect(),
-            categories: paper.categories.clone(),
-            facts: facts(paper),
-            feed,
-            byline,
-            links: links(paper),
-            upvotes: stored.upvotes,
-            comments: stored.num_comments,
-            abstract_html: latex::to_html(&paper.summary),
-            bibtex: bibtex(paper),
-            similar,
+    }
+    let similar = match app.search.similar(&app.db, id, SIMILAR).await {
+        Ok(hits) => hits.iter().map(|hit| Card::from_paper(&hit.paper)).collect(),
+        Err(err) => {
+            tracing::warn!(error = %err, paper = %id, "similar papers unavailable");
+            Vec::new()
+        }
+    };
+    let upvoters = app.db.upvoters(id, UPVOTERS).await?;
+    let thread = thread(app.db.comments(id).await?);
+    let reader = match session {
+        Some(session) => Some(Reader {
+            csrf: session.csrf_token.clone(),
+            voted: app.db.has_voted(session.user.id, id).await?,
+            moderator,
+            edits_links: moderator
+                || entry.as_ref().and_then(|e| e.submitted_by.as_deref()) == Some(session.user.name.as_str()),
+            user_id: session.user.id,
+        }),
+        None => None,
+    };
+    let paper = &stored.paper;
+    let feed = entry.as_ref().map(|entry| {
+        let day = Period::Day(entry.feed_date);
+        Link::new(day.path(), day.title())
+    });
+    let byline = entry.as_ref().map(byline).unwrap_or_default();
+    let view = PaperPage {
+        layout: Layout::new("", format!("{}/papers/{id}", app.config.base_url)),
+        id: id.to_string(),
+        version: paper.version,
+        title_html: latex::to_html(&paper.title),
+        title_text: paper.title.clone(),
+        description: paper.summary.chars().take(200).collect(),
+        authors: paper
+            .authors
+            .iter()
+            .map(|name| {
+                Link::new(format!("/search?q={}", url_encode(&format!("author:\"{name}\""))), name.clone())
+            })
+            .collect(),
+        categories: paper.categories.clone(),
+        facts: facts(paper),
+        feed,
+        byline,
+        links: links(paper),
+        upvotes: stored.upvotes,
+        comments: stored.num_comments,
+        abstract_html: latex::to_html(&paper.summary),
+        bibtex: bibtex(paper),
+        similar,
+        more_upvoters: (stored.upvotes - upvoters.len() as i64).max(0),
+        upvoters,
+        thread,
+        reader,
+        hidden: stored.hidden_at.is_some(),
+        github_repo: paper.github_repo.clone().unwrap_or_default(),
+        project_page: paper.project_page.clone().unwrap_or_default(),
+    };
+    render(StatusCode::OK, &view)
+}
+
+/// Orders comments as a thread: each followed by its replies, oldest first at every level.
+fn thread(comments: Vec<Comment>) -> Vec<CommentView> {
+    let mut replies: HashMap<Option<i64>, Vec<&Comment>> = HashMap::new();
+    for comment in &comments {
+        replies.entry(comment.parent_id).or_default().push(comment);
+    }
+    let mut out = Vec::with_capacity(comments.len());
+    let mut stack: Vec<(&Comment, usize)> =
+        replies.get(&None).map(|roots| roots.iter().rev().map(|c| (*c, 0)).collect()).unwrap_or_default();
+    while let Some((comment, depth)) = stack.pop() {
+        let gone = if comment.hidden_at.is_some() {
+            "hidden by a curator"
+        } else if comment.deleted_at.is_some() {
+            "deleted by its author"
+        } else {
+            ""
         };
-        render(StatusCode::OK, &view)
-    })
-    .await
+        out.push(CommentView {
+            id: comment.id,
+            author: comment.author.clone(),
+            user_id: comment.user_id,
+            when: comment.created_at.format("%-d %b %Y, %H:%M UTC").to_string(),
+            edited: comment.edited_at.is_some(),
+            html: if gone.is_empty() { markdown::to_html(&comment.body) } else { String::new() },
+            body: if gone.is_empty() { comment.body.clone() } else { String::new() },
+            gone,
+            depth: depth.min(MAX_DEPTH),
+        });
+        if let Some(children) = replies.get(&Some(comment.id)) {
+            stack.extend(children.iter().rev().map(|c| (*c, depth + 1)));
+        }
+    }
+    out
 }
 
 fn facts(paper: &Paper) -> Vec<(&'static str, String)> {

@@ -1,0 +1,219 @@
+//! What a signed-in user can do, shared by the site's forms and the JSON API: each action checks
+//! the user's quota and role, then asks the database, and answers with an [`AppError`] that
+//! says what went wrong. The database enforces the rest (one vote per user, one submitter per
+//! paper) inside the action's transaction.
+
+use chrono::{NaiveDate, Utc};
+use paperboy_arxiv::ArxivId;
+use paperboy_arxiv::paper::check_link;
+
+use crate::app::App;
+use crate::community::markdown::check_comment;
+use crate::community::{Refusal, accounts::Role};
+use crate::db::community::{Submitted, VoteCount};
+use crate::db::feed::Featured;
+use crate::db::users::User;
+use crate::error::AppError;
+use crate::ingest::harvest::fetch;
+use crate::web::session::within;
+
+/// Longest reason a curator gives for hiding something.
+const MAX_REASON_CHARS: usize = 500;
+
+impl From<Refusal> for AppError {
+    fn from(refusal: Refusal) -> Self {
+        let message = refusal.to_string();
+        match refusal {
+            Refusal::NoSuchPaper(_) | Refusal::NoSuchComment => AppError::NotFound(message),
+            Refusal::PaperHidden | Refusal::NotYourComment => AppError::Forbidden(message),
+            Refusal::CommentGone | Refusal::AlreadySubmitted { .. } => AppError::Conflict(message),
+            Refusal::DailyCap(_) => AppError::TooManyRequests { message, retry_after: seconds_to_midnight() },
+            Refusal::ParentElsewhere | Refusal::OutsideWindow { .. } => AppError::BadRequest(message),
+        }
+    }
+}
+
+fn seconds_to_midnight() -> u64 {
+    let now = Utc::now();
+    let midnight = (now.date_naive() + chrono::Days::new(1)).and_hms_opt(0, 0, 0).map(|t| t.and_utc());
+    midnight.map_or(3600, |midnight| (midnight - now).num_seconds().max(1) as u64)
+}
+
+/// An arXiv id or address a user typed.
+pub fn parse_paper_id(text: &str) -> Result<ArxivId, AppError> {
+    ArxivId::from_url_or_id(text.trim()).map(|(id, _)| id).map_err(|err| {
+        AppError::BadRequest(format!(
+            "`{}` is not an arXiv id or address ({err}); write it as 2501.00001 or https://arxiv.org/abs/2501.00001",
+            text.chars().take(60).collect::<String>()
+        ))
+    })
+}
+
+fn require_moderator(user: &User) -> Result<(), AppError> {
+    if user.role.moderates() { Ok(()) } else { Err(AppError::Forbidden("only curators may do this".into())) }
+}
+
+fn check_reason(reason: Option<&str>) -> Result<String, AppError> {
+    let reason = reason.unwrap_or_default().trim();
+    if reason.chars().count() > MAX_REASON_CHARS || reason.chars().any(|c| c.is_control() && c != '\n') {
+        return Err(AppError::BadRequest(format!("a reason has at most {MAX_REASON_CHARS} characters")));
+    }
+    Ok(if reason.is_empty() { "no reason given".into() } else { reason.to_owned() })
+}
+
+/// Upvotes the paper (`up`) or takes the vote back.
+pub async fn vote(app: &App, user: &User, id: &ArxivId, up: bool) -> Result<VoteCount, AppError> {
+    within(&app.actions.vote, user.id, "vote")?;
+    Ok(app.db.set_vote(user.id, id, up).await??)
+}
+
+/// Submits a paper by id or address, fetching it from arXiv when the catalog lacks it.
+pub async fn submit(
+    app: &App,
+    user: &User,
+    paper: &str,
+    comment: Option<&str>,
+) -> Result<(ArxivId, Submitted), AppError> {
+    let id = parse_paper_id(paper)?;
+    let comment = match comment.map(str::trim).filter(|c| !c.is_empty()) {
+        Some(text) => Some(check_comment(text).map_err(AppError::BadRequest)?),
+        None => None,
+    };
+    within(&app.actions.submit, user.id, "submission")?;
+    let stored = match app.db.get_paper(&id).await? {
+        Some(stored) => stored.paper,
+        None => {
+            let Some(client) = &app.config.arxiv else {
+                return Err(AppError::NotFound(format!(
+                    "{id} is not in this catalog, and this site does not look papers up on arXiv"
+                )));
+            };
+            let report = fetch(&app.db, client, std::slice::from_ref(&id)).await.map_err(|err| {
+                tracing::warn!(error = %err, %id, "arXiv lookup for a submission failed");
+                AppError::Unavailable("arXiv did not answer; try again in a minute".into())
+            })?;
+            report
+                .papers
+                .into_iter()
+                .find(|paper| paper.id == id)
+                .ok_or_else(|| AppError::NotFound(format!("arXiv has no paper {id}")))?
+        }
+    };
+    let now = Utc::now();
+    let window = app.config.submissions.window_days;
+    let published = stored.published_at.map(|t| t.date_naive()).or(stored.announce_date);
+    if let Some(published) = published
+        && (now.date_naive() - published).num_days() > window
+    {
+        return Err(Refusal::OutsideWindow { id: id.to_string(), published, days: window }.into());
+    }
+    let submitted =
+        app.db.submit(user, &id, now.date_naive(), app.config.submissions.daily_cap, comment).await??;
+    Ok((id, submitted))
+}
+
+/// Comments on the paper, as a reply to `parent` if given; returns the comment's id.
+pub async fn comment(
+    app: &App,
+    user: &User,
+    id: &ArxivId,
+    parent: Option<i64>,
+    body: &str,
+) -> Result<i64, AppError> {
+    let body = check_comment(body).map_err(AppError::BadRequest)?;
+    within(&app.actions.comment, user.id, "comment")?;
+    Ok(app.db.add_comment(user.id, id, parent, body).await??)
+}
+
+/// Edits (`Some`) or deletes (`None`) one of the user's comments; returns its paper's id.
+pub async fn change_comment(
+    app: &App,
+    user: &User,
+    comment: i64,
+    body: Option<&str>,
+) -> Result<String, AppError> {
+    let body = body.map(check_comment).transpose().map_err(AppError::BadRequest)?;
+    within(&app.actions.comment, user.id, "comment")?;
+    Ok(app.db.change_comment(user.id, comment, body).await??)
+}
+
+/// A curator hides a comment.
+pub async fn hide_comment(
+    app: &App,
+    user: &User,
+    comment: i64,
+    reason: Option<&str>,
+) -> Result<String, AppError> {
+    require_moderator(user)?;
+    let reason = check_reason(reason)?;
+    Ok(app.db.hide_comment(user, comment, &reason).await??)
+}
+
+/// A curator hides a paper, or shows it again.
+pub async fn hide_paper(
+    app: &App,
+    user: &User,
+    id: &ArxivId,
+    hidden: bool,
+    reason: Option<&str>,
+) -> Result<(), AppError> {
+    require_moderator(user)?;
+    let reason = check_reason(reason)?;
+    if app.db.get_paper(id).await?.is_none() {
+        return Err(Refusal::NoSuchPaper(id.to_string()).into());
+    }
+    if !app.db.set_paper_hidden(user, id, hidden, &reason).await? {
+        let state = if hidden { "hidden already" } else { "not hidden" };
+        return Err(AppError::Conflict(format!("{id} is {state}")));
+    }
+    Ok(())
+}
+
+/// Sets a paper's GitHub repository and project page: its submitter or a curator may.
+pub async fn set_links(
+    app: &App,
+    user: &User,
+    id: &ArxivId,
+    github_repo: Option<&str>,
+    project_page: Option<&str>,
+) -> Result<(), AppError> {
+    let Some((_, entry)) = app.db.paper_with_entry(id).await? else {
+        return Err(Refusal::NoSuchPaper(id.to_string()).into());
+    };
+    let submitter = entry.and_then(|entry| entry.submitted_by).is_some_and(|by| by == user.name);
+    if !submitter && user.role < Role::Curator {
+        return Err(AppError::Forbidden("only the paper's submitter or a curator may edit its links".into()));
+    }
+    let check = |field: &'static str, value: Option<&str>| {
+        check_link(field, value.map(str::to_owned))
+            .map_err(|invalid| AppError::BadRequest(invalid.to_string()))
+    };
+    let github_repo = check("githubRepo", github_repo)?;
+    let project_page = check("projectPage", project_page)?;
+    app.db.set_paper_links(user, id, github_repo.as_deref(), project_page.as_deref()).await?;
+    Ok(())
+}
+
+/// A curator puts a paper on a day's feed (today's when `date` is `None`).
+pub async fn feature(
+    app: &App,
+    user: &User,
+    id: &ArxivId,
+    date: Option<NaiveDate>,
+) -> Result<Featured, AppError> {
+    require_moderator(user)?;
+    let date = date.unwrap_or_else(|| Utc::now().date_naive());
+    app.db.feature(Some(user), id, date).await?.ok_or_else(|| Refusal::NoSuchPaper(id.to_string()).into())
+}
+
+/// An admin gives another account a role.
+pub async fn grant(app: &App, user: &User, name: &str, role: Role) -> Result<User, AppError> {
+    if user.role != Role::Admin {
+        return Err(AppError::Forbidden("only admins may grant roles".into()));
+    }
+    let Some(target) = app.db.user_by_name(name).await? else {
+        return Err(AppError::NotFound(format!("there is no user {name}")));
+    };
+    app.db.grant(Some(user), &target, role).await?;
+    Ok(User { role, ..target })
+}

@@ -1,0 +1,259 @@
+//! Background work: the jobs, the worker that runs them, and the scheduler that enqueues them.
+//!
+//! Every background task is a [`Job`] in the database's queue ([`crate::db::jobs`]). The
+//! scheduler only enqueues: the trending refresh every [`TRENDING_EVERY`], and, when a daily
+//! harvest is configured, yesterday's arXiv records once a day. It runs inside each worker,
+//! and de-duplication keys make several workers enqueue each job once. A worker claims one job
+//! at a time, renews its lease while it runs, and settles it: done, or queued again after an
+//! exponential backoff (`RETRY_BASE` × 2^(attempt-1), at most `RETRY_MAX`), or failed after
+//! its last attempt. A worker killed mid-job loses its lease when the lease expires, and the
+//! job runs again on another worker: jobs are at-least-once, so each is idempotent (a refresh
+//! recomputes, a harvest upserts).
+//!
+//! `paperboy worker` runs a worker; `paperboy serve --with-worker` runs one beside the server.
+
+use std::future::Future;
+use std::time::Duration;
+
+use anyhow::Context;
+use chrono::{NaiveDate, Utc};
+use paperboy_arxiv::client::ArxivClient;
+use paperboy_arxiv::oai::MetadataFormat;
+use serde::{Deserialize, Serialize};
+
+use crate::community::secrets::Secret;
+use crate::db::Db;
+use crate::db::jobs::{ClaimedJob, Dedupe};
+use crate::feed::FeatureRules;
+use crate::ingest::harvest::{HarvestOptions, harvest};
+
+/// How often the trending scores are refreshed.
+pub const TRENDING_EVERY: Duration = Duration::from_secs(300);
+/// Backoff of the first retry, doubled for each further one, up to `RETRY_MAX`.
+const RETRY_BASE: Duration = Duration::from_secs(30);
+const RETRY_MAX: Duration = Duration::from_secs(3600);
+/// Attempts before a job fails for good.
+const MAX_ATTEMPTS: i64 = 5;
+/// Finished jobs are deleted after this long.
+const KEEP_DONE_DAYS: i64 = 7;
+
+/// A unit of background work, stored as JSON in the queue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Job {
+    /// Recompute the trending scores of the papers in the trending window.
+    RefreshTrending,
+    /// Harvest arXiv's OAI-PMH records from `from` (to `until`), in `set`.
+    Harvest { from: NaiveDate, until: Option<NaiveDate>, set: Option<String> },
+}
+
+impl Job {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Job::RefreshTrending => "refresh_trending",
+            Job::Harvest { .. } => "harvest",
+        }
+    }
+
+    /// Queues the job now, unless `dedupe` says it is queued already.
+    pub async fn enqueue(&self, db: &Db, dedupe: Dedupe<'_>) -> anyhow::Result<Option<i64>> {
+        let payload = serde_json::to_value(self)?;
+        Ok(db.enqueue(self.kind(), &payload, dedupe, Utc::now(), MAX_ATTEMPTS).await?)
+    }
+}
+
+/// What a worker needs beyond the database.
+#[derive(Debug, Clone)]
+pub struct WorkerConfig {
+    /// arXiv's client, for harvest jobs.
+    pub arxiv: ArxivClient,
+    pub features: FeatureRules,
+    /// Enqueue a harvest of yesterday's records every day (in `set`, if given).
+    pub daily_harvest: bool,
+    pub harvest_set: Option<String>,
+    /// How long a claimed job is held before other workers may take it over; renewed every
+    /// third of it while the job runs.
+    pub lease: Duration,
+    /// How long an idle worker waits before asking for work again.
+    pub poll: Duration,
+    /// Backoff of the first retry.
+    pub retry_base: Duration,
+}
+
+impl WorkerConfig {
+    pub fn new(arxiv: ArxivClient, features: FeatureRules) -> WorkerConfig {
+        WorkerConfig {
+            arxiv,
+            features,
+            daily_harvest: false,
+            harvest_set: None,
+            lease: Duration::from_secs(60),
+            poll: Duration::from_secs(2),
+            retry_base: RETRY_BASE,
+        }
+    }
+}
+
+/// The backoff before attempt `attempt + 1`.
+pub fn backoff(base: Duration, attempt: i64) -> Duration {
+    let exponent = u32::try_from(attempt.saturating_sub(1).clamp(0, 20)).unwrap_or(20);
+    base.saturating_mul(2_u32.saturating_pow(exponent)).min(RETRY_MAX)
+}
+
+/// Enqueues what is due at this moment; safe to call from every worker, often.
+pub async fn schedule(db: &Db, config: &WorkerConfig) -> anyhow::Result<()> {
+    Job::RefreshTrending.enqueue(db, Dedupe::WhileActive("refresh_trending")).await?;
+    if config.daily_harvest {
+        let yesterday = Utc::now().date_naive() - chrono::Days::new(1);
+        let job = Job::Harvest { from: yesterday, until: Some(yesterday), set: config.harvest_set.clone() };
+        let key = format!("harvest:{yesterday}:{}", config.harvest_set.as_deref().unwrap_or("all"));
+        job.enqueue(db, Dedupe::Once(&key)).await?;
+    }
+    Ok(())
+}
+
+/// Runs jobs until `shutdown` completes; the job in hand is finished first.
+pub async fn run_worker(
+    db: Db,
+    config: WorkerConfig,
+    shutdown: impl Future<Output = ()>,
+) -> anyhow::Result<()> {
+    let name = format!("{}-{}", std::process::id(), &Secret::generate("").hash()[..8]);
+    tracing::info!(worker = %name, "worker started");
+    tokio::pin!(shutdown);
+    let mut next_schedule = tokio::time::Instant::now();
+    loop {
+        let stopping = tokio::select! {
+            biased;
+            () = &mut shutdown => true,
+            () = std::future::ready(()) => false,
+        };
+        if stopping {
+            break;
+        }
+        if tokio::time::Instant::now() >= next_schedule {
+            if let Err(err) = schedule(&db, &config).await {
+                tracing::warn!(error = %err, "cannot enqueue the scheduled jobs");
+            }
+            if let Err(err) = db.prune_jobs(chrono::Duration::days(KEEP_DONE_DAYS)).await {
+                tracing::warn!(error = %err, "cannot prune finished jobs");
+            }
+            next_schedule = tokio::time::Instant::now() + TRENDING_EVERY;
+        }
+        let claimed = db.claim_job(&name, lease_of(&config), Utc::now()).await;
+        match claimed {
+            Ok(Some(job)) => run_one(&db, &config, &name, job).await,
+            Ok(None) => {
+                tokio::select! {
+                    () = &mut shutdown => break,
+                    () = tokio::time::sleep(config.poll) => {}
+                }
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "cannot claim a job; retrying");
+                tokio::select! {
+                    () = &mut shutdown => break,
+                    () = tokio::time::sleep(config.poll.max(Duration::from_secs(1))) => {}
+                }
+            }
+        }
+    }
+    tracing::info!(worker = %name, "worker stopped");
+    Ok(())
+}
+
+fn lease_of(config: &WorkerConfig) -> chrono::Duration {
+    chrono::Duration::from_std(config.lease).unwrap_or(chrono::Duration::seconds(60))
+}
+
+/// Runs one claimed job with its lease renewed, and settles it.
+async fn run_one(db: &Db, config: &WorkerConfig, worker: &str, job: ClaimedJob) {
+    tracing::info!(job = job.id, kind = %job.kind, attempt = job.attempts, worker, "job started");
+    let renew = async {
+        loop {
+            tokio::time::sleep(config.lease / 3).await;
+            match db.renew_lease(&job, worker, Utc::now() + lease_of(config)).await {
+                Ok(true) => {}
+                Ok(false) => return,
+                Err(err) => tracing::warn!(error = %err, job = job.id, "cannot renew the lease"),
+            }
+        }
+    };
+    let outcome = tokio::select! {
+        outcome = execute(db, config, &job) => outcome,
+        () = renew => Err(anyhow::anyhow!("another worker took the job over")),
+    };
+    let settled = match &outcome {
+        Ok(()) => db.finish_job(&job, worker).await,
+        Err(err) => {
+            let retry = (job.attempts < job.max_attempts).then(|| {
+                Utc::now()
+                    + chrono::Duration::from_std(backoff(config.retry_base, job.attempts)).unwrap_or_default()
+            });
+            db.fail_job(&job, worker, &format!("{err:#}"), retry).await
+        }
+    };
+    match (outcome, settled) {
+        (Ok(()), Ok(true)) => tracing::info!(job = job.id, kind = %job.kind, worker, "job done"),
+        (Err(err), Ok(true)) => {
+            tracing::warn!(job = job.id, kind = %job.kind, error = %format!("{err:#}"), "job failed")
+        }
+        (_, Ok(false)) => {
+            tracing::warn!(job = job.id, "the job's lease ran out before it finished; another worker has it")
+        }
+        (_, Err(err)) => tracing::error!(job = job.id, error = %err, "cannot record the job's outcome"),
+    }
+}
+
+async fn execute(db: &Db, config: &WorkerConfig, job: &ClaimedJob) -> anyhow::Result<()> {
+    let parsed: Job = serde_json::from_str(&job.payload).with_context(|| {
+        format!("job {} of kind {} has a payload this version cannot read", job.id, job.kind)
+    })?;
+    match parsed {
+        Job::RefreshTrending => {
+            let changed = db.refresh_trending(Utc::now()).await?;
+            tracing::debug!(changed, "trending scores refreshed");
+        }
+        Job::Harvest { from, until, set } => {
+            let options = HarvestOptions {
+                from,
+                until,
+                set,
+                format: MetadataFormat::ArxivRaw,
+                restart: false,
+                progress: false,
+                features: config.features.clone(),
+            };
+            let report = harvest(db, &config.arxiv, &options).await?;
+            tracing::info!(report = %report.summary(), "harvest job");
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_an_hour() {
+        let base = Duration::from_secs(30);
+        assert_eq!(backoff(base, 1), Duration::from_secs(30));
+        assert_eq!(backoff(base, 2), Duration::from_secs(60));
+        assert_eq!(backoff(base, 4), Duration::from_secs(240));
+        assert_eq!(backoff(base, 30), RETRY_MAX);
+    }
+
+    #[test]
+    fn jobs_round_trip_as_json() {
+        let job =
+            Job::Harvest { from: "2026-11-26".parse().expect("date"), until: None, set: Some("cs".into()) };
+        let text = serde_json::to_string(&job).expect("json");
+        assert_eq!(text, r#"{"kind":"harvest","from":"2026-11-26","until":null,"set":"cs"}"#);
+        assert_eq!(serde_json::from_str::<Job>(&text).expect("back"), job);
+        assert_eq!(
+            serde_json::to_string(&Job::RefreshTrending).expect("json"),
+            r#"{"kind":"refresh_trending"}"#
+        );
+    }
+}

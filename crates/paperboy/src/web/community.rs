@@ -1,0 +1,226 @@
+//! The site's community forms: vote, comment, edit and delete a comment, submit a paper, and the
+//! curators' actions. They post to the paper's own address (`/papers/{id}/vote`, `/comments`,
+//! `/links`, `/hide`, `/feature`), to `/comments/{id}/{edit,delete,hide}` and to `/submit`.
+//!
+//! Without JavaScript a form posts and the browser is sent back to the paper (`303 See Other`).
+//! With it, `static/app.js` posts the vote form with `Accept: application/json` and updates the
+//! button in place; errors then come as JSON too. A visitor who is not signed in is sent to the
+//! sign-in page, and back afterwards. The rules are in [`crate::community::actions`].
+
+use axum::Json;
+use axum::extract::{Form, Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::NaiveDate;
+use paperboy_arxiv::ArxivId;
+use serde::Deserialize;
+
+use crate::app::AppState;
+use crate::community::actions;
+use crate::error::AppError;
+use crate::web::PageError;
+use crate::web::account::{Field, FormPage, FormSpec};
+use crate::web::session::Viewer;
+
+/// Every field the community forms send.
+#[derive(Debug, Default, Deserialize)]
+pub struct ActionForm {
+    csrf: Option<String>,
+    /// "1" to upvote or hide, "0" to take the vote back or show again.
+    up: Option<String>,
+    hidden: Option<String>,
+    body: Option<String>,
+    parent: Option<String>,
+    reason: Option<String>,
+    github_repo: Option<String>,
+    project_page: Option<String>,
+    date: Option<String>,
+    paper: Option<String>,
+    comment: Option<String>,
+}
+
+fn wants_json(headers: &HeaderMap) -> bool {
+    headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("application/json"))
+}
+
+/// An error as JSON for scripts, as a page otherwise; a visitor who is not signed in goes to
+/// the sign-in page instead.
+fn fail(err: AppError, json: bool, back: &str) -> Response {
+    match err {
+        AppError::Unauthorized(_) if !json => Redirect::to(&format!("/login?next={back}")).into_response(),
+        err if json => err.into_response(),
+        err => PageError::from(err).into_response(),
+    }
+}
+
+fn flag(value: Option<&str>) -> Result<bool, AppError> {
+    match value {
+        Some("1") => Ok(true),
+        Some("0") => Ok(false),
+        _ => Err(AppError::BadRequest("the form is incomplete: reload the page and try again".into())),
+    }
+}
+
+/// `POST /papers/{id}/{action}`.
+pub async fn act_on_paper(
+    State(app): State<AppState>,
+    Path(path): Path<String>,
+    headers: HeaderMap,
+    viewer: Viewer,
+    Form(form): Form<ActionForm>,
+) -> Response {
+    let json = wants_json(&headers);
+    let Some((raw_id, action)) = path.rsplit_once('/') else {
+        return PageError::not_found("There is no such page.".into()).into_response();
+    };
+    let Ok(id) = raw_id.parse::<ArxivId>() else {
+        return PageError::not_found("There is no such paper.".into()).into_response();
+    };
+    let back = format!("/papers/{id}");
+    let result = async {
+        let user = viewer.require_user()?;
+        viewer.check_csrf(form.csrf.as_deref())?;
+        match action {
+            "vote" => {
+                let count = actions::vote(&app, user, &id, flag(form.up.as_deref())?).await?;
+                Ok(if json {
+                    Json(serde_json::json!({ "upvotes": count.upvotes, "voted": count.voted }))
+                        .into_response()
+                } else {
+                    Redirect::to(&back).into_response()
+                })
+            }
+            "comments" => {
+                let parent = match form.parent.as_deref().filter(|p| !p.is_empty()) {
+                    Some(text) => Some(
+                        text.parse::<i64>().map_err(|_| AppError::BadRequest("bad reply target".into()))?,
+                    ),
+                    None => None,
+                };
+                let comment =
+                    actions::comment(&app, user, &id, parent, form.body.as_deref().unwrap_or_default())
+                        .await?;
+                Ok(Redirect::to(&format!("{back}#comment-{comment}")).into_response())
+            }
+            "links" => {
+                actions::set_links(
+                    &app,
+                    user,
+                    &id,
+                    form.github_repo.as_deref(),
+                    form.project_page.as_deref(),
+                )
+                .await?;
+                Ok(Redirect::to(&back).into_response())
+            }
+            "hide" => {
+                actions::hide_paper(&app, user, &id, flag(form.hidden.as_deref())?, form.reason.as_deref())
+                    .await?;
+                Ok(Redirect::to(&back).into_response())
+            }
+            "feature" => {
+                let date = match form.date.as_deref().filter(|d| !d.is_empty()) {
+                    Some(text) => Some(text.parse::<NaiveDate>().map_err(|_| {
+                        AppError::BadRequest(format!("`{text}` is not a date: use YYYY-MM-DD"))
+                    })?),
+                    None => None,
+                };
+                actions::feature(&app, user, &id, date).await?;
+                Ok(Redirect::to(&back).into_response())
+            }
+            _ => Err(AppError::NotFound("there is no such page".into())),
+        }
+    }
+    .await;
+    result.unwrap_or_else(|err| fail(err, json, &back))
+}
+
+/// `POST /comments/{id}/{edit,delete,hide}`.
+pub async fn act_on_comment(
+    State(app): State<AppState>,
+    Path((comment, action)): Path<(i64, String)>,
+    headers: HeaderMap,
+    viewer: Viewer,
+    Form(form): Form<ActionForm>,
+) -> Response {
+    let json = wants_json(&headers);
+    let result = async {
+        let user = viewer.require_user()?;
+        viewer.check_csrf(form.csrf.as_deref())?;
+        let paper = match action.as_str() {
+            "edit" => {
+                actions::change_comment(&app, user, comment, Some(form.body.as_deref().unwrap_or_default()))
+                    .await?
+            }
+            "delete" => actions::change_comment(&app, user, comment, None).await?,
+            "hide" => actions::hide_comment(&app, user, comment, form.reason.as_deref()).await?,
+            _ => return Err(AppError::NotFound("there is no such page".into())),
+        };
+        Ok(Redirect::to(&format!("/papers/{paper}#comments")).into_response())
+    }
+    .await;
+    result.unwrap_or_else(|err| fail(err, json, "/"))
+}
+
+fn submit_page(app: &crate::app::App, csrf: String, form: &ActionForm) -> FormPage {
+    let rules = app.config.submissions;
+    let mut page = FormPage::new(app, "/submit", "Submit a paper", csrf);
+    page.intros.push(format!(
+        "Put a paper on today's daily feed for others to read and upvote. It must have been first \
+         published on arXiv within the last {} days; you may submit {} papers a day.",
+        rules.window_days, rules.daily_cap
+    ));
+    page.forms.push(FormSpec {
+        id: "submit",
+        action: "/submit".into(),
+        legend: None,
+        hidden: Vec::new(),
+        fields: vec![
+            Field::new("paper", "arXiv id or address", "text", "off")
+                .value(form.paper.as_deref())
+                .max(200)
+                .hint("For example 2501.00001 or https://arxiv.org/abs/2501.00001"),
+            Field::new("comment", "First comment (optional, Markdown)", "textarea", "off")
+                .value(form.comment.as_deref())
+                .max(10_000)
+                .optional(),
+        ],
+        submit: "Submit",
+    });
+    page
+}
+
+/// `GET /submit`.
+pub async fn show_submit(State(app): State<AppState>, viewer: Viewer) -> Response {
+    match &viewer.session {
+        Some(session) => submit_page(&app, session.csrf_token.clone(), &ActionForm::default())
+            .respond(StatusCode::OK, None),
+        None => Redirect::to("/login?next=/submit").into_response(),
+    }
+}
+
+/// `POST /submit`: on to the paper's page, or the form again with what went wrong.
+pub async fn submit_paper(
+    State(app): State<AppState>,
+    viewer: Viewer,
+    Form(form): Form<ActionForm>,
+) -> Response {
+    let result = async {
+        let user = viewer.require_user()?;
+        viewer.check_csrf(form.csrf.as_deref())?;
+        actions::submit(&app, user, form.paper.as_deref().unwrap_or_default(), form.comment.as_deref()).await
+    }
+    .await;
+    match result {
+        Ok((id, _)) => Redirect::to(&format!("/papers/{id}")).into_response(),
+        Err(AppError::Unauthorized(_)) => Redirect::to("/login?next=/submit").into_response(),
+        Err(err @ (AppError::Db(_) | AppError::Internal(_))) => PageError::from(err).into_response(),
+        Err(err) => {
+            let mut page = submit_page(&app, viewer.csrf_token().unwrap_or_default().to_owned(), &form);
+            let message = err.to_string();
+            let mut chars = message.chars();
+            page.error = chars.next().map(|first| first.to_uppercase().chain(chars).collect());
+            page.respond(err.status(), None)
+        }
+    }
+}
