@@ -9,8 +9,8 @@
 
 use std::path::PathBuf;
 
-use lettre::message::header::ContentType;
-use lettre::message::{Mailbox, MultiPart, SinglePart};
+use lettre::message::header::{ContentTransferEncoding, ContentType};
+use lettre::message::{Body, Mailbox, MultiPart, SinglePart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::community::accounts::Email;
@@ -104,16 +104,23 @@ fn build(from: &Mailbox, mail: &Mail) -> Result<Message, MailError> {
     let to: Mailbox =
         mail.to.as_str().parse().map_err(|err| MailError::Build(format!("recipient: {err}")))?;
     let builder = Message::builder().from(from.clone()).to(to).subject(one_line(&mail.subject));
-    let text = SinglePart::builder().header(ContentType::TEXT_PLAIN).body(mail.text.clone());
+    let text = SinglePart::builder().header(ContentType::TEXT_PLAIN).body(readable(&mail.text));
     let message = match &mail.html {
         Some(html) => builder.multipart(
             MultiPart::alternative()
                 .singlepart(text)
-                .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(html.clone())),
+                .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(readable(html))),
         ),
         None => builder.singlepart(text),
     };
     message.map_err(|err| MailError::Build(err.to_string()))
+}
+
+/// A body sent as written (7bit or 8bit) when its lines allow, so that links stay whole in
+/// the raw message; quoted-printable otherwise.
+fn readable(text: &str) -> Body {
+    Body::new_with_encoding(text.to_owned(), ContentTransferEncoding::EightBit)
+        .unwrap_or_else(|_| Body::new(text.to_owned()))
 }
 
 /// A header value on one line: line breaks and other control characters become spaces, so no

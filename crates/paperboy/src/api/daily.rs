@@ -15,7 +15,6 @@ use crate::db::feed::{FeedEntry, FeedItem, FeedOrder, FeedQuery};
 use crate::db::papers::StoredPaper;
 use crate::error::AppError;
 use crate::feed::Period;
-use crate::web::pages::trending_window;
 
 /// Items per page unless `limit` says otherwise, and the most it may say.
 const DEFAULT_LIMIT: u64 = 50;
@@ -109,19 +108,18 @@ pub async fn list_daily_papers(
             )));
         }
     };
-    let (first, last) = match (period, order) {
-        (Some(period), _) => (Some(period.first_day()), Some(period.last_day())),
-        (None, FeedOrder::Trending) => {
-            let (first, last) = trending_window(&app.db).await?;
-            (Some(first), Some(last))
-        }
-        (None, _) => (None, None),
+    let (first, last) = match period {
+        Some(period) => (Some(period.first_day()), Some(period.last_day())),
+        None => (None, None),
     };
+    // Without a period, `sort=trending` lists what trends now, as the trending page does.
+    let trending_only = period.is_none() && order == FeedOrder::Trending;
     let submitter = params.submitter.filter(|s| !s.is_empty());
     if submitter.as_ref().is_some_and(|s| s.chars().count() > 100) {
         return Err(AppError::BadRequest("submitter names are at most 100 characters".into()));
     }
-    let query = FeedQuery { first, last, submitter, order, offset: page * limit, limit: limit + 1 };
+    let query =
+        FeedQuery { first, last, submitter, trending_only, ..FeedQuery::all(order, page * limit, limit + 1) };
     let mut items = app.db.feed(&query).await?;
     let more = items.len() as u64 > limit;
     items.truncate(limit as usize);

@@ -263,6 +263,36 @@ impl Db {
         })
     }
 
+    /// Puts the paper on the feed of `feed_date` as `user`'s submission made at `at`, whatever
+    /// the window and the daily cap say: how the demo data set shows submissions of past days.
+    pub async fn seed_submission(
+        &self,
+        user: &User,
+        id: &ArxivId,
+        feed_date: NaiveDate,
+        at: DateTime<Utc>,
+    ) -> Result<(), DbError> {
+        with_pool!(self, |pool, DB| {
+            let mut tx = pool.begin_with(self.begin_write()).await?;
+            let seq = take_clock!(tx) + 1;
+            sqlx::query(
+                "INSERT INTO feed_entries (paper_id, feed_date, source, submitted_by, submitted_at, change_seq) \
+                 VALUES ($1, $2, 'user', $3, $4, $5) ON CONFLICT (paper_id) DO UPDATE SET feed_date = $2, \
+                 source = 'user', submitted_by = $3, submitted_at = $4, change_seq = $5",
+            )
+            .bind(id.as_str())
+            .bind(feed_date)
+            .bind(user.name.as_str())
+            .bind(at)
+            .bind(seq)
+            .execute(&mut *tx)
+            .await?;
+            set_clock!(tx, seq);
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
     /// Adds `user`'s comment to the paper, as a reply to `parent` if given. Returns its id.
     pub async fn add_comment(
         &self,

@@ -81,9 +81,24 @@ pub struct FeedQuery {
     pub first: Option<NaiveDate>,
     pub last: Option<NaiveDate>,
     pub submitter: Option<String>,
+    /// Only entries with a trending score above 0 (in the trending window, with votes or
+    /// comments).
+    pub trending_only: bool,
     pub order: FeedOrder,
     pub offset: u64,
     pub limit: u64,
+}
+
+impl FeedQuery {
+    /// Every entry, in `order`, one page of `limit` from `offset`.
+    pub fn all(order: FeedOrder, offset: u64, limit: u64) -> FeedQuery {
+        FeedQuery { first: None, last: None, submitter: None, trending_only: false, order, offset, limit }
+    }
+
+    /// What is trending now, best first.
+    pub fn trending(offset: u64, limit: u64) -> FeedQuery {
+        FeedQuery { trending_only: true, ..FeedQuery::all(FeedOrder::Trending, offset, limit) }
+    }
 }
 
 /// What `paperboy feature` did.
@@ -422,6 +437,9 @@ where
     String: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
 {
     sql.push(" AND p.hidden_at IS NULL");
+    if query.trending_only {
+        sql.push(" AND f.trending_score > 0");
+    }
     if let Some(first) = query.first {
         sql.push(" AND f.feed_date >= ").push_bind(first);
     }

@@ -268,8 +268,9 @@ async fn sign_up(app: &App, viewer: &Viewer, form: &AccountForm) -> Result<Email
                 app,
                 &user,
                 "Your Paperboy account",
-                "Someone tried to create a Paperboy account with this address, which has one already. \
-                 To sign in without your password, or to choose a new one, use this page:",
+                "Someone tried to create a Paperboy account with this address,\n\
+                 which has one already. To sign in without your password, or to\n\
+                 choose a new one, use this page:",
                 &format!("{}/login", app.config.base_url),
                 "If it was not you, nothing has changed.",
             )?;
@@ -326,7 +327,7 @@ async fn send_link(app: &App, user: &User, purpose: LinkPurpose) -> Result<(), A
             Duration::minutes(RESET_MINUTES),
             "Choose a new Paperboy password",
             "Open this link to choose a new password:",
-            "It works once, for an hour. Your password stays as it is until you choose a new one.",
+            "It works once, for an hour. Your password stays as it is until\nyou choose a new one.",
         ),
         LinkPurpose::Login => (
             Duration::minutes(LOGIN_MINUTES),

@@ -15,7 +15,7 @@ use crate::app::{App, AppState};
 use crate::db::feed::{FeedOrder, FeedQuery};
 use crate::db::papers::StoredPaper;
 use crate::web::cache::Rendered;
-use crate::web::pages::{check_category, trending_window};
+use crate::web::pages::check_category;
 use crate::web::paper::url_encode;
 use crate::web::search::{CheckedSearch, SearchParams, run_search};
 use crate::web::{PageError, cached, render};
@@ -146,15 +146,7 @@ fn no_such_feed() -> PageError {
 }
 
 async fn daily(app: &App) -> Result<Channel, PageError> {
-    let query = FeedQuery {
-        first: None,
-        last: None,
-        submitter: None,
-        order: FeedOrder::Newest,
-        offset: 0,
-        limit: ITEMS,
-    };
-    let items = app.db.feed(&query).await?;
+    let items = app.db.feed(&FeedQuery::all(FeedOrder::Newest, 0, ITEMS)).await?;
     Ok(Channel {
         title: "Paperboy: daily papers".into(),
         description: "Papers as they join Paperboy's daily feed.".into(),
@@ -166,16 +158,7 @@ async fn daily(app: &App) -> Result<Channel, PageError> {
 }
 
 async fn trending(app: &App) -> Result<Channel, PageError> {
-    let (first, last) = trending_window(&app.db).await?;
-    let query = FeedQuery {
-        first: Some(first),
-        last: Some(last),
-        submitter: None,
-        order: FeedOrder::Trending,
-        offset: 0,
-        limit: ITEMS,
-    };
-    let items = app.db.feed(&query).await?;
+    let items = app.db.feed(&FeedQuery::trending(0, ITEMS)).await?;
     Ok(Channel {
         title: "Paperboy: trending papers".into(),
         description: "The papers trending on Paperboy's feed.".into(),

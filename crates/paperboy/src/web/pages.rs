@@ -6,10 +6,11 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::{Duration, NaiveDate, Utc};
+use chrono::{NaiveDate, Utc};
 use serde::Deserialize;
 
 use crate::app::{App, AppState};
+use crate::community::trending::{AGE_OFFSET_HOURS, COMMENT_WEIGHT, GRAVITY, WINDOW_DAYS};
 use crate::db::feed::{FeedOrder, FeedQuery};
 use crate::db::{Db, DbError};
 use crate::feed::{Period, PeriodError};
@@ -19,9 +20,6 @@ use crate::web::{PageError, cached, render};
 
 /// Cards on a page of a listing.
 pub const PAGE_SIZE: u64 = 50;
-
-/// Days of the feed that trending looks at, counted back from the latest day with papers.
-pub const TRENDING_DAYS: i64 = 7;
 
 /// `?page=N`, 1-based.
 #[derive(Debug, Deserialize)]
@@ -86,6 +84,9 @@ struct AboutPage {
     featured: u64,
     rules: String,
     trending_days: i64,
+    gravity: f64,
+    age_offset_hours: f64,
+    comment_weight: f64,
     base_url: String,
 }
 
@@ -169,10 +170,7 @@ async fn render_period(app: &App, period: Period, page: u64) -> Result<Rendered,
     let query = FeedQuery {
         first: Some(period.first_day()),
         last: Some(period.last_day()),
-        submitter: None,
-        order: FeedOrder::Upvotes,
-        offset: (page - 1) * PAGE_SIZE,
-        limit: PAGE_SIZE,
+        ..FeedQuery::all(FeedOrder::Upvotes, (page - 1) * PAGE_SIZE, PAGE_SIZE)
     };
     let total = app.db.count_feed(&query).await?;
     let items = app.db.feed(&query).await?;
@@ -241,12 +239,6 @@ async fn latest_day(db: &Db) -> Result<NaiveDate, DbError> {
     Ok(db.latest_feed_date().await?.unwrap_or_else(|| Utc::now().date_naive()))
 }
 
-/// The days trending covers: up to [`TRENDING_DAYS`] back from the latest day with papers.
-pub async fn trending_window(db: &Db) -> Result<(NaiveDate, NaiveDate), DbError> {
-    let last = latest_day(db).await?;
-    Ok((last - Duration::days(TRENDING_DAYS - 1), last))
-}
-
 /// `GET /papers/trending`.
 pub async fn show_trending(
     State(app): State<AppState>,
@@ -256,15 +248,7 @@ pub async fn show_trending(
 ) -> Response {
     cached(&app, &uri, &headers, || async {
         let page = params.number()?;
-        let (first, last) = trending_window(&app.db).await?;
-        let query = FeedQuery {
-            first: Some(first),
-            last: Some(last),
-            submitter: None,
-            order: FeedOrder::Trending,
-            offset: (page - 1) * PAGE_SIZE,
-            limit: PAGE_SIZE,
-        };
+        let query = FeedQuery::trending((page - 1) * PAGE_SIZE, PAGE_SIZE);
         let total = app.db.count_feed(&query).await?;
         let items = app.db.feed(&query).await?;
         let base = &app.config.base_url;
@@ -277,11 +261,12 @@ pub async fn show_trending(
             layout,
             heading: "Trending papers".into(),
             summary: format!(
-                "Papers on the feed from {} to {}, most upvoted first (see how trending works on the about page).",
-                first.format("%-d %B"),
-                last.format("%-d %B %Y")
+                "Papers that joined the feed in the last {WINDOW_DAYS} days, ranked by their upvotes and \
+                 comments with a decay for age (the about page has the formula)."
             ),
-            empty: "Nothing is trending yet: no papers joined the feed in these days.".into(),
+            empty: format!(
+                "Nothing is trending: no paper that joined the feed in the last {WINDOW_DAYS} days has votes or comments yet."
+            ),
             cards: items.iter().map(Card::from_feed).collect(),
             pager: Pager::numbered(page, PAGE_SIZE, total, |n| format!("/papers/trending?page={n}")),
         };
@@ -347,20 +332,16 @@ pub async fn show_category(
 /// `GET /about`.
 pub async fn show_about(State(app): State<AppState>, uri: Uri, headers: HeaderMap) -> Response {
     cached(&app, &uri, &headers, || async {
-        let everything = FeedQuery {
-            first: None,
-            last: None,
-            submitter: None,
-            order: FeedOrder::Newest,
-            offset: 0,
-            limit: 0,
-        };
+        let everything = FeedQuery::all(FeedOrder::Newest, 0, 0);
         let view = AboutPage {
             layout: Layout::new("about", format!("{}/about", app.config.base_url)),
             papers: app.db.count_papers().await?,
             featured: app.db.count_feed(&everything).await?,
             rules: app.config.feature_rules.clone(),
-            trending_days: TRENDING_DAYS,
+            trending_days: WINDOW_DAYS,
+            gravity: GRAVITY,
+            age_offset_hours: AGE_OFFSET_HOURS,
+            comment_weight: COMMENT_WEIGHT,
             base_url: app.config.base_url.clone(),
         };
         render(StatusCode::OK, &view)

@@ -6,6 +6,7 @@
 mod api;
 mod cli;
 mod clients;
+mod community;
 mod harness;
 mod harvest;
 mod import;
