@@ -116,6 +116,8 @@ pub struct Reply {
     pub status: StatusCode,
     pub headers: Vec<(&'static str, String)>,
     pub body: Vec<u8>,
+    /// How long the server takes before it answers.
+    pub delay: std::time::Duration,
 }
 
 impl Reply {
@@ -124,6 +126,7 @@ impl Reply {
             status: StatusCode::OK,
             headers: vec![("content-type", "text/xml".into())],
             body: body.into(),
+            delay: std::time::Duration::ZERO,
         }
     }
 
@@ -132,7 +135,17 @@ impl Reply {
     }
 
     pub fn status(status: u16, headers: Vec<(&'static str, String)>) -> Reply {
-        Reply { status: StatusCode::from_u16(status).unwrap(), headers, body: b"unavailable".to_vec() }
+        Reply {
+            status: StatusCode::from_u16(status).unwrap(),
+            headers,
+            body: b"unavailable".to_vec(),
+            delay: std::time::Duration::ZERO,
+        }
+    }
+
+    /// The same reply, sent after `delay`.
+    pub fn after(self, delay: std::time::Duration) -> Reply {
+        Reply { delay, ..self }
     }
 }
 
@@ -182,11 +195,15 @@ async fn replay(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Response {
-    let mut script = script.lock().unwrap();
     let user_agent = headers.get("user-agent").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
-    script.seen.push(Seen { query: query.unwrap_or_default(), user_agent, at: Instant::now() });
-    match script.replies.pop_front() {
+    let next = {
+        let mut script = script.lock().unwrap();
+        script.seen.push(Seen { query: query.unwrap_or_default(), user_agent, at: Instant::now() });
+        script.replies.pop_front()
+    };
+    match next {
         Some(reply) => {
+            tokio::time::sleep(reply.delay).await;
             let mut response = (reply.status, reply.body).into_response();
             for (name, value) in reply.headers {
                 response.headers_mut().insert(name, value.parse().unwrap());

@@ -10,6 +10,7 @@ mod community;
 mod harness;
 mod harvest;
 mod import;
+mod jobs;
 mod search;
 mod site;
 mod storage;
