@@ -45,6 +45,20 @@ impl FromRequestParts<AppState> for ApiUser {
     }
 }
 
+/// A path parameter, with a JSON 400 when it cannot be read.
+pub struct PathParam<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for PathParam<T> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Path(value)| PathParam(value))
+            .map_err(|rejection| AppError::BadRequest(rejection.body_text()))
+    }
+}
+
 /// A JSON request body, with a JSON 400 that names the problem when it cannot be read.
 pub struct Body<T>(pub T);
 
@@ -186,7 +200,7 @@ pub struct PaperActionBody {
 pub async fn act_on_paper(
     State(app): State<AppState>,
     method: Method,
-    Path(path): Path<String>,
+    PathParam(path): PathParam<String>,
     ApiUser(user): ApiUser,
     request: Request,
 ) -> Result<Response, AppError> {
@@ -249,7 +263,7 @@ pub struct CommentBody {
 /// `PATCH /api/comments/{id}`: edits one of the caller's comments.
 pub async fn edit_comment(
     State(app): State<AppState>,
-    Path(comment): Path<i64>,
+    PathParam(comment): PathParam<i64>,
     ApiUser(user): ApiUser,
     Body(body): Body<CommentBody>,
 ) -> Result<Json<CommentJson>, AppError> {
@@ -261,7 +275,7 @@ pub async fn edit_comment(
 /// `DELETE /api/comments/{id}`: deletes one of the caller's comments.
 pub async fn delete_comment(
     State(app): State<AppState>,
-    Path(comment): Path<i64>,
+    PathParam(comment): PathParam<i64>,
     ApiUser(user): ApiUser,
 ) -> Result<StatusCode, AppError> {
     actions::change_comment(&app, &user, comment, None).await?;
@@ -271,7 +285,7 @@ pub async fn delete_comment(
 /// `POST /api/comments/{id}/hide`: a curator hides a comment.
 pub async fn hide_comment(
     State(app): State<AppState>,
-    Path(comment): Path<i64>,
+    PathParam(comment): PathParam<i64>,
     ApiUser(user): ApiUser,
     request: Request,
 ) -> Result<StatusCode, AppError> {
@@ -342,7 +356,7 @@ pub async fn list_tokens(
 /// `DELETE /api/tokens/{id}`: revokes one of the caller's tokens (the one in use too).
 pub async fn revoke_token(
     State(app): State<AppState>,
-    Path(token): Path<i64>,
+    PathParam(token): PathParam<i64>,
     ApiUser(user): ApiUser,
 ) -> Result<StatusCode, AppError> {
     if app.db.revoke_api_token(user.id, token).await? {
@@ -360,7 +374,7 @@ pub struct RoleBody {
 /// `POST /api/users/{name}/role`: an admin grants a role.
 pub async fn grant_role(
     State(app): State<AppState>,
-    Path(name): Path<String>,
+    PathParam(name): PathParam<String>,
     ApiUser(user): ApiUser,
     Body(body): Body<RoleBody>,
 ) -> Result<Json<serde_json::Value>, AppError> {

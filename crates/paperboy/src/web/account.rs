@@ -716,9 +716,12 @@ pub async fn create_token(
 pub async fn revoke_token(
     State(app): State<AppState>,
     viewer: Viewer,
-    Path(id): Path<i64>,
+    id: Result<Path<i64>, axum::extract::rejection::PathRejection>,
     Form(form): Form<AccountForm>,
 ) -> Response {
+    let Ok(Path(id)) = id else {
+        return PageError::not_found("There is no such token.".into()).into_response();
+    };
     let result = async {
         viewer.check_csrf(form.csrf.as_deref())?;
         let user = viewer.require_user()?;

@@ -8,6 +8,7 @@
 //! sign-in page, and back afterwards. The rules are in [`crate::community::actions`].
 
 use axum::Json;
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Form, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -138,11 +139,14 @@ pub async fn act_on_paper(
 /// `POST /comments/{id}/{edit,delete,hide}`.
 pub async fn act_on_comment(
     State(app): State<AppState>,
-    Path((comment, action)): Path<(i64, String)>,
+    path: Result<Path<(i64, String)>, PathRejection>,
     headers: HeaderMap,
     viewer: Viewer,
     Form(form): Form<ActionForm>,
 ) -> Response {
+    let Ok(Path((comment, action))) = path else {
+        return PageError::not_found("There is no such comment.".into()).into_response();
+    };
     let json = wants_json(&headers);
     let result = async {
         let user = viewer.require_user()?;

@@ -202,9 +202,10 @@ fn boolean_environment_variables_accept_1_and_yes() {
 #[test]
 fn every_subcommand_explains_itself() {
     let dir = tempfile::tempdir().unwrap();
-    for command in
-        ["serve", "import", "harvest", "fetch", "feature", "migrate", "search", "embed", "reindex", "bench"]
-    {
+    for command in [
+        "serve", "worker", "user", "import", "harvest", "fetch", "feature", "migrate", "search", "embed",
+        "reindex", "bench",
+    ] {
         let output = paperboy(dir.path(), &[command, "--help"]);
         assert!(output.status.success(), "{command}");
         let help = text(&output.stdout);
@@ -213,6 +214,15 @@ fn every_subcommand_explains_itself() {
     let help = text(&paperboy(dir.path(), &["harvest", "--help"]).stdout);
     for flag in ["--from", "--until", "--set", "--delay", "--oai-url", "PAPERBOY_OAI_URL", "resumes"] {
         assert!(help.contains(flag), "harvest --help lacks {flag}");
+    }
+    let help = text(&paperboy(dir.path(), &["worker", "--help"]).stdout);
+    for flag in ["--job-lease", "--daily-harvest", "exponential backoff", "--with-worker"] {
+        assert!(help.contains(flag), "worker --help lacks {flag}");
+    }
+    let help = text(&paperboy(dir.path(), &["serve", "--help"]).stdout);
+    for flag in ["--with-worker", "--submit-window-days", "--daily-submissions", "--smtp-url", "--mail-from"]
+    {
+        assert!(help.contains(flag), "serve --help lacks {flag}");
     }
 }
 
@@ -237,8 +247,8 @@ impl Drop for KillOnDrop {
     }
 }
 
-/// `paperboy serve` on an empty data directory loads the demo data, serves it on a real
-/// socket, and exits cleanly on SIGTERM.
+/// `paperboy serve` on an empty data directory loads the demo data and its community, serves
+/// it on a real socket with a worker beside it, and exits cleanly on SIGTERM.
 #[test]
 fn serve_loads_the_demo_data_and_stops_gracefully() {
     // reqwest is built without a default TLS provider; the app installs ring, so does the test.
@@ -253,6 +263,7 @@ fn serve_loads_the_demo_data_and_stops_gracefully() {
                 "serve",
                 "--listen",
                 &format!("127.0.0.1:{port}"),
+                "--with-worker",
             ])
             .env_remove("PAPERBOY_DATABASE_URL")
             .stdout(Stdio::null())
@@ -286,8 +297,62 @@ fn serve_loads_the_demo_data_and_stops_gracefully() {
     });
     assert_eq!(body["id"], "2606.00124", "{body}");
 
+    // The demo community: submissions of the last days, votes and comments, trending now.
+    let get = |path: &str| {
+        runtime.block_on(async {
+            reqwest::get(format!("http://127.0.0.1:{port}{path}")).await.unwrap().text().await.unwrap()
+        })
+    };
+    let trending: serde_json::Value = serde_json::from_str(&get("/api/daily_papers?sort=trending")).unwrap();
+    let items = trending.as_array().unwrap();
+    assert_eq!(items.len(), 20, "{trending}");
+    assert!(items.iter().all(|item| item["submittedBy"]["name"].as_str().unwrap().starts_with("demo-")));
+    assert!(
+        items[0]["paper"]["upvotes"].as_u64().unwrap() >= items[19]["paper"]["upvotes"].as_u64().unwrap()
+    );
+    let discussed = items.iter().find(|item| item["numComments"].as_u64() > Some(0)).unwrap();
+    let page = get(&format!("/papers/{}", discussed["paper"]["id"].as_str().unwrap()));
+    assert!(page.contains("Demo comment") && page.contains("Upvoted by demo-"), "{page}");
+    assert!(get("/").contains("Submitted by demo-"));
+
     let status = Command::new("kill").args(["-TERM", &child.0.id().to_string()]).status().unwrap();
     assert!(status.success());
     let exit = child.0.wait().unwrap();
     assert!(exit.success(), "graceful shutdown exits 0, got {exit}");
+}
+
+#[test]
+fn accounts_are_managed_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let add = paperboy(
+        dir.path(),
+        &["user", "add", "ada@example.org", "--name", "ada", "--base-url", "https://p.example"],
+    );
+    assert!(add.status.success(), "{}", text(&add.stderr));
+    let out = text(&add.stdout);
+    assert!(out.contains("Created ada <ada@example.org> as user."), "{out}");
+    assert!(out.contains("https://p.example/links/login?token="), "{out}");
+    let twice = paperboy(dir.path(), &["user", "add", "ADA@example.org", "--name", "other"]);
+    assert!(!twice.status.success());
+    assert!(text(&twice.stderr).contains("has an account already"));
+
+    let grant = paperboy(dir.path(), &["user", "grant", "ada@example.org", "curator"]);
+    assert!(grant.status.success(), "{}", text(&grant.stderr));
+    assert!(text(&grant.stdout).contains("ada <ada@example.org> is now curator (was user)."));
+    for (args, message) in [
+        (vec!["user", "grant", "ada@example.org", "root"], "unknown role `root`"),
+        (vec!["user", "grant", "nobody@example.org", "admin"], "no account has the email nobody@example.org"),
+        (vec!["user", "add", "not an email", "--name", "x1"], "is not an email address"),
+        (vec!["user", "add", "b@example.org", "--name", "b c"], "a user name has 2 to 32"),
+    ] {
+        let output = paperboy(dir.path(), &args);
+        assert!(!output.status.success(), "{args:?}");
+        assert!(text(&output.stderr).contains(message), "{args:?}: {}", text(&output.stderr));
+    }
+    let list = paperboy(dir.path(), &["user", "list"]);
+    assert!(
+        text(&list.stdout).contains("ada") && text(&list.stdout).contains("curator"),
+        "{}",
+        text(&list.stdout)
+    );
 }

@@ -884,3 +884,46 @@ async fn every_response_carries_the_security_headers() {
         assert_eq!(reply.headers[header::REFERRER_POLICY], "strict-origin-when-cross-origin");
     }
 }
+
+async fn unknown_papers_are_looked_up_on_arxiv_when_submitted(db: &Db) {
+    use crate::harness::{ReplayServer, Reply as Scripted, fixture};
+    use paperboy_arxiv::client::{ArxivClient, ClientConfig};
+    let server = ReplayServer::start(vec![
+        Scripted::file(fixture("atom-three-entries.xml")),
+        Scripted::status(503, vec![]),
+        Scripted::status(503, vec![]),
+    ])
+    .await;
+    let client = ArxivClient::new(ClientConfig {
+        oai_url: server.url.clone(),
+        api_url: server.url.clone(),
+        delay: std::time::Duration::ZERO,
+        attempts: 2,
+        ..ClientConfig::default()
+    })
+    .unwrap();
+    let community = Community::with(db, |c| {
+        c.arxiv = Some(client);
+        c.submissions.window_days = 36_500;
+    })
+    .await;
+    let mut ada = community.member("ada").await;
+    let token = api_token(&mut ada).await;
+    let body = serde_json::json!({"paper_id": "hep-th/9901001"});
+    let reply = api(&community.site, "POST", "/api/papers/submit", Some(&token), Some(body)).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    assert_eq!(reply.json()["paper"]["id"], "hep-th/9901001");
+    assert!(
+        server.seen()[0].query.contains("id_list=hep-th%2F9901001")
+            || server.seen()[0].query.contains("id_list=hep-th/9901001")
+    );
+    let page = community.site.get("/papers/hep-th/9901001").await;
+    assert!(page.text.contains("Submitted by ada"), "{}", page.text);
+    // arXiv down: a 503 that says to try again, and nothing stored.
+    let body = serde_json::json!({"paper_id": "2611.12345"});
+    let down = api(&community.site, "POST", "/api/papers/submit", Some(&token), Some(body)).await;
+    assert_eq!(down.status, StatusCode::SERVICE_UNAVAILABLE, "{}", down.text);
+    assert!(down.json()["error"].as_str().unwrap().contains("try again"));
+    assert!(db.get_paper(&"2611.12345".parse().unwrap()).await.unwrap().is_none());
+}
+on_both_engines!(unknown_papers_are_looked_up_on_arxiv_when_submitted);

@@ -17,9 +17,13 @@ async fn the_queue_deduplicates_retries_and_settles_once(db: &Db) {
     let now = Utc::now();
     let lease = chrono::Duration::seconds(30);
     let payload = json!({"kind": "refresh_trending"});
-    let first = db.enqueue("refresh_trending", &payload, Dedupe::WhileActive("refresh"), now, 3).await.unwrap();
+    let first =
+        db.enqueue("refresh_trending", &payload, Dedupe::WhileActive("refresh"), now, 3).await.unwrap();
     assert!(first.is_some());
-    assert_eq!(db.enqueue("refresh_trending", &payload, Dedupe::WhileActive("refresh"), now, 3).await.unwrap(), None);
+    assert_eq!(
+        db.enqueue("refresh_trending", &payload, Dedupe::WhileActive("refresh"), now, 3).await.unwrap(),
+        None
+    );
 
     let job = db.claim_job("a", lease, now).await.unwrap().unwrap();
     assert_eq!((job.attempts, job.kind.as_str()), (1, "refresh_trending"));
@@ -34,12 +38,22 @@ async fn the_queue_deduplicates_retries_and_settles_once(db: &Db) {
     assert!(db.finish_job(&again, "b").await.unwrap());
     assert!(!db.finish_job(&again, "b").await.unwrap(), "a job is settled once");
     // Done, the key is free again; a `Once` key never is.
-    assert!(db.enqueue("refresh_trending", &payload, Dedupe::WhileActive("refresh"), now, 3).await.unwrap().is_some());
-    assert!(db.enqueue("harvest", &payload, Dedupe::Once("harvest:2026-11-26"), now, 3).await.unwrap().is_some());
+    assert!(
+        db.enqueue("refresh_trending", &payload, Dedupe::WhileActive("refresh"), now, 3)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        db.enqueue("harvest", &payload, Dedupe::Once("harvest:2026-11-26"), now, 3).await.unwrap().is_some()
+    );
     let harvest = db.claim_job("a", lease, now + chrono::Duration::seconds(1)).await.unwrap().unwrap();
     let _refresh = db.claim_job("a", lease, now + chrono::Duration::seconds(1)).await.unwrap().unwrap();
     db.finish_job(&harvest, "a").await.unwrap();
-    assert_eq!(db.enqueue("harvest", &payload, Dedupe::Once("harvest:2026-11-26"), now, 3).await.unwrap(), None);
+    assert_eq!(
+        db.enqueue("harvest", &payload, Dedupe::Once("harvest:2026-11-26"), now, 3).await.unwrap(),
+        None
+    );
     let counts = db.job_counts().await.unwrap();
     assert_eq!((counts.done, counts.running, counts.queued, counts.failed), (2, 1, 0, 0));
 }
@@ -149,7 +163,10 @@ async fn two_workers_share_the_queue_and_a_killed_workers_job_runs_again_once() 
         if killed_day.contains(day.as_str()) {
             assert!(times.len() <= 2, "{day}: {times:?}");
             if let [first, second] = times.as_slice() {
-                assert!(second.duration_since(*first) >= Duration::from_secs(2), "the retry waited for the lease");
+                assert!(
+                    second.duration_since(*first) >= Duration::from_secs(2),
+                    "the retry waited for the lease"
+                );
             }
         } else {
             assert_eq!(times.len(), 1, "{day} was harvested {} times", times.len());
