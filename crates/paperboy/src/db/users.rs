@@ -372,6 +372,25 @@ impl Db {
         Ok(())
     }
 
+    /// Deletes expired sessions, and emailed links a day past their expiry (kept that long so
+    /// that a late click still hears "expired" rather than "not valid"). Returns how many went.
+    pub async fn prune_sessions(&self) -> Result<u64, DbError> {
+        let now = Utc::now();
+        Ok(with_pool!(self, |pool, DB| {
+            let sessions = sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
+                .bind(now)
+                .execute(pool)
+                .await?
+                .rows_affected();
+            let links = sqlx::query("DELETE FROM email_tokens WHERE expires_at < $1")
+                .bind(now - Duration::days(1))
+                .execute(pool)
+                .await?
+                .rows_affected();
+            sessions + links
+        }))
+    }
+
     /// A fresh emailed link for `user`; earlier unused links for the same purpose stop working.
     pub async fn create_link(
         &self,

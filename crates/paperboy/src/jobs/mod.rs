@@ -2,7 +2,8 @@
 //!
 //! Every background task is a [`Job`] in the database's queue ([`crate::db::jobs`]). The
 //! scheduler only enqueues: the trending refresh every [`TRENDING_EVERY`], and, when a daily
-//! harvest is configured, yesterday's arXiv records once a day. It runs inside each worker,
+//! harvest is configured, yesterday's arXiv records once a day. On the same tick each worker
+//! deletes finished jobs after a week and expired sessions and links. It runs inside each worker,
 //! and de-duplication keys make several workers enqueue each job once. A worker claims one job
 //! at a time, renews its lease while it runs, and settles it: done, or queued again after an
 //! exponential backoff (`RETRY_BASE` × 2^(attempt-1), at most `RETRY_MAX`), or failed after
@@ -137,6 +138,9 @@ pub async fn run_worker(
             }
             if let Err(err) = db.prune_jobs(chrono::Duration::days(KEEP_DONE_DAYS)).await {
                 tracing::warn!(error = %err, "cannot prune finished jobs");
+            }
+            if let Err(err) = db.prune_sessions().await {
+                tracing::warn!(error = %err, "cannot prune expired sessions");
             }
             next_schedule = tokio::time::Instant::now() + TRENDING_EVERY;
         }

@@ -17,7 +17,7 @@ use serde::Deserialize;
 use crate::app::{App, AppState};
 use crate::community::accounts::{Email, UserName, check_password};
 use crate::community::secrets::{self, Secret};
-use crate::db::users::{ApiToken, LinkPurpose, SignUp, User};
+use crate::db::users::{ApiToken, LinkPurpose, Session, SignUp, User};
 use crate::error::AppError;
 use crate::mail::Mail;
 use crate::web::PageError;
@@ -43,6 +43,8 @@ pub struct FormPage {
     pub forms: Vec<FormSpec>,
     pub csrf: String,
     pub links: Vec<Link>,
+    /// The signed-in reader, whose name the page's account corner shows.
+    pub session: Option<Session>,
 }
 
 /// One form of a [`FormPage`].
@@ -114,13 +116,21 @@ impl FormPage {
             forms: Vec::new(),
             csrf,
             links: Vec::new(),
+            session: None,
         }
+    }
+
+    /// The page as `viewer` sees it: with their account corner when signed in.
+    pub fn seen_by(mut self, viewer: &Viewer) -> FormPage {
+        self.session = viewer.session.clone();
+        self
     }
 
     /// The page with `status`, never stored by browsers or proxies, setting `cookie` if given.
     pub fn respond(&self, status: StatusCode, cookie: Option<HeaderValue>) -> Response {
         match self.render() {
             Ok(body) => {
+                let body = self.session.as_ref().and_then(|s| session::personalize(&body, s)).unwrap_or(body);
                 let mut response = (status, body).into_response();
                 let headers = response.headers_mut();
                 headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
@@ -222,7 +232,7 @@ fn sign_up_page(app: &App, csrf: String, form: &AccountForm) -> FormPage {
 /// `GET /signup`.
 pub async fn show_sign_up(State(app): State<AppState>, viewer: Viewer) -> Response {
     let (csrf, cookie) = anonymous_csrf(&viewer, secure(&app));
-    sign_up_page(&app, csrf, &AccountForm::default()).respond(StatusCode::OK, cookie)
+    sign_up_page(&app, csrf, &AccountForm::default()).seen_by(&viewer).respond(StatusCode::OK, cookie)
 }
 
 /// `POST /signup`.
@@ -392,7 +402,7 @@ pub async fn show_login(
 ) -> Response {
     let (csrf, cookie) = anonymous_csrf(&viewer, secure(&app));
     let form = AccountForm { next: query.next, ..AccountForm::default() };
-    login_page(&app, csrf, &form).respond(StatusCode::OK, cookie)
+    login_page(&app, csrf, &form).seen_by(&viewer).respond(StatusCode::OK, cookie)
 }
 
 /// `POST /login`: a session cookie and back to where the reader was.
@@ -527,7 +537,7 @@ fn forgot_page(app: &App, csrf: String, form: &AccountForm) -> FormPage {
 /// `GET /password/forgot`.
 pub async fn show_forgot_password(State(app): State<AppState>, viewer: Viewer) -> Response {
     let (csrf, cookie) = anonymous_csrf(&viewer, secure(&app));
-    forgot_page(&app, csrf, &AccountForm::default()).respond(StatusCode::OK, cookie)
+    forgot_page(&app, csrf, &AccountForm::default()).seen_by(&viewer).respond(StatusCode::OK, cookie)
 }
 
 /// `POST /password/forgot`.
@@ -597,7 +607,7 @@ pub async fn show_link(
     match app.db.check_link(&Secret::from_client(&token), purpose).await {
         Ok(Ok(user)) => {
             let (csrf, cookie) = anonymous_csrf(&viewer, secure(&app));
-            link_page(&app, purpose, csrf, &token, &user).respond(StatusCode::OK, cookie)
+            link_page(&app, purpose, csrf, &token, &user).seen_by(&viewer).respond(StatusCode::OK, cookie)
         }
         Ok(Err(err)) => PageError::bad_request(capitalise(&err.to_string()) + ".").into_response(),
         Err(err) => PageError::from_db(&err).into_response(),
@@ -677,6 +687,7 @@ async fn settings(app: &App, viewer: &Viewer, new_token: Option<String>, error: 
     let status = if page.error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     match page.render() {
         Ok(body) => {
+            let body = session::personalize(&body, session).unwrap_or(body);
             let mut response = (status, body).into_response();
             let headers = response.headers_mut();
             headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));

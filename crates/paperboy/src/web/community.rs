@@ -220,7 +220,8 @@ pub async fn submit_paper(
         Err(AppError::Unauthorized(_)) => Redirect::to("/login?next=/submit").into_response(),
         Err(err @ (AppError::Db(_) | AppError::Internal(_))) => PageError::from(err).into_response(),
         Err(err) => {
-            let mut page = submit_page(&app, viewer.csrf_token().unwrap_or_default().to_owned(), &form);
+            let mut page =
+                submit_page(&app, viewer.csrf_token().unwrap_or_default().to_owned(), &form).seen_by(&viewer);
             let message = err.to_string();
             let mut chars = message.chars();
             page.error = chars.next().map(|first| first.to_uppercase().chain(chars).collect());

@@ -194,7 +194,16 @@ pub async fn show_metrics(State(app): State<AppState>) -> Response {
     {
         lag.push(("vectors", behind));
     }
-    let mut response = app.metrics.render(&lag).into_response();
+    let mut text = app.metrics.render(&lag);
+    if let Ok(jobs) = app.db.job_counts().await {
+        text.push_str("# HELP paperboy_jobs Jobs in the queue, by state.\n# TYPE paperboy_jobs gauge\n");
+        for (state, count) in
+            [("queued", jobs.queued), ("running", jobs.running), ("done", jobs.done), ("failed", jobs.failed)]
+        {
+            text.push_str(&format!("paperboy_jobs{{state=\"{state}\"}} {count}\n"));
+        }
+    }
+    let mut response = text.into_response();
     response
         .headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"));

@@ -5,7 +5,7 @@ reason, when any answer differs from what Hugging Face's API would give for the 
 """
 
 import sys
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from huggingface_hub import HfApi
 from huggingface_hub.errors import HfHubHTTPError
@@ -26,18 +26,20 @@ assert first.summary.startswith("An abstract about Diffusion models"), first.sum
 assert [a.name for a in first.authors] == ["Ada Lovelace", "Alan Turing"], first.authors
 assert first.upvotes == 4, first.upvotes
 assert first.comments == 0, first.comments
-assert first.submitted_at == datetime(2026, 5, 11, tzinfo=timezone.utc), first.submitted_at
+# A reader submitted it an hour ago, on its own day's feed.
+assert datetime.now(timezone.utc) - first.submitted_at < timedelta(days=1), first.submitted_at
 assert first.published_at == datetime(2026, 5, 11, tzinfo=timezone.utc), first.published_at
-assert first.submitted_by is None
+assert first.submitted_by is not None and first.submitted_by.username == "reader", first.submitted_by
 
 week = list(api.list_daily_papers(week="2026-W20"))
 assert len(week) == 5, ids(week)
 month = list(api.list_daily_papers(month="2026-05", sort="trending"))
 assert len(month) == 6 and month[0].id == "2605.00003", ids(month)
 newest = list(api.list_daily_papers(sort="publishedAt", limit=2))
-assert ids(newest) == ["2605.00006", "2605.00005"], ids(newest)
+# The reader's submission of an hour ago joined the feed last.
+assert ids(newest) == ["2605.00003", "2605.00006"], ids(newest)
 second_page = list(api.list_daily_papers(sort="publishedAt", limit=2, p=1))
-assert ids(second_page) == ["2605.00004", "2605.00003"], ids(second_page)
+assert ids(second_page) == ["2605.00005", "2605.00004"], ids(second_page)
 assert list(api.list_daily_papers(date="2026-05-16")) == []
 
 info = api.paper_info("2605.00002")

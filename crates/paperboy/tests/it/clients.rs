@@ -1,5 +1,6 @@
 //! Real clients against a real `paperboy serve`: the `huggingface_hub` Python client,
-//! `feedparser`, and headless Chromium driven by Selenium (`tests/clients/*.py`).
+//! `feedparser`, and headless Chromium driven by Selenium (`tests/clients/*.py`), as a reader
+//! and as a member who signs up, votes and comments.
 //!
 //! They need a Python with the packages of `tests/clients/requirements.txt` in
 //! `PAPERBOY_TEST_PYTHON`, and Debian's `chromium` and `chromium-driver`; `.ci/run` sets them
@@ -14,7 +15,9 @@ use std::time::{Duration, Instant};
 use paperboy::db::Db;
 use paperboy_arxiv::Paper;
 
-use crate::site::{sample, set_upvotes};
+use paperboy::community::accounts::{Email, Role, UserName};
+
+use crate::site::sample;
 
 /// A `paperboy serve` of the site tests' sample papers on a free port, stopped on drop.
 struct Server {
@@ -58,9 +61,24 @@ impl Server {
         assert!(import.status.success(), "{}", String::from_utf8_lossy(&import.stderr));
         assert!(String::from_utf8_lossy(&import.stdout).contains("6 joined the daily feed"));
         let runtime = tokio::runtime::Runtime::new().unwrap();
+        // A reader submitted 2605.00003 an hour ago (on its own day) and four people upvoted
+        // it, so it trends now.
         runtime.block_on(async {
             let db = Db::open_embedded(&data).await.unwrap();
-            set_upvotes(&db, "2605.00003", 4).await;
+            let id: paperboy_arxiv::ArxivId = "2605.00003".parse().unwrap();
+            let mut voters = Vec::new();
+            for name in ["reader", "voter-a", "voter-b", "voter-c"] {
+                let email: Email = format!("{name}@example.org").parse().unwrap();
+                let handle: UserName = name.parse().unwrap();
+                voters.push(db.create_user(&handle, &email, None, Role::User, false).await.unwrap().unwrap());
+            }
+            let day = chrono::NaiveDate::from_ymd_opt(2026, 5, 11).unwrap();
+            db.seed_submission(&voters[0], &id, day, chrono::Utc::now() - chrono::Duration::hours(1))
+                .await
+                .unwrap();
+            for voter in &voters {
+                db.set_vote(voter.id, &id, true).await.unwrap().unwrap();
+            }
             db.close().await;
         });
 
@@ -127,11 +145,15 @@ fn python(test: &str) -> Option<PathBuf> {
     }
 }
 
-/// Runs `tests/clients/SCRIPT` against a fresh server; fails with its output if it fails.
+/// Runs `tests/clients/SCRIPT` against a fresh server; fails with its output if it fails. A
+/// `MAIL_DIR` among `extra` becomes the server's mail directory.
 fn run_client(python: &Path, script: &str, extra: &[&str]) {
     let server = Server::start();
+    let mail = server._dir.path().join("data").join("mail");
+    let extra: Vec<&str> =
+        extra.iter().map(|arg| if *arg == "MAIL_DIR" { mail.to_str().unwrap() } else { arg }).collect();
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/clients").join(script);
-    let output = Command::new(python).arg(&path).arg(&server.base_url).args(extra).output().unwrap();
+    let output = Command::new(python).arg(&path).arg(&server.base_url).args(&extra).output().unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{script} failed:\n{stdout}\n{stderr}\nserver log:\n{}", server.log());
@@ -157,5 +179,13 @@ fn a_reader_in_chromium_sees_the_site_work() {
     if let Some(python) = python("a_reader_in_chromium_sees_the_site_work") {
         let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
         run_client(&python, "browser.py", &[shots.to_str().unwrap()]);
+    }
+}
+
+#[test]
+fn a_member_in_chromium_signs_up_votes_and_comments() {
+    if let Some(python) = python("a_member_in_chromium_signs_up_votes_and_comments") {
+        let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
+        run_client(&python, "member.py", &[shots.to_str().unwrap(), "MAIL_DIR"]);
     }
 }

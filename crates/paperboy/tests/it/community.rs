@@ -129,11 +129,11 @@ pub fn read_mails(dir: &Path) -> Vec<String> {
 
 /// The message with quoted-printable soft line breaks and escapes undone (headers untouched
 /// by it), as a mail client shows it.
-fn decode_quoted_printable(message: &str) -> String {
+pub fn decode_quoted_printable(message: &str) -> String {
     if !message.contains("Content-Transfer-Encoding: quoted-printable") {
         return message.to_owned();
     }
-    let joined = message.replace("=\r\n", "");
+    let joined = message.replace("=\r\n", "").replace("=\n", "");
     let bytes = joined.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

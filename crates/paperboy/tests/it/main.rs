@@ -11,6 +11,7 @@ mod harness;
 mod harvest;
 mod import;
 mod jobs;
+mod mail;
 mod search;
 mod site;
 mod storage;

@@ -1,0 +1,118 @@
+"""A member's visit in headless Chromium: sign up with the form, confirm through the emailed
+link (read from the server's mail directory), upvote a paper without the page reloading,
+comment in Markdown, and sign out. Asserts the console stays free of errors (the site's
+Content-Security-Policy included) and saves screenshots.
+
+    python member.py BASE_URL SCREENSHOT_DIR MAIL_DIR
+"""
+
+import email
+import email.policy
+import os
+import re
+import sys
+import time
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as ready
+from selenium.webdriver.support.ui import WebDriverWait
+
+base, shots, mail_dir = sys.argv[1], sys.argv[2], sys.argv[3]
+os.makedirs(shots, exist_ok=True)
+
+options = webdriver.ChromeOptions()
+options.binary_location = os.environ.get("PAPERBOY_TEST_CHROMIUM", "/usr/bin/chromium")
+for flag in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,900"]:
+    options.add_argument(flag)
+options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+service = Service(os.environ.get("PAPERBOY_TEST_CHROMEDRIVER", "/usr/bin/chromedriver"))
+driver = webdriver.Chrome(options=options, service=service)
+wait = WebDriverWait(driver, 10)
+console = []
+
+
+def visit(path):
+    driver.get(base + path)
+    wait.until(lambda d: d.execute_script("return document.readyState") == "complete")
+    console.extend(driver.get_log("browser"))
+
+
+def text(selector):
+    return driver.find_element(By.CSS_SELECTOR, selector).text
+
+
+def fill(form, **fields):
+    for name, value in fields.items():
+        box = driver.find_element(By.CSS_SELECTOR, f"{form} [name={name}]")
+        box.clear()
+        box.send_keys(value)
+    driver.find_element(By.CSS_SELECTOR, f"{form} button[type=submit]").click()
+    wait.until(lambda d: d.execute_script("return document.readyState") == "complete")
+    console.extend(driver.get_log("browser"))
+
+
+def latest_link(to, purpose):
+    """The link of `purpose` in the newest message to `to`, decoded as a mail client would."""
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        names = sorted(n for n in os.listdir(mail_dir) if n.endswith(".eml")) if os.path.isdir(mail_dir) else []
+        for name in reversed(names):
+            with open(os.path.join(mail_dir, name), "rb") as file:
+                message = email.message_from_binary_file(file, policy=email.policy.default)
+            if message["To"] == to:
+                body = message.get_body(preferencelist=("plain",)).get_content()
+                found = re.search(r"https?://\S+/links/" + purpose + r"\?token=[\w-]+", body)
+                assert found, body
+                return found.group(0)
+        time.sleep(0.2)
+    raise AssertionError(f"no mail to {to}")
+
+
+try:
+    visit("/signup")
+    fill("form[action='/signup']", name="grace", email="grace@example.org", password="correct horse battery")
+    assert "Check your inbox" in text("h1"), text("main")
+    driver.save_screenshot(os.path.join(shots, "signup-sent.png"))
+
+    driver.get(latest_link("grace@example.org", "confirm"))
+    assert text("h1") == "Confirm your address", text("main")
+    driver.find_element(By.CSS_SELECTOR, "form[action='/links/confirm'] button").click()
+    wait.until(ready.url_contains("/settings"))
+    assert "grace@example.org" in text("main"), text("main")
+    assert text("div.account a[href='/settings']") == "grace"
+
+    # Voting without a reload: the page keeps a marker the script set before the click.
+    visit("/papers/2605.00003")
+    before = int(text("[data-vote-count]"))
+    driver.execute_script("window.__stayed = true")
+    driver.find_element(By.CSS_SELECTOR, "form[data-vote] button").click()
+    wait.until(lambda d: int(d.find_element(By.CSS_SELECTOR, "[data-vote-count]").text) == before + 1)
+    assert driver.execute_script("return window.__stayed === true"), "the page reloaded"
+    assert text("[data-vote-label]") == "Upvoted"
+    assert driver.find_element(By.CSS_SELECTOR, "form[data-vote] button").get_attribute("aria-pressed") == "true"
+    driver.save_screenshot(os.path.join(shots, "voted.png"))
+    visit("/papers/2605.00003")
+    assert int(text("[data-vote-count]")) == before + 1, "the vote is stored"
+    assert "grace" in text(".upvoters"), text(".upvoters")
+
+    fill("form[action='/papers/2605.00003/comments']:not(:has(input[name=parent]))",
+         body="**Worth reading.** <script>alert(1)</script> [x](javascript:alert(2))")
+    wait.until(ready.url_contains("#comment-"))
+    assert driver.find_element(By.CSS_SELECTOR, ".comment-body strong").text == "Worth reading."
+    assert "<script>alert(1)</script>" in text(".comment-body")
+    assert not driver.find_elements(By.CSS_SELECTOR, ".comment-body a[href^='javascript']")
+    assert "Discussion (1)" in text("#comments-heading")
+    driver.save_screenshot(os.path.join(shots, "commented.png"))
+
+    driver.find_element(By.CSS_SELECTOR, "div.account form button").click()
+    wait.until(lambda d: d.find_elements(By.LINK_TEXT, "Sign in"))
+    assert not driver.find_elements(By.CSS_SELECTOR, "div.account a[href='/settings']")
+
+    errors = [entry for entry in console if entry["level"] == "SEVERE"]
+    assert not errors, errors
+finally:
+    driver.quit()
+
+print(f"chromium: a member signed up, voted without a reload and commented; screenshots in {shots}")
