@@ -85,6 +85,36 @@ macro_rules! rescore {
     }};
 }
 
+/// Inserts `$user`'s comment on `$id` (a reply to `$parent`) in `$tx`, counts it on the paper,
+/// and evaluates to its id.
+macro_rules! insert_comment {
+    ($tx:ident, $id:expr, $user:expr, $parent:expr, $body:expr, $now:expr) => {{
+        let comment: i64 = sqlx::query_scalar(
+            "INSERT INTO comments (paper_id, user_id, parent_id, body, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind($id.as_str())
+        .bind($user)
+        .bind($parent)
+        .bind($body)
+        .bind($now)
+        .fetch_one(&mut *$tx)
+        .await?;
+        count_comments!($tx, $id, 1);
+        comment
+    }};
+}
+
+/// Moves the comment counter of paper `$id` by `$step` in `$tx`.
+macro_rules! count_comments {
+    ($tx:ident, $id:expr, $step:expr) => {
+        sqlx::query("UPDATE papers SET num_comments = num_comments + $1 WHERE id = $2")
+            .bind($step as i64)
+            .bind($id.as_str())
+            .execute(&mut *$tx)
+            .await?
+    };
+}
+
 /// The paper, author, and deleted-or-hidden state of comment `$comment`, in `$tx`.
 macro_rules! comment_state {
     ($tx:ident, $comment:expr) => {{
@@ -244,17 +274,7 @@ impl Db {
                 }
             };
             if let Some(body) = comment {
-                sqlx::query("INSERT INTO comments (paper_id, user_id, parent_id, body, created_at) VALUES ($1, $2, NULL, $3, $4)")
-                    .bind(id.as_str())
-                    .bind(user.id)
-                    .bind(body)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
-                sqlx::query("UPDATE papers SET num_comments = num_comments + 1 WHERE id = $1")
-                    .bind(id.as_str())
-                    .execute(&mut *tx)
-                    .await?;
+                insert_comment!(tx, id, user.id, None::<i64>, body, now);
             }
             rescore!(tx, id, now);
             set_clock!(tx, seq);
@@ -315,20 +335,7 @@ impl Db {
                     return Ok(Err(Refusal::ParentElsewhere));
                 }
             }
-            let comment: i64 = sqlx::query_scalar(
-                "INSERT INTO comments (paper_id, user_id, parent_id, body, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
-            )
-            .bind(id.as_str())
-            .bind(user)
-            .bind(parent)
-            .bind(body)
-            .bind(now)
-            .fetch_one(&mut *tx)
-            .await?;
-            sqlx::query("UPDATE papers SET num_comments = num_comments + 1 WHERE id = $1")
-                .bind(id.as_str())
-                .execute(&mut *tx)
-                .await?;
+            let comment = insert_comment!(tx, id, user, parent, body, now);
             rescore!(tx, id, now);
             set_clock!(tx, seq);
             tx.commit().await?;
@@ -376,10 +383,7 @@ impl Db {
                         .bind(comment)
                         .execute(&mut *tx)
                         .await?;
-                    sqlx::query("UPDATE papers SET num_comments = num_comments - 1 WHERE id = $1")
-                        .bind(paper.as_str())
-                        .execute(&mut *tx)
-                        .await?;
+                    count_comments!(tx, paper, -1);
                     rescore!(tx, paper, now);
                 }
             }
@@ -411,10 +415,7 @@ impl Db {
                 .bind(comment)
                 .execute(&mut *tx)
                 .await?;
-            sqlx::query("UPDATE papers SET num_comments = num_comments - 1 WHERE id = $1")
-                .bind(paper.as_str())
-                .execute(&mut *tx)
-                .await?;
+            count_comments!(tx, paper, -1);
             rescore!(tx, paper, now);
             audit!(tx, Some(actor), "hide_comment", comment.to_string(), format!("on {paper}: {reason}"));
             set_clock!(tx, seq);

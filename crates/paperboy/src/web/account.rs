@@ -17,12 +17,13 @@ use serde::Deserialize;
 use crate::app::{App, AppState};
 use crate::community::accounts::{Email, UserName, check_password};
 use crate::community::secrets::{self, Secret};
+use crate::db::moderation::AuditEntry;
 use crate::db::users::{ApiToken, LinkPurpose, Session, SignUp, User};
 use crate::error::AppError;
 use crate::mail::Mail;
-use crate::web::PageError;
 use crate::web::session::{self, SESSION_COOKIE, SESSION_DAYS, Viewer, anonymous_csrf, within};
 use crate::web::view::{Layout, Link};
+use crate::web::{PageError, sentence};
 
 /// How long each kind of emailed link works.
 const CONFIRM_HOURS: i64 = 48;
@@ -57,6 +58,7 @@ pub struct FormSpec {
     pub submit: &'static str,
 }
 
+#[derive(Clone)]
 pub struct Hidden {
     pub name: &'static str,
     pub value: String,
@@ -184,7 +186,7 @@ fn refuse(mut page: FormPage, err: &AppError) -> Response {
     if let AppError::Db(cause) = err {
         return PageError::from_db(cause).into_response();
     }
-    page.error = Some(capitalise(&err.to_string()));
+    page.error = Some(sentence(&err.to_string()));
     let mut response = page.respond(err.status(), None);
     if let AppError::TooManyRequests { retry_after, .. } = err
         && let Ok(value) = HeaderValue::from_str(&retry_after.to_string())
@@ -192,11 +194,6 @@ fn refuse(mut page: FormPage, err: &AppError) -> Response {
         response.headers_mut().insert(header::RETRY_AFTER, value);
     }
     response
-}
-
-fn capitalise(text: &str) -> String {
-    let mut chars = text.chars();
-    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
 fn field<T: std::str::FromStr<Err = String>>(value: Option<&str>) -> Result<T, AppError> {
@@ -374,7 +371,7 @@ fn login_page(app: &App, csrf: String, form: &AccountForm) -> FormPage {
         id: "login",
         action: "/login".into(),
         legend: None,
-        hidden: next.iter().map(|h| Hidden { name: h.name, value: h.value.clone() }).collect(),
+        hidden: next.clone(),
         fields: vec![
             Field::new("email", "Email", "email", "email").value(form.email.as_deref()),
             Field::new("password", "Password", "password", "current-password").max(256),
@@ -609,7 +606,7 @@ pub async fn show_link(
             let (csrf, cookie) = anonymous_csrf(&viewer, secure(&app));
             link_page(&app, purpose, csrf, &token, &user).seen_by(&viewer).respond(StatusCode::OK, cookie)
         }
-        Ok(Err(err)) => PageError::bad_request(capitalise(&err.to_string()) + ".").into_response(),
+        Ok(Err(err)) => PageError::bad_request(sentence(&err.to_string()) + ".").into_response(),
         Err(err) => PageError::from_db(&err).into_response(),
     }
 }
@@ -685,10 +682,45 @@ async fn settings(app: &App, viewer: &Viewer, new_token: Option<String>, error: 
         error,
     };
     let status = if page.error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    let mut response = private_page(&page, session);
+    *response.status_mut() = status;
+    response
+}
+
+#[derive(Template)]
+#[template(path = "moderation.html")]
+struct ModerationPage {
+    layout: Layout,
+    entries: Vec<AuditEntry>,
+}
+
+/// Moderation actions the log page shows.
+const LOG_ENTRIES: u64 = 200;
+
+/// `GET /moderation`: the audit log, for curators and admins.
+pub async fn show_moderation_log(State(app): State<AppState>, viewer: Viewer) -> Response {
+    let Some(session) = &viewer.session else {
+        return Redirect::to("/login?next=/moderation").into_response();
+    };
+    if !session.user.role.moderates() {
+        return PageError::from(AppError::Forbidden("only curators may read the moderation log".into()))
+            .into_response();
+    }
+    let entries = match app.db.audit_log(LOG_ENTRIES).await {
+        Ok(entries) => entries,
+        Err(err) => return PageError::from_db(&err).into_response(),
+    };
+    let page =
+        ModerationPage { layout: Layout::new("", format!("{}/moderation", app.config.base_url)), entries };
+    private_page(&page, session)
+}
+
+/// A page rendered for one signed-in reader: their account corner, never stored.
+fn private_page(page: &impl Template, session: &Session) -> Response {
     match page.render() {
         Ok(body) => {
             let body = session::personalize(&body, session).unwrap_or(body);
-            let mut response = (status, body).into_response();
+            let mut response = body.into_response();
             let headers = response.headers_mut();
             headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
             headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -718,7 +750,7 @@ pub async fn create_token(
     .await;
     match result {
         Ok(secret) => settings(&app, &viewer, Some(secret.expose().to_owned()), None).await,
-        Err(AppError::BadRequest(message)) => settings(&app, &viewer, None, Some(capitalise(&message))).await,
+        Err(AppError::BadRequest(message)) => settings(&app, &viewer, None, Some(sentence(&message))).await,
         Err(err) => PageError::from(err).into_response(),
     }
 }

@@ -19,9 +19,9 @@ use serde::Deserialize;
 use crate::app::AppState;
 use crate::community::actions;
 use crate::error::AppError;
-use crate::web::PageError;
 use crate::web::account::{Field, FormPage, FormSpec};
 use crate::web::session::Viewer;
+use crate::web::{PageError, sentence};
 
 /// Every field the community forms send.
 #[derive(Debug, Default, Deserialize)]
@@ -222,9 +222,7 @@ pub async fn submit_paper(
         Err(err) => {
             let mut page =
                 submit_page(&app, viewer.csrf_token().unwrap_or_default().to_owned(), &form).seen_by(&viewer);
-            let message = err.to_string();
-            let mut chars = message.chars();
-            page.error = chars.next().map(|first| first.to_uppercase().chain(chars).collect());
+            page.error = Some(sentence(&err.to_string()));
             page.respond(err.status(), None)
         }
     }

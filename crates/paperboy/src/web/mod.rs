@@ -70,6 +70,7 @@ pub fn router(app: App) -> Router {
         .route("/settings", get(account::show_settings))
         .route("/settings/tokens", post(account::create_token))
         .route("/settings/tokens/{id}/revoke", post(account::revoke_token))
+        .route("/moderation", get(account::show_moderation_log))
         .route("/feeds/{file}", get(feeds::show_feed))
         .route("/feeds/categories/{file}", get(feeds::show_category_feed))
         .route("/static/{file}", get(show_asset))
@@ -134,11 +135,7 @@ impl From<AppError> for PageError {
             AppError::Db(err) => PageError::internal(&err),
             AppError::Internal(message) => PageError::internal(&message),
             other => {
-                let message = other.to_string();
-                let mut chars = message.chars();
-                let message: String =
-                    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default();
-                PageError { status: other.status(), message: format!("{message}.") }
+                PageError { status: other.status(), message: format!("{}.", sentence(&other.to_string())) }
             }
         }
     }
@@ -171,6 +168,12 @@ impl IntoResponse for PageError {
             Err(_) => (self.status, self.message).into_response(),
         }
     }
+}
+
+/// An error message as a page shows it: starting with a capital letter.
+pub fn sentence(message: &str) -> String {
+    let mut chars = message.chars();
+    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
 /// Renders a template into a page body.

@@ -197,8 +197,10 @@ pub fn personalize(body: &str, session: &Session) -> Option<String> {
     let start = body.find(ACCOUNT_START)?;
     let end = body[start..].find(ACCOUNT_END)? + start + ACCOUNT_END.len();
     let name = askama::filters::escape(&session.user.name, askama::filters::Html).ok()?.to_string();
+    let moderation =
+        if session.user.role.moderates() { "<a href=\"/moderation\">Moderation</a> " } else { "" };
     let corner = format!(
-        "{ACCOUNT_START}<a href=\"/settings\">{name}</a> <a href=\"/submit\">Submit a paper</a> \
+        "{ACCOUNT_START}<a href=\"/settings\">{name}</a> <a href=\"/submit\">Submit a paper</a> {moderation}\
          <form class=\"inline\" method=\"post\" action=\"/logout\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">\
          <button type=\"submit\" class=\"link\">Sign out</button></form>{ACCOUNT_END}",
         session.csrf_token

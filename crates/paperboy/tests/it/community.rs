@@ -794,6 +794,15 @@ async fn curators_moderate_and_every_action_is_logged(db: &Db) {
     assert_eq!(actions, ["hide_paper", "feature", "hide_comment", "edit_links", "grant"]);
     assert!(log.as_array().unwrap().iter().take(4).all(|e| e["actor"] == "cora"));
     assert_eq!(log[4]["actor"], "cli");
+    let page = cora.get("/moderation").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.text.contains("hide_paper")
+            && page.text.contains("off topic")
+            && page.text.contains(">Moderation</a>")
+    );
+    assert_eq!(ada.get("/moderation").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(community.site.get("/moderation").await.status, StatusCode::SEE_OTHER);
 }
 on_both_engines!(curators_moderate_and_every_action_is_logged);
 
@@ -927,3 +936,52 @@ async fn unknown_papers_are_looked_up_on_arxiv_when_submitted(db: &Db) {
     assert!(db.get_paper(&"2611.12345".parse().unwrap()).await.unwrap().is_none());
 }
 on_both_engines!(unknown_papers_are_looked_up_on_arxiv_when_submitted);
+
+#[tokio::test]
+async fn sign_ups_links_and_comments_have_quotas() {
+    let test_db = crate::harness::TestDb::sqlite().await;
+    let db = &test_db.db;
+    store(db, vec![recent("2611.00001", "Fresh results", 1)]).await;
+    let community = Community::new(db).await;
+    let mut ada = community.member("ada").await;
+    let mut visitor = community.browser();
+    let csrf = visitor.form("/signup").await;
+    let mut statuses = Vec::new();
+    for n in 1..11 {
+        let email = format!("person{n}@example.org");
+        let name = format!("person{n}");
+        let reply = visitor
+            .post(
+                "/signup",
+                &[("csrf", &csrf), ("name", &name), ("email", &email), ("password", "long enough")],
+            )
+            .await;
+        statuses.push(reply.status);
+    }
+    assert_eq!(statuses[8], StatusCode::OK);
+    assert_eq!(statuses[9], StatusCode::TOO_MANY_REQUESTS, "ten sign-ups an hour from one address");
+    assert!(db.user_by_name("person10").await.unwrap().is_none());
+
+    // Links to one address: five an hour, whoever asks; the answer stays the same.
+    let before = community.mails().len();
+    let mut other = community.browser();
+    let csrf = other.form("/password/forgot").await;
+    for _ in 0..7 {
+        let reply = other.post("/password/forgot", &[("csrf", &csrf), ("email", "ada@example.org")]).await;
+        assert_eq!(reply.status, StatusCode::OK);
+    }
+    let sent = community.mails().len() - before;
+    assert_eq!(sent, 4, "the confirmation counted as the first of five");
+
+    let csrf = ada.session_csrf().await;
+    let mut statuses = Vec::new();
+    for n in 0..21 {
+        let reply = ada
+            .post("/papers/2611.00001/comments", &[("csrf", &csrf), ("body", &format!("comment {n}"))])
+            .await;
+        statuses.push(reply.status);
+    }
+    assert!(statuses[..20].iter().all(|s| *s == StatusCode::SEE_OTHER), "{statuses:?}");
+    assert_eq!(statuses[20], StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(db.get_paper(&"2611.00001".parse().unwrap()).await.unwrap().unwrap().num_comments, 20);
+}
