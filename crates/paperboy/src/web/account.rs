@@ -181,13 +181,16 @@ fn local_path(next: Option<&str>) -> String {
     }
 }
 
-/// A form error on the page it came from.
-fn refuse(mut page: FormPage, err: &AppError) -> Response {
-    if let AppError::Db(cause) = err {
-        return PageError::from_db(cause).into_response();
+/// A form error on the page it came from, with a CSRF cookie if the visitor had none, so that
+/// the form works when sent again.
+fn refuse(mut page: FormPage, err: &AppError, cookie: Option<HeaderValue>) -> Response {
+    match err {
+        AppError::Db(cause) => return PageError::from_db(cause).into_response(),
+        AppError::Internal(cause) => return PageError::internal(cause).into_response(),
+        _ => {}
     }
     page.error = Some(sentence(&err.to_string()));
-    let mut response = page.respond(err.status(), None);
+    let mut response = page.respond(err.status(), cookie);
     if let AppError::TooManyRequests { retry_after, .. } = err
         && let Ok(value) = HeaderValue::from_str(&retry_after.to_string())
     {
@@ -238,7 +241,8 @@ pub async fn create_account(
     viewer: Viewer,
     Form(form): Form<AccountForm>,
 ) -> Response {
-    let page = sign_up_page(&app, viewer.csrf_token().unwrap_or_default().to_owned(), &form);
+    let (csrf, cookie) = anonymous_csrf(&viewer, secure(&app));
+    let page = sign_up_page(&app, csrf, &form);
     match sign_up(&app, &viewer, &form).await {
         Ok(email) => {
             let mut done = FormPage::new(&app, "/signup", "Check your inbox", page.csrf);
@@ -248,7 +252,7 @@ pub async fn create_account(
             ));
             done.respond(StatusCode::OK, None)
         }
-        Err(err) => refuse(page, &err),
+        Err(err) => refuse(page, &err, cookie),
     }
 }
 
@@ -408,10 +412,11 @@ pub async fn create_session(
     viewer: Viewer,
     Form(form): Form<AccountForm>,
 ) -> Response {
-    let page = login_page(&app, viewer.csrf_token().unwrap_or_default().to_owned(), &form);
+    let (csrf, cookie) = anonymous_csrf(&viewer, secure(&app));
+    let page = login_page(&app, csrf, &form);
     match log_in(&app, &viewer, &form).await {
         Ok(user) => signed_in(&app, &user, &local_path(form.next.as_deref())).await,
-        Err(err) => refuse(page, &err),
+        Err(err) => refuse(page, &err, cookie),
     }
 }
 
@@ -461,8 +466,9 @@ pub async fn request_login_link(
     viewer: Viewer,
     Form(form): Form<AccountForm>,
 ) -> Response {
-    let page = login_page(&app, viewer.csrf_token().unwrap_or_default().to_owned(), &form);
-    mail_link_page(&app, &viewer, &form, LinkPurpose::Login, page).await
+    let (csrf, cookie) = anonymous_csrf(&viewer, secure(&app));
+    let page = login_page(&app, csrf, &form);
+    mail_link_page(&app, &viewer, &form, LinkPurpose::Login, page, cookie).await
 }
 
 async fn mail_link_page(
@@ -471,6 +477,7 @@ async fn mail_link_page(
     form: &AccountForm,
     purpose: LinkPurpose,
     page: FormPage,
+    cookie: Option<HeaderValue>,
 ) -> Response {
     let result = async {
         viewer.check_csrf(form.csrf.as_deref())?;
@@ -491,7 +498,7 @@ async fn mail_link_page(
             ));
             done.respond(StatusCode::OK, None)
         }
-        Err(err) => refuse(page, &err),
+        Err(err) => refuse(page, &err, cookie),
     }
 }
 
@@ -543,8 +550,9 @@ pub async fn request_reset_link(
     viewer: Viewer,
     Form(form): Form<AccountForm>,
 ) -> Response {
-    let page = forgot_page(&app, viewer.csrf_token().unwrap_or_default().to_owned(), &form);
-    mail_link_page(&app, &viewer, &form, LinkPurpose::Reset, page).await
+    let (csrf, cookie) = anonymous_csrf(&viewer, secure(&app));
+    let page = forgot_page(&app, csrf, &form);
+    mail_link_page(&app, &viewer, &form, LinkPurpose::Reset, page, cookie).await
 }
 
 // ---- following a link -------------------------------------------------------------------------

@@ -485,6 +485,10 @@ async fn forms_without_the_right_csrf_token_change_nothing(db: &Db) {
     let login = visitor.post("/login", &[("email", "eve@example.org"), ("password", "correct horse")]).await;
     assert_eq!(login.status, StatusCode::FORBIDDEN);
     assert!(!visitor.has_session());
+    // The refusal hands out a token, so that sending the form again works.
+    let retry = csrf_in(&login.text);
+    let again = visitor.post("/login", &[("csrf", &retry), ("email", "eve@example.org"), ("password", "correct horse")]).await;
+    assert_eq!(again.status, StatusCode::SEE_OTHER, "{}", again.text);
     // With the right token the vote counts, and answers JSON to the page's script.
     let vote = ada
         .post_with(
