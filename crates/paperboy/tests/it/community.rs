@@ -487,7 +487,9 @@ async fn forms_without_the_right_csrf_token_change_nothing(db: &Db) {
     assert!(!visitor.has_session());
     // The refusal hands out a token, so that sending the form again works.
     let retry = csrf_in(&login.text);
-    let again = visitor.post("/login", &[("csrf", &retry), ("email", "eve@example.org"), ("password", "correct horse")]).await;
+    let again = visitor
+        .post("/login", &[("csrf", &retry), ("email", "eve@example.org"), ("password", "correct horse")])
+        .await;
     assert_eq!(again.status, StatusCode::SEE_OTHER, "{}", again.text);
     // With the right token the vote counts, and answers JSON to the page's script.
     let vote = ada
