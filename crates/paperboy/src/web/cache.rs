@@ -18,7 +18,11 @@ use axum::body::Bytes;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
+use crc32fast::Hasher as Crc;
+use flate2::{Compress, FlushCompress, Status};
+
 use crate::db::{Db, DbError};
+use crate::web::session;
 
 /// How stale a served page may be: the catalog version is read again after this long.
 pub const FRESHNESS: Duration = Duration::from_millis(250);
@@ -75,7 +79,29 @@ pub struct CachedPage {
     pub last_modified: HeaderValue,
     pub body: Bytes,
     pub gzip: Option<Bytes>,
+    /// Where the account corner is, and the page around it compressed, for signed-in readers.
+    personal: Option<Personal>,
     last_used: AtomicU64,
+}
+
+/// A page with an account corner ([`crate::web::session`]), ready to be served to one reader:
+/// the parts before and after the corner are deflated once, each on its own (no back
+/// reference crosses the corner), so a reader's page is a gzip member made of the first part,
+/// their corner deflated on the spot, and the second part, with the checksum combined from the
+/// parts'. No reader waits for the whole page to be compressed again.
+#[derive(Debug)]
+struct Personal {
+    corner: std::ops::Range<usize>,
+    head: Option<Deflated>,
+    tail: Option<Deflated>,
+}
+
+/// Raw deflate data, and the CRC-32 and length of what it holds.
+#[derive(Debug)]
+struct Deflated {
+    data: Bytes,
+    crc: Crc,
+    len: usize,
 }
 
 /// The rendered pages, by path and query.
@@ -118,6 +144,14 @@ impl PageCache {
             Some(previous) if previous.etag == etag => previous.last_modified.clone(),
             _ => http_date(SystemTime::now()),
         };
+        let personal = session::corner_range(&rendered.body).map(|corner| {
+            let compress = rendered.body.len() >= MIN_GZIP_BYTES;
+            Personal {
+                head: compress.then(|| deflate(&rendered.body.as_bytes()[..corner.start], false)).flatten(),
+                tail: compress.then(|| deflate(&rendered.body.as_bytes()[corner.end..], true)).flatten(),
+                corner,
+            }
+        });
         let body = Bytes::from(rendered.body);
         let gzip = (body.len() >= MIN_GZIP_BYTES).then(|| gzip(&body)).flatten();
         let page = std::sync::Arc::new(CachedPage {
@@ -128,6 +162,7 @@ impl PageCache {
             last_modified,
             body,
             gzip,
+            personal,
             last_used: AtomicU64::new(self.clock.fetch_add(1, Ordering::Relaxed)),
         });
         let mut pages = self.pages.lock().unwrap_or_else(|e| e.into_inner());
@@ -158,7 +193,10 @@ fn evict(pages: &mut HashMap<String, std::sync::Arc<CachedPage>>) {
 
 impl CachedPage {
     fn size(&self) -> usize {
-        self.body.len() + self.gzip.as_ref().map_or(0, Bytes::len)
+        let parts = self.personal.as_ref().map_or(0, |p| {
+            p.head.as_ref().map_or(0, |d| d.data.len()) + p.tail.as_ref().map_or(0, |d| d.data.len())
+        });
+        self.body.len() + self.gzip.as_ref().map_or(0, Bytes::len) + parts
     }
 
     /// The response to a request with `headers`: `304` when its validators match, the gzip
@@ -183,14 +221,33 @@ impl CachedPage {
         response
     }
 
-    /// The page for a signed-in reader: its account corner filled in by `personalize`, never
-    /// stored by the browser or a proxy (the compression layer gzips it).
-    pub fn respond_personal(&self, personalize: impl FnOnce(&str) -> Option<String>) -> Option<Response> {
-        let body = personalize(std::str::from_utf8(&self.body).ok()?)?;
-        let mut response = (self.status, body).into_response();
+    /// The page for a signed-in reader, with `corner` in place of the account corner: gzipped
+    /// from the parts made once when the client accepts gzip, never stored by the browser or a
+    /// proxy. `None` when the page has no corner.
+    pub fn respond_personal(&self, headers: &HeaderMap, corner: &str) -> Option<Response> {
+        let personal = self.personal.as_ref()?;
+        let gzipped = match (&personal.head, &personal.tail) {
+            (Some(head), Some(tail)) if accepts_gzip(headers) => gzip_around(head, corner.as_bytes(), tail),
+            _ => None,
+        };
+        let mut response = match gzipped {
+            Some(body) => {
+                let mut response = (self.status, body).into_response();
+                response.headers_mut().insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+                response
+            }
+            None => {
+                let mut body = Vec::with_capacity(self.body.len() + corner.len());
+                body.extend_from_slice(&self.body[..personal.corner.start]);
+                body.extend_from_slice(corner.as_bytes());
+                body.extend_from_slice(&self.body[personal.corner.end..]);
+                (self.status, body).into_response()
+            }
+        };
         let headers = response.headers_mut();
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(self.content_type));
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+        headers.insert(header::VARY, HeaderValue::from_static("accept-encoding, cookie"));
         Some(response)
     }
 
@@ -224,6 +281,50 @@ fn accepts_gzip(headers: &HeaderMap) -> bool {
     })
 }
 
+/// Raw deflate of `data` with a fresh dictionary: ending in a sync flush (more may follow) or,
+/// with `last`, in the final block.
+fn deflate(data: &[u8], last: bool) -> Option<Deflated> {
+    let flush = if last { FlushCompress::Finish } else { FlushCompress::Sync };
+    let mut compress = Compress::new(flate2::Compression::default(), false);
+    let mut out = Vec::with_capacity(data.len() / 3 + 256);
+    loop {
+        if out.capacity() - out.len() < 1024 {
+            out.reserve(out.capacity().max(4096));
+        }
+        let read = usize::try_from(compress.total_in()).ok()?;
+        let status = compress.compress_vec(&data[read..], &mut out, flush).ok()?;
+        let all_read = usize::try_from(compress.total_in()).ok()? == data.len();
+        // A flush is complete once a call leaves output space unused.
+        let flushed = out.len() < out.capacity();
+        match status {
+            Status::StreamEnd => break,
+            Status::Ok | Status::BufError if !last && all_read && flushed => break,
+            Status::Ok | Status::BufError => {}
+        }
+    }
+    let mut crc = Crc::new();
+    crc.update(data);
+    Some(Deflated { data: Bytes::from(out), crc, len: data.len() })
+}
+
+/// One gzip member: `head`, then `middle` deflated now, then `tail` (which ends the stream).
+fn gzip_around(head: &Deflated, middle: &[u8], tail: &Deflated) -> Option<Bytes> {
+    let middle = deflate(middle, false)?;
+    let mut crc = head.crc.clone();
+    crc.combine(&middle.crc);
+    crc.combine(&tail.crc);
+    let mut out = Vec::with_capacity(18 + head.data.len() + middle.data.len() + tail.data.len());
+    out.extend_from_slice(&[0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
+    out.extend_from_slice(&head.data);
+    out.extend_from_slice(&middle.data);
+    out.extend_from_slice(&tail.data);
+    let len = head.len + middle.len + tail.len;
+    out.extend_from_slice(&crc.finalize().to_le_bytes());
+    // ISIZE is the length modulo 2^32.
+    out.extend_from_slice(&(len as u32).to_le_bytes());
+    Some(Bytes::from(out))
+}
+
 fn gzip(body: &[u8]) -> Option<Bytes> {
     let mut encoder =
         flate2::write::GzEncoder::new(Vec::with_capacity(body.len() / 4), flate2::Compression::default());
@@ -255,6 +356,40 @@ mod tests {
 
     fn headers(pairs: &[(header::HeaderName, &str)]) -> HeaderMap {
         pairs.iter().map(|(name, value)| (name.clone(), HeaderValue::from_str(value).unwrap())).collect()
+    }
+
+    async fn body_of(response: Response) -> Vec<u8> {
+        axum::body::to_bytes(response.into_body(), 1 << 24).await.unwrap().to_vec()
+    }
+
+    #[tokio::test]
+    async fn a_readers_corner_is_put_into_the_page_gzipped_from_parts() {
+        use std::io::Read;
+        // Long and varied enough to span several deflate blocks on both sides of the corner.
+        let prose: String =
+            (0..4000).map(|i| format!("line {i} of the page, {} ", i * 7919 % 104_729)).collect();
+        let body = format!(
+            "<html>{prose}{ACCOUNT}<main>{prose}</main></html>",
+            ACCOUNT = "<!--account--><a>Sign in</a><!--/account-->"
+        );
+        let cache = PageCache::default();
+        let page = cache.put("/p", 1, Rendered::html(StatusCode::OK, body.clone()));
+        let corner = "<!--account--><a>ada</a><!--/account-->";
+        let expected = body.replace("<!--account--><a>Sign in</a><!--/account-->", corner);
+
+        let gzipped = page.respond_personal(&headers(&[(header::ACCEPT_ENCODING, "gzip")]), corner).unwrap();
+        assert_eq!(gzipped.headers()[header::CONTENT_ENCODING], "gzip");
+        assert_eq!(gzipped.headers()[header::CACHE_CONTROL], "private, no-store");
+        let mut decoded = String::new();
+        flate2::read::GzDecoder::new(&body_of(gzipped).await[..]).read_to_string(&mut decoded).unwrap();
+        assert_eq!(decoded, expected, "the checksum and length are checked by the decoder too");
+
+        let plain = page.respond_personal(&HeaderMap::new(), corner).unwrap();
+        assert!(!plain.headers().contains_key(header::CONTENT_ENCODING));
+        assert_eq!(String::from_utf8(body_of(plain).await).unwrap(), expected);
+
+        let feed = cache.put("/feed", 1, Rendered::html(StatusCode::OK, "<rss/>".into()));
+        assert!(feed.respond_personal(&HeaderMap::new(), corner).is_none(), "no corner, nothing to fill in");
     }
 
     #[test]

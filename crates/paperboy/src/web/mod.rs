@@ -215,7 +215,7 @@ where
         }
     };
     session
-        .and_then(|session| page.respond_personal(|body| session::personalize(body, &session)))
+        .and_then(|session| page.respond_personal(headers, &session::account_corner(&session)))
         .unwrap_or_else(|| page.respond(headers))
 }
 

@@ -191,21 +191,33 @@ pub fn within<K: std::hash::Hash + Eq>(
     }
 }
 
-/// The marked account corner of a cached page, filled in for a signed-in reader: their name
-/// and a sign-out button instead of the sign-in links.
+/// The marked account corner of a page, filled in for a signed-in reader: their name and a
+/// sign-out button instead of the sign-in links. `None` when the page has no corner.
 pub fn personalize(body: &str, session: &Session) -> Option<String> {
+    let range = corner_range(body)?;
+    Some(format!("{}{}{}", &body[..range.start], account_corner(session), &body[range.end..]))
+}
+
+/// Where the account corner is in `body`, markers included.
+pub fn corner_range(body: &str) -> Option<std::ops::Range<usize>> {
     let start = body.find(ACCOUNT_START)?;
     let end = body[start..].find(ACCOUNT_END)? + start + ACCOUNT_END.len();
-    let name = askama::filters::escape(&session.user.name, askama::filters::Html).ok()?.to_string();
+    Some(start..end)
+}
+
+/// The account corner of a signed-in reader, markers included.
+pub fn account_corner(session: &Session) -> String {
+    let name = askama::filters::escape(&session.user.name, askama::filters::Html)
+        .map(|name| name.to_string())
+        .unwrap_or_default();
     let moderation =
         if session.user.role.moderates() { "<a href=\"/moderation\">Moderation</a> " } else { "" };
-    let corner = format!(
+    format!(
         "{ACCOUNT_START}<a href=\"/settings\">{name}</a> <a href=\"/submit\">Submit a paper</a> {moderation}\
          <form class=\"inline\" method=\"post\" action=\"/logout\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">\
          <button type=\"submit\" class=\"link\">Sign out</button></form>{ACCOUNT_END}",
         session.csrf_token
-    );
-    Some(format!("{}{corner}{}", &body[..start], &body[end..]))
+    )
 }
 
 /// Where the account corner of every page begins and ends (see `templates/base.html`).
