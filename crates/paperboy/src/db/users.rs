@@ -315,17 +315,6 @@ impl Db {
         Ok(())
     }
 
-    pub async fn set_role(&self, user: UserId, role: Role) -> Result<(), DbError> {
-        with_pool!(self, |pool, DB| {
-            sqlx::query("UPDATE users SET role = $1 WHERE id = $2")
-                .bind(role.as_str())
-                .bind(user)
-                .execute(pool)
-                .await?;
-        });
-        Ok(())
-    }
-
     /// Starts a session for `user`; the secret goes into the cookie.
     pub async fn create_session(&self, user: UserId, lifetime: Duration) -> Result<Secret, DbError> {
         let secret = Secret::generate("");
