@@ -73,14 +73,12 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
     }
 }
 
+/// Hugging Face's submit body. Its `media_urls` is accepted and ignored, as any unknown field
+/// is: Paperboy shows no media.
 #[derive(Debug, Deserialize)]
 pub struct SubmitBody {
     paper_id: Option<String>,
     comment: Option<String>,
-    /// Accepted for Hugging Face compatibility; Paperboy shows no media.
-    #[serde(default)]
-    #[allow(dead_code, reason = "read for compatibility, not used")]
-    media_urls: Vec<String>,
 }
 
 /// `POST /api/papers/submit`: puts a paper on today's feed (or claims it where a rule put it),

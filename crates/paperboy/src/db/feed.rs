@@ -435,10 +435,14 @@ fn push_filters<DB: sqlx::Database>(sql: &mut QueryBuilder<DB>, query: &FeedQuer
 where
     NaiveDate: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     String: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    DateTime<Utc>: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
 {
     sql.push(" AND p.hidden_at IS NULL");
     if query.trending_only {
-        sql.push(" AND f.trending_score > 0");
+        // The window is checked here too, so that scores a refresh has not yet brought to 0
+        // (no worker running) never show.
+        let since = Utc::now() - chrono::Duration::days(crate::community::trending::WINDOW_DAYS);
+        sql.push(" AND f.trending_score > 0 AND f.submitted_at > ").push_bind(since);
     }
     if let Some(first) = query.first {
         sql.push(" AND f.feed_date >= ").push_bind(first);

@@ -597,7 +597,7 @@ async fn submissions_follow_the_window_the_cap_and_one_submitter(db: &Db) {
     let mut ada = community.member("ada").await;
     let token = api_token(&mut ada).await;
     let site = &community.site;
-    let submit = |paper: &str| serde_json::json!({ "paper_id": paper, "comment": "Worth a read: **strong** baselines." });
+    let submit = |paper: &str| serde_json::json!({ "paper_id": paper, "comment": "Worth a read: **strong** baselines.", "media_urls": [] });
 
     let ok = api(
         site,
@@ -880,8 +880,19 @@ async fn trending_ranks_attention_with_decay(db: &Db) {
     assert!(!page.text.contains("Quiet"), "no votes, no trend");
     let api = community.site.get("/api/daily_papers?sort=trending").await.json();
     assert_eq!(api[0]["paper"]["id"], "2611.00003");
+    // A score no refresh has brought down yet (no worker running) is not shown once the paper
+    // leaves the window.
+    let stale =
+        "UPDATE feed_entries SET trending_score = 99, submitted_at = $1 WHERE paper_id = '2611.00002'";
+    let old = now - Duration::days(8);
+    match db {
+        Db::Sqlite(pool) => sqlx::query(stale).bind(old).execute(pool).await.map(drop),
+        Db::Postgres(pool) => sqlx::query(stale).bind(old).execute(pool).await.map(drop),
+    }
+    .unwrap();
+    assert!(!community.site.get("/papers/trending?page=1").await.text.contains("Quiet"));
     // A week later the refresh drops them to exactly 0, and touches nothing else again.
-    assert_eq!(db.refresh_trending(now + Duration::days(8)).await.unwrap(), 2);
+    assert_eq!(db.refresh_trending(now + Duration::days(8)).await.unwrap(), 3);
     assert_eq!(db.refresh_trending(now + Duration::days(8)).await.unwrap(), 0);
     assert!(community.site.get("/papers/trending").await.text.contains("Nothing is trending"));
 }
