@@ -13,34 +13,18 @@ import re
 import sys
 import time
 
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ready
-from selenium.webdriver.support.ui import WebDriverWait
+
+import chromium
+from chromium import accessible_basics, console, driver, readable, text, wait
 
 base, shots, mail_dir = sys.argv[1], sys.argv[2], sys.argv[3]
 os.makedirs(shots, exist_ok=True)
 
-options = webdriver.ChromeOptions()
-options.binary_location = os.environ.get("PAPERBOY_TEST_CHROMIUM", "/usr/bin/chromium")
-for flag in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,900"]:
-    options.add_argument(flag)
-options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-service = Service(os.environ.get("PAPERBOY_TEST_CHROMEDRIVER", "/usr/bin/chromedriver"))
-driver = webdriver.Chrome(options=options, service=service)
-wait = WebDriverWait(driver, 10)
-console = []
-
 
 def visit(path):
-    driver.get(base + path)
-    wait.until(lambda d: d.execute_script("return document.readyState") == "complete")
-    console.extend(driver.get_log("browser"))
-
-
-def text(selector):
-    return driver.find_element(By.CSS_SELECTOR, selector).text
+    chromium.visit(base, path)
 
 
 def fill(form, **fields):
@@ -78,6 +62,8 @@ try:
 
     driver.get(latest_link("grace@example.org", "confirm"))
     assert text("h1") == "Confirm your address", text("main")
+    accessible_basics()
+    readable()
     driver.find_element(By.CSS_SELECTOR, "form[action='/links/confirm'] button").click()
     wait.until(ready.url_contains("/settings"))
     assert "grace@example.org" in text("main"), text("main")
@@ -85,6 +71,8 @@ try:
 
     # Voting without a reload: the page keeps a marker the script set before the click.
     visit("/papers/2605.00003")
+    accessible_basics()
+    readable()
     before = int(text("[data-vote-count]"))
     driver.execute_script("window.__stayed = true")
     driver.find_element(By.CSS_SELECTOR, "form[data-vote] button").click()
@@ -104,6 +92,8 @@ try:
     assert "<script>alert(1)</script>" in text(".comment-body")
     assert not driver.find_elements(By.CSS_SELECTOR, ".comment-body a[href^='javascript']")
     assert "Discussion (1)" in text("#comments-heading")
+    accessible_basics()
+    readable()
     driver.save_screenshot(os.path.join(shots, "commented.png"))
 
     driver.find_element(By.CSS_SELECTOR, "div.account form button").click()
