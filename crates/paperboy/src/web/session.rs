@@ -7,8 +7,9 @@
 //! cookie (a double-submit token), so that nobody can log a visitor into an account of theirs
 //! either. Requests a browser marks `Sec-Fetch-Site: cross-site` are refused outright.
 //!
-//! Pages are cached for everyone ([`crate::web::cache`]); what differs per visitor is put in
-//! after the fact ([`personalize`]) or rendered fresh (the paper page of a signed-in reader).
+//! Pages are cached for everyone ([`crate::web::cache`]); what differs per visitor is the
+//! account corner ([`account_corner`]), put in after the fact, or the page is rendered for them
+//! (the paper page of a signed-in reader).
 
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
