@@ -5,7 +5,7 @@
 //! link and asking for a reset all answer the same whatever the address, and what differs goes
 //! into the email, which only the address's owner reads. Links from emails open a page with a
 //! button rather than acting on `GET`, so mail scanners that fetch links use nothing up.
-//! Every form carries a CSRF token ([`crate::web::session`]); every answer is `no-store`.
+//! Every form carries a CSRF token ([`crate::web::session`]); every answer is `private, no-store`.
 
 use askama::Template;
 use axum::extract::{Form, Path, Query, State};
@@ -23,7 +23,7 @@ use crate::error::AppError;
 use crate::mail::Mail;
 use crate::web::session::{self, SESSION_COOKIE, SESSION_DAYS, Viewer, anonymous_csrf, within};
 use crate::web::view::{Layout, Link};
-use crate::web::{PageError, sentence};
+use crate::web::{PageError, private_html, sentence};
 
 /// How long each kind of emailed link works.
 const CONFIRM_HOURS: i64 = 48;
@@ -130,20 +130,11 @@ impl FormPage {
 
     /// The page with `status`, never stored by browsers or proxies, setting `cookie` if given.
     pub fn respond(&self, status: StatusCode, cookie: Option<HeaderValue>) -> Response {
-        match self.render() {
-            Ok(body) => {
-                let body = self.session.as_ref().and_then(|s| session::personalize(&body, s)).unwrap_or(body);
-                let mut response = (status, body).into_response();
-                let headers = response.headers_mut();
-                headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
-                headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-                if let Some(cookie) = cookie {
-                    headers.append(header::SET_COOKIE, cookie);
-                }
-                response
-            }
-            Err(err) => PageError::internal(&err).into_response(),
+        let mut response = private_page(status, self, self.session.as_ref());
+        if let Some(cookie) = cookie {
+            response.headers_mut().append(header::SET_COOKIE, cookie);
         }
+        response
     }
 }
 
@@ -690,9 +681,7 @@ async fn settings(app: &App, viewer: &Viewer, new_token: Option<String>, error: 
         error,
     };
     let status = if page.error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
-    let mut response = private_page(&page, session);
-    *response.status_mut() = status;
-    response
+    private_page(status, &page, Some(session))
 }
 
 #[derive(Template)]
@@ -720,20 +709,13 @@ pub async fn show_moderation_log(State(app): State<AppState>, viewer: Viewer) ->
     };
     let page =
         ModerationPage { layout: Layout::new("", format!("{}/moderation", app.config.base_url)), entries };
-    private_page(&page, session)
+    private_page(StatusCode::OK, &page, Some(session))
 }
 
-/// A page rendered for one signed-in reader: their account corner, never stored.
-fn private_page(page: &impl Template, session: &Session) -> Response {
+/// `page` rendered for one visitor ([`private_html`]).
+fn private_page(status: StatusCode, page: &impl Template, session: Option<&Session>) -> Response {
     match page.render() {
-        Ok(body) => {
-            let body = session::personalize(&body, session).unwrap_or(body);
-            let mut response = body.into_response();
-            let headers = response.headers_mut();
-            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
-            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            response
-        }
+        Ok(body) => private_html(status, body, session),
         Err(err) => PageError::internal(&err).into_response(),
     }
 }

@@ -38,6 +38,7 @@ use tower_http::compression::CompressionLayer;
 use crate::app::{App, AppState};
 use crate::community::secrets::Secret;
 use crate::db::DbError;
+use crate::db::users::Session;
 use crate::error::{AppError, error_response};
 use crate::search::SearchFailure;
 use cache::Rendered;
@@ -180,6 +181,17 @@ pub fn sentence(message: &str) -> String {
 pub fn render(status: StatusCode, template: &impl Template) -> Result<Rendered, PageError> {
     let body = template.render().map_err(|err| PageError::internal(&err))?;
     Ok(Rendered::html(status, body))
+}
+
+/// A page made for one visitor (a form, their settings, a paper page with their vote): with
+/// their account corner when `session` is theirs, and never stored by browsers or proxies.
+pub fn private_html(status: StatusCode, body: String, session: Option<&Session>) -> Response {
+    let body = session.and_then(|session| session::personalize(&body, session)).unwrap_or(body);
+    let mut response = (status, body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    response
 }
 
 /// Serves the page at `uri` from the page cache when it was rendered at the catalog's current

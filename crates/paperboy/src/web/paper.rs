@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use paperboy_arxiv::{ArxivId, Paper};
 
@@ -16,9 +16,9 @@ use crate::db::community::Comment;
 use crate::db::users::{Session, UserId};
 use crate::feed::Period;
 use crate::web::cache::Rendered;
-use crate::web::session::{Viewer, personalize};
+use crate::web::session::Viewer;
 use crate::web::view::{Card, Layout, Link, byline};
-use crate::web::{PageError, cached, latex, render};
+use crate::web::{PageError, cached, latex, private_html, render};
 
 /// Similar papers shown under the abstract.
 const SIMILAR: usize = 5;
@@ -110,14 +110,7 @@ pub async fn show_paper(
     match &viewer.session {
         None => cached(&app, &uri, &headers, || render_paper(&app, &id, None)).await,
         Some(session) => match render_paper(&app, &id, Some(session)).await {
-            Ok(rendered) => {
-                let body = personalize(&rendered.body, session).unwrap_or(rendered.body);
-                let mut response = (rendered.status, body).into_response();
-                let headers = response.headers_mut();
-                headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(rendered.content_type));
-                headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
-                response
-            }
+            Ok(rendered) => private_html(rendered.status, rendered.body, Some(session)),
             Err(err) => err.into_response(),
         },
     }

@@ -267,7 +267,7 @@ async fn accounts_sign_up_confirm_and_sign_in(db: &Db) {
         "{}",
         settings.text
     );
-    assert_eq!(settings.headers[header::CACHE_CONTROL], "no-store");
+    assert_eq!(settings.headers[header::CACHE_CONTROL], "private, no-store");
     // Pages show who is signed in, and are not shared with other readers.
     let home = ada.get("/about").await;
     assert!(home.text.contains("<a href=\"/settings\">ada</a>"), "{}", home.text);
