@@ -49,29 +49,7 @@ csrf="$(curl -sf -b "pb_session=$session" "$base/settings" | grep -o 'name="csrf
 token="$(curl -sf -b "pb_session=$session" -d "csrf=$csrf&name=bench" "$base/settings/tokens" | grep -o 'pb_[A-Za-z0-9_-]*' | head -1)"
 [[ -n "$token" ]] || { echo "could not make a token" >&2; exit 1; }
 
-summarise() {
-    awk '
-        function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
-        $1 == "50%" { p50 = ms($2) } $1 == "99%" { p99 = ms($2) }
-        $1 == "Requests/sec:" { rps = $2 }
-        /Non-2xx or 3xx responses:/ { errors += $NF }
-        /Socket errors:/ { gsub(",", ""); errors += $4 + $6 + $8 + $10 }
-        END { printf "%.0f %.2f %.2f %d\n", rps, p50, p99, errors }'
-}
-
-measure() {
-    local name="$1"; shift
-    local results=()
-    for _ in $(seq 1 "$runs"); do
-        results+=("$(wrk -t2 -c64 -d"$duration" --latency "$@" | summarise)")
-    done
-    printf '%s\n' "${results[@]}" | sort -n -k1 | awk -v name="$name" -v n="$runs" '
-        { rps[NR] = $1; p50[NR] = $2; p99[NR] = $3; errors += $4 }
-        END {
-            m = int((n + 1) / 2)
-            printf "| %-24s | %8.0f | %7.2f | %7.2f | %6d |\n", name, rps[m], p50[m], p99[m], errors
-        }'
-}
+source bench/wrk-lib.sh
 
 signed_in=(-H "Cookie: pb_session=$session" -H "Accept-Encoding: gzip")
 anonymous=(-H "Accept-Encoding: gzip")
@@ -80,13 +58,13 @@ wrk -t2 -c64 -d3s "${signed_in[@]}" "$base/papers/2606.00124" >/dev/null
 
 echo "paperboy serve, $(nproc) cores, wrk -t2 -c64 -d$duration, gzip accepted, median of $runs runs"
 echo
-echo "| case                     |  req/s   | p50 ms  | p99 ms  | errors |"
-echo "| ------------------------ | -------- | ------- | ------- | ------ |"
-measure "day page, anonymous" "${anonymous[@]}" "$base/papers/date/2026-06-02"
-measure "day page, signed in" "${signed_in[@]}" "$base/papers/date/2026-06-02"
-measure "paper page, anonymous" "${anonymous[@]}" "$base/papers/2606.00124"
-measure "paper page, signed in" "${signed_in[@]}" "$base/papers/2606.00124"
-PAPERBOY_BENCH_TOKEN="$token" measure "vote API (writes)" -s bench/wrk-vote.lua "$base"
+echo "| case                       | conns |  req/s   | p50 ms  | p99 ms  | errors |"
+echo "| -------------------------- | ----- | -------- | ------- | ------- | ------ |"
+measure "day page, anonymous" 64 "${anonymous[@]}" "$base/papers/date/2026-06-02"
+measure "day page, signed in" 64 "${signed_in[@]}" "$base/papers/date/2026-06-02"
+measure "paper page, anonymous" 64 "${anonymous[@]}" "$base/papers/2606.00124"
+measure "paper page, signed in" 64 "${signed_in[@]}" "$base/papers/2606.00124"
+PAPERBOY_BENCH_TOKEN="$token" measure "vote API (writes)" 64 -s bench/wrk-vote.lua "$base"
 echo
 echo "upvotes of 2606.00124 after the run: $(curl -sf "$base/api/papers/2606.00124" | grep -o '"upvotes":[0-9]*')"
 echo "server peak RSS: $(awk '/VmHWM/ { print $2 / 1024 " MiB" }' "/proc/$server/status")"
