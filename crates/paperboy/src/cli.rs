@@ -77,9 +77,32 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = "PAPERBOY_SMTP_URL", hide_env_values = true, value_name = "URL")]
     pub smtp_url: Option<String>,
 
+    /// The address readers reach the site at, such as https://papers.example.org. Feeds,
+    /// pagination `Link` headers, canonical links and every link in an email are absolute and
+    /// start with it. Default: http:// and the --listen address (`serve`), else
+    /// http://127.0.0.1:8080.
+    #[arg(long, global = true, env = "PAPERBOY_BASE_URL", value_name = "URL", value_parser = parse_base_url)]
+    pub base_url: Option<String>,
+
     /// The From address of every email.
     #[arg(long, global = true, env = "PAPERBOY_MAIL_FROM", default_value = "Paperboy <paperboy@localhost>")]
     pub mail_from: String,
+}
+
+impl GlobalArgs {
+    /// `--base-url`, or http://127.0.0.1:8080 for commands that serve nothing themselves.
+    pub fn base_url(&self) -> String {
+        self.base_url.clone().unwrap_or_else(|| "http://127.0.0.1:8080".into())
+    }
+}
+
+/// An http(s) address, without a trailing slash.
+fn parse_base_url(text: &str) -> Result<String, String> {
+    if text.starts_with("http://") || text.starts_with("https://") {
+        Ok(text.trim_end_matches('/').to_owned())
+    } else {
+        Err(format!("{text}: expected an address starting with http:// or https://"))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -139,6 +162,14 @@ pub enum Command {
     /// Manage accounts from the command line: list them, add one, grant a role.
     #[command(subcommand)]
     User(UserCommand),
+
+    /// Email digests, "trending papers in your inbox": send them, preview one, list readers.
+    ///
+    /// Readers subscribe on the site (a form on every feed page, confirmed by email) or through
+    /// `POST /api/subscriptions`. A worker (`paperboy worker`, `serve --with-worker`) composes
+    /// and sends each reader's digest at their hour; `digest run` does it now, by hand.
+    #[command(subcommand)]
+    Digest(DigestCommand),
 
     /// Create or update the database schema, then exit. Other commands migrate on start too.
     Migrate,
@@ -229,6 +260,82 @@ pub enum UserCommand {
     Grant(UserGrantArgs),
 }
 
+#[derive(Debug, Subcommand)]
+pub enum DigestCommand {
+    /// Compose the digests due now, or every reader's digest of --period, and send them.
+    ///
+    /// Composing puts one digest per reader and period in the database's outbox (running
+    /// again adds none twice); sending hands each to the mailer (--smtp-url, or .eml files in
+    /// DATA_DIR/mail) and records the outcome. Transient failures are retried with exponential
+    /// backoff; by default the command waits for them, so it outlasts an SMTP outage. Killed
+    /// at any moment, the next run finishes the work: no digest is lost, and one is sent twice
+    /// only if the process died after the server took it and before it was recorded (then
+    /// with the same Message-ID). Examples:
+    ///
+    ///   paperboy digest run
+    ///   paperboy --smtp-url smtp://mail.example.org:587?tls=required digest run --period day:2026-11-26
+    Run(DigestRunArgs),
+
+    /// Write one reader's digest to files, to look at it, without sending or recording it.
+    ///
+    /// Writes DIR/digest-preview.eml (the whole message, headers included) and
+    /// DIR/digest-preview.html (its HTML part, to open in a browser). Example:
+    ///
+    ///   paperboy digest preview --email ada@example.org --period day:2026-11-26
+    Preview(DigestPreviewArgs),
+
+    /// Print every subscription: address, state, schedule and mode.
+    List,
+}
+
+#[derive(Debug, Args)]
+pub struct DigestRunArgs {
+    /// The period to send: day:YYYY-MM-DD (one feed day, to daily readers) or week:YYYY-MM-DD
+    /// (the seven days ending that day, to weekly readers). Default: whatever is due now, for
+    /// each reader at their hour.
+    #[arg(long, value_name = "PERIOD")]
+    pub period: Option<String>,
+
+    /// Digests handed to the SMTP server at once, each on a pooled connection.
+    #[arg(long, env = "PAPERBOY_DIGEST_CONCURRENCY", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=32))]
+    pub concurrency: u32,
+
+    /// Seconds a sender holds a digest before another may take it over (after a crash).
+    #[arg(long, env = "PAPERBOY_DIGEST_LEASE", default_value_t = 120.0, value_name = "SECONDS", value_parser = parse_delay)]
+    pub lease: f64,
+
+    /// Seconds before the first retry of a failed attempt; doubled for each further one.
+    #[arg(long, env = "PAPERBOY_DIGEST_RETRY", default_value_t = 30.0, value_name = "SECONDS", value_parser = parse_delay)]
+    pub retry_base: f64,
+
+    /// Attempts before a digest fails for good.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(i64).range(1..=50))]
+    pub max_attempts: i64,
+
+    /// Stop when nothing can be sent right now, instead of waiting for retries.
+    #[arg(long)]
+    pub no_wait: bool,
+
+    /// Only compose: put the digests in the outbox and send nothing.
+    #[arg(long)]
+    pub compose_only: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DigestPreviewArgs {
+    /// The subscriber's address.
+    #[arg(long)]
+    pub email: String,
+
+    /// The period, as for `digest run`. Default: the reader's latest due digest.
+    #[arg(long, value_name = "PERIOD")]
+    pub period: Option<String>,
+
+    /// Where to write the files.
+    #[arg(long, default_value = ".", value_name = "DIR")]
+    pub out: PathBuf,
+}
+
 #[derive(Debug, Args)]
 pub struct UserAddArgs {
     /// The account's email address.
@@ -241,10 +348,6 @@ pub struct UserAddArgs {
     /// Its role.
     #[arg(long, default_value = "user")]
     pub role: String,
-
-    /// The site's address, for the printed link.
-    #[arg(long, env = "PAPERBOY_BASE_URL", default_value = "http://127.0.0.1:8080")]
-    pub base_url: String,
 }
 
 #[derive(Debug, Args)]
@@ -276,12 +379,6 @@ pub struct ServeArgs {
     /// Do not load the demo data set into an empty embedded database.
     #[arg(long, env = "PAPERBOY_NO_DEMO", value_parser = BoolishValueParser::new())]
     pub no_demo: bool,
-
-    /// The address readers reach the site at, such as https://papers.example.org. Feeds,
-    /// pagination `Link` headers and canonical links are absolute and start with it.
-    /// Default: http:// and the --listen address.
-    #[arg(long, env = "PAPERBOY_BASE_URL", value_name = "URL")]
-    pub base_url: Option<String>,
 
     /// Requests each client address may make per window, as REQUESTS/SECONDSs, or `off`.
     /// The default is Hugging Face's anonymous quota. Health checks, /metrics and static

@@ -10,6 +10,7 @@ pub mod cli;
 pub mod community;
 pub mod db;
 pub mod demo;
+pub mod digest;
 pub mod error;
 pub mod feed;
 pub mod ingest;

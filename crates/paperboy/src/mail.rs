@@ -9,12 +9,18 @@
 
 use std::path::PathBuf;
 
-use lettre::message::header::{ContentTransferEncoding, ContentType};
+use lettre::message::header::{ContentTransferEncoding, ContentType, HeaderName, HeaderValue};
 use lettre::message::{Body, Mailbox, MultiPart, SinglePart};
+use lettre::transport::smtp::PoolConfig;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::community::accounts::Email;
 use crate::community::secrets::Secret;
+
+/// Most SMTP connections open at once; more concurrent senders wait for one.
+pub const SMTP_CONNECTIONS: u32 = 32;
+/// How long one SMTP command may take before the attempt counts as failed.
+const SMTP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Where mail goes.
 #[derive(Clone)]
@@ -32,6 +38,17 @@ pub struct Mail {
     pub subject: String,
     pub text: String,
     pub html: Option<String>,
+    /// The `Message-ID`, `<unique@host>`; one is made up when `None`.
+    pub message_id: Option<String>,
+    /// More headers, such as `List-Unsubscribe`; each value is put on one line and encoded.
+    pub headers: Vec<(&'static str, String)>,
+}
+
+impl Mail {
+    /// A plain message with no headers of its own.
+    pub fn new(to: Email, subject: String, text: String) -> Mail {
+        Mail { to, subject, text, html: None, message_id: None, headers: Vec::new() }
+    }
 }
 
 /// Mail that could not be handed over.
@@ -48,6 +65,19 @@ pub enum MailError {
     File { path: PathBuf, source: std::io::Error },
 }
 
+impl MailError {
+    /// Whether sending again cannot help: the server refused the message or its recipient for
+    /// good (a 5xx reply), or the message cannot be built. Anything else (no connection, a
+    /// 4xx reply, a full disk) may pass later.
+    pub fn is_permanent(&self) -> bool {
+        match self {
+            MailError::Build(_) => true,
+            MailError::Smtp(err) => err.is_permanent(),
+            MailError::File { .. } => false,
+        }
+    }
+}
+
 impl Mailer {
     /// The mailer for `--smtp-url`, or the mail directory when there is none.
     pub fn new(smtp_url: Option<&str>, mail_dir: PathBuf) -> Result<Mailer, MailError> {
@@ -57,7 +87,10 @@ impl Mailer {
                     // The URL may carry a password: name only what is wrong with it.
                     MailError::Build(format!("--smtp-url is not a usable SMTP address ({err})"))
                 })?;
-                Ok(Mailer::Smtp(transport.build()))
+                // Digest senders share the pool; its connections are reused from message to
+                // message.
+                let pool = PoolConfig::new().max_size(SMTP_CONNECTIONS);
+                Ok(Mailer::Smtp(transport.pool_config(pool).timeout(Some(SMTP_TIMEOUT)).build()))
             }
             None => Ok(Mailer::Files(mail_dir)),
         }
@@ -91,6 +124,13 @@ impl Mailer {
     }
 }
 
+impl Mailer {
+    /// The message as it would be sent, headers included.
+    pub fn format(from: &Mailbox, mail: &Mail) -> Result<Vec<u8>, MailError> {
+        Ok(build(from, mail)?.formatted())
+    }
+}
+
 impl std::fmt::Debug for Mailer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -103,7 +143,16 @@ impl std::fmt::Debug for Mailer {
 fn build(from: &Mailbox, mail: &Mail) -> Result<Message, MailError> {
     let to: Mailbox =
         mail.to.as_str().parse().map_err(|err| MailError::Build(format!("recipient: {err}")))?;
-    let builder = Message::builder().from(from.clone()).to(to).subject(one_line(&mail.subject));
+    let mut builder = Message::builder()
+        .from(from.clone())
+        .to(to)
+        .subject(one_line(&mail.subject))
+        .message_id(mail.message_id.as_deref().map(one_line));
+    for (name, value) in &mail.headers {
+        let name = HeaderName::new_from_ascii((*name).to_owned())
+            .map_err(|err| MailError::Build(format!("header name {name}: {err}")))?;
+        builder = builder.raw_header(HeaderValue::new(name, one_line(value)));
+    }
     let text = SinglePart::builder().header(ContentType::TEXT_PLAIN).body(readable(&mail.text));
     let message = match &mail.html {
         Some(html) => builder.multipart(
@@ -138,12 +187,13 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let mailer = Mailer::new(None, dir.path().join("mail")).expect("mailer");
         let from: Mailbox = "Paperboy <paperboy@example.org>".parse().expect("from");
-        let mail = Mail {
-            to: "ada@example.org".parse().expect("to"),
-            subject: "Confirm\r\nBcc: eve@example.org".into(),
-            text: "Hello".into(),
-            html: None,
-        };
+        let mut mail = Mail::new(
+            "ada@example.org".parse().expect("to"),
+            "Confirm\r\nBcc: eve@example.org".into(),
+            "Hello".into(),
+        );
+        mail.message_id = Some("<1@example.org>\r\nBcc: eve@example.org".into());
+        mail.headers.push(("List-Id", "Digest\nBcc: eve@example.org <digest.example.org>".into()));
         mailer.send(&from, &mail).await.expect("sent");
         let files: Vec<_> = std::fs::read_dir(dir.path().join("mail")).expect("dir").flatten().collect();
         assert_eq!(files.len(), 1);
@@ -151,5 +201,7 @@ mod tests {
         assert!(message.contains("To: ada@example.org"), "{message}");
         assert!(message.contains("Subject: Confirm  Bcc: eve@example.org"), "{message}");
         assert!(!message.lines().any(|line| line.starts_with("Bcc:")), "{message}");
+        assert!(message.contains("List-Id: Digest Bcc: eve@example.org <digest.example.org>"), "{message}");
+        assert!(message.lines().any(|line| line.starts_with("Date: ")), "{message}");
     }
 }

@@ -10,12 +10,17 @@ use clap::Parser;
 use paperboy::app::{App, Outbox, SiteConfig, SubmitRules};
 use paperboy::bench::relevance::{BeirSet, RelevanceOptions};
 use paperboy::cli::{
-    BenchCommand, BenchRelevanceArgs, Cli, Command, EmbedArgs, FeatureArgs, FetchArgs, GlobalArgs,
-    HarvestArgs, ImportArgs, LogFormat, SearchArgs, ServeArgs, UserCommand, WorkerArgs,
+    BenchCommand, BenchRelevanceArgs, Cli, Command, DigestCommand, EmbedArgs, FeatureArgs, FetchArgs,
+    GlobalArgs, HarvestArgs, ImportArgs, LogFormat, SearchArgs, ServeArgs, UserCommand, WorkerArgs,
 };
 use paperboy::community::accounts::{Email, Role, UserName};
 use paperboy::db::Db;
 use paperboy::db::feed::Featured;
+use paperboy::digest::Delivery;
+use paperboy::digest::compose::{Composer, message_host};
+use paperboy::digest::prefs::{Frequency, Period};
+use paperboy::digest::render::DigestPaper;
+use paperboy::digest::send::SendOptions;
 use paperboy::feed::FeatureRules;
 use paperboy::ingest::harvest::{HarvestOptions, fetch, harvest};
 use paperboy::ingest::import::{ImportOptions, import_sources, open_files};
@@ -79,10 +84,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Reindex => run_reindex(&cli.global).await,
         Command::Embed(args) => run_embed(&cli.global, args).await,
         Command::User(command) => run_user(&cli.global, command).await,
+        Command::Digest(command) => run_digest(&cli.global, command).await,
         Command::Worker(args) => {
             let db = open_db(&cli.global).await?;
-            let config =
-                worker_config(&cli.global, &args.worker, ArxivClient::new(args.arxiv.client_config())?);
+            let arxiv = ArxivClient::new(args.arxiv.client_config())?;
+            let config = worker_config(&cli.global, &args.worker, arxiv, cli.global.base_url())?;
             run_worker(db.clone(), config, paperboy::web::shutdown_signal()).await?;
             db.close().await;
             Ok(ExitCode::SUCCESS)
@@ -128,14 +134,125 @@ async fn open_db(global: &GlobalArgs) -> anyhow::Result<Db> {
     Ok(db)
 }
 
-fn worker_config(global: &GlobalArgs, args: &WorkerArgs, arxiv: ArxivClient) -> WorkerConfig {
-    WorkerConfig {
+fn worker_config(
+    global: &GlobalArgs,
+    args: &WorkerArgs,
+    arxiv: ArxivClient,
+    base_url: String,
+) -> anyhow::Result<WorkerConfig> {
+    Ok(WorkerConfig {
         daily_harvest: args.daily_harvest,
         harvest_set: args.harvest_set.clone(),
         lease: std::time::Duration::from_secs(args.job_lease),
         poll: std::time::Duration::from_secs_f64(args.job_poll),
+        digests: Some(Delivery { outbox: outbox(global)?, base_url, send: SendOptions::default() }),
         ..WorkerConfig::new(arxiv, feature_rules(global))
+    })
+}
+
+async fn run_digest(global: &GlobalArgs, command: DigestCommand) -> anyhow::Result<ExitCode> {
+    let db = open_db(global).await?;
+    let period = |text: Option<&str>| {
+        text.map(|text| text.parse::<Period>().map_err(anyhow::Error::msg).context("--period")).transpose()
+    };
+    match command {
+        DigestCommand::Run(args) => {
+            let period = period(args.period.as_deref())?;
+            let send = SendOptions {
+                concurrency: args.concurrency as usize,
+                lease: std::time::Duration::from_secs_f64(args.lease),
+                retry_base: std::time::Duration::from_secs_f64(args.retry_base),
+                max_attempts: args.max_attempts,
+                wait: !args.no_wait,
+            };
+            let delivery = Delivery { outbox: outbox(global)?, base_url: global.base_url(), send };
+            let progress = std::io::stderr().is_terminal();
+            let (composed, sent) = delivery.run(&db, period, args.compose_only, progress).await?;
+            println!("Composed: {}.", composed.summary());
+            if let Some(sent) = sent {
+                println!("Sent: {}.", sent.summary());
+            }
+            let counts = db.outbox_counts().await?;
+            if counts.pending() > 0 {
+                println!(
+                    "The outbox still holds {} digests to send; the next `digest run` or a worker sends them.",
+                    counts.pending()
+                );
+            }
+        }
+        DigestCommand::Preview(args) => {
+            let email: Email = args.email.parse().map_err(anyhow::Error::msg).context("--email")?;
+            let subscription = db
+                .subscription_by_email(&email)
+                .await?
+                .with_context(|| format!("{email} has no subscription (see `paperboy digest list`)"))?;
+            let period = match period(args.period.as_deref())? {
+                Some(period) => period,
+                None => subscription
+                    .prefs
+                    .latest_due(chrono::Utc::now())
+                    .map(|(period, _)| period)
+                    .context("this reader's schedule names no period; pass --period")?,
+            };
+            let delivery = Delivery {
+                outbox: outbox(global)?,
+                base_url: global.base_url(),
+                send: SendOptions::default(),
+            };
+            let renderer = delivery.renderer(&db).await?;
+            let mut composer = Composer::new(&db, &delivery.base_url);
+            let picks = composer.choose(&subscription, period).await?;
+            if picks.is_empty() {
+                println!(
+                    "{email} would get nothing for {period}: no paper on those days matches their settings."
+                );
+                return Ok(ExitCode::SUCCESS);
+            }
+            let mut papers = Vec::new();
+            for pick in &picks {
+                if let Some(paper) = db.digest_paper(&pick.id).await? {
+                    papers.push(DigestPaper::new(renderer.base_url(), &paper, pick));
+                }
+            }
+            let message_id = format!("<preview.{}@{}>", subscription.id, message_host(&delivery.base_url));
+            let mail = renderer.render(
+                subscription.id,
+                &email,
+                subscription.prefs.mode,
+                period,
+                &papers,
+                &message_id,
+            );
+            std::fs::create_dir_all(&args.out)
+                .with_context(|| format!("cannot create {}", args.out.display()))?;
+            let eml = args.out.join("digest-preview.eml");
+            let html = args.out.join("digest-preview.html");
+            std::fs::write(&eml, Mailer::format(&delivery.outbox.from, &mail)?)
+                .with_context(|| format!("cannot write {}", eml.display()))?;
+            std::fs::write(&html, mail.html.as_deref().unwrap_or_default())
+                .with_context(|| format!("cannot write {}", html.display()))?;
+            println!("{} papers for {email}, {period}:", papers.len());
+            println!("  {} (the message)\n  {} (open in a browser)", eml.display(), html.display());
+        }
+        DigestCommand::List => {
+            for s in db.all_subscriptions().await? {
+                let schedule = match s.prefs.frequency {
+                    Frequency::Daily => format!("daily at {}:00", s.prefs.hour),
+                    Frequency::Weekly => format!("weekly on {} at {}:00", s.prefs.weekday, s.prefs.hour),
+                };
+                println!(
+                    "{}\t{}\t{schedule} {}\t{}\t{} papers",
+                    s.email,
+                    s.state.as_str(),
+                    s.prefs.time_zone.name(),
+                    s.prefs.mode.as_str(),
+                    s.prefs.papers_per_email
+                );
+            }
+        }
     }
+    db.close().await;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The mailer `--smtp-url` and `--mail-from` describe.
@@ -171,7 +288,7 @@ async fn run_user(global: &GlobalArgs, command: UserCommand) -> anyhow::Result<E
             println!("Created {} <{}> as {}.", user.name, user.email, user.role);
             println!(
                 "Sign in within 30 minutes at {}/links/login?token={}",
-                args.base_url.trim_end_matches('/'),
+                global.base_url(),
                 link.expose()
             );
         }
@@ -222,11 +339,6 @@ async fn serve(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCode>
         "off" => None,
         quota => Some(quota.parse::<RateLimit>().map_err(anyhow::Error::msg).context("--rate-limit")?),
     };
-    if let Some(url) = &args.base_url
-        && !(url.starts_with("http://") || url.starts_with("https://"))
-    {
-        bail!("--base-url {url}: expected an address starting with http:// or https://");
-    }
     let db = open_db(global).await?;
     let embedded = global.database_url.is_none();
     if embedded && !args.no_demo && db.count_papers().await? == 0 {
@@ -260,11 +372,7 @@ async fn serve(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCode>
         search.semantic.clone().map(|semantic| tokio::spawn(semantic::follow(db.clone(), semantic)));
     eprintln!("Paperboy is serving {} papers at http://{}/", db.count_papers().await?, args.listen);
     let config = SiteConfig {
-        base_url: args
-            .base_url
-            .unwrap_or_else(|| format!("http://{}", args.listen))
-            .trim_end_matches('/')
-            .to_owned(),
+        base_url: global.base_url.clone().unwrap_or_else(|| format!("http://{}", args.listen)),
         rate_limit,
         trust_forwarded_for: args.trust_forwarded_for,
         feature_rules: global.feature_rules.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "),
@@ -277,7 +385,7 @@ async fn serve(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCode>
     let worker = match args.with_worker {
         true => {
             let client = config.arxiv.clone().context("an arXiv client")?;
-            let worker_config = worker_config(global, &args.worker, client);
+            let worker_config = worker_config(global, &args.worker, client, config.base_url.clone())?;
             let shutdown = async move {
                 let _ = worker_stopped.await;
             };

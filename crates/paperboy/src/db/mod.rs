@@ -9,6 +9,7 @@
 
 pub mod checkpoints;
 pub mod community;
+pub mod digests;
 pub mod embeddings;
 pub mod feed;
 pub mod jobs;

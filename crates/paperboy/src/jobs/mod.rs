@@ -1,8 +1,9 @@
 //! Background work: the jobs, the worker that runs them, and the scheduler that enqueues them.
 //!
 //! Every background task is a [`Job`] in the database's queue ([`crate::db::jobs`]). The
-//! scheduler only enqueues: the trending refresh every [`TRENDING_EVERY`], and, when a daily
-//! harvest is configured, yesterday's arXiv records once a day. On the same tick each worker
+//! scheduler only enqueues: the trending refresh every [`TRENDING_EVERY`], the digest run every
+//! [`DIGESTS_EVERY`] (it composes what is due at each reader's hour and sends the outbox), and,
+//! when a daily harvest is configured, yesterday's arXiv records once a day. On the same tick each worker
 //! deletes finished jobs after a week and expired sessions and links. It runs inside each worker,
 //! and de-duplication keys make several workers enqueue each job once. A worker claims one job
 //! at a time, renews its lease while it runs, and settles it: done, or queued again after an
@@ -25,11 +26,15 @@ use serde::{Deserialize, Serialize};
 use crate::community::secrets::Secret;
 use crate::db::Db;
 use crate::db::jobs::{ClaimedJob, Dedupe};
+use crate::digest::Delivery;
+use crate::digest::send::{SendOptions, SendReport};
 use crate::feed::FeatureRules;
 use crate::ingest::harvest::{HarvestOptions, harvest};
 
 /// How often the trending scores are refreshed.
 pub const TRENDING_EVERY: Duration = Duration::from_secs(300);
+/// How often due digests are looked for: readers get theirs within this of their hour.
+pub const DIGESTS_EVERY: Duration = Duration::from_secs(60);
 /// Backoff of the first retry, doubled for each further one, up to `RETRY_MAX`.
 const RETRY_BASE: Duration = Duration::from_secs(30);
 const RETRY_MAX: Duration = Duration::from_secs(3600);
@@ -46,6 +51,8 @@ pub enum Job {
     RefreshTrending,
     /// Harvest arXiv's OAI-PMH records from `from` (to `until`), in `set`.
     Harvest { from: NaiveDate, until: Option<NaiveDate>, set: Option<String> },
+    /// Compose the email digests due now and send what the outbox holds.
+    Digests,
 }
 
 impl Job {
@@ -53,6 +60,7 @@ impl Job {
         match self {
             Job::RefreshTrending => "refresh_trending",
             Job::Harvest { .. } => "harvest",
+            Job::Digests => "digests",
         }
     }
 
@@ -79,6 +87,8 @@ pub struct WorkerConfig {
     pub poll: Duration,
     /// Backoff of the first retry.
     pub retry_base: Duration,
+    /// Email digests: composed and sent at each reader's hour when set.
+    pub digests: Option<Delivery>,
 }
 
 impl WorkerConfig {
@@ -91,6 +101,7 @@ impl WorkerConfig {
             lease: Duration::from_secs(60),
             poll: Duration::from_secs(2),
             retry_base: RETRY_BASE,
+            digests: None,
         }
     }
 }
@@ -99,6 +110,14 @@ impl WorkerConfig {
 pub fn backoff(base: Duration, attempt: i64) -> Duration {
     let exponent = u32::try_from(attempt.saturating_sub(1).clamp(0, 20)).unwrap_or(20);
     base.saturating_mul(2_u32.saturating_pow(exponent)).min(RETRY_MAX)
+}
+
+/// Enqueues the digest run unless one is queued or running; safe to call from every worker.
+pub async fn schedule_digests(db: &Db, config: &WorkerConfig) -> anyhow::Result<()> {
+    if config.digests.is_some() {
+        Job::Digests.enqueue(db, Dedupe::WhileActive("digests")).await?;
+    }
+    Ok(())
 }
 
 /// Enqueues what is due at this moment; safe to call from every worker, often.
@@ -123,6 +142,7 @@ pub async fn run_worker(
     tracing::info!(worker = %name, "worker started");
     tokio::pin!(shutdown);
     let mut next_schedule = tokio::time::Instant::now();
+    let mut next_digests = tokio::time::Instant::now();
     loop {
         let stopping = tokio::select! {
             biased;
@@ -143,6 +163,12 @@ pub async fn run_worker(
                 tracing::warn!(error = %err, "cannot prune expired sessions");
             }
             next_schedule = tokio::time::Instant::now() + TRENDING_EVERY;
+        }
+        if tokio::time::Instant::now() >= next_digests {
+            if let Err(err) = schedule_digests(&db, &config).await {
+                tracing::warn!(error = %err, "cannot enqueue the digest run");
+            }
+            next_digests = tokio::time::Instant::now() + DIGESTS_EVERY;
         }
         let claimed = db.claim_job(&name, lease_of(&config), Utc::now()).await;
         match claimed {
@@ -230,6 +256,20 @@ async fn execute(db: &Db, config: &WorkerConfig, job: &ClaimedJob) -> anyhow::Re
             };
             let report = harvest(db, &config.arxiv, &options).await?;
             tracing::info!(report = %report.summary(), "harvest job");
+        }
+        Job::Digests => {
+            let delivery = config.digests.as_ref().context("this worker has no mail settings for digests")?;
+            // Retries wait for the next run rather than holding the job.
+            let delivery =
+                Delivery { send: SendOptions { wait: false, ..delivery.send.clone() }, ..delivery.clone() };
+            let (composed, sent) = delivery.run(db, None, false, false).await?;
+            if composed.readers > 0 || sent.is_some_and(|sent| sent != SendReport::default()) {
+                tracing::info!(
+                    composed = %composed.summary(),
+                    sent = %sent.map(|sent| sent.summary()).unwrap_or_default(),
+                    "digests"
+                );
+            }
         }
     }
     Ok(())

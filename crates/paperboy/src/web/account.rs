@@ -313,7 +313,7 @@ fn account_mail(
         .render()
         .map_err(|err| AppError::Internal(err.to_string()))?;
     let to = user.email.parse::<Email>().map_err(AppError::Internal)?;
-    Ok(Mail { to, subject: subject.to_owned(), text, html: None })
+    Ok(Mail::new(to, subject.to_owned(), text))
 }
 
 /// Creates a link for `purpose` and mails it to `user`, within the quota per address.

@@ -1,0 +1,935 @@
+//! Subscriptions and the digest outbox.
+//!
+//! Subscribing is double opt-in: a new address is `pending` with the hash of an emailed
+//! confirmation token, and at most one confirmation goes to an address per window however
+//! often it is submitted (one conditional update decides, so concurrent requests cannot both
+//! win). The outbox holds one digest per (subscription, period) under a unique constraint, with
+//! the papers chosen for it recorded in `digest_papers` in the same transaction, so a paper
+//! never goes to one reader twice. Each state change of a digest is one transaction that also
+//! appends to `digest_events`. A sender claims one digest at a time: the claim marks it
+//! `sending` under a lease; a digest still `sending` when its lease runs out belonged to a
+//! sender that died, perhaps after handing the message over, so its claim counts `in_doubt`.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Duration, NaiveDate, Utc, Weekday};
+
+use super::users::UserId;
+use super::{Db, DbError, with_pool};
+use crate::community::accounts::Email;
+use crate::digest::prefs::{Frequency, Period, Preferences};
+
+/// Permanent failures in a row after which a subscription is paused.
+pub const PAUSE_AFTER_BOUNCES: i64 = 3;
+
+/// Where a subscription stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubscriptionState {
+    /// Waiting for its confirmation link.
+    Pending,
+    Active,
+    /// Stopped after repeated bounces; saving the preferences again resumes it.
+    Paused,
+    Unsubscribed,
+}
+
+impl SubscriptionState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SubscriptionState::Pending => "pending",
+            SubscriptionState::Active => "active",
+            SubscriptionState::Paused => "paused",
+            SubscriptionState::Unsubscribed => "unsubscribed",
+        }
+    }
+
+    fn parse(text: &str) -> Option<SubscriptionState> {
+        match text {
+            "pending" => Some(SubscriptionState::Pending),
+            "active" => Some(SubscriptionState::Active),
+            "paused" => Some(SubscriptionState::Paused),
+            "unsubscribed" => Some(SubscriptionState::Unsubscribed),
+            _ => None,
+        }
+    }
+}
+
+/// A subscription and its preferences.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Subscription {
+    pub id: i64,
+    pub email: String,
+    pub user_id: Option<UserId>,
+    pub state: SubscriptionState,
+    pub prefs: Preferences,
+    pub bounces: i64,
+    pub next_due_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub confirmed_at: Option<DateTime<Utc>>,
+}
+
+#[derive(sqlx::FromRow)]
+struct SubscriptionRow {
+    id: i64,
+    email: String,
+    user_id: Option<UserId>,
+    state: String,
+    frequency: String,
+    weekday: i64,
+    send_hour: i64,
+    time_zone: String,
+    categories: String,
+    include_keywords: String,
+    exclude_keywords: String,
+    mode: String,
+    papers_per_email: i64,
+    bounces: i64,
+    next_due_at: Option<DateTime<Utc>>,
+    created_at: DateTime<Utc>,
+    confirmed_at: Option<DateTime<Utc>>,
+}
+
+const SUBSCRIPTION_COLUMNS: &str = "id, email, user_id, state, frequency, weekday, send_hour, time_zone, \
+     categories, include_keywords, exclude_keywords, mode, papers_per_email, bounces, next_due_at, \
+     created_at, confirmed_at";
+
+impl SubscriptionRow {
+    fn into_subscription(self) -> Result<Subscription, DbError> {
+        let corrupt =
+            |reason: String| DbError::CorruptRow { id: format!("subscription {}", self.id), reason };
+        let list =
+            |text: &str| serde_json::from_str::<Vec<String>>(text).map_err(|err| corrupt(err.to_string()));
+        let weekday = u8::try_from(self.weekday - 1)
+            .ok()
+            .and_then(|n| Weekday::try_from(n).ok())
+            .ok_or_else(|| corrupt(format!("weekday {}", self.weekday)))?;
+        let prefs = Preferences {
+            frequency: self.frequency.parse().map_err(corrupt)?,
+            weekday,
+            hour: u32::try_from(self.send_hour).map_err(|_| corrupt(format!("hour {}", self.send_hour)))?,
+            time_zone: self
+                .time_zone
+                .parse()
+                .map_err(|_| corrupt(format!("time zone {}", self.time_zone)))?,
+            categories: list(&self.categories)?,
+            include: list(&self.include_keywords)?,
+            exclude: list(&self.exclude_keywords)?,
+            mode: self.mode.parse().map_err(corrupt)?,
+            papers_per_email: u32::try_from(self.papers_per_email)
+                .map_err(|_| corrupt(format!("papers_per_email {}", self.papers_per_email)))?,
+        };
+        Ok(Subscription {
+            id: self.id,
+            state: SubscriptionState::parse(&self.state)
+                .ok_or_else(|| corrupt(format!("state {}", self.state)))?,
+            email: self.email,
+            user_id: self.user_id,
+            prefs,
+            bounces: self.bounces,
+            next_due_at: self.next_due_at,
+            created_at: self.created_at,
+            confirmed_at: self.confirmed_at,
+        })
+    }
+}
+
+/// The preference columns' values, in `SUBSCRIPTION_COLUMNS` order from `frequency`.
+struct PrefColumns {
+    frequency: &'static str,
+    weekday: i64,
+    hour: i64,
+    time_zone: String,
+    categories: String,
+    include: String,
+    exclude: String,
+    mode: &'static str,
+    papers: i64,
+}
+
+impl PrefColumns {
+    fn of(prefs: &Preferences) -> PrefColumns {
+        let json = |items: &[String]| serde_json::to_string(items).unwrap_or_else(|_| "[]".into());
+        PrefColumns {
+            frequency: prefs.frequency.as_str(),
+            weekday: i64::from(prefs.weekday.number_from_monday()),
+            hour: i64::from(prefs.hour),
+            time_zone: prefs.time_zone.name().to_owned(),
+            categories: json(&prefs.categories),
+            include: json(&prefs.include),
+            exclude: json(&prefs.exclude),
+            mode: prefs.mode.as_str(),
+            papers: i64::from(prefs.papers_per_email),
+        }
+    }
+}
+
+/// Binds a [`PrefColumns`] to the next nine placeholders.
+macro_rules! bind_prefs {
+    ($query:expr, $cols:expr) => {
+        $query
+            .bind($cols.frequency)
+            .bind($cols.weekday)
+            .bind($cols.hour)
+            .bind(&$cols.time_zone)
+            .bind(&$cols.categories)
+            .bind(&$cols.include)
+            .bind(&$cols.exclude)
+            .bind($cols.mode)
+            .bind($cols.papers)
+    };
+}
+
+/// What asking to subscribe an address led to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SubscribeOutcome {
+    /// A new or renewed pending subscription: send it the confirmation.
+    Confirm(Subscription),
+    /// The address is subscribed already: send it a note with its settings link.
+    AlreadySubscribed(Subscription),
+    /// A confirmation or note went to the address within the window: send nothing.
+    Throttled,
+}
+
+/// What a confirmation link led to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConfirmOutcome {
+    Confirmed(Subscription),
+    /// The link was used before (the subscription is active, or ended since).
+    Used(Subscription),
+    Expired,
+    Unknown,
+}
+
+/// A digest a sender holds, with what it needs to render and send it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ClaimedDigest {
+    pub id: i64,
+    pub subscription_id: i64,
+    pub email: String,
+    pub subscription_state: String,
+    /// The subscription's mode: `trending` or `personal`.
+    pub mode: String,
+    pub period: String,
+    /// JSON `[{"id": …, "reason": …}]`.
+    pub papers: String,
+    pub message_id: String,
+    /// This attempt's number, from 1.
+    pub attempts: i64,
+    /// Whether an earlier sender died holding it.
+    #[sqlx(skip)]
+    pub was_in_doubt: bool,
+}
+
+/// One digest's delivery record, for reports and tests.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct DigestRecord {
+    pub id: i64,
+    pub email: String,
+    pub period: String,
+    pub state: String,
+    pub attempts: i64,
+    pub in_doubt: i64,
+    pub message_id: String,
+    pub last_error: Option<String>,
+}
+
+/// How many digests are in each state.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OutboxCounts {
+    pub queued: i64,
+    pub sending: i64,
+    pub sent: i64,
+    pub failed: i64,
+    pub cancelled: i64,
+}
+
+impl OutboxCounts {
+    /// Digests still to be sent.
+    pub fn pending(&self) -> i64 {
+        self.queued + self.sending
+    }
+}
+
+impl Db {
+    /// Asks to subscribe `email` (double opt-in): see [`SubscribeOutcome`]. `window` is the least
+    /// time between two emails to one address about subscribing.
+    pub async fn subscribe(
+        &self,
+        email: &Email,
+        prefs: &Preferences,
+        confirm_hash: &str,
+        confirm_for: Duration,
+        window: Duration,
+    ) -> Result<SubscribeOutcome, DbError> {
+        let now = Utc::now();
+        let cols = PrefColumns::of(prefs);
+        let (id, state): (i64, String) = with_pool!(self, |pool, DB| {
+            let mut tx = pool.begin_with(self.begin_write()).await?;
+            let inserted: Option<i64> = bind_prefs!(
+                sqlx::query_scalar(
+                    "INSERT INTO subscriptions (email, state, frequency, weekday, send_hour, time_zone, categories, \
+                     include_keywords, exclude_keywords, mode, papers_per_email, confirm_hash, confirm_expires_at, \
+                     confirm_sent_at, created_at, updated_at) \
+                     VALUES ($1, 'pending', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $13) \
+                     ON CONFLICT (email) DO NOTHING RETURNING id",
+                )
+                .bind(email.as_str()),
+                cols
+            )
+            .bind(confirm_hash)
+            .bind(now + confirm_for)
+            .bind(now)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let outcome = match inserted {
+                Some(id) => Some((id, "pending".to_owned())),
+                None => {
+                    // One email per window: whoever moves `confirm_sent_at` sends it.
+                    let claimed: Option<(i64, String)> = sqlx::query_as(
+                        "UPDATE subscriptions SET confirm_sent_at = $1 WHERE email = $2 \
+                         AND (confirm_sent_at IS NULL OR confirm_sent_at <= $3) RETURNING id, state",
+                    )
+                    .bind(now)
+                    .bind(email.as_str())
+                    .bind(now - window)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    if let Some((id, state)) = &claimed
+                        && matches!(state.as_str(), "pending" | "unsubscribed")
+                    {
+                        bind_prefs!(
+                            sqlx::query(
+                                "UPDATE subscriptions SET state = 'pending', frequency = $2, weekday = $3, \
+                                 send_hour = $4, time_zone = $5, categories = $6, include_keywords = $7, \
+                                 exclude_keywords = $8, mode = $9, papers_per_email = $10, confirm_hash = $11, \
+                                 confirm_expires_at = $12, updated_at = $13 WHERE id = $1",
+                            )
+                            .bind(*id),
+                            cols
+                        )
+                        .bind(confirm_hash)
+                        .bind(now + confirm_for)
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                    claimed
+                }
+            };
+            tx.commit().await?;
+            match outcome {
+                Some(outcome) => outcome,
+                None => return Ok(SubscribeOutcome::Throttled),
+            }
+        });
+        let subscription = self.subscription(id).await?.ok_or_else(|| vanished(id))?;
+        Ok(match state.as_str() {
+            "pending" | "unsubscribed" => SubscribeOutcome::Confirm(subscription),
+            _ => SubscribeOutcome::AlreadySubscribed(subscription),
+        })
+    }
+
+    /// Subscribes a signed-in user's confirmed address at once, or changes their subscription's
+    /// preferences; the subscription is theirs from then on.
+    pub async fn subscribe_user(
+        &self,
+        user: UserId,
+        email: &Email,
+        prefs: &Preferences,
+    ) -> Result<Subscription, DbError> {
+        let now = Utc::now();
+        let next_due = prefs.next_due_after(now).map(|(_, due)| due);
+        let cols = PrefColumns::of(prefs);
+        let id: i64 = with_pool!(self, |pool, DB| {
+            bind_prefs!(
+                sqlx::query_scalar(
+                    "INSERT INTO subscriptions (email, user_id, state, frequency, weekday, send_hour, time_zone, \
+                     categories, include_keywords, exclude_keywords, mode, papers_per_email, next_due_at, \
+                     created_at, confirmed_at, updated_at) \
+                     VALUES ($1, $11, 'active', $2, $3, $4, $5, $6, $7, $8, $9, $10, $12, $13, $13, $13) \
+                     ON CONFLICT (email) DO UPDATE SET user_id = $11, state = 'active', bounces = 0, \
+                     frequency = $2, weekday = $3, send_hour = $4, time_zone = $5, categories = $6, \
+                     include_keywords = $7, exclude_keywords = $8, mode = $9, papers_per_email = $10, \
+                     next_due_at = $12, confirmed_at = COALESCE(subscriptions.confirmed_at, $13), updated_at = $13 \
+                     RETURNING id",
+                )
+                .bind(email.as_str()),
+                cols
+            )
+            .bind(user)
+            .bind(next_due)
+            .bind(now)
+            .fetch_one(pool)
+            .await?
+        });
+        self.subscription(id).await?.ok_or_else(|| vanished(id))
+    }
+
+    /// Uses a confirmation link (by its token's hash): see [`ConfirmOutcome`].
+    pub async fn confirm_subscription(&self, confirm_hash: &str) -> Result<ConfirmOutcome, DbError> {
+        let now = Utc::now();
+        let found: Option<(i64, Option<DateTime<Utc>>)> = with_pool!(self, |pool, DB| {
+            sqlx::query_as("SELECT id, confirm_expires_at FROM subscriptions WHERE confirm_hash = $1")
+                .bind(confirm_hash)
+                .fetch_optional(pool)
+                .await?
+        });
+        let Some((id, expires_at)) = found else { return Ok(ConfirmOutcome::Unknown) };
+        let subscription = self.subscription(id).await?.ok_or_else(|| vanished(id))?;
+        if subscription.state != SubscriptionState::Pending {
+            return Ok(ConfirmOutcome::Used(subscription));
+        }
+        if expires_at.is_none_or(|at| at <= now) {
+            return Ok(ConfirmOutcome::Expired);
+        }
+        let next_due = subscription.prefs.next_due_after(now).map(|(_, due)| due);
+        let confirmed = with_pool!(self, |pool, DB| {
+            sqlx::query(
+                "UPDATE subscriptions SET state = 'active', confirmed_at = $1, updated_at = $1, next_due_at = $2, \
+                 bounces = 0 WHERE id = $3 AND confirm_hash = $4 AND state = 'pending' AND confirm_expires_at > $1",
+            )
+            .bind(now)
+            .bind(next_due)
+            .bind(id)
+            .bind(confirm_hash)
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        let subscription = self.subscription(id).await?.ok_or_else(|| vanished(id))?;
+        Ok(if confirmed > 0 {
+            ConfirmOutcome::Confirmed(subscription)
+        } else {
+            ConfirmOutcome::Used(subscription)
+        })
+    }
+
+    pub async fn subscription(&self, id: i64) -> Result<Option<Subscription>, DbError> {
+        self.subscription_where("id = $1", id).await
+    }
+
+    pub async fn subscription_of_user(&self, user: UserId) -> Result<Option<Subscription>, DbError> {
+        self.subscription_where("user_id = $1", user.0).await
+    }
+
+    pub async fn subscription_by_email(&self, email: &Email) -> Result<Option<Subscription>, DbError> {
+        let query = format!("SELECT {SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE email = $1");
+        let row: Option<SubscriptionRow> = with_pool!(self, |pool, DB| {
+            sqlx::query_as(sqlx::AssertSqlSafe(query)).bind(email.as_str()).fetch_optional(pool).await?
+        });
+        row.map(SubscriptionRow::into_subscription).transpose()
+    }
+
+    async fn subscription_where(&self, condition: &str, value: i64) -> Result<Option<Subscription>, DbError> {
+        let query = format!("SELECT {SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE {condition}");
+        let row: Option<SubscriptionRow> = with_pool!(self, |pool, DB| {
+            sqlx::query_as(sqlx::AssertSqlSafe(query)).bind(value).fetch_optional(pool).await?
+        });
+        row.map(SubscriptionRow::into_subscription).transpose()
+    }
+
+    /// Every subscription, by address.
+    pub async fn all_subscriptions(&self) -> Result<Vec<Subscription>, DbError> {
+        let query = format!("SELECT {SUBSCRIPTION_COLUMNS} FROM subscriptions ORDER BY email");
+        let rows: Vec<SubscriptionRow> =
+            with_pool!(self, |pool, DB| sqlx::query_as(sqlx::AssertSqlSafe(query)).fetch_all(pool).await?);
+        rows.into_iter().map(SubscriptionRow::into_subscription).collect()
+    }
+
+    /// Saves new preferences; a paused subscription resumes. Pending and ended ones keep
+    /// their state.
+    pub async fn set_preferences(&self, id: i64, prefs: &Preferences) -> Result<Subscription, DbError> {
+        let now = Utc::now();
+        let next_due = prefs.next_due_after(now).map(|(_, due)| due);
+        let cols = PrefColumns::of(prefs);
+        with_pool!(self, |pool, DB| {
+            bind_prefs!(
+                sqlx::query(
+                    "UPDATE subscriptions SET frequency = $2, weekday = $3, send_hour = $4, time_zone = $5, \
+                     categories = $6, include_keywords = $7, exclude_keywords = $8, mode = $9, papers_per_email = $10, \
+                     state = CASE WHEN state = 'paused' THEN 'active' ELSE state END, \
+                     bounces = CASE WHEN state = 'paused' THEN 0 ELSE bounces END, \
+                     next_due_at = CASE WHEN state IN ('active', 'paused') THEN $11 ELSE NULL END, updated_at = $12 \
+                     WHERE id = $1",
+                )
+                .bind(id),
+                cols
+            )
+            .bind(next_due)
+            .bind(now)
+            .execute(pool)
+            .await?;
+        });
+        self.subscription(id).await?.ok_or_else(|| vanished(id))
+    }
+
+    /// Ends a subscription and cancels its digests not yet sent; true when it was not ended
+    /// already.
+    pub async fn unsubscribe(&self, id: i64, how: &str) -> Result<bool, DbError> {
+        let now = Utc::now();
+        let changed = with_pool!(self, |pool, DB| {
+            let mut tx = pool.begin_with(self.begin_write()).await?;
+            let changed = sqlx::query(
+                "UPDATE subscriptions SET state = 'unsubscribed', next_due_at = NULL, updated_at = $1 \
+                 WHERE id = $2 AND state <> 'unsubscribed'",
+            )
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            let cancelled: Vec<i64> = sqlx::query_scalar(
+                "UPDATE digests SET state = 'cancelled', lease_until = NULL \
+                 WHERE subscription_id = $1 AND state = 'queued' RETURNING id",
+            )
+            .bind(id)
+            .fetch_all(&mut *tx)
+            .await?;
+            for digest in cancelled {
+                sqlx::query("INSERT INTO digest_events (digest_id, at, state, detail) VALUES ($1, $2, 'cancelled', $3)")
+                    .bind(digest)
+                    .bind(now)
+                    .bind(format!("unsubscribed ({how})"))
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            changed
+        });
+        Ok(changed > 0)
+    }
+
+    /// Active subscriptions whose next digest is due at `now`, in id order after `after_id`.
+    pub async fn due_subscriptions(
+        &self,
+        now: DateTime<Utc>,
+        after_id: i64,
+        limit: i64,
+    ) -> Result<Vec<Subscription>, DbError> {
+        let query = format!(
+            "SELECT {SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE state = 'active' AND next_due_at <= $1 \
+             AND id > $2 ORDER BY id LIMIT $3"
+        );
+        let rows: Vec<SubscriptionRow> = with_pool!(self, |pool, DB| {
+            sqlx::query_as(sqlx::AssertSqlSafe(query))
+                .bind(now)
+                .bind(after_id)
+                .bind(limit)
+                .fetch_all(pool)
+                .await?
+        });
+        rows.into_iter().map(SubscriptionRow::into_subscription).collect()
+    }
+
+    /// Active subscriptions of `frequency`, in id order after `after_id`.
+    pub async fn active_subscriptions(
+        &self,
+        frequency: Frequency,
+        after_id: i64,
+        limit: i64,
+    ) -> Result<Vec<Subscription>, DbError> {
+        let query = format!(
+            "SELECT {SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE state = 'active' AND frequency = $1 \
+             AND id > $2 ORDER BY id LIMIT $3"
+        );
+        let rows: Vec<SubscriptionRow> = with_pool!(self, |pool, DB| {
+            sqlx::query_as(sqlx::AssertSqlSafe(query))
+                .bind(frequency.as_str())
+                .bind(after_id)
+                .bind(limit)
+                .fetch_all(pool)
+                .await?
+        });
+        rows.into_iter().map(SubscriptionRow::into_subscription).collect()
+    }
+
+    /// Moves a subscription's next digest time, unless it changed state meanwhile.
+    pub async fn set_next_due(&self, id: i64, next_due: Option<DateTime<Utc>>) -> Result<(), DbError> {
+        with_pool!(self, |pool, DB| {
+            sqlx::query("UPDATE subscriptions SET next_due_at = $1 WHERE id = $2 AND state = 'active'")
+                .bind(next_due)
+                .bind(id)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// The papers this subscription has been sent, ever.
+    pub async fn sent_papers(&self, subscription: i64) -> Result<HashSet<String>, DbError> {
+        let rows: Vec<String> = with_pool!(self, |pool, DB| {
+            sqlx::query_scalar("SELECT paper_id FROM digest_papers WHERE subscription_id = $1")
+                .bind(subscription)
+                .fetch_all(pool)
+                .await?
+        });
+        Ok(rows.into_iter().collect())
+    }
+
+    /// Puts a digest in the outbox with its papers, unless the subscription has one for the
+    /// period already; `None` then. `papers` is the JSON of the choice, `paper_ids` its ids.
+    pub async fn queue_digest(
+        &self,
+        subscription: i64,
+        period: Period,
+        papers: &str,
+        paper_ids: &[&str],
+        message_id: &str,
+    ) -> Result<Option<i64>, DbError> {
+        let now = Utc::now();
+        let id = with_pool!(self, |pool, DB| {
+            let mut tx = pool.begin_with(self.begin_write()).await?;
+            let id: Option<i64> = sqlx::query_scalar(
+                "INSERT INTO digests (subscription_id, period, papers, message_id, state, next_attempt_at, created_at) \
+                 VALUES ($1, $2, $3, $4, 'queued', $5, $5) ON CONFLICT (subscription_id, period) DO NOTHING RETURNING id",
+            )
+            .bind(subscription)
+            .bind(period.to_string())
+            .bind(papers)
+            .bind(message_id)
+            .bind(now)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let Some(id) = id {
+                for paper in paper_ids {
+                    sqlx::query(
+                        "INSERT INTO digest_papers (subscription_id, paper_id, digest_id) VALUES ($1, $2, $3) \
+                         ON CONFLICT DO NOTHING",
+                    )
+                    .bind(subscription)
+                    .bind(*paper)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                event(&mut tx, id, now, "queued", &format!("{} papers for {period}", paper_ids.len()))
+                    .await?;
+            }
+            tx.commit().await?;
+            id
+        });
+        Ok(id)
+    }
+
+    /// Claims the next digest to send for `worker` until `now + lease`: a queued one whose time
+    /// has come, or one whose sender's lease ran out (counted in doubt).
+    pub async fn claim_digest(
+        &self,
+        worker: &str,
+        lease: Duration,
+        now: DateTime<Utc>,
+    ) -> Result<Option<ClaimedDigest>, DbError> {
+        let skip_locked = match self {
+            Db::Postgres(_) => " FOR UPDATE SKIP LOCKED",
+            Db::Sqlite(_) => "",
+        };
+        let pick = format!(
+            "SELECT id, state FROM digests WHERE (state = 'queued' AND next_attempt_at <= $1) \
+             OR (state = 'sending' AND lease_until < $1) ORDER BY next_attempt_at, id LIMIT 1{skip_locked}"
+        );
+        with_pool!(self, |pool, DB| {
+            let mut tx = pool.begin_with(self.begin_write()).await?;
+            let picked: Option<(i64, String)> =
+                sqlx::query_as(sqlx::AssertSqlSafe(pick)).bind(now).fetch_optional(&mut *tx).await?;
+            let Some((id, state)) = picked else { return Ok(None) };
+            let in_doubt = state == "sending";
+            sqlx::query(
+                "UPDATE digests SET state = 'sending', attempts = attempts + 1, in_doubt = in_doubt + $1, \
+                 lease_until = $2, worker = $3 WHERE id = $4",
+            )
+            .bind(i64::from(in_doubt))
+            .bind(now + lease)
+            .bind(worker)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+            let mut claimed: ClaimedDigest = sqlx::query_as(
+                "SELECT d.id, d.subscription_id, s.email, s.state AS subscription_state, s.mode, d.period, d.papers, \
+                 d.message_id, d.attempts FROM digests d JOIN subscriptions s ON s.id = d.subscription_id WHERE d.id = $1",
+            )
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+            claimed.was_in_doubt = in_doubt;
+            if in_doubt {
+                event(&mut tx, id, now, "in_doubt", "its sender stopped while holding it; sending again")
+                    .await?;
+            }
+            event(&mut tx, id, now, "sending", &format!("attempt {} by {worker}", claimed.attempts)).await?;
+            tx.commit().await?;
+            Ok(Some(claimed))
+        })
+    }
+
+    /// Records that the SMTP server accepted a digest; the subscription's bounces start over.
+    pub async fn digest_sent(&self, digest: &ClaimedDigest) -> Result<(), DbError> {
+        self.settle_digest(digest, "sent", "accepted by the mail server", None).await
+    }
+
+    /// Records a failed attempt to be tried again at `retry_at`.
+    pub async fn digest_retry(
+        &self,
+        digest: &ClaimedDigest,
+        error: &str,
+        retry_at: DateTime<Utc>,
+    ) -> Result<(), DbError> {
+        self.settle_digest(digest, "queued", error, Some(retry_at)).await
+    }
+
+    /// Records a digest that will not be sent, because the server refused it for good (a
+    /// bounce: enough in a row pause the subscription) or it failed its last attempt.
+    pub async fn digest_failed(
+        &self,
+        digest: &ClaimedDigest,
+        bounce: bool,
+        error: &str,
+    ) -> Result<(), DbError> {
+        self.settle_digest(digest, if bounce { "bounced" } else { "failed" }, error, None).await
+    }
+
+    /// Records a digest not sent because its subscription ended or paused meanwhile.
+    pub async fn digest_cancelled(&self, digest: &ClaimedDigest, why: &str) -> Result<(), DbError> {
+        self.settle_digest(digest, "cancelled", why, None).await
+    }
+
+    async fn settle_digest(
+        &self,
+        digest: &ClaimedDigest,
+        state: &str,
+        detail: &str,
+        retry_at: Option<DateTime<Utc>>,
+    ) -> Result<(), DbError> {
+        let now = Utc::now();
+        let sent_at = (state == "sent").then_some(now);
+        let error = (state != "sent").then_some(detail);
+        let event_state = if retry_at.is_some() { "retry" } else { state };
+        let bounce = state == "bounced";
+        let state = if bounce { "failed" } else { state };
+        with_pool!(self, |pool, DB| {
+            let mut tx = pool.begin_with(self.begin_write()).await?;
+            // A digest sent is recorded sent whoever holds it now; other outcomes only by the
+            // attempt that holds it.
+            let settled = sqlx::query(
+                "UPDATE digests SET state = $1, sent_at = COALESCE($2, sent_at), last_error = $3, \
+                 next_attempt_at = COALESCE($4, next_attempt_at), lease_until = NULL \
+                 WHERE id = $5 AND state = 'sending' AND ($1 = 'sent' OR attempts = $6)",
+            )
+            .bind(state)
+            .bind(sent_at)
+            .bind(error)
+            .bind(retry_at)
+            .bind(digest.id)
+            .bind(digest.attempts)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if settled > 0 {
+                let detail = match retry_at {
+                    Some(at) => format!("{detail}; next attempt at {}", at.to_rfc3339()),
+                    None => detail.to_owned(),
+                };
+                event(&mut tx, digest.id, now, event_state, &detail).await?;
+                match event_state {
+                    "sent" => {
+                        sqlx::query("UPDATE subscriptions SET bounces = 0 WHERE id = $1 AND bounces <> 0")
+                            .bind(digest.subscription_id)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    "bounced" => {
+                        sqlx::query(
+                            "UPDATE subscriptions SET bounces = bounces + 1, \
+                             state = CASE WHEN bounces + 1 >= $1 AND state = 'active' THEN 'paused' ELSE state END, \
+                             next_due_at = CASE WHEN bounces + 1 >= $1 THEN NULL ELSE next_due_at END WHERE id = $2",
+                        )
+                        .bind(PAUSE_AFTER_BOUNCES)
+                        .bind(digest.subscription_id)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                    _ => {}
+                }
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// How many digests are in each state.
+    pub async fn outbox_counts(&self) -> Result<OutboxCounts, DbError> {
+        let rows: Vec<(String, i64)> = with_pool!(self, |pool, DB| {
+            sqlx::query_as("SELECT state, COUNT(*) FROM digests GROUP BY state").fetch_all(pool).await?
+        });
+        let mut counts = OutboxCounts::default();
+        for (state, count) in rows {
+            match state.as_str() {
+                "queued" => counts.queued = count,
+                "sending" => counts.sending = count,
+                "sent" => counts.sent = count,
+                "failed" => counts.failed = count,
+                _ => counts.cancelled += count,
+            }
+        }
+        Ok(counts)
+    }
+
+    /// When the next digest becomes claimable: the earliest retry or lease end.
+    pub async fn next_digest_at(&self) -> Result<Option<DateTime<Utc>>, DbError> {
+        let at: Option<DateTime<Utc>> = with_pool!(self, |pool, DB| {
+            sqlx::query_scalar(
+                "SELECT MIN(CASE WHEN state = 'queued' THEN next_attempt_at ELSE lease_until END) FROM digests \
+                 WHERE state IN ('queued', 'sending')",
+            )
+            .fetch_one(pool)
+            .await?
+        });
+        Ok(at)
+    }
+
+    /// The delivery record of every digest of `period` (all periods when `None`), by id.
+    pub async fn digest_records(&self, period: Option<Period>) -> Result<Vec<DigestRecord>, DbError> {
+        let period = period.map(|p| p.to_string());
+        Ok(with_pool!(self, |pool, DB| {
+            sqlx::query_as(
+                "SELECT d.id, s.email, d.period, d.state, d.attempts, d.in_doubt, d.message_id, d.last_error \
+                 FROM digests d JOIN subscriptions s ON s.id = d.subscription_id \
+                 WHERE $1 IS NULL OR d.period = $1 ORDER BY d.id",
+            )
+            .bind(period)
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
+    /// The states a digest went through, oldest first.
+    pub async fn digest_history(&self, digest: i64) -> Result<Vec<(DateTime<Utc>, String, String)>, DbError> {
+        Ok(with_pool!(self, |pool, DB| {
+            sqlx::query_as("SELECT at, state, detail FROM digest_events WHERE digest_id = $1 ORDER BY id")
+                .bind(digest)
+                .fetch_all(pool)
+                .await?
+        }))
+    }
+
+    /// The secret called `name`, made from `generate` by the first process that asks.
+    pub async fn server_key(&self, name: &str, generate: impl FnOnce() -> String) -> Result<String, DbError> {
+        Ok(with_pool!(self, |pool, DB| {
+            sqlx::query("INSERT INTO server_keys (name, value, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+                .bind(name)
+                .bind(generate())
+                .bind(Utc::now())
+                .execute(pool)
+                .await?;
+            sqlx::query_scalar("SELECT value FROM server_keys WHERE name = $1")
+                .bind(name)
+                .fetch_one(pool)
+                .await?
+        }))
+    }
+
+    /// Papers on the feeds of `first` to `last`, not hidden, most upvoted first: the
+    /// candidates of a period's digests.
+    pub async fn period_papers(
+        &self,
+        first: NaiveDate,
+        last: NaiveDate,
+    ) -> Result<Vec<PeriodPaper>, DbError> {
+        Ok(with_pool!(self, |pool, DB| {
+            sqlx::query_as(
+                "SELECT p.id, p.title, p.summary, p.authors, p.categories, p.upvotes, p.num_comments \
+                 FROM feed_entries f JOIN papers p ON p.id = f.paper_id \
+                 WHERE f.feed_date >= $1 AND f.feed_date <= $2 AND p.hidden_at IS NULL \
+                 ORDER BY p.upvotes DESC, p.num_comments DESC, f.submitted_at, p.id",
+            )
+            .bind(first)
+            .bind(last)
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
+    /// One paper as a digest shows it.
+    pub async fn digest_paper(&self, id: &str) -> Result<Option<PeriodPaper>, DbError> {
+        Ok(with_pool!(self, |pool, DB| {
+            sqlx::query_as(
+                "SELECT id, title, summary, authors, categories, upvotes, num_comments FROM papers WHERE id = $1",
+            )
+            .bind(id)
+            .fetch_optional(pool)
+            .await?
+        }))
+    }
+
+    /// The stored vectors of `papers` for the model with the most stored vectors.
+    pub async fn main_model_embeddings(&self, papers: &[String]) -> Result<Vec<(String, Vec<f32>)>, DbError> {
+        let model: Option<String> = with_pool!(self, |pool, DB| {
+            sqlx::query_scalar("SELECT model FROM embeddings GROUP BY model ORDER BY COUNT(*) DESC LIMIT 1")
+                .fetch_optional(pool)
+                .await?
+        });
+        let Some(model) = model else { return Ok(Vec::new()) };
+        let mut found = Vec::new();
+        for paper in papers {
+            if let Some(vector) = self.embedding(&model, paper).await? {
+                found.push((paper.clone(), vector));
+            }
+        }
+        Ok(found)
+    }
+
+    /// The papers `user` upvoted, newest vote first, at most `limit`.
+    pub async fn upvoted_papers(&self, user: UserId, limit: i64) -> Result<Vec<(String, String)>, DbError> {
+        Ok(with_pool!(self, |pool, DB| {
+            sqlx::query_as(
+                "SELECT p.id, p.title FROM votes v JOIN papers p ON p.id = v.paper_id WHERE v.user_id = $1 \
+                 ORDER BY v.created_at DESC LIMIT $2",
+            )
+            .bind(user)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+}
+
+/// A candidate paper of a period, as a digest shows it.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct PeriodPaper {
+    pub id: String,
+    pub title: String,
+    pub summary: String,
+    /// JSON array of names, as the catalog stores them.
+    pub authors: String,
+    /// JSON array, primary first.
+    pub categories: String,
+    pub upvotes: i64,
+    pub num_comments: i64,
+}
+
+async fn event<'c, DB: sqlx::Database>(
+    tx: &mut sqlx::Transaction<'c, DB>,
+    digest: i64,
+    at: DateTime<Utc>,
+    state: &str,
+    detail: &str,
+) -> Result<(), DbError>
+where
+    for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> DateTime<Utc>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> <DB as sqlx::Database>::Arguments: sqlx::IntoArguments<DB>,
+    for<'e> &'e mut <DB as sqlx::Database>::Connection: sqlx::Executor<'e, Database = DB>,
+{
+    sqlx::query("INSERT INTO digest_events (digest_id, at, state, detail) VALUES ($1, $2, $3, $4)")
+        .bind(digest)
+        .bind(at)
+        .bind(state)
+        .bind(detail)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+fn vanished(id: i64) -> DbError {
+    DbError::CorruptRow { id: format!("subscription {id}"), reason: "it vanished while being written".into() }
+}

@@ -1,0 +1,75 @@
+//! "Trending papers in your email inbox": subscriptions, composing digests, and delivering
+//! them exactly once through the outbox.
+//!
+//! A digest run has two steps, both safe to repeat and to interrupt:
+//! 1. **Compose** ([`compose`]): for each subscription due (or each of a period named on the
+//!    command line), choose the period's papers by the reader's preferences and put one digest
+//!    in the outbox per (subscription, period), under a unique constraint, with its papers.
+//!    A period with nothing for the reader sends nothing.
+//! 2. **Deliver** ([`send`]): senders claim digests one at a time under a lease, render them
+//!    ([`render`]) and hand them to the mailer, recording each outcome: sent; a transient
+//!    failure retried with exponential backoff; a permanent refusal recorded as a bounce
+//!    (repeated bounces pause the subscription).
+//!
+//! The one window no SMTP client can close (the server accepted the message; the sender died
+//! before recording it) is resolved towards delivery: the digest is sent again, with the same
+//! `Message-ID`, and counted `in_doubt`. So every digest arrives; a copy arrives twice only
+//! after a sender died in that window, and the copies share one `Message-ID`, by which mail
+//! stores fold them into one. ARCHITECTURE.md states the guarantee; the SMTP kill test checks
+//! exactly it.
+
+pub mod compose;
+pub mod links;
+pub mod prefs;
+pub mod render;
+pub mod send;
+
+use crate::app::Outbox;
+use crate::db::{Db, DbError};
+use crate::progress::Progress;
+use compose::{ComposeReport, Composer};
+use links::LinkKey;
+use prefs::Period;
+use render::Renderer;
+use send::{SendOptions, SendReport};
+
+/// What composing and sending digests needs beyond the database.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    pub outbox: Outbox,
+    /// The site's address: every link in a digest starts with it.
+    pub base_url: String,
+    pub send: SendOptions,
+}
+
+impl Delivery {
+    /// The renderer of this site's digests, with the installation's link key.
+    pub async fn renderer(&self, db: &Db) -> Result<Renderer, DbError> {
+        Ok(Renderer::new(&self.base_url, LinkKey::load(db).await?, &self.outbox.from))
+    }
+
+    /// Composes the digests due now (or `period`'s), then, unless `compose_only`, sends what
+    /// the outbox holds.
+    pub async fn run(
+        &self,
+        db: &Db,
+        period: Option<Period>,
+        compose_only: bool,
+        progress: bool,
+    ) -> Result<(ComposeReport, Option<SendReport>), DbError> {
+        let mut composer = Composer::new(db, &self.base_url);
+        let composing = Progress::records(progress, "compose");
+        let composed = match period {
+            Some(period) => composer.compose_period(period, &composing).await?,
+            None => composer.compose_due(chrono::Utc::now(), &composing).await?,
+        };
+        composing.finish();
+        if compose_only {
+            return Ok((composed, None));
+        }
+        let renderer = self.renderer(db).await?;
+        let sending = Progress::records(progress, "send");
+        let sent = send::deliver(db, &self.outbox, &renderer, &self.send, sending).await?;
+        Ok((composed, Some(sent)))
+    }
+}

@@ -1,0 +1,250 @@
+//! Delivering the outbox: concurrent senders, each claiming one digest at a time.
+//!
+//! A sender claims a digest (marking it `sending` under a lease), renders it, hands it to the
+//! mailer, and records the outcome in one transaction: `sent`; `queued` again after a transient
+//! failure (no connection, a 4xx reply), at `retry_base` × 2^(attempt−1), at most an hour;
+//! `failed` with a bounce counted on a permanent refusal (5xx), or after `max_attempts`. A
+//! digest whose subscription ended meanwhile is cancelled. `deliver` returns when nothing is
+//! left to claim, or, with `wait`, when nothing is left to send at all: it sleeps until the next
+//! retry or lease end, so one `paperboy digest run` outlasts an SMTP outage.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::Utc;
+
+use crate::app::Outbox;
+use crate::community::accounts::Email;
+use crate::community::secrets::Secret;
+use crate::db::digests::{ClaimedDigest, PeriodPaper};
+use crate::db::{Db, DbError};
+use crate::digest::compose::Pick;
+use crate::digest::prefs::{Mode, Period};
+use crate::digest::render::{DigestPaper, Renderer};
+use crate::jobs::backoff;
+use crate::progress::Progress;
+
+/// How a delivery run behaves.
+#[derive(Debug, Clone)]
+pub struct SendOptions {
+    /// Digests handed to the mailer at once.
+    pub concurrency: usize,
+    /// How long a claimed digest is held before another sender may take it over.
+    pub lease: Duration,
+    /// Backoff of the first retry.
+    pub retry_base: Duration,
+    /// Attempts before a digest fails for good.
+    pub max_attempts: i64,
+    /// Keep going until every digest is sent or failed, sleeping through retries.
+    pub wait: bool,
+}
+
+impl Default for SendOptions {
+    fn default() -> Self {
+        SendOptions {
+            concurrency: 8,
+            lease: Duration::from_secs(120),
+            retry_base: Duration::from_secs(30),
+            max_attempts: 8,
+            wait: true,
+        }
+    }
+}
+
+/// What a delivery run did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SendReport {
+    pub sent: u64,
+    /// Attempts that failed and will be tried again.
+    pub retried: u64,
+    /// Digests the server refused for good.
+    pub bounced: u64,
+    /// Digests that failed their last attempt.
+    pub failed: u64,
+    pub cancelled: u64,
+    /// Digests taken over from a sender that died holding them, and sent again.
+    pub in_doubt: u64,
+}
+
+impl SendReport {
+    pub fn summary(&self) -> String {
+        format!(
+            "{} sent, {} attempts to retry, {} bounced, {} failed, {} cancelled, {} taken over from a stopped sender",
+            self.sent, self.retried, self.bounced, self.failed, self.cancelled, self.in_doubt
+        )
+    }
+}
+
+#[derive(Default)]
+struct Counters {
+    sent: AtomicU64,
+    retried: AtomicU64,
+    bounced: AtomicU64,
+    failed: AtomicU64,
+    cancelled: AtomicU64,
+    in_doubt: AtomicU64,
+}
+
+impl Counters {
+    fn report(&self) -> SendReport {
+        SendReport {
+            sent: self.sent.load(Ordering::Relaxed),
+            retried: self.retried.load(Ordering::Relaxed),
+            bounced: self.bounced.load(Ordering::Relaxed),
+            failed: self.failed.load(Ordering::Relaxed),
+            cancelled: self.cancelled.load(Ordering::Relaxed),
+            in_doubt: self.in_doubt.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// What every sender of one run shares.
+struct Sender {
+    db: Db,
+    outbox: Outbox,
+    renderer: Renderer,
+    options: SendOptions,
+    worker: String,
+    /// Papers read so far in this run: a period's readers share most of theirs.
+    papers: Mutex<HashMap<String, Arc<PeriodPaper>>>,
+    counters: Counters,
+    progress: Progress,
+}
+
+/// Sends what the outbox holds; see the module's documentation.
+pub async fn deliver(
+    db: &Db,
+    outbox: &Outbox,
+    renderer: &Renderer,
+    options: &SendOptions,
+    progress: Progress,
+) -> Result<SendReport, DbError> {
+    let sender = Arc::new(Sender {
+        db: db.clone(),
+        outbox: outbox.clone(),
+        renderer: renderer.clone(),
+        options: options.clone(),
+        worker: format!("{}-{}", std::process::id(), &Secret::generate("").hash()[..8]),
+        papers: Mutex::new(HashMap::new()),
+        counters: Counters::default(),
+        progress,
+    });
+    loop {
+        let mut lanes = tokio::task::JoinSet::new();
+        for _ in 0..options.concurrency.max(1) {
+            let sender = sender.clone();
+            lanes.spawn(async move { sender.drain().await });
+        }
+        while let Some(joined) = lanes.join_next().await {
+            joined.unwrap_or_else(|err| std::panic::resume_unwind(err.into_panic()))?;
+        }
+        if !options.wait || db.outbox_counts().await?.pending() == 0 {
+            break;
+        }
+        let now = Utc::now();
+        let next = db.next_digest_at().await?.unwrap_or(now);
+        let pause = (next - now)
+            .to_std()
+            .unwrap_or_default()
+            .clamp(Duration::from_millis(50), Duration::from_secs(60));
+        tokio::time::sleep(pause).await;
+    }
+    sender.progress.finish();
+    Ok(sender.counters.report())
+}
+
+impl Sender {
+    /// Claims and sends digests until none is left to claim now.
+    async fn drain(&self) -> Result<(), DbError> {
+        let lease = chrono::Duration::from_std(self.options.lease).unwrap_or(chrono::Duration::minutes(2));
+        while let Some(digest) = self.db.claim_digest(&self.worker, lease, Utc::now()).await? {
+            self.send(&digest).await?;
+            let c = &self.counters;
+            self.progress.set_records(c.sent.load(Ordering::Relaxed) + c.bounced.load(Ordering::Relaxed));
+        }
+        Ok(())
+    }
+
+    async fn send(&self, digest: &ClaimedDigest) -> Result<(), DbError> {
+        let counters = &self.counters;
+        if digest.was_in_doubt {
+            counters.in_doubt.fetch_add(1, Ordering::Relaxed);
+        }
+        if digest.subscription_state != "active" {
+            counters.cancelled.fetch_add(1, Ordering::Relaxed);
+            let why = format!("the subscription is {}", digest.subscription_state);
+            return self.db.digest_cancelled(digest, &why).await;
+        }
+        let mail = match self.mail(digest).await? {
+            Ok(mail) => mail,
+            Err(why) => {
+                counters.failed.fetch_add(1, Ordering::Relaxed);
+                return self.db.digest_failed(digest, false, &why).await;
+            }
+        };
+        match self.outbox.mailer.send(&self.outbox.from, &mail).await {
+            Ok(()) => {
+                counters.sent.fetch_add(1, Ordering::Relaxed);
+                self.db.digest_sent(digest).await
+            }
+            Err(err) if err.is_permanent() => {
+                counters.bounced.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(digest = digest.id, error = %err, "digest refused for good");
+                self.db.digest_failed(digest, true, &err.to_string()).await
+            }
+            Err(err) if digest.attempts >= self.options.max_attempts => {
+                counters.failed.fetch_add(1, Ordering::Relaxed);
+                let why = format!("gave up after {} attempts: {err}", digest.attempts);
+                self.db.digest_failed(digest, false, &why).await
+            }
+            Err(err) => {
+                counters.retried.fetch_add(1, Ordering::Relaxed);
+                let wait = backoff(self.options.retry_base, digest.attempts);
+                let at = Utc::now() + chrono::Duration::from_std(wait).unwrap_or_default();
+                tracing::debug!(digest = digest.id, error = %err, "digest not sent; retrying");
+                self.db.digest_retry(digest, &err.to_string(), at).await
+            }
+        }
+    }
+
+    /// The rendered digest, or why it cannot be rendered.
+    async fn mail(&self, digest: &ClaimedDigest) -> Result<Result<crate::mail::Mail, String>, DbError> {
+        let (Ok(email), Ok(period), Ok(picks)) = (
+            digest.email.parse::<Email>(),
+            digest.period.parse::<Period>(),
+            serde_json::from_str::<Vec<Pick>>(&digest.papers),
+        ) else {
+            return Ok(Err("the digest's stored address, period or papers cannot be read".into()));
+        };
+        let mode = digest.mode.parse().unwrap_or(Mode::Trending);
+        let mut papers = Vec::with_capacity(picks.len());
+        for pick in &picks {
+            if let Some(paper) = self.paper(&pick.id).await? {
+                papers.push(DigestPaper::new(self.renderer.base_url(), &paper, pick));
+            }
+        }
+        if papers.is_empty() {
+            return Ok(Err("none of its papers is in the catalog any more".into()));
+        }
+        Ok(Ok(self.renderer.render(
+            digest.subscription_id,
+            &email,
+            mode,
+            period,
+            &papers,
+            &digest.message_id,
+        )))
+    }
+
+    async fn paper(&self, id: &str) -> Result<Option<Arc<PeriodPaper>>, DbError> {
+        if let Some(paper) = self.papers.lock().unwrap_or_else(|e| e.into_inner()).get(id) {
+            return Ok(Some(paper.clone()));
+        }
+        let Some(paper) = self.db.digest_paper(id).await? else { return Ok(None) };
+        let paper = Arc::new(paper);
+        self.papers.lock().unwrap_or_else(|e| e.into_inner()).insert(id.to_owned(), paper.clone());
+        Ok(Some(paper))
+    }
+}

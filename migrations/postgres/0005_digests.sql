@@ -1,0 +1,82 @@
+-- Digests (PostgreSQL): subscriptions, the outbox of digests with the history of each, the papers
+-- each reader has been sent, and the server's signing key. Keep in step with
+-- ../sqlite/0005_digests.sql.
+
+-- One subscription per address. `pending` until the emailed confirmation is used (double
+-- opt-in: nothing else is sent before), then `active`; `paused` after repeated bounces;
+-- `unsubscribed` keeps the row, so that a new subscription starts from double opt-in again.
+CREATE TABLE subscriptions (
+    id                 BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    email              TEXT NOT NULL UNIQUE,                 -- lowercased
+    user_id            BIGINT UNIQUE REFERENCES users (id) ON DELETE SET NULL,
+    state              TEXT NOT NULL CHECK (state IN ('pending', 'active', 'paused', 'unsubscribed')),
+    frequency          TEXT NOT NULL CHECK (frequency IN ('daily', 'weekly')),
+    weekday            BIGINT NOT NULL CHECK (weekday BETWEEN 1 AND 7),   -- weekly: 1 Monday … 7 Sunday
+    send_hour          BIGINT NOT NULL CHECK (send_hour BETWEEN 0 AND 23), -- in time_zone
+    time_zone          TEXT NOT NULL,                        -- IANA name
+    categories         TEXT NOT NULL,                        -- JSON array; empty: every category
+    include_keywords   TEXT NOT NULL,                        -- JSON array; empty: every paper
+    exclude_keywords   TEXT NOT NULL,                        -- JSON array
+    mode               TEXT NOT NULL CHECK (mode IN ('trending', 'personal')),
+    papers_per_email   BIGINT NOT NULL CHECK (papers_per_email BETWEEN 1 AND 50),
+    confirm_hash       TEXT,                                 -- SHA-256 of the confirmation link's token
+    confirm_expires_at TIMESTAMPTZ,
+    confirm_sent_at    TIMESTAMPTZ,                          -- the last confirmation email
+    bounces            BIGINT NOT NULL DEFAULT 0,            -- permanent failures in a row
+    next_due_at        TIMESTAMPTZ,                          -- the next digest's time, while active
+    created_at         TIMESTAMPTZ NOT NULL,
+    confirmed_at       TIMESTAMPTZ,
+    updated_at         TIMESTAMPTZ NOT NULL
+);
+
+CREATE INDEX subscriptions_due ON subscriptions (next_due_at) WHERE state = 'active';
+
+-- The outbox: one digest per subscription and period, whatever crashes and reruns happen. A
+-- digest is `queued`, then `sending` under a lease while one sender holds it, then `sent`, or
+-- `failed` (a permanent refusal or its last attempt), or `cancelled` (unsubscribed before it
+-- went). `in_doubt` counts attempts whose sender died after it may have handed the message over.
+CREATE TABLE digests (
+    id              BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    subscription_id BIGINT NOT NULL REFERENCES subscriptions (id) ON DELETE CASCADE,
+    period          TEXT NOT NULL,                           -- `day:2026-11-26`, `week:2026-11-26` (7 days to then)
+    papers          TEXT NOT NULL,                           -- JSON [{"id": …, "reason": …}] in order
+    message_id      TEXT NOT NULL UNIQUE,                    -- the same on every attempt
+    state           TEXT NOT NULL CHECK (state IN ('queued', 'sending', 'sent', 'failed', 'cancelled')),
+    attempts        BIGINT NOT NULL DEFAULT 0,
+    in_doubt        BIGINT NOT NULL DEFAULT 0,
+    next_attempt_at TIMESTAMPTZ NOT NULL,
+    lease_until     TIMESTAMPTZ,
+    worker          TEXT,
+    last_error      TEXT,
+    created_at      TIMESTAMPTZ NOT NULL,
+    sent_at         TIMESTAMPTZ,
+    UNIQUE (subscription_id, period)
+);
+
+CREATE INDEX digests_ready ON digests (state, next_attempt_at);
+
+-- Every state change of every digest, in order.
+CREATE TABLE digest_events (
+    id        BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    digest_id BIGINT NOT NULL REFERENCES digests (id) ON DELETE CASCADE,
+    at        TIMESTAMPTZ NOT NULL,
+    state     TEXT NOT NULL,                                 -- queued, sending, in_doubt, retry, sent, bounced, failed, cancelled
+    detail    TEXT NOT NULL
+);
+
+CREATE INDEX digest_events_digest ON digest_events (digest_id);
+
+-- Papers each subscription has been sent: never the same paper twice to one reader.
+CREATE TABLE digest_papers (
+    subscription_id BIGINT NOT NULL REFERENCES subscriptions (id) ON DELETE CASCADE,
+    paper_id        TEXT NOT NULL,
+    digest_id       BIGINT NOT NULL REFERENCES digests (id) ON DELETE CASCADE,
+    PRIMARY KEY (subscription_id, paper_id)
+);
+
+-- Server secrets shared by every process, such as the key that signs unsubscribe links.
+CREATE TABLE server_keys (
+    name       TEXT PRIMARY KEY,
+    value      TEXT NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL
+);
