@@ -7,7 +7,7 @@ use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, FromRequestParts, Path, Request, State};
 use axum::http::request::Parts;
-use axum::http::{Method, StatusCode, header};
+use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use paperboy_arxiv::ArxivId;
@@ -27,20 +27,31 @@ use crate::error::AppError;
 /// The account a request's bearer token belongs to; 401 without a valid one.
 pub struct ApiUser(pub User);
 
+impl ApiUser {
+    /// The token's account; `None` without an `Authorization: Bearer` header, 401 with an
+    /// unknown or revoked token.
+    pub async fn optional(headers: &HeaderMap, app: &AppState) -> Result<Option<ApiUser>, AppError> {
+        let header = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+        let Some(token) = header.and_then(|h| h.strip_prefix("Bearer ")).map(str::trim) else {
+            return Ok(None);
+        };
+        match app.db.api_token_user(&Secret::from_client(token)).await? {
+            Some(user) => Ok(Some(ApiUser(user))),
+            None => Err(AppError::Unauthorized("the API token is unknown or was revoked".into())),
+        }
+    }
+}
+
 impl FromRequestParts<AppState> for ApiUser {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, AppError> {
-        let header = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-        let Some(token) = header.and_then(|h| h.strip_prefix("Bearer ")).map(str::trim) else {
-            return Err(AppError::Unauthorized(format!(
+        match ApiUser::optional(&parts.headers, app).await? {
+            Some(user) => Ok(user),
+            None => Err(AppError::Unauthorized(format!(
                 "this endpoint needs an API token: send Authorization: Bearer TOKEN (create one at {}/settings)",
                 app.config.base_url
-            )));
-        };
-        match app.db.api_token_user(&Secret::from_client(token)).await? {
-            Some(user) => Ok(ApiUser(user)),
-            None => Err(AppError::Unauthorized("the API token is unknown or was revoked".into())),
+            ))),
         }
     }
 }

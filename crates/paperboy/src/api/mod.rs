@@ -9,6 +9,7 @@
 pub mod community;
 pub mod daily;
 pub mod papers;
+pub mod subscriptions;
 
 use axum::Router;
 use axum::extract::{FromRequestParts, Query};
@@ -43,6 +44,11 @@ pub fn routes() -> Router<AppState> {
         .route("/tokens/{id}", delete(community::revoke_token))
         .route("/users/{name}/role", post(community::grant_role))
         .route("/moderation/log", get(community::show_audit_log))
+        .route("/subscriptions", post(subscriptions::subscribe))
+        .route(
+            "/subscriptions/current",
+            get(subscriptions::show).patch(subscriptions::change).delete(subscriptions::end),
+        )
         .route("/openapi.json", get(show_openapi))
         .fallback(|| async { error_response(StatusCode::NOT_FOUND, "no such API endpoint") })
         .layer(

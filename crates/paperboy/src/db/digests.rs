@@ -428,6 +428,25 @@ impl Db {
         row.map(SubscriptionRow::into_subscription).transpose()
     }
 
+    /// Takes the subscription's turn to be emailed about itself: false when it was emailed
+    /// within `window` already.
+    pub async fn claim_mail_turn(&self, id: i64, window: Duration) -> Result<bool, DbError> {
+        let now = Utc::now();
+        let claimed = with_pool!(self, |pool, DB| {
+            sqlx::query(
+                "UPDATE subscriptions SET confirm_sent_at = $1 WHERE id = $2 \
+                 AND (confirm_sent_at IS NULL OR confirm_sent_at <= $3)",
+            )
+            .bind(now)
+            .bind(id)
+            .bind(now - window)
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        Ok(claimed > 0)
+    }
+
     /// Every subscription, by address.
     pub async fn all_subscriptions(&self) -> Result<Vec<Subscription>, DbError> {
         let query = format!("SELECT {SUBSCRIPTION_COLUMNS} FROM subscriptions ORDER BY email");

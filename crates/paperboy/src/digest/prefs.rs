@@ -145,19 +145,24 @@ impl Input {
     }
 }
 
-/// Changes to preferences: the fields present replace the current values. The same names in
-/// forms, JSON and the OpenAPI document.
+/// Changes to preferences: the fields present replace the current values. JSON names them in
+/// camelCase like the rest of the API (`timeZone`); the snake_case of the site's forms
+/// (`time_zone`) is accepted too.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Changes {
     pub frequency: Option<Input>,
     pub weekday: Option<Input>,
     pub hour: Option<Input>,
+    #[serde(alias = "time_zone")]
     pub time_zone: Option<Input>,
     pub categories: Option<Input>,
+    #[serde(alias = "include_keywords")]
     pub include_keywords: Option<Input>,
+    #[serde(alias = "exclude_keywords")]
     pub exclude_keywords: Option<Input>,
     pub mode: Option<Input>,
+    #[serde(alias = "papers_per_email")]
     pub papers_per_email: Option<Input>,
 }
 
@@ -196,10 +201,10 @@ impl Preferences {
             })?;
         }
         if let Some(input) = &changes.include_keywords {
-            next.include = checked_list("include_keywords", input.items(), check_keyword)?;
+            next.include = checked_list("include keywords", input.items(), check_keyword)?;
         }
         if let Some(input) = &changes.exclude_keywords {
-            next.exclude = checked_list("exclude_keywords", input.items(), check_keyword)?;
+            next.exclude = checked_list("exclude keywords", input.items(), check_keyword)?;
         }
         if let Some(input) = &changes.mode {
             next.mode = input.text().parse()?;

@@ -156,7 +156,7 @@ pub struct AccountQuery {
     pub token: Option<String>,
 }
 
-fn secure(app: &App) -> bool {
+pub(crate) fn secure(app: &App) -> bool {
     app.config.base_url.starts_with("https://")
 }
 
@@ -713,7 +713,7 @@ pub async fn show_moderation_log(State(app): State<AppState>, viewer: Viewer) ->
 }
 
 /// `page` rendered for one visitor ([`private_html`]).
-fn private_page(status: StatusCode, page: &impl Template, session: Option<&Session>) -> Response {
+pub(crate) fn private_page(status: StatusCode, page: &impl Template, session: Option<&Session>) -> Response {
     match page.render() {
         Ok(body) => private_html(status, body, session),
         Err(err) => PageError::internal(&err).into_response(),

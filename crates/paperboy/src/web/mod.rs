@@ -11,6 +11,7 @@
 pub mod account;
 pub mod cache;
 pub mod community;
+pub mod digest;
 pub mod feeds;
 pub mod latex;
 pub mod limit;
@@ -72,6 +73,12 @@ pub fn router(app: App) -> Router {
         .route("/settings/tokens", post(account::create_token))
         .route("/settings/tokens/{id}/revoke", post(account::revoke_token))
         .route("/moderation", get(account::show_moderation_log))
+        .route("/subscribe", get(digest::show_subscribe).post(digest::subscribe))
+        .route("/subscription", get(digest::show_settings).post(digest::save_settings))
+        .route("/subscription/confirm", get(digest::show_confirm).post(digest::confirm))
+        .route("/unsubscribe", get(digest::show_unsubscribe).post(digest::unsubscribe))
+        .route("/settings/digest", get(digest::show_account_digest).post(digest::save_account_digest))
+        .route("/settings/digest/unsubscribe", post(digest::unsubscribe_account))
         .route("/feeds/{file}", get(feeds::show_feed))
         .route("/feeds/categories/{file}", get(feeds::show_category_feed))
         .route("/static/{file}", get(show_asset))
