@@ -53,7 +53,9 @@ CREATE TABLE digests (
     UNIQUE (subscription_id, period)
 ) STRICT;
 
-CREATE INDEX digests_ready ON digests (state, next_attempt_at);
+-- Senders claim the oldest due digest, and take over those whose sender's lease ran out.
+CREATE INDEX digests_ready ON digests (state, next_attempt_at, id);
+CREATE INDEX digests_leased ON digests (lease_until) WHERE state = 'sending';
 
 -- Every state change of every digest, in order.
 CREATE TABLE digest_events (

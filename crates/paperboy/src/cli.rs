@@ -575,6 +575,15 @@ pub enum BenchCommand {
     ///   paperboy bench vectors --size 1000000
     Vectors(BenchVectorsArgs),
 
+    /// Compose and send --readers digests into a fresh database with the demo papers, through
+    /// the SMTP server at --to (bench/digest.sh starts a local one), beside a baseline
+    /// measured in the same run: one pre-rendered message sent as often through the same
+    /// connections, with no database and no rendering. Prints times, rates and peak RSS.
+    /// Example:
+    ///
+    ///   paperboy bench digest --readers 100000 --to smtp://127.0.0.1:2525
+    Digest(BenchDigestArgs),
+
     /// Search latency (p50, p99) on the papers of FILE..., beside SQLite FTS5 bm25 over the same
     /// papers and queries (bench/search-queries.txt) in the same run. Keyword search always;
     /// with --model, hybrid and semantic search too, each query embedded by the model (the
@@ -607,6 +616,25 @@ pub struct BenchVectorsArgs {
     /// Queries timed and checked against exact search.
     #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u64).range(1..=100_000))]
     pub queries: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchDigestArgs {
+    /// Subscribers, each sent one digest.
+    #[arg(long, default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    pub readers: u64,
+
+    /// The SMTP server to hand the digests to.
+    #[arg(long = "to", value_name = "URL")]
+    pub to: String,
+
+    /// Digests handed over at once.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=32))]
+    pub concurrency: u32,
+
+    /// Messages of each baseline run (three runs; the median is reported).
+    #[arg(long, default_value_t = 5_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub baseline_messages: u64,
 }
 
 #[derive(Debug, Args)]

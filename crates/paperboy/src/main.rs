@@ -18,7 +18,7 @@ use paperboy::db::Db;
 use paperboy::db::feed::Featured;
 use paperboy::digest::Delivery;
 use paperboy::digest::compose::{Composer, message_host};
-use paperboy::digest::prefs::{Frequency, Period};
+use paperboy::digest::prefs::{Frequency, Period, weekday_name};
 use paperboy::digest::render::DigestPaper;
 use paperboy::digest::send::SendOptions;
 use paperboy::feed::FeatureRules;
@@ -110,6 +110,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 embedder: load_model(&cli.global)?,
             };
             print!("{}", paperboy::bench::search::bench_search(&options).await?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench(BenchCommand::Digest(args)) => {
+            print!("{}", paperboy::bench::digest::bench_digest(&args).await?);
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench(BenchCommand::Vectors(args)) => {
@@ -238,7 +242,7 @@ async fn run_digest(global: &GlobalArgs, command: DigestCommand) -> anyhow::Resu
             for s in db.all_subscriptions().await? {
                 let schedule = match s.prefs.frequency {
                     Frequency::Daily => format!("daily at {}:00", s.prefs.hour),
-                    Frequency::Weekly => format!("weekly on {} at {}:00", s.prefs.weekday, s.prefs.hour),
+                    Frequency::Weekly => format!("weekly on {} at {}:00", weekday_name(s.prefs.weekday), s.prefs.hour),
                 };
                 println!(
                     "{}\t{}\t{schedule} {}\t{}\t{} papers",

@@ -17,7 +17,7 @@ use crate::app::AppState;
 use crate::community::accounts::Email;
 use crate::db::digests::Subscription;
 use crate::digest::links::LinkKey;
-use crate::digest::prefs::{Changes, Preferences};
+use crate::digest::prefs::{Changes, Preferences, weekday_name};
 use crate::digest::render::Renderer;
 use crate::error::AppError;
 use crate::web::digest::{CHECK_INBOX, TokenQuery, ask_to_subscribe};
@@ -52,7 +52,7 @@ async fn to_json(app: &AppState, subscription: Subscription) -> Result<Subscript
         email: subscription.email,
         state: subscription.state.as_str(),
         frequency: prefs.frequency.as_str(),
-        weekday: prefs.weekday.to_string().to_lowercase(),
+        weekday: weekday_name(prefs.weekday).to_lowercase(),
         hour: prefs.hour,
         time_zone: prefs.time_zone.name().to_owned(),
         categories: prefs.categories,

@@ -130,25 +130,25 @@ async fn run_once(target: Target, args: &BenchImportArgs) -> anyhow::Result<Run>
     Ok(Run { elapsed: report.elapsed, papers: report.valid, peak_rss_kib })
 }
 
-fn median(mut values: Vec<Duration>) -> Duration {
+pub(crate) fn median(mut values: Vec<Duration>) -> Duration {
     values.sort();
     values.get(values.len() / 2).copied().unwrap_or_default()
 }
 
 /// Resets the kernel's record of this process's peak RSS (Linux 4.0 and later).
-fn reset_peak_rss() {
+pub(crate) fn reset_peak_rss() {
     if let Err(err) = std::fs::write("/proc/self/clear_refs", "5") {
         tracing::warn!(error = %err, "cannot reset the peak RSS; peaks include earlier runs");
     }
 }
 
 /// The peak resident set size (VmHWM) since the last reset, in KiB.
-fn peak_rss_kib() -> Option<u64> {
+pub(crate) fn peak_rss_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-fn format_rss(kib: Option<u64>) -> String {
+pub(crate) fn format_rss(kib: Option<u64>) -> String {
     kib.map_or_else(|| "n/a".to_owned(), |kib| format!("{:.0} MiB", kib as f64 / 1024.0))
 }

@@ -1,11 +1,13 @@
 //! `paperboy bench ...`: reproducible measurements, reported as medians beside a baseline
 //! measured in the same process.
 //!
+//! - [`digest`]: composing and sending digests through an SMTP server, beside raw sends;
 //! - [`import`]: the import pipeline on SQLite and PostgreSQL beside a parse-only baseline;
 //! - [`relevance`]: nDCG@10 and recall@100 of each search mode on a BEIR-format set;
 //! - [`search`]: keyword search latency beside SQLite FTS5 on the same papers and queries;
 //! - [`vectors`]: the vector index over synthetic embeddings: build, latency, recall, memory.
 
+pub mod digest;
 pub mod import;
 pub mod relevance;
 pub mod search;

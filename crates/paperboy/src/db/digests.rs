@@ -10,7 +10,7 @@
 //! `sending` under a lease; a digest still `sending` when its lease runs out belonged to a
 //! sender that died, perhaps after handing the message over, so its claim counts `in_doubt`.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Duration, NaiveDate, Utc, Weekday};
 
@@ -562,14 +562,19 @@ impl Db {
         rows.into_iter().map(SubscriptionRow::into_subscription).collect()
     }
 
-    /// Moves a subscription's next digest time, unless it changed state meanwhile.
-    pub async fn set_next_due(&self, id: i64, next_due: Option<DateTime<Utc>>) -> Result<(), DbError> {
+    /// Moves subscriptions' next digest times, in one transaction; one that changed state
+    /// meanwhile keeps its own.
+    pub async fn set_next_dues(&self, next: &[(i64, Option<DateTime<Utc>>)]) -> Result<(), DbError> {
         with_pool!(self, |pool, DB| {
-            sqlx::query("UPDATE subscriptions SET next_due_at = $1 WHERE id = $2 AND state = 'active'")
-                .bind(next_due)
-                .bind(id)
-                .execute(pool)
-                .await?;
+            let mut tx = pool.begin_with(self.begin_write()).await?;
+            for (id, next_due) in next {
+                sqlx::query("UPDATE subscriptions SET next_due_at = $1 WHERE id = $2 AND state = 'active'")
+                    .bind(*next_due)
+                    .bind(*id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
         });
         Ok(())
     }
@@ -585,49 +590,74 @@ impl Db {
         Ok(rows.into_iter().collect())
     }
 
-    /// Puts a digest in the outbox with its papers, unless the subscription has one for the
-    /// period already; `None` then. `papers` is the JSON of the choice, `paper_ids` its ids.
-    pub async fn queue_digest(
-        &self,
-        subscription: i64,
-        period: Period,
-        papers: &str,
-        paper_ids: &[&str],
-        message_id: &str,
-    ) -> Result<Option<i64>, DbError> {
-        let now = Utc::now();
-        let id = with_pool!(self, |pool, DB| {
-            let mut tx = pool.begin_with(self.begin_write()).await?;
-            let id: Option<i64> = sqlx::query_scalar(
-                "INSERT INTO digests (subscription_id, period, papers, message_id, state, next_attempt_at, created_at) \
-                 VALUES ($1, $2, $3, $4, 'queued', $5, $5) ON CONFLICT (subscription_id, period) DO NOTHING RETURNING id",
+    /// Whether the subscription has a digest of `period` in the outbox, in any state.
+    pub async fn has_digest(&self, subscription: i64, period: Period) -> Result<bool, DbError> {
+        let found: Option<i64> = with_pool!(self, |pool, DB| {
+            sqlx::query_scalar("SELECT id FROM digests WHERE subscription_id = $1 AND period = $2")
+                .bind(subscription)
+                .bind(period.to_string())
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(found.is_some())
+    }
+
+    /// The papers each subscription with an id from `first` to `last` has been sent, ever.
+    pub async fn sent_papers_between(&self, first: i64, last: i64) -> Result<HashMap<i64, HashSet<String>>, DbError> {
+        let rows: Vec<(i64, String)> = with_pool!(self, |pool, DB| {
+            sqlx::query_as(
+                "SELECT subscription_id, paper_id FROM digest_papers WHERE subscription_id >= $1 AND subscription_id <= $2",
             )
-            .bind(subscription)
-            .bind(period.to_string())
-            .bind(papers)
-            .bind(message_id)
-            .bind(now)
-            .fetch_optional(&mut *tx)
-            .await?;
-            if let Some(id) = id {
-                for paper in paper_ids {
+            .bind(first)
+            .bind(last)
+            .fetch_all(pool)
+            .await?
+        });
+        let mut sent: HashMap<i64, HashSet<String>> = HashMap::new();
+        for (subscription, paper) in rows {
+            sent.entry(subscription).or_default().insert(paper);
+        }
+        Ok(sent)
+    }
+
+    /// Puts digests in the outbox with their papers, in one transaction; a subscription that
+    /// has its period's digest already keeps it. Returns how many were new.
+    pub async fn queue_digests(&self, digests: &[NewDigest]) -> Result<u64, DbError> {
+        let now = Utc::now();
+        let mut queued = 0;
+        with_pool!(self, |pool, DB| {
+            let mut tx = pool.begin_with(self.begin_write()).await?;
+            for digest in digests {
+                let id: Option<i64> = sqlx::query_scalar(
+                    "INSERT INTO digests (subscription_id, period, papers, message_id, state, next_attempt_at, created_at) \
+                     VALUES ($1, $2, $3, $4, 'queued', $5, $5) ON CONFLICT (subscription_id, period) DO NOTHING RETURNING id",
+                )
+                .bind(digest.subscription)
+                .bind(digest.period.to_string())
+                .bind(&digest.papers)
+                .bind(&digest.message_id)
+                .bind(now)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some(id) = id else { continue };
+                queued += 1;
+                for paper in &digest.paper_ids {
                     sqlx::query(
                         "INSERT INTO digest_papers (subscription_id, paper_id, digest_id) VALUES ($1, $2, $3) \
                          ON CONFLICT DO NOTHING",
                     )
-                    .bind(subscription)
-                    .bind(*paper)
+                    .bind(digest.subscription)
+                    .bind(paper)
                     .bind(id)
                     .execute(&mut *tx)
                     .await?;
                 }
-                event(&mut tx, id, now, "queued", &format!("{} papers for {period}", paper_ids.len()))
-                    .await?;
+                let detail = format!("{} papers for {}", digest.paper_ids.len(), digest.period);
+                event(&mut tx, id, now, "queued", &detail).await?;
             }
             tx.commit().await?;
-            id
         });
-        Ok(id)
+        Ok(queued)
     }
 
     /// Claims the next digest to send for `worker` until `now + lease`: a queued one whose time
@@ -642,14 +672,22 @@ impl Db {
             Db::Postgres(_) => " FOR UPDATE SKIP LOCKED",
             Db::Sqlite(_) => "",
         };
-        let pick = format!(
-            "SELECT id, state FROM digests WHERE (state = 'queued' AND next_attempt_at <= $1) \
-             OR (state = 'sending' AND lease_until < $1) ORDER BY next_attempt_at, id LIMIT 1{skip_locked}"
+        // Two lookups, each on its own index: a digest whose sender died first, else the oldest due.
+        let abandoned = format!(
+            "SELECT id, state FROM digests WHERE state = 'sending' AND lease_until < $1 ORDER BY lease_until \
+             LIMIT 1{skip_locked}"
+        );
+        let due = format!(
+            "SELECT id, state FROM digests WHERE state = 'queued' AND next_attempt_at <= $1 \
+             ORDER BY next_attempt_at, id LIMIT 1{skip_locked}"
         );
         with_pool!(self, |pool, DB| {
             let mut tx = pool.begin_with(self.begin_write()).await?;
-            let picked: Option<(i64, String)> =
-                sqlx::query_as(sqlx::AssertSqlSafe(pick)).bind(now).fetch_optional(&mut *tx).await?;
+            let mut picked: Option<(i64, String)> =
+                sqlx::query_as(sqlx::AssertSqlSafe(abandoned)).bind(now).fetch_optional(&mut *tx).await?;
+            if picked.is_none() {
+                picked = sqlx::query_as(sqlx::AssertSqlSafe(due)).bind(now).fetch_optional(&mut *tx).await?;
+            }
             let Some((id, state)) = picked else { return Ok(None) };
             let in_doubt = state == "sending";
             sqlx::query(
@@ -855,7 +893,8 @@ impl Db {
     ) -> Result<Vec<PeriodPaper>, DbError> {
         Ok(with_pool!(self, |pool, DB| {
             sqlx::query_as(
-                "SELECT p.id, p.title, p.summary, p.authors, p.categories, p.upvotes, p.num_comments \
+                "SELECT p.id, p.title, p.summary, CAST(p.authors AS TEXT) AS authors, \
+                 CAST(p.categories AS TEXT) AS categories, p.upvotes, p.num_comments \
                  FROM feed_entries f JOIN papers p ON p.id = f.paper_id \
                  WHERE f.feed_date >= $1 AND f.feed_date <= $2 AND p.hidden_at IS NULL \
                  ORDER BY p.upvotes DESC, p.num_comments DESC, f.submitted_at, p.id",
@@ -871,7 +910,8 @@ impl Db {
     pub async fn digest_paper(&self, id: &str) -> Result<Option<PeriodPaper>, DbError> {
         Ok(with_pool!(self, |pool, DB| {
             sqlx::query_as(
-                "SELECT id, title, summary, authors, categories, upvotes, num_comments FROM papers WHERE id = $1",
+                "SELECT id, title, summary, CAST(authors AS TEXT) AS authors, CAST(categories AS TEXT) AS categories, \
+                 upvotes, num_comments FROM papers WHERE id = $1",
             )
             .bind(id)
             .fetch_optional(pool)
@@ -909,6 +949,17 @@ impl Db {
             .await?
         }))
     }
+}
+
+/// A digest to put in the outbox.
+#[derive(Debug, Clone)]
+pub struct NewDigest {
+    pub subscription: i64,
+    pub period: Period,
+    /// JSON of the papers chosen, in order.
+    pub papers: String,
+    pub paper_ids: Vec<String>,
+    pub message_id: String,
 }
 
 /// A candidate paper of a period, as a digest shows it.

@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::community::secrets::Secret;
-use crate::db::digests::{PeriodPaper, Subscription};
+use crate::db::digests::{NewDigest, PeriodPaper, Subscription};
 use crate::db::{Db, DbError};
 use crate::digest::prefs::{Mode, Period};
 use crate::progress::Progress;
@@ -85,84 +85,89 @@ impl<'a> Composer<'a> {
 
     /// Composes the latest due digest of every subscription due at `now`, and moves each
     /// one's next due time on.
-    pub async fn compose_due(
-        &mut self,
-        now: DateTime<Utc>,
-        progress: &Progress,
-    ) -> Result<ComposeReport, DbError> {
+    pub async fn compose_due(&mut self, now: DateTime<Utc>, progress: &Progress) -> Result<ComposeReport, DbError> {
         let mut report = ComposeReport::default();
         let mut after = 0;
         loop {
             let page = self.db.due_subscriptions(now, after, PAGE).await?;
             let Some(last) = page.last() else { break };
             after = last.id;
-            for subscription in &page {
-                if let Some((period, _)) = subscription.prefs.latest_due(now) {
-                    self.compose_one(subscription, period, &mut report).await?;
-                }
-                let next = subscription.prefs.next_due_after(now).map(|(_, due)| due);
-                self.db.set_next_due(subscription.id, next).await?;
-                progress.set_records(report.readers);
-            }
+            let due: Vec<(&Subscription, Period)> =
+                page.iter().filter_map(|s| Some((s, s.prefs.latest_due(now)?.0))).collect();
+            self.compose_page(&due, &mut report).await?;
+            let next: Vec<(i64, Option<DateTime<Utc>>)> =
+                page.iter().map(|s| (s.id, s.prefs.next_due_after(now).map(|(_, due)| due))).collect();
+            self.db.set_next_dues(&next).await?;
+            progress.set_records(report.readers);
         }
         Ok(report)
     }
 
     /// Composes `period`'s digest for every active subscription of its frequency.
-    pub async fn compose_period(
-        &mut self,
-        period: Period,
-        progress: &Progress,
-    ) -> Result<ComposeReport, DbError> {
+    pub async fn compose_period(&mut self, period: Period, progress: &Progress) -> Result<ComposeReport, DbError> {
         let mut report = ComposeReport::default();
         let mut after = 0;
         loop {
             let page = self.db.active_subscriptions(period.frequency(), after, PAGE).await?;
             let Some(last) = page.last() else { break };
             after = last.id;
-            for subscription in &page {
-                self.compose_one(subscription, period, &mut report).await?;
-                progress.set_records(report.readers);
-            }
+            let all: Vec<(&Subscription, Period)> = page.iter().map(|s| (s, period)).collect();
+            self.compose_page(&all, &mut report).await?;
+            progress.set_records(report.readers);
         }
         Ok(report)
     }
 
-    async fn compose_one(
-        &mut self,
-        subscription: &Subscription,
-        period: Period,
-        report: &mut ComposeReport,
-    ) -> Result<(), DbError> {
-        report.readers += 1;
-        let picks = self.choose(subscription, period).await?;
-        if picks.is_empty() {
-            report.empty += 1;
-            return Ok(());
+    /// Chooses the papers of a page of readers and queues their digests in one transaction.
+    async fn compose_page(&mut self, page: &[(&Subscription, Period)], report: &mut ComposeReport) -> Result<(), DbError> {
+        let (Some(first), Some(last)) = (page.first(), page.last()) else { return Ok(()) };
+        let sent = self.db.sent_papers_between(first.0.id, last.0.id).await?;
+        let none = HashSet::new();
+        let mut digests = Vec::with_capacity(page.len());
+        for (subscription, period) in page {
+            report.readers += 1;
+            let picks = self.pick(subscription, *period, sent.get(&subscription.id).unwrap_or(&none)).await?;
+            if picks.is_empty() {
+                // Its papers went out in this period's digest already, or there are none.
+                match self.db.has_digest(subscription.id, *period).await? {
+                    true => report.existing += 1,
+                    false => report.empty += 1,
+                }
+                continue;
+            }
+            let message_id = format!("<{}.{}@{}>", &Secret::generate("").hash()[..20], subscription.id, self.host);
+            digests.push(NewDigest {
+                subscription: subscription.id,
+                period: *period,
+                papers: serde_json::to_string(&picks).unwrap_or_else(|_| "[]".into()),
+                paper_ids: picks.into_iter().map(|pick| pick.id).collect(),
+                message_id,
+            });
         }
-        let papers = serde_json::to_string(&picks).unwrap_or_else(|_| "[]".into());
-        let ids: Vec<&str> = picks.iter().map(|pick| pick.id.as_str()).collect();
-        let message_id =
-            format!("<{}.{}@{}>", &Secret::generate("").hash()[..20], subscription.id, self.host);
-        match self.db.queue_digest(subscription.id, period, &papers, &ids, &message_id).await? {
-            Some(_) => report.queued += 1,
-            None => report.existing += 1,
-        }
+        let queued = self.db.queue_digests(&digests).await?;
+        report.queued += queued;
+        report.existing += digests.len() as u64 - queued;
         Ok(())
     }
 
     /// The papers of `period` for this reader, in order.
-    pub async fn choose(
+    pub async fn choose(&mut self, subscription: &Subscription, period: Period) -> Result<Vec<Pick>, DbError> {
+        let sent = self.db.sent_papers(subscription.id).await?;
+        self.pick(subscription, period, &sent).await
+    }
+
+    /// The papers of `period` for this reader, leaving out those in `sent`.
+    async fn pick(
         &mut self,
         subscription: &Subscription,
         period: Period,
+        sent: &HashSet<String>,
     ) -> Result<Vec<Pick>, DbError> {
         if !self.periods.contains_key(&period) {
             let papers = self.db.period_papers(period.first_day(), period.last_day()).await?;
             let papers = papers.into_iter().map(Candidate::new).collect();
             self.periods.insert(period, Candidates { papers, vectors: None });
         }
-        let sent = self.db.sent_papers(subscription.id).await?;
         let prefs = &subscription.prefs;
         let limit = prefs.papers_per_email as usize;
         let history = match (prefs.mode, subscription.user_id) {

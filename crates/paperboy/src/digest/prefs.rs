@@ -262,6 +262,19 @@ impl Preferences {
     }
 }
 
+/// A weekday's English name, `Monday`.
+pub fn weekday_name(day: Weekday) -> &'static str {
+    match day {
+        Weekday::Mon => "Monday",
+        Weekday::Tue => "Tuesday",
+        Weekday::Wed => "Wednesday",
+        Weekday::Thu => "Thursday",
+        Weekday::Fri => "Friday",
+        Weekday::Sat => "Saturday",
+        Weekday::Sun => "Sunday",
+    }
+}
+
 fn parse_weekday(text: &str) -> Result<Weekday, String> {
     let lower = text.trim().to_ascii_lowercase();
     let day = match lower.as_str() {

@@ -21,7 +21,7 @@ use crate::community::accounts::Email;
 use crate::community::secrets::Secret;
 use crate::db::digests::{ConfirmOutcome, SubscribeOutcome, Subscription, SubscriptionState};
 use crate::digest::links::LinkKey;
-use crate::digest::prefs::{Changes, Input, Preferences};
+use crate::digest::prefs::{Changes, Input, Preferences, weekday_name};
 use crate::error::AppError;
 use crate::mail::Mail;
 use crate::web::account::{FormPage, FormSpec, Hidden, private_page, secure};
@@ -217,7 +217,7 @@ impl SettingsPage {
         ]
         .into_iter()
         .map(|day| Choice {
-            value: day.to_string().to_lowercase(),
+            value: weekday_name(day).to_lowercase(),
             label: weekday_name(day).into(),
             selected: day == prefs.weekday,
         })
@@ -258,18 +258,6 @@ impl SettingsPage {
 
     fn respond(&self, status: StatusCode) -> Response {
         private_page(status, self, self.session.as_ref())
-    }
-}
-
-fn weekday_name(day: Weekday) -> &'static str {
-    match day {
-        Weekday::Mon => "Monday",
-        Weekday::Tue => "Tuesday",
-        Weekday::Wed => "Wednesday",
-        Weekday::Thu => "Thursday",
-        Weekday::Fri => "Friday",
-        Weekday::Sat => "Saturday",
-        Weekday::Sun => "Sunday",
     }
 }
 

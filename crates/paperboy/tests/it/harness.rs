@@ -45,6 +45,11 @@ impl TestDb {
         TestDb { db, _dir: None, scratch: Some(scratch) }
     }
 
+    /// The data directory of this SQLite database, for running the binary against it.
+    pub fn data_dir(&self) -> &std::path::Path {
+        self._dir.as_ref().expect("a SQLite test database").path()
+    }
+
     /// The URL of this PostgreSQL database, for running the binary against it.
     pub fn postgres_url(&self) -> String {
         self.scratch.as_ref().expect("a PostgreSQL test database").url().to_owned()

@@ -7,6 +7,8 @@ mod api;
 mod cli;
 mod clients;
 mod community;
+mod delivery;
+mod digests;
 mod harness;
 mod harvest;
 mod import;

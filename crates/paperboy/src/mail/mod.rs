@@ -5,21 +5,23 @@
 //! server: an operator (or a test) reads the messages in `DATA_DIR/mail/`. Each file is written
 //! to a temporary name and renamed, so a reader never sees half a message. SMTP is one setting
 //! away (`--smtp-url smtp://user:pass@host:587?tls=required`, or `smtps://` for implicit TLS);
-//! connections are pooled and reused.
+//! connections are pooled and reused ([`smtp`]).
+
+pub mod smtp;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use lettre::message::header::{ContentTransferEncoding, ContentType, HeaderName, HeaderValue};
 use lettre::message::{Body, Mailbox, MultiPart, SinglePart};
-use lettre::transport::smtp::PoolConfig;
-use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::Message;
+
+use self::smtp::{SmtpError, SmtpServer};
 
 use crate::community::accounts::Email;
 use crate::community::secrets::Secret;
 
-/// Most SMTP connections open at once; more concurrent senders wait for one.
-pub const SMTP_CONNECTIONS: u32 = 32;
-/// How long one SMTP command may take before the attempt counts as failed.
+/// How long connecting may take before the attempt counts as failed.
 const SMTP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Where mail goes.
@@ -28,7 +30,7 @@ pub enum Mailer {
     /// Writes each message as an `.eml` file into this directory.
     Files(PathBuf),
     /// Sends through an SMTP server.
-    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Smtp(Arc<SmtpServer>),
 }
 
 /// A message to send: plain text, and HTML when there is a rendered version.
@@ -59,7 +61,7 @@ pub enum MailError {
     Build(String),
     /// The SMTP server refused the message or could not be reached.
     #[error("SMTP: {0}")]
-    Smtp(#[from] lettre::transport::smtp::Error),
+    Smtp(#[from] SmtpError),
     /// The message could not be written to the mail directory.
     #[error("cannot write {path}: {source}")]
     File { path: PathBuf, source: std::io::Error },
@@ -83,14 +85,10 @@ impl Mailer {
     pub fn new(smtp_url: Option<&str>, mail_dir: PathBuf) -> Result<Mailer, MailError> {
         match smtp_url {
             Some(url) => {
-                let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url).map_err(|err| {
-                    // The URL may carry a password: name only what is wrong with it.
-                    MailError::Build(format!("--smtp-url is not a usable SMTP address ({err})"))
-                })?;
-                // Digest senders share the pool; its connections are reused from message to
-                // message.
-                let pool = PoolConfig::new().max_size(SMTP_CONNECTIONS);
-                Ok(Mailer::Smtp(transport.pool_config(pool).timeout(Some(SMTP_TIMEOUT)).build()))
+                // The URL may carry a password: name only what is wrong with it.
+                let server = SmtpServer::from_url(url, SMTP_TIMEOUT)
+                    .map_err(|err| MailError::Build(format!("--smtp-url is not a usable SMTP address ({err})")))?;
+                Ok(Mailer::Smtp(Arc::new(server)))
             }
             None => Ok(Mailer::Files(mail_dir)),
         }
@@ -100,8 +98,8 @@ impl Mailer {
     pub async fn send(&self, from: &Mailbox, mail: &Mail) -> Result<(), MailError> {
         let message = build(from, mail)?;
         match self {
-            Mailer::Smtp(transport) => {
-                transport.send(message).await?;
+            Mailer::Smtp(server) => {
+                server.send(message.envelope(), &message.formatted()).await?;
             }
             Mailer::Files(dir) => {
                 let io = |path: &PathBuf| {
@@ -135,7 +133,7 @@ impl std::fmt::Debug for Mailer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Mailer::Files(dir) => write!(f, "Mailer::Files({})", dir.display()),
-            Mailer::Smtp(_) => f.write_str("Mailer::Smtp"),
+            Mailer::Smtp(server) => write!(f, "Mailer::Smtp({server:?})"),
         }
     }
 }
