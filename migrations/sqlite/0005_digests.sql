@@ -34,11 +34,14 @@ CREATE INDEX subscriptions_due ON subscriptions (next_due_at) WHERE state = 'act
 -- The outbox: one digest per subscription and period, whatever crashes and reruns happen. A
 -- digest is `queued`, then `sending` under a lease while one sender holds it, then `sent`, or
 -- `failed` (a permanent refusal or its last attempt), or `cancelled` (unsubscribed before it
--- went). `in_doubt` counts attempts whose sender died after it may have handed the message over.
+-- went). `in_doubt` counts digests taken over from a sender that died holding them: it may have
+-- handed the message over. Senders claim a few digests at a time.
 CREATE TABLE digests (
     id              INTEGER PRIMARY KEY,
     subscription_id INTEGER NOT NULL REFERENCES subscriptions (id) ON DELETE CASCADE,
     period          TEXT NOT NULL,                           -- `day:2026-11-26`, `week:2026-11-26` (7 days to then)
+    recipient       TEXT NOT NULL,                           -- the subscription's address
+    mode            TEXT NOT NULL,                           -- the subscription's mode when composed
     papers          TEXT NOT NULL,                           -- JSON [{"id": …, "reason": …}] in order
     message_id      TEXT NOT NULL UNIQUE,                    -- the same on every attempt
     state           TEXT NOT NULL CHECK (state IN ('queued', 'sending', 'sent', 'failed', 'cancelled')),

@@ -13,11 +13,16 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Duration, NaiveDate, Utc, Weekday};
+use sqlx::QueryBuilder;
 
 use super::users::UserId;
 use super::{Db, DbError, with_pool};
 use crate::community::accounts::Email;
-use crate::digest::prefs::{Frequency, Period, Preferences};
+use crate::digest::prefs::{Frequency, Mode, Period, Preferences};
+
+/// Rows of a multi-row insert into `digest_papers` or `digest_events` (4 parameters each at
+/// most, under SQLite's limit of 32,766).
+const PAPER_ROWS_PER_INSERT: usize = 2_000;
 
 /// Permanent failures in a row after which a subscription is paused.
 pub const PAUSE_AFTER_BOUNCES: i64 = 3;
@@ -205,9 +210,9 @@ pub enum ConfirmOutcome {
 pub struct ClaimedDigest {
     pub id: i64,
     pub subscription_id: i64,
-    pub email: String,
-    pub subscription_state: String,
-    /// The subscription's mode: `trending` or `personal`.
+    /// The subscription's address.
+    pub recipient: String,
+    /// The mode the papers were chosen by: `trending` or `personal`.
     pub mode: String,
     pub period: String,
     /// JSON `[{"id": …, "reason": …}]`.
@@ -216,7 +221,6 @@ pub struct ClaimedDigest {
     /// This attempt's number, from 1.
     pub attempts: i64,
     /// Whether an earlier sender died holding it.
-    #[sqlx(skip)]
     pub was_in_doubt: bool,
 }
 
@@ -497,21 +501,7 @@ impl Db {
             .execute(&mut *tx)
             .await?
             .rows_affected();
-            let cancelled: Vec<i64> = sqlx::query_scalar(
-                "UPDATE digests SET state = 'cancelled', lease_until = NULL \
-                 WHERE subscription_id = $1 AND state = 'queued' RETURNING id",
-            )
-            .bind(id)
-            .fetch_all(&mut *tx)
-            .await?;
-            for digest in cancelled {
-                sqlx::query("INSERT INTO digest_events (digest_id, at, state, detail) VALUES ($1, $2, 'cancelled', $3)")
-                    .bind(digest)
-                    .bind(now)
-                    .bind(format!("unsubscribed ({how})"))
-                    .execute(&mut *tx)
-                    .await?;
-            }
+            cancel_queued(&mut tx, id, now, &format!("unsubscribed ({how})")).await?;
             tx.commit().await?;
             changed
         });
@@ -623,99 +613,133 @@ impl Db {
     /// Puts digests in the outbox with their papers, in one transaction; a subscription that
     /// has its period's digest already keeps it. Returns how many were new.
     pub async fn queue_digests(&self, digests: &[NewDigest]) -> Result<u64, DbError> {
+        if digests.is_empty() {
+            return Ok(0);
+        }
         let now = Utc::now();
-        let mut queued = 0;
-        with_pool!(self, |pool, DB| {
+        let queued = with_pool!(self, |pool, DB| {
             let mut tx = pool.begin_with(self.begin_write()).await?;
-            for digest in digests {
-                let id: Option<i64> = sqlx::query_scalar(
-                    "INSERT INTO digests (subscription_id, period, papers, message_id, state, next_attempt_at, created_at) \
-                     VALUES ($1, $2, $3, $4, 'queued', $5, $5) ON CONFLICT (subscription_id, period) DO NOTHING RETURNING id",
-                )
-                .bind(digest.subscription)
-                .bind(digest.period.to_string())
-                .bind(&digest.papers)
-                .bind(&digest.message_id)
-                .bind(now)
-                .fetch_optional(&mut *tx)
-                .await?;
-                let Some(id) = id else { continue };
-                queued += 1;
-                for paper in &digest.paper_ids {
-                    sqlx::query(
-                        "INSERT INTO digest_papers (subscription_id, paper_id, digest_id) VALUES ($1, $2, $3) \
-                         ON CONFLICT DO NOTHING",
-                    )
-                    .bind(digest.subscription)
-                    .bind(paper)
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                let detail = format!("{} papers for {}", digest.paper_ids.len(), digest.period);
-                event(&mut tx, id, now, "queued", &detail).await?;
+            let mut insert = QueryBuilder::<DB>::new(
+                "INSERT INTO digests (subscription_id, period, recipient, mode, papers, message_id, state, \
+                 next_attempt_at, created_at) ",
+            );
+            insert.push_values(digests, |mut row, digest| {
+                row.push_bind(digest.subscription)
+                    .push_bind(digest.period.to_string())
+                    .push_bind(&digest.recipient)
+                    .push_bind(digest.mode.as_str())
+                    .push_bind(&digest.papers)
+                    .push_bind(&digest.message_id)
+                    .push_bind("queued")
+                    .push_bind(now)
+                    .push_bind(now);
+            });
+            insert.push(" ON CONFLICT (subscription_id, period) DO NOTHING RETURNING id, subscription_id");
+            let inserted: Vec<(i64, i64)> = insert.build_query_as().fetch_all(&mut *tx).await?;
+            let by_subscription: HashMap<i64, &NewDigest> = digests.iter().map(|d| (d.subscription, d)).collect();
+            let papers: Vec<(i64, i64, &str)> = inserted
+                .iter()
+                .flat_map(|(id, subscription)| {
+                    by_subscription[subscription].paper_ids.iter().map(move |paper| (*subscription, *id, paper.as_str()))
+                })
+                .collect();
+            for chunk in papers.chunks(PAPER_ROWS_PER_INSERT) {
+                let mut rows =
+                    QueryBuilder::<DB>::new("INSERT INTO digest_papers (subscription_id, digest_id, paper_id) ");
+                rows.push_values(chunk, |mut row, (subscription, id, paper)| {
+                    row.push_bind(*subscription).push_bind(*id).push_bind(*paper);
+                });
+                rows.push(" ON CONFLICT DO NOTHING");
+                rows.build().execute(&mut *tx).await?;
+            }
+            let events: Vec<(i64, String)> = inserted
+                .iter()
+                .map(|(id, subscription)| {
+                    let digest = by_subscription[subscription];
+                    (*id, format!("{} papers for {}", digest.paper_ids.len(), digest.period))
+                })
+                .collect();
+            for chunk in events.chunks(PAPER_ROWS_PER_INSERT) {
+                let mut rows = QueryBuilder::<DB>::new("INSERT INTO digest_events (digest_id, at, state, detail) ");
+                rows.push_values(chunk, |mut row, (id, detail)| {
+                    row.push_bind(*id).push_bind(now).push_bind("queued").push_bind(detail.as_str());
+                });
+                rows.build().execute(&mut *tx).await?;
             }
             tx.commit().await?;
+            inserted.len() as u64
         });
         Ok(queued)
     }
 
-    /// Claims the next digest to send for `worker` until `now + lease`: a queued one whose time
-    /// has come, or one whose sender's lease ran out (counted in doubt).
-    pub async fn claim_digest(
+    /// Claims up to `limit` digests to send for `worker` until `now + lease`: first those whose
+    /// sender's lease ran out (counted in doubt), then queued ones whose time has come, oldest
+    /// first.
+    pub async fn claim_digests(
         &self,
         worker: &str,
         lease: Duration,
         now: DateTime<Utc>,
-    ) -> Result<Option<ClaimedDigest>, DbError> {
+        limit: i64,
+    ) -> Result<Vec<ClaimedDigest>, DbError> {
         let skip_locked = match self {
             Db::Postgres(_) => " FOR UPDATE SKIP LOCKED",
             Db::Sqlite(_) => "",
         };
-        // Two lookups, each on its own index: a digest whose sender died first, else the oldest due.
-        let abandoned = format!(
-            "SELECT id, state FROM digests WHERE state = 'sending' AND lease_until < $1 ORDER BY lease_until \
-             LIMIT 1{skip_locked}"
-        );
-        let due = format!(
-            "SELECT id, state FROM digests WHERE state = 'queued' AND next_attempt_at <= $1 \
-             ORDER BY next_attempt_at, id LIMIT 1{skip_locked}"
-        );
+        let claim = |abandoned: bool| {
+            let (doubt, pick) = match abandoned {
+                true => ("1", "state = 'sending' AND lease_until < $3 ORDER BY lease_until"),
+                false => ("0", "state = 'queued' AND next_attempt_at <= $3 ORDER BY next_attempt_at, id"),
+            };
+            format!(
+                "UPDATE digests SET state = 'sending', attempts = attempts + 1, in_doubt = in_doubt + {doubt}, \
+                 lease_until = $1, worker = $2 \
+                 WHERE id IN (SELECT id FROM digests WHERE {pick} LIMIT $4{skip_locked}) \
+                 RETURNING id, subscription_id, recipient, mode, period, papers, message_id, attempts, \
+                 {abandoned} AS was_in_doubt"
+            )
+        };
         with_pool!(self, |pool, DB| {
             let mut tx = pool.begin_with(self.begin_write()).await?;
-            let mut picked: Option<(i64, String)> =
-                sqlx::query_as(sqlx::AssertSqlSafe(abandoned)).bind(now).fetch_optional(&mut *tx).await?;
-            if picked.is_none() {
-                picked = sqlx::query_as(sqlx::AssertSqlSafe(due)).bind(now).fetch_optional(&mut *tx).await?;
+            let mut claimed: Vec<ClaimedDigest> = Vec::new();
+            for abandoned in [true, false] {
+                let left = limit - claimed.len() as i64;
+                if left > 0 {
+                    let more: Vec<ClaimedDigest> = sqlx::query_as(sqlx::AssertSqlSafe(claim(abandoned)))
+                        .bind(now + lease)
+                        .bind(worker)
+                        .bind(now)
+                        .bind(left)
+                        .fetch_all(&mut *tx)
+                        .await?;
+                    claimed.extend(more);
+                }
             }
-            let Some((id, state)) = picked else { return Ok(None) };
-            let in_doubt = state == "sending";
-            sqlx::query(
-                "UPDATE digests SET state = 'sending', attempts = attempts + 1, in_doubt = in_doubt + $1, \
-                 lease_until = $2, worker = $3 WHERE id = $4",
-            )
-            .bind(i64::from(in_doubt))
-            .bind(now + lease)
-            .bind(worker)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-            let mut claimed: ClaimedDigest = sqlx::query_as(
-                "SELECT d.id, d.subscription_id, s.email, s.state AS subscription_state, s.mode, d.period, d.papers, \
-                 d.message_id, d.attempts FROM digests d JOIN subscriptions s ON s.id = d.subscription_id WHERE d.id = $1",
-            )
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await?;
-            claimed.was_in_doubt = in_doubt;
-            if in_doubt {
-                event(&mut tx, id, now, "in_doubt", "its sender stopped while holding it; sending again")
-                    .await?;
+            if !claimed.is_empty() {
+                let mut events = QueryBuilder::<DB>::new("INSERT INTO digest_events (digest_id, at, state, detail) ");
+                let rows = claimed.iter().flat_map(|digest| {
+                    let doubt = digest.was_in_doubt.then(|| {
+                        (digest.id, "in_doubt", "its sender stopped while holding it; sending again".to_owned())
+                    });
+                    doubt.into_iter().chain([(digest.id, "sending", format!("attempt {} by {worker}", digest.attempts))])
+                });
+                events.push_values(rows, |mut row, (id, state, detail)| {
+                    row.push_bind(id).push_bind(now).push_bind(state).push_bind(detail);
+                });
+                events.build().execute(&mut *tx).await?;
             }
-            event(&mut tx, id, now, "sending", &format!("attempt {} by {worker}", claimed.attempts)).await?;
             tx.commit().await?;
-            Ok(Some(claimed))
+            Ok(claimed)
         })
+    }
+
+    /// Gives back digests claimed but not attempted (their lease was about to run out), so that
+    /// they are not counted in doubt.
+    pub async fn release_digests(&self, digests: &[ClaimedDigest]) -> Result<(), DbError> {
+        for digest in digests {
+            self.settle_digest(digest, "released", "given back unattempted", None).await?;
+        }
+        Ok(())
     }
 
     /// Records that the SMTP server accepted a digest; the subscription's bounces start over.
@@ -744,11 +768,6 @@ impl Db {
         self.settle_digest(digest, if bounce { "bounced" } else { "failed" }, error, None).await
     }
 
-    /// Records a digest not sent because its subscription ended or paused meanwhile.
-    pub async fn digest_cancelled(&self, digest: &ClaimedDigest, why: &str) -> Result<(), DbError> {
-        self.settle_digest(digest, "cancelled", why, None).await
-    }
-
     async fn settle_digest(
         &self,
         digest: &ClaimedDigest,
@@ -760,15 +779,18 @@ impl Db {
         let sent_at = (state == "sent").then_some(now);
         let error = (state != "sent").then_some(detail);
         let event_state = if retry_at.is_some() { "retry" } else { state };
-        let bounce = state == "bounced";
-        let state = if bounce { "failed" } else { state };
+        let (state, attempts) = match state {
+            "bounced" => ("failed", 0),
+            "released" => ("queued", 1),
+            other => (other, 0),
+        };
         with_pool!(self, |pool, DB| {
             let mut tx = pool.begin_with(self.begin_write()).await?;
             // A digest sent is recorded sent whoever holds it now; other outcomes only by the
             // attempt that holds it.
             let settled = sqlx::query(
                 "UPDATE digests SET state = $1, sent_at = COALESCE($2, sent_at), last_error = $3, \
-                 next_attempt_at = COALESCE($4, next_attempt_at), lease_until = NULL \
+                 next_attempt_at = COALESCE($4, next_attempt_at), lease_until = NULL, attempts = attempts - $7 \
                  WHERE id = $5 AND state = 'sending' AND ($1 = 'sent' OR attempts = $6)",
             )
             .bind(state)
@@ -777,6 +799,7 @@ impl Db {
             .bind(retry_at)
             .bind(digest.id)
             .bind(digest.attempts)
+            .bind(attempts)
             .execute(&mut *tx)
             .await?
             .rows_affected();
@@ -794,15 +817,25 @@ impl Db {
                             .await?;
                     }
                     "bounced" => {
-                        sqlx::query(
+                        let paused = sqlx::query(
                             "UPDATE subscriptions SET bounces = bounces + 1, \
                              state = CASE WHEN bounces + 1 >= $1 AND state = 'active' THEN 'paused' ELSE state END, \
-                             next_due_at = CASE WHEN bounces + 1 >= $1 THEN NULL ELSE next_due_at END WHERE id = $2",
+                             next_due_at = CASE WHEN bounces + 1 >= $1 THEN NULL ELSE next_due_at END \
+                             WHERE id = $2 AND bounces + 1 >= $1",
                         )
                         .bind(PAUSE_AFTER_BOUNCES)
                         .bind(digest.subscription_id)
                         .execute(&mut *tx)
-                        .await?;
+                        .await?
+                        .rows_affected();
+                        if paused == 0 {
+                            sqlx::query("UPDATE subscriptions SET bounces = bounces + 1 WHERE id = $1")
+                                .bind(digest.subscription_id)
+                                .execute(&mut *tx)
+                                .await?;
+                        } else {
+                            cancel_queued(&mut tx, digest.subscription_id, now, "the subscription was paused after repeated bounces").await?;
+                        }
                     }
                     _ => {}
                 }
@@ -955,6 +988,8 @@ impl Db {
 #[derive(Debug, Clone)]
 pub struct NewDigest {
     pub subscription: i64,
+    pub recipient: String,
+    pub mode: Mode,
     pub period: Period,
     /// JSON of the papers chosen, in order.
     pub papers: String,
@@ -997,6 +1032,34 @@ where
         .bind(detail)
         .execute(&mut **tx)
         .await?;
+    Ok(())
+}
+
+/// Cancels a subscription's digests not yet claimed, with an event for each.
+async fn cancel_queued<'c, DB: sqlx::Database>(
+    tx: &mut sqlx::Transaction<'c, DB>,
+    subscription: i64,
+    at: DateTime<Utc>,
+    why: &str,
+) -> Result<(), DbError>
+where
+    for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Type<DB> + sqlx::Decode<'q, DB>,
+    for<'q> DateTime<Utc>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> <DB as sqlx::Database>::Arguments: sqlx::IntoArguments<DB>,
+    for<'e> &'e mut <DB as sqlx::Database>::Connection: sqlx::Executor<'e, Database = DB>,
+    (i64,): for<'r> sqlx::FromRow<'r, DB::Row>,
+{
+    let cancelled: Vec<(i64,)> = sqlx::query_as(
+        "UPDATE digests SET state = 'cancelled', lease_until = NULL \
+         WHERE subscription_id = $1 AND state = 'queued' RETURNING id",
+    )
+    .bind(subscription)
+    .fetch_all(&mut **tx)
+    .await?;
+    for (digest,) in cancelled {
+        event(tx, digest, at, "cancelled", why).await?;
+    }
     Ok(())
 }
 

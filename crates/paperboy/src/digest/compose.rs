@@ -138,6 +138,8 @@ impl<'a> Composer<'a> {
             let message_id = format!("<{}.{}@{}>", &Secret::generate("").hash()[..20], subscription.id, self.host);
             digests.push(NewDigest {
                 subscription: subscription.id,
+                recipient: subscription.email.clone(),
+                mode: subscription.prefs.mode,
                 period: *period,
                 papers: serde_json::to_string(&picks).unwrap_or_else(|_| "[]".into()),
                 paper_ids: picks.into_iter().map(|pick| pick.id).collect(),

@@ -1,17 +1,17 @@
-//! Delivering the outbox: concurrent senders, each claiming one digest at a time.
+//! Delivering the outbox: concurrent senders, each claiming a few digests at a time.
 //!
-//! A sender claims a digest (marking it `sending` under a lease), renders it, hands it to the
-//! mailer, and records the outcome in one transaction: `sent`; `queued` again after a transient
+//! A sender claims digests (marking them `sending` under a lease), and one by one renders each,
+//! hands it to the mailer and records the outcome in one transaction: `sent`; `queued` again after a transient
 //! failure (no connection, a 4xx reply), at `retry_base` × 2^(attempt−1), at most an hour;
-//! `failed` with a bounce counted on a permanent refusal (5xx), or after `max_attempts`. A
-//! digest whose subscription ended meanwhile is cancelled. `deliver` returns when nothing is
+//! `failed` with a bounce counted on a permanent refusal (5xx), or after `max_attempts`.
+//! Unsubscribing (or a pause after bounces) cancels a reader's queued digests. `deliver` returns when nothing is
 //! left to claim, or, with `wait`, when nothing is left to send at all: it sleeps until the next
 //! retry or lease end, so one `paperboy digest run` outlasts an SMTP outage.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::Utc;
 
@@ -25,6 +25,9 @@ use crate::digest::prefs::{Mode, Period};
 use crate::digest::render::{DigestPaper, Renderer};
 use crate::jobs::backoff;
 use crate::progress::Progress;
+
+/// Digests a sender claims at once: fewer claims, and few enough to send well within a lease.
+const CLAIM_BATCH: i64 = 8;
 
 /// How a delivery run behaves.
 #[derive(Debug, Clone)]
@@ -63,7 +66,6 @@ pub struct SendReport {
     pub bounced: u64,
     /// Digests that failed their last attempt.
     pub failed: u64,
-    pub cancelled: u64,
     /// Digests taken over from a sender that died holding them, and sent again.
     pub in_doubt: u64,
 }
@@ -71,8 +73,8 @@ pub struct SendReport {
 impl SendReport {
     pub fn summary(&self) -> String {
         format!(
-            "{} sent, {} attempts to retry, {} bounced, {} failed, {} cancelled, {} taken over from a stopped sender",
-            self.sent, self.retried, self.bounced, self.failed, self.cancelled, self.in_doubt
+            "{} sent, {} attempts to retry, {} bounced, {} failed, {} taken over from a stopped sender",
+            self.sent, self.retried, self.bounced, self.failed, self.in_doubt
         )
     }
 }
@@ -83,7 +85,6 @@ struct Counters {
     retried: AtomicU64,
     bounced: AtomicU64,
     failed: AtomicU64,
-    cancelled: AtomicU64,
     in_doubt: AtomicU64,
 }
 
@@ -94,7 +95,6 @@ impl Counters {
             retried: self.retried.load(Ordering::Relaxed),
             bounced: self.bounced.load(Ordering::Relaxed),
             failed: self.failed.load(Ordering::Relaxed),
-            cancelled: self.cancelled.load(Ordering::Relaxed),
             in_doubt: self.in_doubt.load(Ordering::Relaxed),
         }
     }
@@ -156,26 +156,32 @@ pub async fn deliver(
 }
 
 impl Sender {
-    /// Claims and sends digests until none is left to claim now.
+    /// Claims and sends digests, a few at a time, until none is left to claim now. Digests of
+    /// a claim not attempted before half its lease has passed are given back.
     async fn drain(&self) -> Result<(), DbError> {
         let lease = chrono::Duration::from_std(self.options.lease).unwrap_or(chrono::Duration::minutes(2));
-        while let Some(digest) = self.db.claim_digest(&self.worker, lease, Utc::now()).await? {
-            self.send(&digest).await?;
-            let c = &self.counters;
-            self.progress.set_records(c.sent.load(Ordering::Relaxed) + c.bounced.load(Ordering::Relaxed));
+        loop {
+            let claimed_at = Instant::now();
+            let claimed = self.db.claim_digests(&self.worker, lease, Utc::now(), CLAIM_BATCH).await?;
+            if claimed.is_empty() {
+                return Ok(());
+            }
+            for (n, digest) in claimed.iter().enumerate() {
+                if claimed_at.elapsed() > self.options.lease / 2 {
+                    self.db.release_digests(&claimed[n..]).await?;
+                    break;
+                }
+                self.send(digest).await?;
+                let c = &self.counters;
+                self.progress.set_records(c.sent.load(Ordering::Relaxed) + c.bounced.load(Ordering::Relaxed));
+            }
         }
-        Ok(())
     }
 
     async fn send(&self, digest: &ClaimedDigest) -> Result<(), DbError> {
         let counters = &self.counters;
         if digest.was_in_doubt {
             counters.in_doubt.fetch_add(1, Ordering::Relaxed);
-        }
-        if digest.subscription_state != "active" {
-            counters.cancelled.fetch_add(1, Ordering::Relaxed);
-            let why = format!("the subscription is {}", digest.subscription_state);
-            return self.db.digest_cancelled(digest, &why).await;
         }
         let mail = match self.mail(digest).await? {
             Ok(mail) => mail,
@@ -212,7 +218,7 @@ impl Sender {
     /// The rendered digest, or why it cannot be rendered.
     async fn mail(&self, digest: &ClaimedDigest) -> Result<Result<crate::mail::Mail, String>, DbError> {
         let (Ok(email), Ok(period), Ok(picks)) = (
-            digest.email.parse::<Email>(),
+            digest.recipient.parse::<Email>(),
             digest.period.parse::<Period>(),
             serde_json::from_str::<Vec<Pick>>(&digest.papers),
         ) else {
