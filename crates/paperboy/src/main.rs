@@ -242,7 +242,9 @@ async fn run_digest(global: &GlobalArgs, command: DigestCommand) -> anyhow::Resu
             for s in db.all_subscriptions().await? {
                 let schedule = match s.prefs.frequency {
                     Frequency::Daily => format!("daily at {}:00", s.prefs.hour),
-                    Frequency::Weekly => format!("weekly on {} at {}:00", weekday_name(s.prefs.weekday), s.prefs.hour),
+                    Frequency::Weekly => {
+                        format!("weekly on {} at {}:00", weekday_name(s.prefs.weekday), s.prefs.hour)
+                    }
                 };
                 println!(
                     "{}\t{}\t{schedule} {}\t{}\t{} papers",

@@ -113,9 +113,11 @@ pub async fn bench_digest(args: &BenchDigestArgs) -> anyhow::Result<String> {
 /// The feed day with the most papers.
 async fn busiest_day(db: &Db) -> anyhow::Result<NaiveDate> {
     let day: Option<NaiveDate> = with_pool!(db, |pool, DB| {
-        sqlx::query_scalar("SELECT feed_date FROM feed_entries GROUP BY feed_date ORDER BY COUNT(*) DESC LIMIT 1")
-            .fetch_optional(pool)
-            .await?
+        sqlx::query_scalar(
+            "SELECT feed_date FROM feed_entries GROUP BY feed_date ORDER BY COUNT(*) DESC LIMIT 1",
+        )
+        .fetch_optional(pool)
+        .await?
     });
     day.context("the demo data put no paper on a feed")
 }
@@ -181,7 +183,14 @@ async fn sample_digest(db: &Db, delivery: &Delivery, period: Period) -> anyhow::
     }
     let renderer = delivery.renderer(db).await?;
     let to = subscription.email.parse().map_err(anyhow::Error::msg)?;
-    Ok(renderer.render(subscription.id, &to, Preferences::default().mode, period, &papers, "<sample@paperboy.bench>"))
+    Ok(renderer.render(
+        subscription.id,
+        &to,
+        Preferences::default().mode,
+        period,
+        &papers,
+        "<sample@paperboy.bench>",
+    ))
 }
 
 /// Sends `mail` `count` times over `concurrency` lanes; the time it took.

@@ -593,7 +593,11 @@ impl Db {
     }
 
     /// The papers each subscription with an id from `first` to `last` has been sent, ever.
-    pub async fn sent_papers_between(&self, first: i64, last: i64) -> Result<HashMap<i64, HashSet<String>>, DbError> {
+    pub async fn sent_papers_between(
+        &self,
+        first: i64,
+        last: i64,
+    ) -> Result<HashMap<i64, HashSet<String>>, DbError> {
         let rows: Vec<(i64, String)> = with_pool!(self, |pool, DB| {
             sqlx::query_as(
                 "SELECT subscription_id, paper_id FROM digest_papers WHERE subscription_id >= $1 AND subscription_id <= $2",
@@ -636,16 +640,21 @@ impl Db {
             });
             insert.push(" ON CONFLICT (subscription_id, period) DO NOTHING RETURNING id, subscription_id");
             let inserted: Vec<(i64, i64)> = insert.build_query_as().fetch_all(&mut *tx).await?;
-            let by_subscription: HashMap<i64, &NewDigest> = digests.iter().map(|d| (d.subscription, d)).collect();
+            let by_subscription: HashMap<i64, &NewDigest> =
+                digests.iter().map(|d| (d.subscription, d)).collect();
             let papers: Vec<(i64, i64, &str)> = inserted
                 .iter()
                 .flat_map(|(id, subscription)| {
-                    by_subscription[subscription].paper_ids.iter().map(move |paper| (*subscription, *id, paper.as_str()))
+                    by_subscription[subscription]
+                        .paper_ids
+                        .iter()
+                        .map(move |paper| (*subscription, *id, paper.as_str()))
                 })
                 .collect();
             for chunk in papers.chunks(PAPER_ROWS_PER_INSERT) {
-                let mut rows =
-                    QueryBuilder::<DB>::new("INSERT INTO digest_papers (subscription_id, digest_id, paper_id) ");
+                let mut rows = QueryBuilder::<DB>::new(
+                    "INSERT INTO digest_papers (subscription_id, digest_id, paper_id) ",
+                );
                 rows.push_values(chunk, |mut row, (subscription, id, paper)| {
                     row.push_bind(*subscription).push_bind(*id).push_bind(*paper);
                 });
@@ -660,7 +669,8 @@ impl Db {
                 })
                 .collect();
             for chunk in events.chunks(PAPER_ROWS_PER_INSERT) {
-                let mut rows = QueryBuilder::<DB>::new("INSERT INTO digest_events (digest_id, at, state, detail) ");
+                let mut rows =
+                    QueryBuilder::<DB>::new("INSERT INTO digest_events (digest_id, at, state, detail) ");
                 rows.push_values(chunk, |mut row, (id, detail)| {
                     row.push_bind(*id).push_bind(now).push_bind("queued").push_bind(detail.as_str());
                 });
@@ -716,12 +726,21 @@ impl Db {
                 }
             }
             if !claimed.is_empty() {
-                let mut events = QueryBuilder::<DB>::new("INSERT INTO digest_events (digest_id, at, state, detail) ");
+                let mut events =
+                    QueryBuilder::<DB>::new("INSERT INTO digest_events (digest_id, at, state, detail) ");
                 let rows = claimed.iter().flat_map(|digest| {
                     let doubt = digest.was_in_doubt.then(|| {
-                        (digest.id, "in_doubt", "its sender stopped while holding it; sending again".to_owned())
+                        (
+                            digest.id,
+                            "in_doubt",
+                            "its sender stopped while holding it; sending again".to_owned(),
+                        )
                     });
-                    doubt.into_iter().chain([(digest.id, "sending", format!("attempt {} by {worker}", digest.attempts))])
+                    doubt.into_iter().chain([(
+                        digest.id,
+                        "sending",
+                        format!("attempt {} by {worker}", digest.attempts),
+                    )])
                 });
                 events.push_values(rows, |mut row, (id, state, detail)| {
                     row.push_bind(id).push_bind(now).push_bind(state).push_bind(detail);
@@ -834,7 +853,13 @@ impl Db {
                                 .execute(&mut *tx)
                                 .await?;
                         } else {
-                            cancel_queued(&mut tx, digest.subscription_id, now, "the subscription was paused after repeated bounces").await?;
+                            cancel_queued(
+                                &mut tx,
+                                digest.subscription_id,
+                                now,
+                                "the subscription was paused after repeated bounces",
+                            )
+                            .await?;
                         }
                     }
                     _ => {}

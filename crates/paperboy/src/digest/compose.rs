@@ -85,7 +85,11 @@ impl<'a> Composer<'a> {
 
     /// Composes the latest due digest of every subscription due at `now`, and moves each
     /// one's next due time on.
-    pub async fn compose_due(&mut self, now: DateTime<Utc>, progress: &Progress) -> Result<ComposeReport, DbError> {
+    pub async fn compose_due(
+        &mut self,
+        now: DateTime<Utc>,
+        progress: &Progress,
+    ) -> Result<ComposeReport, DbError> {
         let mut report = ComposeReport::default();
         let mut after = 0;
         loop {
@@ -104,7 +108,11 @@ impl<'a> Composer<'a> {
     }
 
     /// Composes `period`'s digest for every active subscription of its frequency.
-    pub async fn compose_period(&mut self, period: Period, progress: &Progress) -> Result<ComposeReport, DbError> {
+    pub async fn compose_period(
+        &mut self,
+        period: Period,
+        progress: &Progress,
+    ) -> Result<ComposeReport, DbError> {
         let mut report = ComposeReport::default();
         let mut after = 0;
         loop {
@@ -119,7 +127,11 @@ impl<'a> Composer<'a> {
     }
 
     /// Chooses the papers of a page of readers and queues their digests in one transaction.
-    async fn compose_page(&mut self, page: &[(&Subscription, Period)], report: &mut ComposeReport) -> Result<(), DbError> {
+    async fn compose_page(
+        &mut self,
+        page: &[(&Subscription, Period)],
+        report: &mut ComposeReport,
+    ) -> Result<(), DbError> {
         let (Some(first), Some(last)) = (page.first(), page.last()) else { return Ok(()) };
         let sent = self.db.sent_papers_between(first.0.id, last.0.id).await?;
         let none = HashSet::new();
@@ -135,7 +147,8 @@ impl<'a> Composer<'a> {
                 }
                 continue;
             }
-            let message_id = format!("<{}.{}@{}>", &Secret::generate("").hash()[..20], subscription.id, self.host);
+            let message_id =
+                format!("<{}.{}@{}>", &Secret::generate("").hash()[..20], subscription.id, self.host);
             digests.push(NewDigest {
                 subscription: subscription.id,
                 recipient: subscription.email.clone(),
@@ -153,7 +166,11 @@ impl<'a> Composer<'a> {
     }
 
     /// The papers of `period` for this reader, in order.
-    pub async fn choose(&mut self, subscription: &Subscription, period: Period) -> Result<Vec<Pick>, DbError> {
+    pub async fn choose(
+        &mut self,
+        subscription: &Subscription,
+        period: Period,
+    ) -> Result<Vec<Pick>, DbError> {
         let sent = self.db.sent_papers(subscription.id).await?;
         self.pick(subscription, period, &sent).await
     }

@@ -12,9 +12,9 @@ pub mod smtp;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use lettre::Message;
 use lettre::message::header::{ContentTransferEncoding, ContentType, HeaderName, HeaderValue};
 use lettre::message::{Body, Mailbox, MultiPart, SinglePart};
-use lettre::Message;
 
 use self::smtp::{SmtpError, SmtpServer};
 
@@ -86,8 +86,9 @@ impl Mailer {
         match smtp_url {
             Some(url) => {
                 // The URL may carry a password: name only what is wrong with it.
-                let server = SmtpServer::from_url(url, SMTP_TIMEOUT)
-                    .map_err(|err| MailError::Build(format!("--smtp-url is not a usable SMTP address ({err})")))?;
+                let server = SmtpServer::from_url(url, SMTP_TIMEOUT).map_err(|err| {
+                    MailError::Build(format!("--smtp-url is not a usable SMTP address ({err})"))
+                })?;
                 Ok(Mailer::Smtp(Arc::new(server)))
             }
             None => Ok(Mailer::Files(mail_dir)),

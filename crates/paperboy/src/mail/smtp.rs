@@ -200,14 +200,19 @@ mod tests {
     #[test]
     fn urls_name_the_security_port_and_credentials() {
         let timeout = Duration::from_secs(1);
-        let server = SmtpServer::from_url("smtp://ada:p%40ss@mail.example.org?tls=required", timeout).expect("url");
-        assert_eq!((server.security, server.port, server.host.as_str()), (Security::Required, 587, "mail.example.org"));
+        let server =
+            SmtpServer::from_url("smtp://ada:p%40ss@mail.example.org?tls=required", timeout).expect("url");
+        assert_eq!(
+            (server.security, server.port, server.host.as_str()),
+            (Security::Required, 587, "mail.example.org")
+        );
         assert!(server.credentials.is_some());
         let server = SmtpServer::from_url("smtps://mail.example.org", timeout).expect("url");
         assert_eq!((server.security, server.port), (Security::Implicit, 465));
         let server = SmtpServer::from_url("smtp://127.0.0.1:2525", timeout).expect("url");
         assert_eq!((server.security, server.port), (Security::None, 2525));
-        let refused = SmtpServer::from_url("smtp://ada:secret@host?tls=sometimes", timeout).expect_err("refused");
+        let refused =
+            SmtpServer::from_url("smtp://ada:secret@host?tls=sometimes", timeout).expect_err("refused");
         assert!(!refused.contains("secret"), "{refused}");
         assert!(SmtpServer::from_url("http://host", timeout).is_err());
     }

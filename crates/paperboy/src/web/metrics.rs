@@ -203,6 +203,20 @@ pub async fn show_metrics(State(app): State<AppState>) -> Response {
             text.push_str(&format!("paperboy_jobs{{state=\"{state}\"}} {count}\n"));
         }
     }
+    if let Ok(digests) = app.db.outbox_counts().await {
+        text.push_str(
+            "# HELP paperboy_digests Digests in the outbox, by state.\n# TYPE paperboy_digests gauge\n",
+        );
+        for (state, count) in [
+            ("queued", digests.queued),
+            ("sending", digests.sending),
+            ("sent", digests.sent),
+            ("failed", digests.failed),
+            ("cancelled", digests.cancelled),
+        ] {
+            text.push_str(&format!("paperboy_digests{{state=\"{state}\"}} {count}\n"));
+        }
+    }
     let mut response = text.into_response();
     response
         .headers_mut()

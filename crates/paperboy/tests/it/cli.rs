@@ -356,3 +356,32 @@ fn accounts_are_managed_from_the_command_line() {
         text(&list.stdout)
     );
 }
+
+#[test]
+fn digest_commands_explain_what_is_wrong_and_report_what_they_did() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = paperboy(dir.path(), &["digest", "run", "--period", "month:2026-11"]);
+    assert!(!output.status.success());
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("--period") && stderr.contains("neither day:YYYY-MM-DD nor week:YYYY-MM-DD"),
+        "{stderr}"
+    );
+    let output = paperboy(dir.path(), &["digest", "preview", "--email", "nobody@example.org"]);
+    assert!(!output.status.success());
+    assert!(
+        text(&output.stderr).contains("nobody@example.org has no subscription"),
+        "{}",
+        text(&output.stderr)
+    );
+    let output =
+        paperboy(dir.path(), &["--smtp-url", "smtp://user:hunter2@host?tls=sometimes", "digest", "run"]);
+    assert!(!output.status.success());
+    assert!(!text(&output.stderr).contains("hunter2"), "{}", text(&output.stderr));
+    let output = paperboy(dir.path(), &["digest", "run"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    assert!(stdout.contains("Composed: 0 readers") && stdout.contains("Sent: 0 sent"), "{stdout}");
+    let help = paperboy(dir.path(), &["digest", "run", "--help"]);
+    assert!(text(&help.stdout).contains("same Message-ID"), "{}", text(&help.stdout));
+}

@@ -189,3 +189,40 @@ fn a_member_in_chromium_signs_up_votes_and_comments() {
         run_client(&python, "member.py", &[shots.to_str().unwrap(), "MAIL_DIR"]);
     }
 }
+
+#[test]
+fn a_reader_subscribes_in_chromium_and_the_digest_renders_well() {
+    let Some(python) = python("a_reader_subscribes_in_chromium_and_the_digest_renders_well") else { return };
+    let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
+    let server = Server::start();
+    let data = server._dir.path().join("data");
+    let scripts = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/clients");
+    let run = |script: &str, args: &[&str]| {
+        let output = Command::new(&python).arg(scripts.join(script)).args(args).output().unwrap();
+        let (stdout, stderr) =
+            (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+        assert!(
+            output.status.success(),
+            "{script} failed:\n{stdout}\n{stderr}\nserver log:\n{}",
+            server.log()
+        );
+        eprintln!("{stdout}");
+    };
+    let mail = data.join("mail");
+    run("subscriber.py", &[&server.base_url, shots.to_str().unwrap(), mail.to_str().unwrap()]);
+
+    // The week ending on the day 2605.00003 was submitted and upvoted.
+    let preview = paperboy(&data)
+        .args(["--base-url", &server.base_url, "digest", "preview", "--email", "reader2@example.org"])
+        .args(["--period", "week:2026-05-12", "--out"])
+        .arg(&shots)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&preview.stdout);
+    assert!(preview.status.success(), "{stdout}{}", String::from_utf8_lossy(&preview.stderr));
+    assert!(stdout.contains("papers for reader2@example.org, week:2026-05-12"), "{stdout}");
+    let eml = std::fs::read_to_string(shots.join("digest-preview.eml")).unwrap();
+    assert!(eml.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"), "{eml}");
+    let html = shots.join("digest-preview.html");
+    run("digest_preview.py", &[html.to_str().unwrap(), shots.to_str().unwrap(), &server.base_url]);
+}

@@ -116,7 +116,14 @@ fn spawn_sink(python: &Path, port: u16, dir: &Path) -> Child {
 fn digest_run(database: &[String], smtp: &str, extra: &[&str]) -> Child {
     Command::new(env!("CARGO_BIN_EXE_paperboy"))
         .args(database)
-        .args(["--smtp-url", smtp, "--base-url", "http://paperboy.test", "--mail-from", "Paperboy <news@paperboy.test>"])
+        .args([
+            "--smtp-url",
+            smtp,
+            "--base-url",
+            "http://paperboy.test",
+            "--mail-from",
+            "Paperboy <news@paperboy.test>",
+        ])
         .args(["digest", "run", "--period", &format!("day:{}", yesterday())])
         .args(extra)
         .env_remove("PAPERBOY_DATABASE_URL")
@@ -152,14 +159,29 @@ fn received(sink: &Sink) -> HashMap<String, Vec<String>> {
 
 /// Checks what the design guarantees for every digest of the period; returns the copies
 /// received beyond one.
-fn assert_delivered_once_each(records: &[DigestRecord], received: &HashMap<String, Vec<String>>, allowance: impl Fn(&DigestRecord) -> i64) -> usize {
+fn assert_delivered_once_each(
+    records: &[DigestRecord],
+    received: &HashMap<String, Vec<String>>,
+    allowance: impl Fn(&DigestRecord) -> i64,
+) -> usize {
     let mut extra = 0;
     for record in records {
         assert_eq!(record.state, "sent", "{record:?}");
-        let copies = received.get(&record.email).unwrap_or_else(|| panic!("nothing reached {}", record.email));
-        assert!(copies.iter().all(|id| *id == record.message_id), "{}: {copies:?} vs {}", record.email, record.message_id);
+        let copies =
+            received.get(&record.email).unwrap_or_else(|| panic!("nothing reached {}", record.email));
+        assert!(
+            copies.iter().all(|id| *id == record.message_id),
+            "{}: {copies:?} vs {}",
+            record.email,
+            record.message_id
+        );
         let allowed = 1 + allowance(record);
-        assert!(copies.len() as i64 <= allowed, "{} got {} copies; {allowed} allowed: {record:?}", record.email, copies.len());
+        assert!(
+            copies.len() as i64 <= allowed,
+            "{} got {} copies; {allowed} allowed: {record:?}",
+            record.email,
+            copies.len()
+        );
         extra += copies.len() - 1;
     }
     assert_eq!(received.len(), records.len(), "mail went to someone without a digest");
@@ -191,10 +213,9 @@ async fn a_thousand_digests_arrive_once_each_while_the_sender_is_killed() {
     let sink = Sink::start(&python);
     let database = vec!["--data-dir".to_owned(), test_db.data_dir().display().to_string()];
     let options = ["--lease", "1", "--retry-base", "0.2", "--concurrency", "8"];
-    let seed = std::env::var("PAPERBOY_TEST_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64);
+    let seed = std::env::var("PAPERBOY_TEST_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64
+    });
     eprintln!("kill schedule seed {seed} (PAPERBOY_TEST_SEED replays it)");
     let mut random = Lcg(seed);
     let mut kills = 0;
@@ -262,7 +283,8 @@ async fn permanent_refusals_are_recorded_and_pause_the_subscription() {
     let test_db = TestDb::sqlite().await;
     let db = &test_db.db;
     let sink = Sink::start(&python);
-    let papers = (1..=4).map(|days| crate::community::recent(&format!("2611.0070{days}"), "A paper", days)).collect();
+    let papers =
+        (1..=4).map(|days| crate::community::recent(&format!("2611.0070{days}"), "A paper", days)).collect();
     crate::site::store(db, papers).await;
     let bounce = subscribed(db, "bounce@example.org", &Preferences::default()).await;
     subscribed(db, "fine@example.org", &Preferences::default()).await;

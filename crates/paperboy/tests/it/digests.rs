@@ -29,8 +29,9 @@ pub fn yesterday() -> NaiveDate {
 
 /// Stores `count` papers on yesterday's feed, the first most upvoted.
 pub async fn papers_of_yesterday(db: &Db, count: usize) -> Vec<String> {
-    let papers: Vec<_> =
-        (0..count).map(|n| recent(&format!("2611.{:05}", 100 + n), &format!("Paper number {n}"), 1)).collect();
+    let papers: Vec<_> = (0..count)
+        .map(|n| recent(&format!("2611.{:05}", 100 + n), &format!("Paper number {n}"), 1))
+        .collect();
     let ids: Vec<String> = papers.iter().map(|p| p.id.to_string()).collect();
     store(db, papers).await;
     for (rank, id) in ids.iter().enumerate() {
@@ -43,7 +44,9 @@ pub async fn papers_of_yesterday(db: &Db, count: usize) -> Vec<String> {
 pub async fn subscribed(db: &Db, email: &str, prefs: &Preferences) -> i64 {
     let token = Secret::generate("");
     let email: Email = email.parse().unwrap();
-    db.subscribe(&email, prefs, &token.hash(), chrono::Duration::hours(1), chrono::Duration::zero()).await.unwrap();
+    db.subscribe(&email, prefs, &token.hash(), chrono::Duration::hours(1), chrono::Duration::zero())
+        .await
+        .unwrap();
     let id = match db.confirm_subscription(&token.hash()).await.unwrap() {
         paperboy::db::digests::ConfirmOutcome::Confirmed(subscription) => subscription.id,
         other => panic!("not confirmed: {other:?}"),
@@ -94,7 +97,8 @@ fn decode_words(value: &str) -> String {
             .strip_prefix("=?utf-8?b?")
             .or_else(|| word.strip_prefix("=?UTF-8?B?"))
             .and_then(|w| w.strip_suffix("?="));
-        if !out.is_empty() && !(encoded.is_some() && previous_encoded) {
+        let joins_previous = encoded.is_some() && previous_encoded;
+        if !out.is_empty() && !joins_previous {
             out.push(' ');
         }
         match encoded {
@@ -112,7 +116,10 @@ fn decode_words(value: &str) -> String {
 /// The first link in `message` that starts with `prefix`.
 fn link(message: &str, prefix: &str) -> String {
     let start = message.find(prefix).unwrap_or_else(|| panic!("no {prefix} in:\n{message}"));
-    message[start..].chars().take_while(|c| !c.is_whitespace() && *c != '"' && *c != '<' && *c != '>').collect()
+    message[start..]
+        .chars()
+        .take_while(|c| !c.is_whitespace() && *c != '"' && *c != '<' && *c != '>')
+        .collect()
 }
 
 /// Mails to `to`, oldest first.
@@ -184,12 +191,15 @@ async fn subscribing_is_double_opt_in_and_a_digest_is_sent_once(db: &Db) {
     // Never twice: the same period again, or a week that holds the same papers.
     let (composed, sent) = delivery(community.mail.path()).run(db, Some(period), false, false).await.unwrap();
     assert_eq!((composed.queued, composed.existing, sent.unwrap().sent), (0, 1, 0));
-    let weekly = Preferences { frequency: paperboy::digest::prefs::Frequency::Weekly, ..Preferences::default() };
+    let weekly =
+        Preferences { frequency: paperboy::digest::prefs::Frequency::Weekly, ..Preferences::default() };
     db.set_preferences(pending.id, &weekly).await.unwrap();
     let week = Period::Week(yesterday());
     let (composed, _) = delivery(community.mail.path()).run(db, Some(week), false, false).await.unwrap();
     assert_eq!((composed.readers, composed.empty), (1, 1), "every paper of the week was sent already");
     assert_eq!(mails_to(&community, "ada@example.org").len(), 2);
+    let metrics = community.site.get("/metrics").await.text;
+    assert!(metrics.contains("paperboy_digests{state=\"sent\"} 1"), "{metrics}");
     let history = db.digest_history(db.digest_records(Some(period)).await.unwrap()[0].id).await.unwrap();
     let states: Vec<&str> = history.iter().map(|(_, state, _)| state.as_str()).collect();
     assert_eq!(states, ["queued", "sending", "sent"]);
@@ -239,12 +249,16 @@ async fn settings_and_one_click_unsubscribe_need_only_the_link(db: &Db) {
     let unsubscribe = header(&digest, "List-Unsubscribe").unwrap();
     let url = unsubscribe.trim_start_matches('<').split('>').next().unwrap();
     let mut client = community.browser();
-    let done = client.post(url.trim_start_matches("http://paperboy.test"), &[("List-Unsubscribe", "One-Click")]).await;
+    let done = client
+        .post(url.trim_start_matches("http://paperboy.test"), &[("List-Unsubscribe", "One-Click")])
+        .await;
     assert_eq!(done.status, StatusCode::OK, "{}", done.text);
     assert!(done.text.contains("No more digests go to bob@example.org"));
     let bob = db.subscription(bob.id).await.unwrap().unwrap();
     assert_eq!(bob.state, SubscriptionState::Unsubscribed);
-    let again = client.post(url.trim_start_matches("http://paperboy.test"), &[("List-Unsubscribe", "One-Click")]).await;
+    let again = client
+        .post(url.trim_start_matches("http://paperboy.test"), &[("List-Unsubscribe", "One-Click")])
+        .await;
     assert_eq!(again.status, StatusCode::OK, "replaying the one-click POST is harmless");
     let (composed, _) =
         delivery(community.mail.path()).run(db, Some(Period::Week(yesterday())), false, false).await.unwrap();
@@ -275,9 +289,12 @@ async fn forged_expired_replayed_and_other_readers_tokens_open_nothing(db: &Db) 
             assert_eq!(page.status, StatusCode::NOT_FOUND, "{path}");
             assert!(page.text.contains(not_valid), "{path}: {}", page.text);
         }
-        let post = browser.post(&format!("/unsubscribe?token={token}"), &[("List-Unsubscribe", "One-Click")]).await;
+        let post =
+            browser.post(&format!("/unsubscribe?token={token}"), &[("List-Unsubscribe", "One-Click")]).await;
         assert_eq!(post.status, StatusCode::NOT_FOUND);
-        let api_reply = api(&community.site, "GET", &format!("/api/subscriptions/current?token={token}"), None, None).await;
+        let api_reply =
+            api(&community.site, "GET", &format!("/api/subscriptions/current?token={token}"), None, None)
+                .await;
         assert_eq!(api_reply.status, StatusCode::NOT_FOUND, "{}", api_reply.text);
         assert!(api_reply.json()["error"].as_str().unwrap().contains("not valid"));
     }
@@ -287,7 +304,10 @@ async fn forged_expired_replayed_and_other_readers_tokens_open_nothing(db: &Db) 
     // An expired confirmation link confirms nothing; a new request sends a new one.
     let answer = browser.post("/subscribe", &[("email", "late@example.org")]).await;
     assert_eq!(answer.status, StatusCode::OK);
-    let confirm = link(&mails_to(&community, "late@example.org")[0], "http://paperboy.test/subscription/confirm?token=");
+    let confirm = link(
+        &mails_to(&community, "late@example.org")[0],
+        "http://paperboy.test/subscription/confirm?token=",
+    );
     let token = confirm.split("token=").nth(1).unwrap().to_owned();
     expire_confirmations(db).await;
     let expired = browser.post("/subscription/confirm", &[("token", &token)]).await;
@@ -318,11 +338,19 @@ async fn the_same_address_a_hundred_times_gets_one_email(db: &Db) {
         {
             let mut browser = shared.browser();
             let forwarded = format!("10.0.{}.{}", n / 250, n % 250 + 1);
-            browser.post_with("/subscribe", &[("email", "flood@example.org")], &[("x-forwarded-for", &forwarded)]).await
+            browser
+                .post_with(
+                    "/subscribe",
+                    &[("email", "flood@example.org")],
+                    &[("x-forwarded-for", &forwarded)],
+                )
+                .await
         }
     });
     let answers = futures_util::future::join_all(requests).await;
-    assert!(answers.iter().all(|reply| reply.status == StatusCode::OK && reply.text.contains("Check your inbox")));
+    assert!(
+        answers.iter().all(|reply| reply.status == StatusCode::OK && reply.text.contains("Check your inbox"))
+    );
     assert_eq!(mails_to(&community, "flood@example.org").len(), 1, "one confirmation per address per window");
 
     // One client asking for many addresses meets its quota: 10 an hour.
@@ -330,23 +358,33 @@ async fn the_same_address_a_hundred_times_gets_one_email(db: &Db) {
     let mut statuses = Vec::new();
     for n in 0..12 {
         let email = format!("reader{n}@example.org");
-        let reply = client.post_with("/subscribe", &[("email", &email)], &[("x-forwarded-for", "10.9.9.9")]).await;
+        let reply =
+            client.post_with("/subscribe", &[("email", &email)], &[("x-forwarded-for", "10.9.9.9")]).await;
         statuses.push(reply.status);
     }
     assert_eq!(statuses.iter().filter(|s| **s == StatusCode::OK).count(), 10, "{statuses:?}");
     assert_eq!(statuses[11], StatusCode::TOO_MANY_REQUESTS);
-    let api_reply = api(&community.site, "POST", "/api/subscriptions", None, Some(json!({"email": "x@example.org"}))).await;
+    let api_reply =
+        api(&community.site, "POST", "/api/subscriptions", None, Some(json!({"email": "x@example.org"})))
+            .await;
     assert!(api_reply.status == StatusCode::ACCEPTED || api_reply.status == StatusCode::TOO_MANY_REQUESTS);
 }
 
 async fn bad_addresses_and_header_injection_are_refused(db: &Db) {
     let community = Community::new(db).await;
     let mut browser = community.browser();
-    for email in ["not-an-email", "ada@localhost", "ada@example.org\r\nBcc: eve@example.org", "<script>@example.org", ""] {
+    for email in [
+        "not-an-email",
+        "ada@localhost",
+        "ada@example.org\r\nBcc: eve@example.org",
+        "<script>@example.org",
+        "",
+    ] {
         let page = browser.post("/subscribe", &[("email", email)]).await;
         assert_eq!(page.status, StatusCode::BAD_REQUEST, "{email:?}");
         assert!(page.text.contains("is not an email address"), "{email:?}: {}", page.text);
-        let reply = api(&community.site, "POST", "/api/subscriptions", None, Some(json!({"email": email}))).await;
+        let reply =
+            api(&community.site, "POST", "/api/subscriptions", None, Some(json!({"email": email}))).await;
         assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{email:?}");
         assert!(reply.json()["error"].as_str().unwrap().contains("is not an email address"));
     }
@@ -361,8 +399,21 @@ async fn bad_addresses_and_header_injection_are_refused(db: &Db) {
     .await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
     assert!(reply.json()["error"].as_str().unwrap().contains("control character"), "{}", reply.text);
-    for (field, value) in [("hour", json!(25)), ("mode", json!("everything")), ("papersPerEmail", json!(500)), ("timeZone", json!("Europe/Nowhere")), ("colour", json!("red"))] {
-        let reply = api(&community.site, "POST", "/api/subscriptions", None, Some(json!({"email": "ada@example.org", field: value}))).await;
+    for (field, value) in [
+        ("hour", json!(25)),
+        ("mode", json!("everything")),
+        ("papersPerEmail", json!(500)),
+        ("timeZone", json!("Europe/Nowhere")),
+        ("colour", json!("red")),
+    ] {
+        let reply = api(
+            &community.site,
+            "POST",
+            "/api/subscriptions",
+            None,
+            Some(json!({"email": "ada@example.org", field: value})),
+        )
+        .await;
         assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{field}: {}", reply.text);
     }
     assert!(community.mails().is_empty(), "nothing was sent for refused requests");
@@ -395,10 +446,30 @@ async fn filters_choose_the_papers_and_a_reader_they_match_nothing_gets_nothing(
     store(db, vec![physics, transformers, other]).await;
     let prefs = |changes: Changes| Preferences::default().with(&changes).unwrap();
     let text = |value: &str| Some(Input::Text(value.into()));
-    subscribed(db, "cond@example.org", &prefs(Changes { categories: text("cond-mat"), ..Changes::default() })).await;
-    subscribed(db, "nlp@example.org", &prefs(Changes { include_keywords: text("transformers"), ..Changes::default() })).await;
-    subscribed(db, "none@example.org", &prefs(Changes { include_keywords: text("zebrafish"), ..Changes::default() })).await;
-    subscribed(db, "notcl@example.org", &prefs(Changes { exclude_keywords: text("transformers, parser"), ..Changes::default() })).await;
+    subscribed(
+        db,
+        "cond@example.org",
+        &prefs(Changes { categories: text("cond-mat"), ..Changes::default() }),
+    )
+    .await;
+    subscribed(
+        db,
+        "nlp@example.org",
+        &prefs(Changes { include_keywords: text("transformers"), ..Changes::default() }),
+    )
+    .await;
+    subscribed(
+        db,
+        "none@example.org",
+        &prefs(Changes { include_keywords: text("zebrafish"), ..Changes::default() }),
+    )
+    .await;
+    subscribed(
+        db,
+        "notcl@example.org",
+        &prefs(Changes { exclude_keywords: text("transformers, parser"), ..Changes::default() }),
+    )
+    .await;
     let (composed, sent) =
         delivery(community.mail.path()).run(db, Some(Period::Day(yesterday())), false, false).await.unwrap();
     assert_eq!((composed.readers, composed.queued, composed.empty), (4, 3, 1));
@@ -421,12 +492,17 @@ async fn a_personal_digest_ranks_by_what_the_reader_upvoted(db: &Db) {
     let mut member = community.member("ada").await;
     let token = api_token(&mut member).await;
     // Three liked papers near one direction, and two candidates: one near it, one far.
-    let liked: Vec<_> = (0..3).map(|n| recent(&format!("2611.0080{n}"), &format!("Graph networks {n}"), 3)).collect();
+    let liked: Vec<_> =
+        (0..3).map(|n| recent(&format!("2611.0080{n}"), &format!("Graph networks {n}"), 3)).collect();
     let near = recent("2611.00811", "Message passing on graphs", 1);
     let far = recent("2611.00812", "Protein folding at scale", 1);
     store(db, liked.iter().cloned().chain([near, far]).collect()).await;
     set_upvotes(db, "2611.00812", 50).await;
-    let vector = |id: &str, v: [f32; 4]| NewEmbedding { paper_id: id.into(), text_hash: id.into(), vector: v.to_vec() };
+    let vector = |id: &str, v: [f32; 4]| NewEmbedding {
+        paper_id: id.into(),
+        text_hash: id.into(),
+        vector: v.to_vec(),
+    };
     db.store_embeddings(
         "test-model",
         &[
@@ -439,7 +515,9 @@ async fn a_personal_digest_ranks_by_what_the_reader_upvoted(db: &Db) {
     )
     .await
     .unwrap();
-    let subscribe = api(&community.site, "POST", "/api/subscriptions", Some(&token), Some(json!({"mode": "personal"}))).await;
+    let subscribe =
+        api(&community.site, "POST", "/api/subscriptions", Some(&token), Some(json!({"mode": "personal"})))
+            .await;
     assert_eq!(subscribe.status, StatusCode::OK, "{}", subscribe.text);
     assert_eq!(subscribe.json()["state"], "active", "an account's confirmed address needs no opt-in");
     let period = Period::Day(yesterday());
@@ -447,13 +525,17 @@ async fn a_personal_digest_ranks_by_what_the_reader_upvoted(db: &Db) {
     // Too little history: trending, saying so.
     delivery(community.mail.path()).run(db, Some(period), false, false).await.unwrap();
     let first = mails_to(&community, "ada@example.org").pop().unwrap();
-    assert!(first.contains("Subject: Papers for you") || header(&first, "Subject").unwrap().starts_with("Papers for you"));
+    assert!(
+        first.contains("Subject: Papers for you")
+            || header(&first, "Subject").unwrap().starts_with("Papers for you")
+    );
     assert!(first.contains("Upvote papers you like to make this digest yours."), "{first}");
     assert!(first.find("2611.00812").unwrap() < first.find("2611.00811").unwrap(), "trending order");
 
     // With three upvotes, the next period ranks by them, with the reason.
     for paper in &liked {
-        let reply = api(&community.site, "POST", &format!("/api/papers/{}/vote", paper.id), Some(&token), None).await;
+        let reply =
+            api(&community.site, "POST", &format!("/api/papers/{}/vote", paper.id), Some(&token), None).await;
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     }
     let ada = db.subscription_by_email(&"ada@example.org".parse().unwrap()).await.unwrap().unwrap();
@@ -464,7 +546,10 @@ async fn a_personal_digest_ranks_by_what_the_reader_upvoted(db: &Db) {
     let ids: Vec<&str> = picks.iter().map(|p| p.id.as_str()).collect();
     assert_eq!(ids, ["2611.00811", "2611.00812"], "closest to the upvotes first; upvoted papers left out");
     let reason = picks[0].reason.as_deref().unwrap();
-    assert!(reason.starts_with("Close to “Graph networks") && reason.ends_with("”, which you upvoted."), "{reason}");
+    assert!(
+        reason.starts_with("Close to “Graph networks") && reason.ends_with("”, which you upvoted."),
+        "{reason}"
+    );
 }
 
 async fn sqlx_delete_sent(db: &Db) {
@@ -478,8 +563,14 @@ async fn sqlx_delete_sent(db: &Db) {
 
 async fn the_api_reads_changes_and_ends_a_subscription(db: &Db) {
     let community = Community::new(db).await;
-    let accepted =
-        api(&community.site, "POST", "/api/subscriptions", None, Some(json!({"email": "bot@example.org", "frequency": "weekly"}))).await;
+    let accepted = api(
+        &community.site,
+        "POST",
+        "/api/subscriptions",
+        None,
+        Some(json!({"email": "bot@example.org", "frequency": "weekly"})),
+    )
+    .await;
     assert_eq!(accepted.status, StatusCode::ACCEPTED, "{}", accepted.text);
     assert_eq!(accepted.json()["status"], "confirmation_sent");
     let id = subscribed(db, "api@example.org", &Preferences::default()).await;
@@ -489,7 +580,10 @@ async fn the_api_reads_changes_and_ends_a_subscription(db: &Db) {
     let shown = api(&community.site, "GET", &uri, None, None).await;
     assert_eq!(shown.status, StatusCode::OK, "{}", shown.text);
     let json = shown.json();
-    assert_eq!((json["state"].as_str(), json["frequency"].as_str(), json["hour"].as_u64()), (Some("active"), Some("daily"), Some(8)));
+    assert_eq!(
+        (json["state"].as_str(), json["frequency"].as_str(), json["hour"].as_u64()),
+        (Some("active"), Some("daily"), Some(8))
+    );
     assert!(json["unsubscribeUrl"].as_str().unwrap().starts_with("http://paperboy.test/unsubscribe?token="));
     let changed = api(
         &community.site,
@@ -512,7 +606,10 @@ async fn the_api_reads_changes_and_ends_a_subscription(db: &Db) {
     assert_eq!(ended.status, StatusCode::OK);
     assert_eq!(ended.json()["state"], "unsubscribed");
     let spec: serde_json::Value = serde_json::from_str(paperboy::api::OPENAPI).unwrap();
-    assert!(spec["paths"]["/api/subscriptions"]["post"].is_object() && spec["paths"]["/api/subscriptions/current"]["patch"].is_object());
+    assert!(
+        spec["paths"]["/api/subscriptions"]["post"].is_object()
+            && spec["paths"]["/api/subscriptions/current"]["patch"].is_object()
+    );
 }
 
 async fn the_worker_sends_each_reader_theirs_at_their_hour(db: &Db) {

@@ -1,0 +1,80 @@
+"""A reader subscribing in headless Chromium: the form on the trending page, the confirmation
+link from the email (read from the server's mail directory), the confirm button, and the
+settings page the link leads to, where they switch to a weekly digest. Checks labels and
+contrast on each page and saves screenshots.
+
+    python subscriber.py BASE_URL SCREENSHOT_DIR MAIL_DIR
+"""
+
+import email
+import email.policy
+import os
+import re
+import sys
+import time
+
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
+
+import chromium
+from chromium import accessible_basics, console, driver, readable, text, wait
+
+base, shots, mail_dir = sys.argv[1], sys.argv[2], sys.argv[3]
+os.makedirs(shots, exist_ok=True)
+
+
+def settled():
+    wait.until(lambda d: d.execute_script("return document.readyState") == "complete")
+    console.extend(driver.get_log("browser"))
+
+
+def link_in_mail(to, path):
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        names = sorted(n for n in os.listdir(mail_dir) if n.endswith(".eml")) if os.path.isdir(mail_dir) else []
+        for name in reversed(names):
+            with open(os.path.join(mail_dir, name), "rb") as file:
+                message = email.message_from_binary_file(file, policy=email.policy.default)
+            if message["To"] == to:
+                body = message.get_body(preferencelist=("plain",)).get_content()
+                found = re.search(r"https?://\S+" + re.escape(path) + r"\?token=[\w.-]+", body)
+                assert found, body
+                return found.group(0)
+        time.sleep(0.2)
+    raise AssertionError(f"no mail to {to}")
+
+
+try:
+    chromium.visit(base, "/papers/trending")
+    accessible_basics()
+    readable()
+    driver.find_element(By.CSS_SELECTOR, "form.subscribe-form [name=email]").send_keys("reader2@example.org")
+    driver.find_element(By.CSS_SELECTOR, "form.subscribe-form button").click()
+    settled()
+    assert text("h1") == "Check your inbox", text("main")
+
+    driver.get(link_in_mail("reader2@example.org", "/subscription/confirm"))
+    settled()
+    assert text("h1") == "Confirm your subscription", text("main")
+    driver.find_element(By.CSS_SELECTOR, "form[action='/subscription/confirm'] button").click()
+    settled()
+    assert text("h1") == "You are subscribed", text("main")
+    driver.find_element(By.LINK_TEXT, "Change the settings").click()
+    settled()
+    assert text("h1") == "Your digest", text("main")
+    accessible_basics()
+    readable()
+    Select(driver.find_element(By.ID, "digest-frequency")).select_by_value("weekly")
+    Select(driver.find_element(By.ID, "digest-weekday")).select_by_value("tuesday")
+    driver.find_element(By.CSS_SELECTOR, "#digest-settings button[type=submit]").click()
+    settled()
+    assert "Saved." in text("main"), text("main")
+    assert "every Tuesday at 08:00" in text("main"), text("main")
+    driver.save_screenshot(os.path.join(shots, "digest-settings.png"))
+
+    errors = [entry for entry in console if entry["level"] == "SEVERE"]
+    assert not errors, errors
+finally:
+    driver.quit()
+
+print(f"chromium: a reader subscribed from the trending page and chose a weekly digest; screenshots in {shots}")
