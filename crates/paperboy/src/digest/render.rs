@@ -53,9 +53,8 @@ impl DigestPaper {
     }
 }
 
-#[derive(Template)]
-#[template(path = "email/digest.txt")]
-struct DigestText<'a> {
+/// What both parts of a digest show.
+struct DigestView<'a> {
     heading: &'a str,
     period: &'a str,
     papers: &'a [DigestPaper],
@@ -66,15 +65,15 @@ struct DigestText<'a> {
 }
 
 #[derive(Template)]
+#[template(path = "email/digest.txt")]
+struct DigestText<'a> {
+    digest: &'a DigestView<'a>,
+}
+
+#[derive(Template)]
 #[template(path = "email/digest.html")]
 struct DigestHtml<'a> {
-    heading: &'a str,
-    period: &'a str,
-    papers: &'a [DigestPaper],
-    email: &'a str,
-    base_url: &'a str,
-    manage_url: &'a str,
-    unsubscribe_url: &'a str,
+    digest: &'a DigestView<'a>,
 }
 
 /// Renders digests for one site.
@@ -126,16 +125,7 @@ impl Renderer {
         let token = self.key.token(subscription, email.as_str());
         let manage_url = self.manage_url(subscription, email.as_str());
         let unsubscribe_url = self.unsubscribe_url(subscription, email.as_str());
-        let text = DigestText {
-            heading,
-            period: &period,
-            papers,
-            email: email.as_str(),
-            base_url: &self.base_url,
-            manage_url: &manage_url,
-            unsubscribe_url: &unsubscribe_url,
-        };
-        let html = DigestHtml {
+        let view = DigestView {
             heading,
             period: &period,
             papers,
@@ -147,9 +137,11 @@ impl Renderer {
         let mut mail = Mail::new(
             email.clone(),
             format!("{heading} · {period}"),
-            text.render().unwrap_or_else(|err| format!("The digest could not be rendered: {err}")),
+            DigestText { digest: &view }
+                .render()
+                .unwrap_or_else(|err| format!("The digest could not be rendered: {err}")),
         );
-        mail.html = html.render().ok();
+        mail.html = DigestHtml { digest: &view }.render().ok();
         mail.message_id = Some(message_id.to_owned());
         mail.headers = vec![
             ("List-Id", self.list_id.clone()),

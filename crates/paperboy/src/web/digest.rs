@@ -294,7 +294,7 @@ fn describe(subscription: &Subscription) -> String {
 /// `GET /subscribe`: the address and every setting.
 pub async fn show_subscribe(State(app): State<AppState>, viewer: Viewer) -> Response {
     if viewer.user().is_some() {
-        return Redirect::to("/settings#digest").into_response();
+        return Redirect::to("/settings/digest").into_response();
     }
     subscribe_page(&app, &viewer, &Preferences::default(), "", None)
 }

@@ -1,7 +1,11 @@
 """What the Chromium scripts share: a headless browser with its console recorded, and the
 checks every page must pass (landmarks and labels, WCAG AA contrast)."""
 
+import email
+import email.policy
 import os
+import re
+import time
 
 from selenium import webdriver
 from selenium.common.exceptions import NoAlertPresentException
@@ -85,3 +89,21 @@ def readable():
     """Every visible piece of text meets WCAG AA contrast (4.5:1) against what is behind it."""
     low = driver.execute_script(CONTRAST)
     assert not low, (driver.current_url, low)
+
+
+def link_in_mail(mail_dir, to, path):
+    """The `path?token=...` link in the newest message to `to` in the server's mail directory
+    (the plain part, decoded as a mail client would), waiting up to 10 s for it to arrive."""
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        names = sorted(n for n in os.listdir(mail_dir) if n.endswith(".eml")) if os.path.isdir(mail_dir) else []
+        for name in reversed(names):
+            with open(os.path.join(mail_dir, name), "rb") as file:
+                message = email.message_from_binary_file(file, policy=email.policy.default)
+            if message["To"] == to:
+                body = message.get_body(preferencelist=("plain",)).get_content()
+                found = re.search(r"https?://\S+" + re.escape(path) + r"\?token=[\w.-]+", body)
+                assert found, body
+                return found.group(0)
+        time.sleep(0.2)
+    raise AssertionError(f"no mail to {to}")

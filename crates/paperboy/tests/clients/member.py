@@ -6,18 +6,14 @@ Content-Security-Policy included) and saves screenshots.
     python member.py BASE_URL SCREENSHOT_DIR MAIL_DIR
 """
 
-import email
-import email.policy
 import os
-import re
 import sys
-import time
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ready
 
 import chromium
-from chromium import accessible_basics, console, driver, readable, text, wait
+from chromium import accessible_basics, console, driver, link_in_mail, readable, text, wait
 
 base, shots, mail_dir = sys.argv[1], sys.argv[2], sys.argv[3]
 os.makedirs(shots, exist_ok=True)
@@ -37,30 +33,13 @@ def fill(form, **fields):
     console.extend(driver.get_log("browser"))
 
 
-def latest_link(to, purpose):
-    """The link of `purpose` in the newest message to `to`, decoded as a mail client would."""
-    deadline = time.time() + 10
-    while time.time() < deadline:
-        names = sorted(n for n in os.listdir(mail_dir) if n.endswith(".eml")) if os.path.isdir(mail_dir) else []
-        for name in reversed(names):
-            with open(os.path.join(mail_dir, name), "rb") as file:
-                message = email.message_from_binary_file(file, policy=email.policy.default)
-            if message["To"] == to:
-                body = message.get_body(preferencelist=("plain",)).get_content()
-                found = re.search(r"https?://\S+/links/" + purpose + r"\?token=[\w-]+", body)
-                assert found, body
-                return found.group(0)
-        time.sleep(0.2)
-    raise AssertionError(f"no mail to {to}")
-
-
 try:
     visit("/signup")
     fill("form[action='/signup']", name="grace", email="grace@example.org", password="correct horse battery")
     assert "Check your inbox" in text("h1"), text("main")
     driver.save_screenshot(os.path.join(shots, "signup-sent.png"))
 
-    driver.get(latest_link("grace@example.org", "confirm"))
+    driver.get(link_in_mail(mail_dir, "grace@example.org", "/links/confirm"))
     assert text("h1") == "Confirm your address", text("main")
     accessible_basics()
     readable()

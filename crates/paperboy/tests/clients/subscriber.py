@@ -6,18 +6,14 @@ contrast on each page and saves screenshots.
     python subscriber.py BASE_URL SCREENSHOT_DIR MAIL_DIR
 """
 
-import email
-import email.policy
 import os
-import re
 import sys
-import time
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
 import chromium
-from chromium import accessible_basics, console, driver, readable, text, wait
+from chromium import accessible_basics, console, driver, link_in_mail, readable, text, wait
 
 base, shots, mail_dir = sys.argv[1], sys.argv[2], sys.argv[3]
 os.makedirs(shots, exist_ok=True)
@@ -26,22 +22,6 @@ os.makedirs(shots, exist_ok=True)
 def settled():
     wait.until(lambda d: d.execute_script("return document.readyState") == "complete")
     console.extend(driver.get_log("browser"))
-
-
-def link_in_mail(to, path):
-    deadline = time.time() + 10
-    while time.time() < deadline:
-        names = sorted(n for n in os.listdir(mail_dir) if n.endswith(".eml")) if os.path.isdir(mail_dir) else []
-        for name in reversed(names):
-            with open(os.path.join(mail_dir, name), "rb") as file:
-                message = email.message_from_binary_file(file, policy=email.policy.default)
-            if message["To"] == to:
-                body = message.get_body(preferencelist=("plain",)).get_content()
-                found = re.search(r"https?://\S+" + re.escape(path) + r"\?token=[\w.-]+", body)
-                assert found, body
-                return found.group(0)
-        time.sleep(0.2)
-    raise AssertionError(f"no mail to {to}")
 
 
 try:
@@ -53,7 +33,7 @@ try:
     settled()
     assert text("h1") == "Check your inbox", text("main")
 
-    driver.get(link_in_mail("reader2@example.org", "/subscription/confirm"))
+    driver.get(link_in_mail(mail_dir, "reader2@example.org", "/subscription/confirm"))
     settled()
     assert text("h1") == "Confirm your subscription", text("main")
     driver.find_element(By.CSS_SELECTOR, "form[action='/subscription/confirm'] button").click()

@@ -25,7 +25,8 @@ use paperboy::mail::Mailer;
 use crate::digests::{header, papers_of_yesterday, subscribed, yesterday};
 use crate::harness::TestDb;
 
-fn python() -> Option<PathBuf> {
+/// The Python with aiosmtpd, or `None` after saying loudly that the calling test checks nothing.
+pub fn python() -> Option<PathBuf> {
     let python = std::env::var_os("PAPERBOY_TEST_PYTHON").map(PathBuf::from);
     if python.is_none() {
         eprintln!(
@@ -37,7 +38,7 @@ fn python() -> Option<PathBuf> {
 }
 
 /// The SMTP sink on a port of its own, storing messages in a directory; killed on drop.
-struct Sink {
+pub struct Sink {
     child: Child,
     python: PathBuf,
     port: u16,
@@ -45,14 +46,14 @@ struct Sink {
 }
 
 impl Sink {
-    fn start(python: &Path) -> Sink {
+    pub fn start(python: &Path) -> Sink {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let dir = tempfile::tempdir().unwrap();
         let child = spawn_sink(python, port, dir.path());
         Sink { child, python: python.to_owned(), port, dir }
     }
 
-    fn url(&self) -> String {
+    pub fn url(&self) -> String {
         format!("smtp://127.0.0.1:{}", self.port)
     }
 
@@ -67,8 +68,8 @@ impl Sink {
         self.child = spawn_sink(&self.python, self.port, self.dir.path());
     }
 
-    /// Every stored message.
-    fn messages(&self) -> Vec<String> {
+    /// Every stored message, raw.
+    pub fn messages(&self) -> Vec<String> {
         let mut messages = Vec::new();
         for entry in std::fs::read_dir(self.dir.path()).unwrap().flatten() {
             if entry.path().extension().is_some_and(|e| e == "eml") {

@@ -647,3 +647,47 @@ on_both_engines!(
     the_api_reads_changes_and_ends_a_subscription,
     the_worker_sends_each_reader_theirs_at_their_hour,
 );
+
+#[tokio::test]
+async fn a_worker_enqueues_and_sends_the_digests_due() {
+    let test_db = crate::harness::TestDb::sqlite().await;
+    let db = &test_db.db;
+    papers_of_yesterday(db, 2).await;
+    let id = subscribed(db, "worker@example.org", &Preferences::default()).await;
+    let past = Utc::now() - chrono::Duration::minutes(1);
+    let Db::Sqlite(pool) = db else { unreachable!("a SQLite test database") };
+    sqlx::query("UPDATE subscriptions SET next_due_at = $1 WHERE id = $2")
+        .bind(past)
+        .bind(id)
+        .execute(pool)
+        .await
+        .unwrap();
+    let mail = tempfile::tempdir().unwrap();
+    // arXiv is never asked: the worker only runs the jobs its scheduler enqueues here.
+    let arxiv = paperboy_arxiv::client::ArxivClient::new(paperboy_arxiv::client::ClientConfig {
+        oai_url: "http://127.0.0.1:9/oai".into(),
+        api_url: "http://127.0.0.1:9/api".into(),
+        ..Default::default()
+    })
+    .unwrap();
+    let config = paperboy::jobs::WorkerConfig {
+        digests: Some(delivery(mail.path())),
+        poll: std::time::Duration::from_millis(50),
+        ..paperboy::jobs::WorkerConfig::new(arxiv, paperboy::feed::FeatureRules::default())
+    };
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let worker = tokio::spawn(paperboy::jobs::run_worker(db.clone(), config, async move {
+        let _ = stopped.await;
+    }));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while crate::community::read_mails(mail.path()).is_empty() {
+        assert!(std::time::Instant::now() < deadline, "the worker sent no digest");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    stop.send(()).unwrap();
+    worker.await.unwrap().unwrap();
+    let mails = crate::community::read_mails(mail.path());
+    assert_eq!(mails.len(), 1);
+    assert!(mails[0].contains("To: worker@example.org"));
+    assert_eq!(db.job_counts().await.unwrap().failed, 0);
+}

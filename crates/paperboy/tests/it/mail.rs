@@ -1,85 +1,23 @@
-//! Mail over a real SMTP conversation: aiosmtpd (from `PAPERBOY_TEST_PYTHON`'s packages) on
-//! loopback stores what it receives in a maildir, and the test reads it back. Without
+//! Account mail over a real SMTP conversation: the aiosmtpd server of the delivery tests
+//! ([`Sink`]) on loopback stores what it receives, and the test reads it back. Without
 //! `PAPERBOY_TEST_PYTHON` the test says loudly that it checked nothing.
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::path::PathBuf;
 
 use axum::http::StatusCode;
 use paperboy::app::Outbox;
 use paperboy::mail::Mailer;
 
 use crate::community::{Community, csrf_in, decode_quoted_printable};
+use crate::delivery::{Sink, python};
 use crate::harness::TestDb;
-
-/// aiosmtpd on a free port, writing each message into `maildir/new`; stopped on drop.
-struct SmtpServer {
-    child: Child,
-    port: u16,
-    maildir: tempfile::TempDir,
-}
-
-impl Drop for SmtpServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl SmtpServer {
-    fn start(python: &Path) -> SmtpServer {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let maildir = tempfile::tempdir().unwrap();
-        let child = Command::new(python)
-            .args([
-                "-m",
-                "aiosmtpd",
-                "-n",
-                "-l",
-                &format!("127.0.0.1:{port}"),
-                "-c",
-                "aiosmtpd.handlers.Mailbox",
-            ])
-            .arg(maildir.path().join("box"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "aiosmtpd did not start");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        SmtpServer { child, port, maildir }
-    }
-
-    /// The messages received so far.
-    fn messages(&self) -> Vec<String> {
-        let dir: PathBuf = self.maildir.path().join("box").join("new");
-        std::fs::read_dir(dir)
-            .map(|entries| {
-                entries
-                    .flatten()
-                    .map(|e| decode_quoted_printable(&std::fs::read_to_string(e.path()).unwrap()))
-                    .collect()
-            })
-            .unwrap_or_default()
-    }
-}
 
 #[tokio::test]
 async fn account_mail_goes_out_over_smtp_when_configured() {
-    let Some(python) = std::env::var_os("PAPERBOY_TEST_PYTHON").map(PathBuf::from) else {
-        eprintln!(
-            "\n*** SKIPPED: PAPERBOY_TEST_PYTHON is not set, so account_mail_goes_out_over_smtp_when_configured \
-             checked NOTHING. Set it up with\n***   export PAPERBOY_TEST_PYTHON=$(scripts/test-tools.sh)\n"
-        );
-        return;
-    };
-    let smtp = SmtpServer::start(&python);
+    let Some(python) = python() else { return };
+    let smtp = Sink::start(&python);
     let test_db = TestDb::sqlite().await;
-    let url = format!("smtp://127.0.0.1:{}", smtp.port);
+    let url = smtp.url();
     let mailer = Mailer::new(Some(&url), PathBuf::from("unused")).unwrap();
     let community = Community::with(&test_db.db, |config| {
         config.mail = Outbox { mailer, from: "Paperboy <news@paperboy.test>".parse().unwrap() };
@@ -95,7 +33,7 @@ async fn account_mail_goes_out_over_smtp_when_configured() {
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     assert!(community.mails().is_empty(), "nothing went to files");
-    let messages = smtp.messages();
+    let messages: Vec<String> = smtp.messages().iter().map(|m| decode_quoted_printable(m)).collect();
     assert_eq!(messages.len(), 1, "{messages:?}");
     let message = &messages[0];
     assert!(
