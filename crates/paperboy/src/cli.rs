@@ -151,8 +151,10 @@ pub enum Command {
 
     /// Run background jobs from the database's queue until stopped (Ctrl-C or SIGTERM).
     ///
-    /// Jobs: the trending refresh (enqueued every 5 minutes) and, with --daily-harvest,
-    /// yesterday's arXiv records (enqueued once a day). Any number of workers may share one
+    /// Jobs: the trending refresh (enqueued every 5 minutes), the email digests (every minute:
+    /// each reader's digest at their hour, sent through --smtp-url or into DATA_DIR/mail, with
+    /// links starting with --base-url) and, with --daily-harvest, yesterday's arXiv records
+    /// (enqueued once a day). Any number of workers may share one
     /// PostgreSQL database: each job runs on one of them, and a job whose worker dies runs again
     /// elsewhere once its lease expires. Failed jobs are retried with exponential backoff (30 s,
     /// 1 min, 2 min, ...) up to 5 attempts. On one machine, `paperboy serve --with-worker` runs
@@ -408,8 +410,8 @@ pub struct ServeArgs {
           value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub daily_submissions: u32,
 
-    /// Also run the background jobs in this process (trending refresh, the daily harvest):
-    /// the one-machine default. With several servers, run `paperboy worker` instead.
+    /// Also run the background jobs in this process (trending refresh, email digests, the daily
+    /// harvest): the one-machine default. With several servers, run `paperboy worker` instead.
     #[arg(long, env = "PAPERBOY_WITH_WORKER", value_parser = BoolishValueParser::new())]
     pub with_worker: bool,
 

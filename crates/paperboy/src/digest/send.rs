@@ -1,12 +1,13 @@
 //! Delivering the outbox: concurrent senders, each claiming a few digests at a time.
 //!
-//! A sender claims digests (marking them `sending` under a lease), and one by one renders each,
-//! hands it to the mailer and records the outcome in one transaction: `sent`; `queued` again after a transient
-//! failure (no connection, a 4xx reply), at `retry_base` × 2^(attempt−1), at most an hour;
-//! `failed` with a bounce counted on a permanent refusal (5xx), or after `max_attempts`.
-//! Unsubscribing (or a pause after bounces) cancels a reader's queued digests. `deliver` returns when nothing is
-//! left to claim, or, with `wait`, when nothing is left to send at all: it sleeps until the next
-//! retry or lease end, so one `paperboy digest run` outlasts an SMTP outage.
+//! A sender claims digests (marking them `sending` under a lease), then one by one renders
+//! each, hands it to the mailer and records the outcome in one transaction: `sent`; `queued`
+//! again after a transient failure (no connection, a 4xx reply), at `retry_base` ×
+//! 2^(attempt−1), at most an hour; `failed` with a bounce counted on a permanent refusal (5xx),
+//! or after `max_attempts`. Unsubscribing (or a pause after bounces) cancels a reader's queued
+//! digests. `deliver` returns when nothing is left to claim, or, with `wait`, when nothing is
+//! left to send at all: it sleeps until the next retry or lease end, so one
+//! `paperboy digest run` outlasts an SMTP outage.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -3,14 +3,15 @@
 //! Every background task is a [`Job`] in the database's queue ([`crate::db::jobs`]). The
 //! scheduler only enqueues: the trending refresh every [`TRENDING_EVERY`], the digest run every
 //! [`DIGESTS_EVERY`] (it composes what is due at each reader's hour and sends the outbox), and,
-//! when a daily harvest is configured, yesterday's arXiv records once a day. On the same tick each worker
-//! deletes finished jobs after a week and expired sessions and links. It runs inside each worker,
-//! and de-duplication keys make several workers enqueue each job once. A worker claims one job
-//! at a time, renews its lease while it runs, and settles it: done, or queued again after an
-//! exponential backoff (`RETRY_BASE` × 2^(attempt-1), at most `RETRY_MAX`), or failed after
-//! its last attempt. A worker killed mid-job loses its lease when the lease expires, and the
-//! job runs again on another worker: jobs are at-least-once, so each is idempotent (a refresh
-//! recomputes, a harvest upserts).
+//! when a daily harvest is configured, yesterday's arXiv records once a day. On the trending
+//! tick each worker also deletes finished jobs after a week, and expired sessions and links.
+//! The scheduler runs inside each worker, and de-duplication keys make several workers enqueue
+//! each job once. A worker claims one job at a time, renews its lease while it runs, and
+//! settles it: done, or queued again after an exponential backoff (`RETRY_BASE` ×
+//! 2^(attempt-1), at most `RETRY_MAX`), or failed after its last attempt. A worker killed
+//! mid-job loses its lease when the lease expires, and the job runs again on another worker:
+//! jobs are at-least-once, so each is idempotent (a refresh recomputes, a harvest upserts, a
+//! digest run composes what is missing and sends what the outbox holds).
 //!
 //! `paperboy worker` runs a worker; `paperboy serve --with-worker` runs one beside the server.
 
