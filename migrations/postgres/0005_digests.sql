@@ -65,7 +65,7 @@ CREATE TABLE digest_events (
     id        BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     digest_id BIGINT NOT NULL REFERENCES digests (id) ON DELETE CASCADE,
     at        TIMESTAMPTZ NOT NULL,
-    state     TEXT NOT NULL,                                 -- queued, sending, in_doubt, retry, sent, bounced, failed, cancelled
+    state     TEXT NOT NULL,                                 -- queued, sending, in_doubt, retry, released, sent, bounced, failed, cancelled
     detail    TEXT NOT NULL
 );
 

@@ -65,7 +65,7 @@ CREATE TABLE digest_events (
     id        INTEGER PRIMARY KEY,
     digest_id INTEGER NOT NULL REFERENCES digests (id) ON DELETE CASCADE,
     at        TEXT NOT NULL,
-    state     TEXT NOT NULL,                                 -- queued, sending, in_doubt, retry, sent, bounced, failed, cancelled
+    state     TEXT NOT NULL,                                 -- queued, sending, in_doubt, retry, released, sent, bounced, failed, cancelled
     detail    TEXT NOT NULL
 ) STRICT;
 

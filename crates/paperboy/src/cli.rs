@@ -271,8 +271,8 @@ pub enum DigestCommand {
     /// DATA_DIR/mail) and records the outcome. Transient failures are retried with exponential
     /// backoff; by default the command waits for them, so it outlasts an SMTP outage. Killed
     /// at any moment, the next run finishes the work: no digest is lost, and one is sent twice
-    /// only if the process died after the server took it and before it was recorded (then
-    /// with the same Message-ID). Examples:
+    /// only if its attempt was cut off after the server may have taken it (the process died,
+    /// or the connection broke), then with the same Message-ID. Examples:
     ///
     ///   paperboy digest run
     ///   paperboy --smtp-url smtp://mail.example.org:587?tls=required digest run --period day:2026-11-26
@@ -302,8 +302,9 @@ pub struct DigestRunArgs {
     #[arg(long, env = "PAPERBOY_DIGEST_CONCURRENCY", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=32))]
     pub concurrency: u32,
 
-    /// Seconds a sender holds a digest before another may take it over (after a crash).
-    #[arg(long, env = "PAPERBOY_DIGEST_LEASE", default_value_t = 120.0, value_name = "SECONDS", value_parser = parse_delay)]
+    /// Seconds a sender holds the digests it claims before another may take them over (after a
+    /// crash). Each attempt must end within three quarters of it: 1 to 3600.
+    #[arg(long, env = "PAPERBOY_DIGEST_LEASE", default_value_t = 120.0, value_name = "SECONDS", value_parser = parse_lease)]
     pub lease: f64,
 
     /// Seconds before the first retry of a failed attempt; doubled for each further one.
@@ -321,6 +322,15 @@ pub struct DigestRunArgs {
     /// Only compose: put the digests in the outbox and send nothing.
     #[arg(long)]
     pub compose_only: bool,
+}
+
+/// A lease of 1 to 3600 seconds.
+fn parse_lease(text: &str) -> Result<f64, String> {
+    let seconds = parse_delay(text)?;
+    if seconds < 1.0 {
+        return Err(format!("{text}: a lease shorter than a second leaves no time to send"));
+    }
+    Ok(seconds)
 }
 
 #[derive(Debug, Args)]

@@ -6,7 +6,7 @@
 //! win). The outbox holds one digest per (subscription, period) under a unique constraint, with
 //! the papers chosen for it recorded in `digest_papers` in the same transaction, so a paper
 //! never goes to one reader twice. Each state change of a digest is one transaction that also
-//! appends to `digest_events`. A sender claims one digest at a time: the claim marks it
+//! appends to `digest_events`. A sender claims a few digests at a time: the claim marks them
 //! `sending` under a lease; a digest still `sending` when its lease runs out belonged to a
 //! sender that died, perhaps after handing the message over, so its claim counts `in_doubt`.
 
@@ -459,8 +459,8 @@ impl Db {
         rows.into_iter().map(SubscriptionRow::into_subscription).collect()
     }
 
-    /// Saves new preferences; a paused subscription resumes. Pending and ended ones keep
-    /// their state.
+    /// Saves new preferences. A paused subscription resumes, and an ended one starts again (the
+    /// caller proved the mailbox: a signed link, or the account); a pending one stays pending.
     pub async fn set_preferences(&self, id: i64, prefs: &Preferences) -> Result<Subscription, DbError> {
         let now = Utc::now();
         let next_due = prefs.next_due_after(now).map(|(_, due)| due);
@@ -470,9 +470,9 @@ impl Db {
                 sqlx::query(
                     "UPDATE subscriptions SET frequency = $2, weekday = $3, send_hour = $4, time_zone = $5, \
                      categories = $6, include_keywords = $7, exclude_keywords = $8, mode = $9, papers_per_email = $10, \
-                     state = CASE WHEN state = 'paused' THEN 'active' ELSE state END, \
-                     bounces = CASE WHEN state = 'paused' THEN 0 ELSE bounces END, \
-                     next_due_at = CASE WHEN state IN ('active', 'paused') THEN $11 ELSE NULL END, updated_at = $12 \
+                     state = CASE WHEN state = 'pending' THEN state ELSE 'active' END, \
+                     bounces = CASE WHEN state = 'pending' THEN bounces ELSE 0 END, \
+                     next_due_at = CASE WHEN state = 'pending' THEN NULL ELSE $11 END, updated_at = $12 \
                      WHERE id = $1",
                 )
                 .bind(id),
@@ -552,15 +552,23 @@ impl Db {
         rows.into_iter().map(SubscriptionRow::into_subscription).collect()
     }
 
-    /// Moves subscriptions' next digest times, in one transaction; one that changed state
-    /// meanwhile keeps its own.
-    pub async fn set_next_dues(&self, next: &[(i64, Option<DateTime<Utc>>)]) -> Result<(), DbError> {
+    /// Moves the next digest times of subscriptions that were due at `now`, in one
+    /// transaction; one whose settings or state changed meanwhile (it is no longer due, or no
+    /// longer active) keeps the time its change set.
+    pub async fn set_next_dues(
+        &self,
+        next: &[(i64, Option<DateTime<Utc>>)],
+        now: DateTime<Utc>,
+    ) -> Result<(), DbError> {
         with_pool!(self, |pool, DB| {
             let mut tx = pool.begin_with(self.begin_write()).await?;
             for (id, next_due) in next {
-                sqlx::query("UPDATE subscriptions SET next_due_at = $1 WHERE id = $2 AND state = 'active'")
-                    .bind(*next_due)
-                    .bind(*id)
+                sqlx::query(
+                    "UPDATE subscriptions SET next_due_at = $1 WHERE id = $2 AND state = 'active' AND next_due_at <= $3",
+                )
+                .bind(*next_due)
+                .bind(*id)
+                .bind(now)
                     .execute(&mut *tx)
                     .await?;
             }
@@ -621,13 +629,36 @@ impl Db {
             return Ok(0);
         }
         let now = Utc::now();
+        let first = digests.iter().map(|d| d.subscription).min().unwrap_or_default();
+        let last = digests.iter().map(|d| d.subscription).max().unwrap_or_default();
+        let lock = match self {
+            Db::Postgres(_) => " FOR UPDATE",
+            Db::Sqlite(_) => "",
+        };
+        // Locked until the digests are in, so that an unsubscribe either comes first (and the
+        // digest is not queued) or after (and cancels it).
+        let active_query = format!(
+            "SELECT id FROM subscriptions WHERE id >= $1 AND id <= $2 AND state = 'active' ORDER BY id{lock}"
+        );
         let queued = with_pool!(self, |pool, DB| {
             let mut tx = pool.begin_with(self.begin_write()).await?;
+            let active: HashSet<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(active_query))
+                .bind(first)
+                .bind(last)
+                .fetch_all(&mut *tx)
+                .await?
+                .into_iter()
+                .collect();
+            let digests: Vec<&NewDigest> =
+                digests.iter().filter(|d| active.contains(&d.subscription)).collect();
+            if digests.is_empty() {
+                return Ok(0);
+            }
             let mut insert = QueryBuilder::<DB>::new(
                 "INSERT INTO digests (subscription_id, period, recipient, mode, papers, message_id, state, \
                  next_attempt_at, created_at) ",
             );
-            insert.push_values(digests, |mut row, digest| {
+            insert.push_values(&digests, |mut row, digest| {
                 row.push_bind(digest.subscription)
                     .push_bind(digest.period.to_string())
                     .push_bind(&digest.recipient)
@@ -641,7 +672,7 @@ impl Db {
             insert.push(" ON CONFLICT (subscription_id, period) DO NOTHING RETURNING id, subscription_id");
             let inserted: Vec<(i64, i64)> = insert.build_query_as().fetch_all(&mut *tx).await?;
             let by_subscription: HashMap<i64, &NewDigest> =
-                digests.iter().map(|d| (d.subscription, d)).collect();
+                digests.iter().map(|d| (d.subscription, *d)).collect();
             let papers: Vec<(i64, i64, &str)> = inserted
                 .iter()
                 .flat_map(|(id, subscription)| {
@@ -977,18 +1008,37 @@ impl Db {
         }))
     }
 
-    /// The stored vectors of `papers` for the model with the most stored vectors.
-    pub async fn main_model_embeddings(&self, papers: &[String]) -> Result<Vec<(String, Vec<f32>)>, DbError> {
-        let model: Option<String> = with_pool!(self, |pool, DB| {
+    /// The model with the most stored vectors: the one personal digests rank by.
+    pub async fn main_embedding_model(&self) -> Result<Option<String>, DbError> {
+        Ok(with_pool!(self, |pool, DB| {
             sqlx::query_scalar("SELECT model FROM embeddings GROUP BY model ORDER BY COUNT(*) DESC LIMIT 1")
                 .fetch_optional(pool)
                 .await?
-        });
-        let Some(model) = model else { return Ok(Vec::new()) };
-        let mut found = Vec::new();
-        for paper in papers {
-            if let Some(vector) = self.embedding(&model, paper).await? {
-                found.push((paper.clone(), vector));
+        }))
+    }
+
+    /// The stored vectors of `papers` for `model`, in one query per thousand papers.
+    pub async fn embeddings_of(
+        &self,
+        model: &str,
+        papers: &[String],
+    ) -> Result<Vec<(String, Vec<f32>)>, DbError> {
+        let mut found = Vec::with_capacity(papers.len());
+        for chunk in papers.chunks(1_000) {
+            let rows: Vec<(String, i32, Vec<u8>)> = with_pool!(self, |pool, DB| {
+                let mut query =
+                    QueryBuilder::<DB>::new("SELECT paper_id, dim, vector FROM embeddings WHERE model = ");
+                query.push_bind(model).push(" AND paper_id IN (");
+                let mut ids = query.separated(", ");
+                for paper in chunk {
+                    ids.push_bind(paper);
+                }
+                query.push(")");
+                query.build_query_as().fetch_all(pool).await?
+            });
+            for (paper, dim, bytes) in rows {
+                let vector = super::embeddings::vector_from_bytes(&paper, &bytes, dim)?;
+                found.push((paper, vector));
             }
         }
         Ok(found)

@@ -34,7 +34,8 @@ fn to_bytes(vector: &[f32]) -> Vec<u8> {
     vector.iter().flat_map(|x| x.to_le_bytes()).collect()
 }
 
-fn from_bytes(paper_id: &str, bytes: &[u8], dim: i32) -> Result<Vec<f32>, DbError> {
+/// A stored vector's bytes as floats, checked against its dimension.
+pub(crate) fn vector_from_bytes(paper_id: &str, bytes: &[u8], dim: i32) -> Result<Vec<f32>, DbError> {
     if usize::try_from(dim).ok().map(|d| d * 4) != Some(bytes.len()) {
         return Err(DbError::CorruptRow {
             id: paper_id.to_owned(),
@@ -112,7 +113,7 @@ impl Db {
         });
         rows.into_iter()
             .map(|(paper_id, dim, bytes, change_seq)| {
-                let vector = from_bytes(&paper_id, &bytes, dim)?;
+                let vector = vector_from_bytes(&paper_id, &bytes, dim)?;
                 Ok(StoredEmbedding { paper_id, vector, change_seq })
             })
             .collect()
@@ -139,7 +140,7 @@ impl Db {
                 .fetch_optional(pool)
                 .await?
         });
-        row.map(|(dim, bytes)| from_bytes(paper_id, &bytes, dim)).transpose()
+        row.map(|(dim, bytes)| vector_from_bytes(paper_id, &bytes, dim)).transpose()
     }
 
     /// Papers' ids, titles and abstracts in id order after `after_id`, at most `limit`: the

@@ -76,11 +76,13 @@ pub struct Composer<'a> {
     /// The host part of `Message-ID`s.
     host: String,
     periods: HashMap<Period, Candidates>,
+    /// The embedding model personal rankings use, read on the first personal reader.
+    model: Option<Option<String>>,
 }
 
 impl<'a> Composer<'a> {
     pub fn new(db: &'a Db, base_url: &str) -> Composer<'a> {
-        Composer { db, host: message_host(base_url), periods: HashMap::new() }
+        Composer { db, host: message_host(base_url), periods: HashMap::new(), model: None }
     }
 
     /// Composes the latest due digest of every subscription due at `now`, and moves each
@@ -101,7 +103,7 @@ impl<'a> Composer<'a> {
             self.compose_page(&due, &mut report).await?;
             let next: Vec<(i64, Option<DateTime<Utc>>)> =
                 page.iter().map(|s| (s.id, s.prefs.next_due_after(now).map(|(_, due)| due))).collect();
-            self.db.set_next_dues(&next).await?;
+            self.db.set_next_dues(&next, now).await?;
             progress.set_records(report.readers);
         }
         Ok(report)
@@ -246,23 +248,32 @@ impl<'a> Composer<'a> {
     }
 
     /// The titles and vectors of the reader's upvoted papers that have vectors.
-    async fn profile(&self, history: &[(String, String)]) -> Result<Vec<(String, Vec<f32>)>, DbError> {
+    async fn profile(&mut self, history: &[(String, String)]) -> Result<Vec<(String, Vec<f32>)>, DbError> {
+        let Some(model) = self.model().await? else { return Ok(Vec::new()) };
         let ids: Vec<String> = history.iter().map(|(id, _)| id.clone()).collect();
         let titles: HashMap<&str, &str> =
             history.iter().map(|(id, title)| (id.as_str(), title.as_str())).collect();
-        let vectors = self.db.main_model_embeddings(&ids).await?;
+        let vectors = self.db.embeddings_of(&model, &ids).await?;
         Ok(vectors
             .into_iter()
             .map(|(id, vector)| (titles.get(id.as_str()).copied().unwrap_or_default().to_owned(), vector))
             .collect())
     }
 
+    async fn model(&mut self) -> Result<Option<String>, DbError> {
+        if self.model.is_none() {
+            self.model = Some(self.db.main_embedding_model().await?);
+        }
+        Ok(self.model.clone().flatten())
+    }
+
     async fn load_vectors(&mut self, period: Period) -> Result<(), DbError> {
+        let model = self.model().await?.unwrap_or_default();
         if let Some(candidates) = self.periods.get_mut(&period)
             && candidates.vectors.is_none()
         {
             let ids: Vec<String> = candidates.papers.iter().map(|c| c.paper.id.clone()).collect();
-            candidates.vectors = Some(self.db.main_model_embeddings(&ids).await?.into_iter().collect());
+            candidates.vectors = Some(self.db.embeddings_of(&model, &ids).await?.into_iter().collect());
         }
         Ok(())
     }

@@ -6,17 +6,18 @@
 //!    command line), choose the period's papers by the reader's preferences and put one digest
 //!    in the outbox per (subscription, period), under a unique constraint, with its papers.
 //!    A period with nothing for the reader sends nothing.
-//! 2. **Deliver** ([`send`]): senders claim digests one at a time under a lease, render them
-//!    ([`render`]) and hand them to the mailer, recording each outcome: sent; a transient
-//!    failure retried with exponential backoff; a permanent refusal recorded as a bounce
-//!    (repeated bounces pause the subscription).
+//! 2. **Deliver** ([`send`]): senders claim a few digests at a time under a lease, render
+//!    them ([`render`]) and hand them to the mailer one by one, recording each outcome: sent; a
+//!    transient failure retried with exponential backoff; a permanent refusal recorded (a
+//!    refused recipient is a bounce, and repeated bounces pause the subscription).
 //!
 //! The one window no SMTP client can close (the server accepted the message; the sender died
 //! before recording it) is resolved towards delivery: the digest is sent again, with the same
-//! `Message-ID`, and counted `in_doubt`. So every digest arrives; a copy arrives twice only
-//! after a sender died in that window, and the copies share one `Message-ID`, by which mail
-//! stores fold them into one. ARCHITECTURE.md states the guarantee; the SMTP kill test checks
-//! exactly it.
+//! `Message-ID`, and counted `in_doubt`. A connection that breaks after the message was written
+//! is the same window, and its digest is retried. So every digest arrives; a reader gets a second
+//! copy only after an attempt was cut off there, and the copies share one `Message-ID`, by which
+//! mail stores fold them into one. ARCHITECTURE.md states the guarantee (invariant 18); the
+//! SMTP kill and outage tests check exactly it.
 
 pub mod compose;
 pub mod links;

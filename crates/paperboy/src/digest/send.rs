@@ -167,19 +167,22 @@ impl Sender {
             if claimed.is_empty() {
                 return Ok(());
             }
+            // Every attempt ends while the lease still holds, with a quarter of it left to
+            // record the outcome: no other sender takes a digest over while its sender lives.
+            let deadline = tokio::time::Instant::from_std(claimed_at + self.options.lease * 3 / 4);
             for (n, digest) in claimed.iter().enumerate() {
                 if claimed_at.elapsed() > self.options.lease / 2 {
                     self.db.release_digests(&claimed[n..]).await?;
                     break;
                 }
-                self.send(digest).await?;
+                self.send(digest, deadline).await?;
                 let c = &self.counters;
                 self.progress.set_records(c.sent.load(Ordering::Relaxed) + c.bounced.load(Ordering::Relaxed));
             }
         }
     }
 
-    async fn send(&self, digest: &ClaimedDigest) -> Result<(), DbError> {
+    async fn send(&self, digest: &ClaimedDigest, deadline: tokio::time::Instant) -> Result<(), DbError> {
         let counters = &self.counters;
         if digest.was_in_doubt {
             counters.in_doubt.fetch_add(1, Ordering::Relaxed);
@@ -191,15 +194,27 @@ impl Sender {
                 return self.db.digest_failed(digest, false, &why).await;
             }
         };
-        match self.outbox.mailer.send(&self.outbox.from, &mail).await {
+        let sent = match tokio::time::timeout_at(deadline, self.outbox.mailer.send(&self.outbox.from, &mail))
+            .await
+        {
+            Ok(sent) => sent,
+            Err(_) => {
+                counters.retried.fetch_add(1, Ordering::Relaxed);
+                let at = Utc::now() + chrono::Duration::from_std(self.options.retry_base).unwrap_or_default();
+                return self.db.digest_retry(digest, "the attempt ran out of its lease", at).await;
+            }
+        };
+        match sent {
             Ok(()) => {
                 counters.sent.fetch_add(1, Ordering::Relaxed);
                 self.db.digest_sent(digest).await
             }
             Err(err) if err.is_permanent() => {
-                counters.bounced.fetch_add(1, Ordering::Relaxed);
-                tracing::warn!(digest = digest.id, error = %err, "digest refused for good");
-                self.db.digest_failed(digest, true, &err.to_string()).await
+                let bounce = err.is_bounce();
+                let counter = if bounce { &counters.bounced } else { &counters.failed };
+                counter.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(digest = digest.id, error = %err, bounce, "digest refused for good");
+                self.db.digest_failed(digest, bounce, &err.to_string()).await
             }
             Err(err) if digest.attempts >= self.options.max_attempts => {
                 counters.failed.fetch_add(1, Ordering::Relaxed);

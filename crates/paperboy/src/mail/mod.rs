@@ -21,7 +21,8 @@ use self::smtp::{SmtpError, SmtpServer};
 use crate::community::accounts::Email;
 use crate::community::secrets::Secret;
 
-/// How long connecting may take before the attempt counts as failed.
+/// How long opening an SMTP session, or one mail transaction, may take before the attempt
+/// counts as failed.
 const SMTP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Where mail goes.
@@ -70,13 +71,18 @@ pub enum MailError {
 impl MailError {
     /// Whether sending again cannot help: the server refused the message or its recipient for
     /// good (a 5xx reply), or the message cannot be built. Anything else (no connection, a
-    /// 4xx reply, a full disk) may pass later.
+    /// 4xx reply, a failed sign-in to the server, a full disk) may pass later.
     pub fn is_permanent(&self) -> bool {
         match self {
             MailError::Build(_) => true,
             MailError::Smtp(err) => err.is_permanent(),
             MailError::File { .. } => false,
         }
+    }
+
+    /// Whether the recipient's server refused the address for good: a bounce.
+    pub fn is_bounce(&self) -> bool {
+        matches!(self, MailError::Smtp(err) if err.is_bounce())
     }
 }
 

@@ -17,7 +17,8 @@ use std::time::{Duration, Instant};
 use lettre::address::Envelope;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::{AsyncSmtpConnection, TlsParameters};
-use lettre::transport::smtp::extension::ClientId;
+use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
+use lettre::transport::smtp::extension::{ClientId, Extension, MailBodyParameter, MailParameter};
 
 /// Idle connections kept for reuse.
 const MAX_IDLE: usize = 32;
@@ -44,14 +45,28 @@ pub enum SmtpError {
     Connect { address: String, source: std::io::Error },
     #[error("the server did not answer within {0:?}")]
     TimedOut(Duration),
-    #[error(transparent)]
-    Smtp(#[from] lettre::transport::smtp::Error),
+    /// Opening the session failed: greeting, STARTTLS or AUTH (the operator's settings).
+    #[error("cannot open an SMTP session: {0}")]
+    Session(lettre::transport::smtp::Error),
+    /// The server refused the recipient (RCPT TO).
+    #[error("the recipient was refused: {0}")]
+    Recipient(lettre::transport::smtp::Error),
+    /// The server refused the sender or the message itself (MAIL FROM, DATA).
+    #[error("the message was refused: {0}")]
+    Message(lettre::transport::smtp::Error),
 }
 
 impl SmtpError {
-    /// Whether the server refused for good (a 5xx reply).
+    /// Whether sending the same message again cannot help: a 5xx reply to RCPT TO, MAIL FROM
+    /// or DATA. Session failures are the operator's to fix and are retried.
     pub fn is_permanent(&self) -> bool {
-        matches!(self, SmtpError::Smtp(err) if err.is_permanent())
+        matches!(self, SmtpError::Recipient(err) | SmtpError::Message(err) if err.is_permanent())
+    }
+
+    /// Whether the recipient's address was refused for good: a bounce, which counts against
+    /// the subscription.
+    pub fn is_bounce(&self) -> bool {
+        matches!(self, SmtpError::Recipient(err) if err.is_permanent())
     }
 }
 
@@ -123,37 +138,42 @@ impl SmtpServer {
                 .await
                 .map_err(|_| SmtpError::TimedOut(self.timeout))??,
         };
-        let sent = match tokio::time::timeout(self.timeout, connection.send(envelope, message)).await {
-            Ok(sent) => sent.map_err(SmtpError::from),
-            Err(_) => Err(SmtpError::TimedOut(self.timeout)),
-        };
-        match sent {
-            Ok(_) => {
-                let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
-                if idle.len() < MAX_IDLE {
-                    idle.push((connection, Instant::now()));
-                }
-                Ok(())
-            }
-            Err(err) => {
-                connection.abort().await;
-                Err(err)
+        let sent =
+            match tokio::time::timeout(self.timeout, transaction(&mut connection, envelope, message)).await {
+                Ok(sent) => sent,
+                Err(_) => Err(SmtpError::TimedOut(self.timeout)),
+            };
+        // A connection that failed is dropped, not closed politely: QUIT could wait forever,
+        // or land inside an unfinished message.
+        if sent.is_ok() {
+            let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+            if idle.len() < MAX_IDLE {
+                idle.push((connection, Instant::now()));
             }
         }
+        sent
     }
 
-    /// An idle connection that still answers, if there is one.
+    /// An idle connection that still answers NOOP in time, if there is one.
     async fn take_idle(&self) -> Option<AsyncSmtpConnection> {
         loop {
             let (mut connection, since) = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop()?;
-            if since.elapsed() < CHECK_AFTER || connection.test_connected().await {
+            if since.elapsed() < CHECK_AFTER
+                || tokio::time::timeout(self.timeout, connection.test_connected()).await.unwrap_or(false)
+            {
                 return Some(connection);
             }
-            connection.abort().await;
         }
     }
 
     async fn connect(&self) -> Result<AsyncSmtpConnection, SmtpError> {
+        self.open().await.map_err(|err| match err {
+            OpenError::Connect(err) => err,
+            OpenError::Smtp(err) => SmtpError::Session(err),
+        })
+    }
+
+    async fn open(&self) -> Result<AsyncSmtpConnection, OpenError> {
         let tls = || TlsParameters::new(self.host.clone());
         let mut connection = if self.security == Security::Implicit {
             AsyncSmtpConnection::connect_tokio1(
@@ -169,13 +189,15 @@ impl SmtpServer {
             let connect = tokio::net::TcpStream::connect((self.host.as_str(), self.port));
             let stream = match tokio::time::timeout(self.timeout, connect).await {
                 Ok(Ok(stream)) => stream,
-                Ok(Err(source)) => return Err(SmtpError::Connect { address, source }),
+                Ok(Err(source)) => return Err(OpenError::Connect(SmtpError::Connect { address, source })),
                 Err(_) => {
                     let source = std::io::Error::new(std::io::ErrorKind::TimedOut, "no answer");
-                    return Err(SmtpError::Connect { address, source });
+                    return Err(OpenError::Connect(SmtpError::Connect { address, source }));
                 }
             };
-            stream.set_nodelay(true).map_err(|source| SmtpError::Connect { address, source })?;
+            stream
+                .set_nodelay(true)
+                .map_err(|source| OpenError::Connect(SmtpError::Connect { address, source }))?;
             AsyncSmtpConnection::connect_with_transport(Box::new(stream), &self.hello).await?
         };
         let starttls = match self.security {
@@ -191,6 +213,38 @@ impl SmtpServer {
         }
         Ok(connection)
     }
+}
+
+/// What stops a session from opening.
+enum OpenError {
+    Connect(SmtpError),
+    Smtp(lettre::transport::smtp::Error),
+}
+
+impl From<lettre::transport::smtp::Error> for OpenError {
+    fn from(err: lettre::transport::smtp::Error) -> Self {
+        OpenError::Smtp(err)
+    }
+}
+
+/// One mail transaction, each refusal named by the command it answered: MAIL FROM (with
+/// 8BITMIME for a message that needs it, as lettre's own transport does), RCPT TO, DATA.
+async fn transaction(
+    connection: &mut AsyncSmtpConnection,
+    envelope: &Envelope,
+    message: &[u8],
+) -> Result<(), SmtpError> {
+    let mut parameters = Vec::new();
+    if !message.is_ascii() && connection.server_info().supports_feature(Extension::EightBitMime) {
+        parameters.push(MailParameter::Body(MailBodyParameter::EightBitMime));
+    }
+    connection.command(Mail::new(envelope.from().cloned(), parameters)).await.map_err(SmtpError::Message)?;
+    for recipient in envelope.to() {
+        connection.command(Rcpt::new(recipient.clone(), Vec::new())).await.map_err(SmtpError::Recipient)?;
+    }
+    connection.command(Data).await.map_err(SmtpError::Message)?;
+    connection.message(message).await.map_err(SmtpError::Message)?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -285,7 +285,9 @@ fn describe(subscription: &Subscription) -> String {
                 subscription.email
             )
         }
-        SubscriptionState::Unsubscribed => format!("{} is unsubscribed.", subscription.email),
+        SubscriptionState::Unsubscribed => {
+            format!("{} is unsubscribed. Saving the settings subscribes it again.", subscription.email)
+        }
     }
 }
 
@@ -462,7 +464,9 @@ fn token_settings(
     page.notice = notice;
     let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     page.error = error;
-    if subscription.state != SubscriptionState::Unsubscribed {
+    if subscription.state == SubscriptionState::Unsubscribed {
+        page.submit = "Subscribe again";
+    } else {
         page.extra_forms.push(ButtonForm {
             action: format!("/unsubscribe?token={token}"),
             hidden: Vec::new(),
@@ -606,7 +610,13 @@ async fn mail_unsubscribe_link(app: &App, viewer: &Viewer, email: &str) -> Resul
         &format!("{}/unsubscribe?token={token}", app.config.base_url),
         "If you did not ask for it, ignore this email: nothing changes.",
     )?;
-    send_quietly(app, &mail).await;
+    // Sent after the answer, so that how long the answer takes says nothing about the address.
+    let outbox = app.config.mail.clone();
+    tokio::spawn(async move {
+        if let Err(err) = outbox.mailer.send(&outbox.from, &mail).await {
+            tracing::warn!(error = %err, "cannot send an unsubscribe link");
+        }
+    });
     Ok(())
 }
 
@@ -679,9 +689,6 @@ pub async fn save_account_digest(
     let result = async {
         viewer.check_csrf(form.csrf.as_deref())?;
         let user = viewer.require_user()?;
-        if !user.confirmed {
-            return Err(AppError::Forbidden("confirm your email address first".into()));
-        }
         let current = account_digest(&app, &viewer).await?.map(|s| s.prefs).unwrap_or_default();
         let prefs = current.with(&form.changes.changes()).map_err(AppError::BadRequest)?;
         let email: Email = user.email.parse().map_err(AppError::Internal)?;

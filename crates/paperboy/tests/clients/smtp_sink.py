@@ -5,7 +5,8 @@
 Accepts every message and stores each as DIR/<random>.eml (written to a temporary name, then
 renamed, so a reader never sees half a message); with --discard, only counts them, writing the
 count to DIR/count twice a second. Refuses, with a permanent 550, every recipient whose address
-starts with "bounce", so tests can watch bounces pile up.
+starts with "bounce", so tests can watch bounces pile up, and with a 554 after DATA every
+message to an address that starts with "reject" (the message refused, not the reader).
 """
 
 import asyncio
@@ -29,6 +30,8 @@ class Sink:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if any(address.lower().startswith("reject") for address in envelope.rcpt_tos):
+            return "554 5.6.0 Message content refused"
         self.count += 1
         if not self.discard:
             name = uuid.uuid4().hex

@@ -288,6 +288,7 @@ async fn permanent_refusals_are_recorded_and_pause_the_subscription() {
         (1..=4).map(|days| crate::community::recent(&format!("2611.0070{days}"), "A paper", days)).collect();
     crate::site::store(db, papers).await;
     let bounce = subscribed(db, "bounce@example.org", &Preferences::default()).await;
+    let rejected = subscribed(db, "reject@example.org", &Preferences::default()).await;
     subscribed(db, "fine@example.org", &Preferences::default()).await;
     let outbox = Outbox {
         mailer: Mailer::new(Some(&sink.url()), PathBuf::from("unused")).unwrap(),
@@ -311,5 +312,12 @@ async fn permanent_refusals_are_recorded_and_pause_the_subscription() {
     assert_eq!(history.last().unwrap().1, "bounced");
     let subscription = db.subscription(bounce).await.unwrap().unwrap();
     assert_eq!((subscription.state, subscription.bounces), (SubscriptionState::Paused, 3));
+    // A refused message is not the reader's fault: recorded, not retried, not a bounce.
+    let refused = of("reject@example.org");
+    assert_eq!(refused.len(), 4);
+    assert!(refused.iter().all(|r| r.state == "failed" && r.attempts == 1), "{refused:?}");
+    assert!(refused[0].last_error.as_deref().unwrap().contains("554"), "{refused:?}");
+    let subscription = db.subscription(rejected).await.unwrap().unwrap();
+    assert_eq!((subscription.state, subscription.bounces), (SubscriptionState::Active, 0));
     assert_eq!(sink.count(), 4);
 }
