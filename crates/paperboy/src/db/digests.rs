@@ -18,6 +18,7 @@ use sqlx::QueryBuilder;
 use super::users::UserId;
 use super::{Db, DbError, with_pool};
 use crate::community::accounts::Email;
+use crate::digest::compose::Pick;
 use crate::digest::prefs::{Frequency, Mode, Period, Preferences};
 
 /// Rows of a multi-row insert into `digest_papers` or `digest_events` (4 parameters each at
@@ -623,7 +624,8 @@ impl Db {
     }
 
     /// Puts digests in the outbox with their papers, in one transaction; a subscription that
-    /// has its period's digest already keeps it. Returns how many were new.
+    /// has its period's digest already keeps it, and one that ended meanwhile gets none. Returns
+    /// how many were new.
     pub async fn queue_digests(&self, digests: &[NewDigest]) -> Result<u64, DbError> {
         if digests.is_empty() {
             return Ok(0);
@@ -649,8 +651,29 @@ impl Db {
                 .await?
                 .into_iter()
                 .collect();
-            let digests: Vec<&NewDigest> =
-                digests.iter().filter(|d| active.contains(&d.subscription)).collect();
+            // Papers a reader was sent since their digest was chosen (by another composer, for
+            // an overlapping period) are left out now, under the same lock.
+            let sent: Vec<(i64, String)> = sqlx::query_as(
+                "SELECT subscription_id, paper_id FROM digest_papers WHERE subscription_id >= $1 AND subscription_id <= $2",
+            )
+            .bind(first)
+            .bind(last)
+            .fetch_all(&mut *tx)
+            .await?;
+            let sent: HashSet<(i64, &str)> = sent.iter().map(|(s, p)| (*s, p.as_str())).collect();
+            let digests: Vec<Chosen<'_>> = digests
+                .iter()
+                .filter(|d| active.contains(&d.subscription))
+                .filter_map(|digest| {
+                    let picks: Vec<&Pick> = digest
+                        .picks
+                        .iter()
+                        .filter(|p| !sent.contains(&(digest.subscription, p.id.as_str())))
+                        .collect();
+                    let papers = serde_json::to_string(&picks).ok()?;
+                    (!picks.is_empty()).then_some(Chosen { digest, picks, papers })
+                })
+                .collect();
             if digests.is_empty() {
                 return Ok(0);
             }
@@ -658,12 +681,13 @@ impl Db {
                 "INSERT INTO digests (subscription_id, period, recipient, mode, papers, message_id, state, \
                  next_attempt_at, created_at) ",
             );
-            insert.push_values(&digests, |mut row, digest| {
+            insert.push_values(&digests, |mut row, chosen| {
+                let digest = chosen.digest;
                 row.push_bind(digest.subscription)
                     .push_bind(digest.period.to_string())
                     .push_bind(&digest.recipient)
                     .push_bind(digest.mode.as_str())
-                    .push_bind(&digest.papers)
+                    .push_bind(&chosen.papers)
                     .push_bind(&digest.message_id)
                     .push_bind("queued")
                     .push_bind(now)
@@ -671,15 +695,15 @@ impl Db {
             });
             insert.push(" ON CONFLICT (subscription_id, period) DO NOTHING RETURNING id, subscription_id");
             let inserted: Vec<(i64, i64)> = insert.build_query_as().fetch_all(&mut *tx).await?;
-            let by_subscription: HashMap<i64, &NewDigest> =
-                digests.iter().map(|d| (d.subscription, *d)).collect();
+            let by_subscription: HashMap<i64, &Chosen<'_>> =
+                digests.iter().map(|c| (c.digest.subscription, c)).collect();
             let papers: Vec<(i64, i64, &str)> = inserted
                 .iter()
                 .flat_map(|(id, subscription)| {
                     by_subscription[subscription]
-                        .paper_ids
+                        .picks
                         .iter()
-                        .map(move |paper| (*subscription, *id, paper.as_str()))
+                        .map(move |pick| (*subscription, *id, pick.id.as_str()))
                 })
                 .collect();
             for chunk in papers.chunks(PAPER_ROWS_PER_INSERT) {
@@ -695,8 +719,8 @@ impl Db {
             let events: Vec<(i64, String)> = inserted
                 .iter()
                 .map(|(id, subscription)| {
-                    let digest = by_subscription[subscription];
-                    (*id, format!("{} papers for {}", digest.paper_ids.len(), digest.period))
+                    let chosen = by_subscription[subscription];
+                    (*id, format!("{} papers for {}", chosen.picks.len(), chosen.digest.period))
                 })
                 .collect();
             for chunk in events.chunks(PAPER_ROWS_PER_INSERT) {
@@ -1066,10 +1090,17 @@ pub struct NewDigest {
     pub recipient: String,
     pub mode: Mode,
     pub period: Period,
-    /// JSON of the papers chosen, in order.
-    pub papers: String,
-    pub paper_ids: Vec<String>,
+    /// The papers chosen, in order.
+    pub picks: Vec<Pick>,
     pub message_id: String,
+}
+
+/// A digest about to be queued, with the papers it keeps.
+struct Chosen<'a> {
+    digest: &'a NewDigest,
+    picks: Vec<&'a Pick>,
+    /// `picks` as JSON.
+    papers: String,
 }
 
 /// A candidate paper of a period, as a digest shows it.

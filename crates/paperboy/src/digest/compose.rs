@@ -156,8 +156,7 @@ impl<'a> Composer<'a> {
                 recipient: subscription.email.clone(),
                 mode: subscription.prefs.mode,
                 period: *period,
-                papers: serde_json::to_string(&picks).unwrap_or_else(|_| "[]".into()),
-                paper_ids: picks.into_iter().map(|pick| pick.id).collect(),
+                picks,
                 message_id,
             });
         }

@@ -648,7 +648,41 @@ async fn the_worker_sends_each_reader_theirs_at_their_hour(db: &Db) {
     assert_eq!(composed.readers, 0);
 }
 
+async fn a_paper_chosen_for_two_digests_goes_out_once(db: &Db) {
+    let ids = papers_of_yesterday(db, 4).await;
+    let reader = subscribed(db, "twice@example.org", &Preferences::default()).await;
+    // Two composers chose papers for overlapping periods before either queued its choice.
+    let digest = |period: Period, papers: &[&String]| paperboy::db::digests::NewDigest {
+        subscription: reader,
+        recipient: "twice@example.org".into(),
+        mode: paperboy::digest::prefs::Mode::Trending,
+        period,
+        picks: papers
+            .iter()
+            .map(|id| paperboy::digest::compose::Pick { id: (*id).clone(), reason: None })
+            .collect(),
+        message_id: format!("<{period}@paperboy.test>"),
+    };
+    let day = Period::Day(yesterday());
+    let week = Period::Week(yesterday());
+    assert_eq!(db.queue_digests(&[digest(day, &[&ids[0], &ids[1]])]).await.unwrap(), 1);
+    assert_eq!(db.queue_digests(&[digest(week, &[&ids[1], &ids[2]])]).await.unwrap(), 1);
+    let earlier = Period::Week(yesterday() - Days::new(7));
+    assert_eq!(db.queue_digests(&[digest(earlier, &[&ids[0]])]).await.unwrap(), 0, "nothing new is left");
+    let claimed = db.claim_digests("test", chrono::Duration::minutes(1), Utc::now(), 10).await.unwrap();
+    let papers: Vec<(String, String)> =
+        claimed.iter().map(|d| (d.period.clone(), d.papers.clone())).collect();
+    assert_eq!(papers.len(), 2, "{papers:?}");
+    let of_week = &papers.iter().find(|(period, _)| *period == week.to_string()).unwrap().1;
+    assert!(of_week.contains(&ids[2]) && !of_week.contains(&ids[1]), "{of_week}");
+    // A reader who unsubscribed before the digest was queued gets none.
+    db.unsubscribe(reader, "test").await.unwrap();
+    let later = Period::Day(yesterday() + Days::new(1));
+    assert_eq!(db.queue_digests(&[digest(later, &[&ids[3]])]).await.unwrap(), 0);
+}
+
 on_both_engines!(
+    a_paper_chosen_for_two_digests_goes_out_once,
     subscribing_is_double_opt_in_and_a_digest_is_sent_once,
     settings_and_one_click_unsubscribe_need_only_the_link,
     forged_expired_replayed_and_other_readers_tokens_open_nothing,
