@@ -8,7 +8,7 @@ use lettre::message::Mailbox;
 use paperboy_arxiv::client::ArxivClient;
 
 use crate::db::Db;
-use crate::mail::Mailer;
+use crate::mail::{Mail, Mailer};
 use crate::search::Search;
 use crate::web::cache::{CatalogVersion, PageCache};
 use crate::web::limit::{RateLimit, RateLimiter};
@@ -61,6 +61,15 @@ pub struct Outbox {
 }
 
 impl Outbox {
+    /// Sends `mail` and logs a failure instead of returning it: for emails whose failure must
+    /// not change the answer a visitor sees, because that would tell whether the address has
+    /// an account or a subscription.
+    pub async fn send_or_log(&self, mail: &Mail, what: &str) {
+        if let Err(err) = self.mailer.send(&self.from, mail).await {
+            tracing::error!(error = %err, to = %mail.to, "cannot send {what}");
+        }
+    }
+
     /// Files in `dir`, from `Paperboy <paperboy@localhost>`.
     pub fn files(dir: PathBuf) -> Outbox {
         Outbox { mailer: Mailer::Files(dir), from: Mailbox::new(Some("Paperboy".into()), default_sender()) }

@@ -47,6 +47,27 @@ pub struct Mail {
     pub headers: Vec<(&'static str, String)>,
 }
 
+/// The text of an email that carries one link: a greeting, what the link does, the link,
+/// and what to know about it (account links, subscription confirmations).
+#[derive(askama::Template)]
+#[template(path = "email/link.txt")]
+pub struct LinkEmail<'a> {
+    /// Whom to greet by name, if anyone.
+    pub name: Option<&'a str>,
+    pub lead: &'a str,
+    pub link: &'a str,
+    pub after: &'a str,
+    pub base_url: &'a str,
+}
+
+impl LinkEmail<'_> {
+    /// The email to `to` with `subject`.
+    pub fn to(&self, to: Email, subject: &str) -> Result<Mail, MailError> {
+        let text = askama::Template::render(self).map_err(|err| MailError::Build(err.to_string()))?;
+        Ok(Mail::new(to, subject.to_owned(), text))
+    }
+}
+
 impl Mail {
     /// A plain message with no headers of its own.
     pub fn new(to: Email, subject: String, text: String) -> Mail {

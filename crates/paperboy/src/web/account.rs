@@ -20,7 +20,7 @@ use crate::community::secrets::{self, Secret};
 use crate::db::moderation::AuditEntry;
 use crate::db::users::{ApiToken, LinkPurpose, Session, SignUp, User};
 use crate::error::AppError;
-use crate::mail::Mail;
+use crate::mail::{LinkEmail, Mail};
 use crate::web::session::{self, SESSION_COOKIE, SESSION_DAYS, Viewer, anonymous_csrf, within};
 use crate::web::view::{Layout, Link};
 use crate::web::{PageError, private_html, sentence};
@@ -276,7 +276,7 @@ async fn sign_up(app: &App, viewer: &Viewer, form: &AccountForm) -> Result<Email
                 &format!("{}/login", app.config.base_url),
                 "If it was not you, nothing has changed.",
             )?;
-            deliver(app, &user.email, mail).await;
+            app.config.mail.send_or_log(&mail, "an account email").await;
             Ok(email)
         }
     }
@@ -291,16 +291,6 @@ async fn hash_password(password: String) -> Result<String, AppError> {
 
 // ---- emailed links ----------------------------------------------------------------------------
 
-#[derive(Template)]
-#[template(path = "email/account.txt")]
-struct AccountEmail<'a> {
-    name: &'a str,
-    lead: &'a str,
-    link: &'a str,
-    after: &'a str,
-    base_url: &'a str,
-}
-
 fn account_mail(
     app: &App,
     user: &User,
@@ -309,11 +299,9 @@ fn account_mail(
     link: &str,
     after: &str,
 ) -> Result<Mail, AppError> {
-    let text = AccountEmail { name: &user.name, lead, link, after, base_url: &app.config.base_url }
-        .render()
-        .map_err(|err| AppError::Internal(err.to_string()))?;
     let to = user.email.parse::<Email>().map_err(AppError::Internal)?;
-    Ok(Mail::new(to, subject.to_owned(), text))
+    let email = LinkEmail { name: Some(&user.name), lead, link, after, base_url: &app.config.base_url };
+    email.to(to, subject).map_err(|err| AppError::Internal(err.to_string()))
 }
 
 /// Creates a link for `purpose` and mails it to `user`, within the quota per address.
@@ -345,16 +333,8 @@ async fn send_link(app: &App, user: &User, purpose: LinkPurpose) -> Result<(), A
     let secret = app.db.create_link(user.id, purpose, lifetime).await?;
     let link = format!("{}/links/{}?token={}", app.config.base_url, purpose.slug(), secret.expose());
     let mail = account_mail(app, user, subject, lead, &link, after)?;
-    deliver(app, &user.email, mail).await;
+    app.config.mail.send_or_log(&mail, "an account email").await;
     Ok(())
-}
-
-/// Sends `mail`; a failure is logged, not shown, because showing it would tell whether the
-/// address has an account.
-async fn deliver(app: &App, to: &str, mail: Mail) {
-    if let Err(err) = app.config.mail.mailer.send(&app.config.mail.from, &mail).await {
-        tracing::error!(error = %err, to, "cannot send an account email");
-    }
 }
 
 // ---- sign in and out --------------------------------------------------------------------------

@@ -23,7 +23,7 @@ use crate::db::digests::{ConfirmOutcome, SubscribeOutcome, Subscription, Subscri
 use crate::digest::links::LinkKey;
 use crate::digest::prefs::{Changes, Input, Preferences, weekday_name};
 use crate::error::AppError;
-use crate::mail::Mail;
+use crate::mail::{LinkEmail, Mail};
 use crate::web::account::{FormPage, FormSpec, Hidden, private_page, secure};
 use crate::web::session::{Viewer, anonymous_csrf, within};
 use crate::web::view::{Layout, Link};
@@ -80,23 +80,8 @@ pub async fn ask_to_subscribe(
             )?
         }
     };
-    send_quietly(app, &mail).await;
+    app.config.mail.send_or_log(&mail, "a subscription email").await;
     Ok(())
-}
-
-async fn send_quietly(app: &App, mail: &Mail) {
-    if let Err(err) = app.config.mail.mailer.send(&app.config.mail.from, mail).await {
-        tracing::warn!(error = %err, "cannot send a subscription email");
-    }
-}
-
-#[derive(Template)]
-#[template(path = "email/subscription.txt")]
-struct SubscriptionEmail<'a> {
-    lead: &'a str,
-    link: &'a str,
-    after: &'a str,
-    base_url: &'a str,
 }
 
 fn subscription_mail(
@@ -107,10 +92,8 @@ fn subscription_mail(
     link: &str,
     after: &str,
 ) -> Result<Mail, AppError> {
-    let text = SubscriptionEmail { lead, link, after, base_url: &app.config.base_url }
-        .render()
-        .map_err(|err| AppError::Internal(err.to_string()))?;
-    Ok(Mail::new(to.clone(), subject.to_owned(), text))
+    let email = LinkEmail { name: None, lead, link, after, base_url: &app.config.base_url };
+    email.to(to.clone(), subject).map_err(|err| AppError::Internal(err.to_string()))
 }
 
 /// Every field the digest forms send; each handler reads the ones it needs.
@@ -612,11 +595,7 @@ async fn mail_unsubscribe_link(app: &App, viewer: &Viewer, email: &str) -> Resul
     )?;
     // Sent after the answer, so that how long the answer takes says nothing about the address.
     let outbox = app.config.mail.clone();
-    tokio::spawn(async move {
-        if let Err(err) = outbox.mailer.send(&outbox.from, &mail).await {
-            tracing::warn!(error = %err, "cannot send an unsubscribe link");
-        }
-    });
+    tokio::spawn(async move { outbox.send_or_log(&mail, "an unsubscribe link").await });
     Ok(())
 }
 
