@@ -981,19 +981,26 @@ impl Db {
         }))
     }
 
-    /// The secret called `name`, made from `generate` by the first process that asks.
+    /// The secret called `name`, made from `generate` by the first process that asks. Read
+    /// first, so that only that first ask writes.
     pub async fn server_key(&self, name: &str, generate: impl FnOnce() -> String) -> Result<String, DbError> {
         Ok(with_pool!(self, |pool, DB| {
-            sqlx::query("INSERT INTO server_keys (name, value, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
-                .bind(name)
-                .bind(generate())
-                .bind(Utc::now())
-                .execute(pool)
-                .await?;
-            sqlx::query_scalar("SELECT value FROM server_keys WHERE name = $1")
-                .bind(name)
-                .fetch_one(pool)
-                .await?
+            let select = "SELECT value FROM server_keys WHERE name = $1";
+            let found: Option<String> = sqlx::query_scalar(select).bind(name).fetch_optional(pool).await?;
+            match found {
+                Some(value) => value,
+                None => {
+                    sqlx::query(
+                        "INSERT INTO server_keys (name, value, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                    )
+                    .bind(name)
+                    .bind(generate())
+                    .bind(Utc::now())
+                    .execute(pool)
+                    .await?;
+                    sqlx::query_scalar(select).bind(name).fetch_one(pool).await?
+                }
+            }
         }))
     }
 
