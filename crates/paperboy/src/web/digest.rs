@@ -21,7 +21,7 @@ use crate::community::accounts::Email;
 use crate::community::secrets::Secret;
 use crate::db::digests::{ConfirmOutcome, SubscribeOutcome, Subscription, SubscriptionState};
 use crate::digest::links::LinkKey;
-use crate::digest::prefs::{Changes, Input, Preferences, weekday_name};
+use crate::digest::prefs::{Changes, Preferences, weekday_name};
 use crate::error::AppError;
 use crate::mail::{LinkEmail, Mail};
 use crate::web::account::{FormPage, FormSpec, Hidden, private_page, secure};
@@ -103,38 +103,7 @@ pub struct DigestForm {
     pub email: Option<String>,
     pub token: Option<String>,
     #[serde(flatten)]
-    pub changes: FormChanges,
-}
-
-/// The settings fields of a form, as text.
-#[derive(Debug, Default, Deserialize)]
-pub struct FormChanges {
-    frequency: Option<String>,
-    weekday: Option<String>,
-    hour: Option<String>,
-    time_zone: Option<String>,
-    categories: Option<String>,
-    include_keywords: Option<String>,
-    exclude_keywords: Option<String>,
-    mode: Option<String>,
-    papers_per_email: Option<String>,
-}
-
-impl FormChanges {
-    fn changes(&self) -> Changes {
-        let text = |value: &Option<String>| value.clone().map(Input::Text);
-        Changes {
-            frequency: text(&self.frequency),
-            weekday: text(&self.weekday),
-            hour: text(&self.hour),
-            time_zone: text(&self.time_zone),
-            categories: text(&self.categories),
-            include_keywords: text(&self.include_keywords),
-            exclude_keywords: text(&self.exclude_keywords),
-            mode: text(&self.mode),
-            papers_per_email: text(&self.papers_per_email),
-        }
-    }
+    pub changes: Changes,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -325,7 +294,7 @@ pub async fn subscribe(
         return PageError::from(err).into_response();
     }
     let email = form.email.clone().unwrap_or_default();
-    let changes = form.changes.changes();
+    let changes = form.changes.clone();
     match ask_to_subscribe(&app, viewer.address, &email, &changes).await {
         Ok(()) => {
             let mut page =
@@ -471,7 +440,7 @@ pub async fn save_settings(
         Ok(subscription) => subscription,
         Err(response) => return response,
     };
-    match subscription.prefs.with(&form.changes.changes()) {
+    match subscription.prefs.with(&form.changes) {
         Ok(prefs) => match app.db.set_preferences(subscription.id, &prefs).await {
             Ok(saved) => token_settings(&app, &viewer, &token, &saved, Some("Saved.".into()), None),
             Err(err) => PageError::from_db(&err).into_response(),
@@ -669,7 +638,7 @@ pub async fn save_account_digest(
         viewer.check_csrf(form.csrf.as_deref())?;
         let user = viewer.require_user()?;
         let current = account_digest(&app, &viewer).await?.map(|s| s.prefs).unwrap_or_default();
-        let prefs = current.with(&form.changes.changes()).map_err(AppError::BadRequest)?;
+        let prefs = current.with(&form.changes).map_err(AppError::BadRequest)?;
         let email: Email = user.email.parse().map_err(AppError::Internal)?;
         app.db.subscribe_user(user.id, &email, &prefs).await?;
         Ok::<(), AppError>(())
