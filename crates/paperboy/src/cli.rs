@@ -14,7 +14,7 @@ use paperboy_arxiv::Format;
 use paperboy_arxiv::client::{ClientConfig, DEFAULT_API_URL, DEFAULT_OAI_URL, user_agent};
 use paperboy_arxiv::oai::MetadataFormat;
 
-use crate::feed::FeatureRule;
+use crate::domain::feed::FeatureRule;
 
 /// Paperboy finds and delivers the research papers worth reading: an arXiv catalog with daily
 /// feeds, search, a Hugging Face compatible API and email digests, in one binary.

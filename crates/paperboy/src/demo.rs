@@ -13,10 +13,10 @@
 
 use chrono::{Duration, Utc};
 
-use crate::community::accounts::{Email, Role, UserName};
 use crate::db::Db;
 use crate::db::users::User;
-use crate::feed::FeatureRules;
+use crate::domain::accounts::{Email, Role, UserName};
+use crate::domain::feed::FeatureRules;
 use crate::ingest::import::{ImportOptions, ImportReport, Source, import_sources};
 
 const DEMO_PAPERS: &[u8] = include_bytes!("../demo/papers.jsonl.gz");

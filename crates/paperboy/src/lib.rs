@@ -3,16 +3,16 @@
 //! ([`ingest`]), benchmarks ([`bench`]). Storage is [`db`], on SQLite or PostgreSQL.
 //! ARCHITECTURE.md at the repository root is the map.
 
+pub mod actions;
 pub mod api;
 pub mod app;
 pub mod bench;
 pub mod cli;
-pub mod community;
 pub mod db;
 pub mod demo;
 pub mod digest;
+pub mod domain;
 pub mod error;
-pub mod feed;
 pub mod ingest;
 pub mod jobs;
 pub mod mail;

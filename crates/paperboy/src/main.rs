@@ -13,15 +13,15 @@ use paperboy::cli::{
     BenchCommand, BenchRelevanceArgs, Cli, Command, DigestCommand, EmbedArgs, FeatureArgs, FetchArgs,
     GlobalArgs, HarvestArgs, ImportArgs, LogFormat, SearchArgs, ServeArgs, UserCommand, WorkerArgs,
 };
-use paperboy::community::accounts::{Email, Role, UserName};
 use paperboy::db::Db;
 use paperboy::db::feed::Featured;
 use paperboy::digest::Delivery;
 use paperboy::digest::compose::{Composer, message_host};
-use paperboy::digest::prefs::{Frequency, Period, weekday_name};
 use paperboy::digest::render::DigestPaper;
 use paperboy::digest::send::SendOptions;
-use paperboy::feed::FeatureRules;
+use paperboy::domain::accounts::{Email, Role, UserName};
+use paperboy::domain::digest::{Frequency, Period, weekday_name};
+use paperboy::domain::feed::FeatureRules;
 use paperboy::ingest::harvest::{HarvestOptions, fetch, harvest};
 use paperboy::ingest::import::{ImportOptions, import_sources, open_files};
 use paperboy::jobs::{WorkerConfig, run_worker};
@@ -289,7 +289,11 @@ async fn run_user(global: &GlobalArgs, command: UserCommand) -> anyhow::Result<E
                 bail!("{email} or the name {name} has an account already (see `paperboy user list`)");
             };
             let link = db
-                .create_link(user.id, paperboy::db::users::LinkPurpose::Login, chrono::Duration::minutes(30))
+                .create_link(
+                    user.id,
+                    paperboy::domain::accounts::LinkPurpose::Login,
+                    chrono::Duration::minutes(30),
+                )
                 .await?;
             println!("Created {} <{}> as {}.", user.name, user.email, user.role);
             println!(

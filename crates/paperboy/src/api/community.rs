@@ -1,7 +1,7 @@
 //! The API's writes, for scripts with a personal token (`Authorization: Bearer pb_...`):
 //! submitting (Hugging Face's `POST /api/papers/submit`), votes, comments, links, moderation,
 //! and the caller's own account and tokens. Every rule lives in
-//! [`crate::community::actions`], shared with the site's forms.
+//! [`crate::actions::community`], shared with the site's forms.
 
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
@@ -16,12 +16,13 @@ use serde::{Deserialize, Serialize};
 
 use super::daily::DailyItemJson;
 use super::papers::{UserJson, iso_millis};
+use crate::actions::community as actions;
 use crate::app::AppState;
-use crate::community::accounts::Role;
-use crate::community::secrets::Secret;
-use crate::community::{actions, markdown};
 use crate::db::community::Comment;
 use crate::db::users::User;
+use crate::domain::accounts::Role;
+use crate::domain::markdown;
+use crate::domain::secrets::Secret;
 use crate::error::AppError;
 
 /// The account a request's bearer token belongs to; 401 without a valid one.

@@ -11,10 +11,11 @@ use serde::{Deserialize, Serialize};
 use super::papers::{PaperJson, UserJson, iso_millis};
 use super::{Params, next_link, parse_limit, parse_page};
 use crate::app::AppState;
-use crate::db::feed::{FeedEntry, FeedItem, FeedOrder, FeedQuery};
+use crate::db::feed::{FeedItem, FeedOrder, FeedQuery};
 use crate::db::papers::StoredPaper;
+use crate::domain::feed::FeedEntry;
+use crate::domain::feed::Period;
 use crate::error::AppError;
-use crate::feed::Period;
 
 /// Items per page unless `limit` says otherwise, and the most it may say.
 const DEFAULT_LIMIT: u64 = 50;

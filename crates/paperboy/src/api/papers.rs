@@ -13,12 +13,12 @@ use serde::{Deserialize, Serialize};
 
 use super::daily::DailyItemJson;
 use super::{Params, next_link, parse_limit};
-use crate::web::paper::url_encode;
+use crate::domain::text::url_encode;
 use crate::web::search::{CheckedSearch, run_search};
 
 use crate::app::AppState;
-use crate::db::feed::FeedEntry;
 use crate::db::papers::StoredPaper;
+use crate::domain::feed::FeedEntry;
 use crate::error::AppError;
 
 /// A paper as `GET /api/papers/{id}` returns it. Fields Hugging Face has and Paperboy does not

@@ -14,11 +14,11 @@ use serde::Serialize;
 
 use super::community::{ApiUser, Body};
 use crate::app::AppState;
-use crate::community::accounts::Email;
 use crate::db::digests::Subscription;
 use crate::digest::links::LinkKey;
-use crate::digest::prefs::{Changes, Preferences, weekday_name};
 use crate::digest::render::Renderer;
+use crate::domain::accounts::Email;
+use crate::domain::digest::{Changes, Preferences, weekday_name};
 use crate::error::AppError;
 use crate::web::digest::{CHECK_INBOX, TokenQuery, ask_to_subscribe};
 use crate::web::session::Viewer;

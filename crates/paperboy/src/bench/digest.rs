@@ -21,9 +21,9 @@ use crate::cli::BenchDigestArgs;
 use crate::db::{Db, with_pool};
 use crate::digest::Delivery;
 use crate::digest::compose::Composer;
-use crate::digest::prefs::{Period, Preferences};
 use crate::digest::send::{SendOptions, deliver};
-use crate::feed::FeatureRules;
+use crate::domain::digest::{Period, Preferences};
+use crate::domain::feed::FeatureRules;
 use crate::mail::{Mail, Mailer};
 use crate::progress::Progress;
 

@@ -12,7 +12,7 @@ use anyhow::Context;
 use crate::cli::BenchImportArgs;
 use crate::db::Db;
 use crate::db::scratch::ScratchDatabase;
-use crate::feed::FeatureRules;
+use crate::domain::feed::FeatureRules;
 use crate::ingest::import::{ImportOptions, import_sources, open_files};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -14,9 +14,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use paperboy_arxiv::ArxivId;
 
 use super::moderation::audit;
-use super::users::{User, UserId};
+use super::users::User;
 use super::{Db, DbError, set_clock, take_clock, with_pool};
-use crate::community::{Refusal, trending};
+use crate::domain::accounts::UserId;
+use crate::domain::{Refusal, trending};
 
 /// A paper's votes after a vote, and whether the voter's vote is on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -15,11 +15,9 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Duration, NaiveDate, Utc, Weekday};
 use sqlx::QueryBuilder;
 
-use super::users::UserId;
 use super::{Db, DbError, with_pool};
-use crate::community::accounts::Email;
-use crate::digest::compose::Pick;
-use crate::digest::prefs::{Frequency, Mode, Period, Preferences};
+use crate::domain::accounts::{Email, UserId};
+use crate::domain::digest::{Frequency, Mode, Period, Pick, Preferences};
 
 /// Rows of a multi-row insert into `digest_papers` or `digest_events` (4 parameters each at
 /// most, under SQLite's limit of 32,766).

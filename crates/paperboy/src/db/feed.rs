@@ -11,50 +11,10 @@ use super::moderation::audit;
 use super::papers::{PAPER_SELECT, PaperRow, StoredPaper};
 use super::users::User;
 use super::{Db, DbError, set_clock, take_clock, with_pool};
+use crate::domain::feed::{FeedEntry, FeedSource};
 
 /// Rows per multi-row insert: 5 parameters each.
 const ROWS_PER_STATEMENT: usize = 1000;
-
-/// How a paper joined the feed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FeedSource {
-    /// A feature rule, on import or harvest.
-    Rule,
-    /// A curator, with `paperboy feature` or from the site.
-    Curator,
-    /// A user who submitted it.
-    User,
-}
-
-impl FeedSource {
-    fn as_str(self) -> &'static str {
-        match self {
-            FeedSource::Rule => "rule",
-            FeedSource::Curator => "curator",
-            FeedSource::User => "user",
-        }
-    }
-
-    fn parse(text: &str) -> Option<FeedSource> {
-        match text {
-            "rule" => Some(FeedSource::Rule),
-            "curator" => Some(FeedSource::Curator),
-            "user" => Some(FeedSource::User),
-            _ => None,
-        }
-    }
-}
-
-/// A paper's place on the feed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FeedEntry {
-    pub paper_id: ArxivId,
-    pub feed_date: NaiveDate,
-    pub source: FeedSource,
-    /// The submitting user's name; `None` for rules and curators ("auto").
-    pub submitted_by: Option<String>,
-    pub submitted_at: DateTime<Utc>,
-}
 
 /// A feed entry with its paper.
 #[derive(Debug, Clone)]
@@ -70,7 +30,7 @@ pub enum FeedOrder {
     Upvotes,
     /// The latest to join first.
     Newest,
-    /// The trending score ([`crate::community::trending`]), then the latest to join.
+    /// The trending score ([`crate::domain::trending`]), then the latest to join.
     Trending,
 }
 
@@ -441,7 +401,7 @@ where
     if query.trending_only {
         // The window is checked here too, so that scores a refresh has not yet brought to 0
         // (no worker running) never show.
-        let since = Utc::now() - chrono::Duration::days(crate::community::trending::WINDOW_DAYS);
+        let since = Utc::now() - chrono::Duration::days(crate::domain::trending::WINDOW_DAYS);
         sql.push(" AND f.trending_score > 0 AND f.submitted_at > ").push_bind(since);
     }
     if let Some(first) = query.first {

@@ -6,7 +6,7 @@ use paperboy_arxiv::ArxivId;
 
 use super::users::User;
 use super::{Db, DbError, set_clock, take_clock, with_pool};
-use crate::community::accounts::Role;
+use crate::domain::accounts::Role;
 
 /// One line of the audit log.
 #[derive(Debug, Clone, sqlx::FromRow)]

@@ -7,13 +7,8 @@
 use chrono::{DateTime, Duration, Utc};
 
 use super::{Db, DbError, with_pool};
-use crate::community::accounts::{Email, Role, UserName};
-use crate::community::secrets::Secret;
-
-/// A user's id.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, sqlx::Type)]
-#[sqlx(transparent)]
-pub struct UserId(pub i64);
+use crate::domain::accounts::{Email, LinkPurpose, Role, UserId, UserName};
+use crate::domain::secrets::Secret;
 
 /// An account.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,27 +70,6 @@ pub enum SignUp {
     EmailTaken(User),
     /// Another account has that name.
     NameTaken,
-}
-
-/// What an emailed link is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LinkPurpose {
-    /// Confirms the address of a new account.
-    Confirm,
-    /// Lets its holder choose a new password.
-    Reset,
-    /// Signs its holder in without a password.
-    Login,
-}
-
-impl LinkPurpose {
-    fn as_str(self) -> &'static str {
-        match self {
-            LinkPurpose::Confirm => "confirm",
-            LinkPurpose::Reset => "reset",
-            LinkPurpose::Login => "login",
-        }
-    }
 }
 
 /// Why an emailed link does not work.

@@ -11,12 +11,11 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 
-use crate::community::secrets::Secret;
 use crate::db::digests::{NewDigest, PeriodPaper, Subscription};
 use crate::db::{Db, DbError};
-use crate::digest::prefs::{Mode, Period};
+use crate::domain::digest::{Mode, Period, Pick};
+use crate::domain::secrets::Secret;
 use crate::progress::Progress;
 
 /// Upvoted papers with vectors a reader needs for a personal ranking.
@@ -25,14 +24,6 @@ pub const MIN_HISTORY: usize = 3;
 const HISTORY: i64 = 200;
 /// Subscriptions read per query.
 const PAGE: i64 = 500;
-
-/// A paper chosen for a digest, and why when the reason is not "it trends".
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Pick {
-    pub id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-}
 
 /// What a compose run did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -13,9 +13,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
-use crate::community::secrets::Secret;
 use crate::db::digests::Subscription;
 use crate::db::{Db, DbError};
+use crate::domain::secrets::Secret;
 
 const KEY_NAME: &str = "digest-links";
 const MAC_BYTES: usize = 16;
@@ -79,7 +79,7 @@ impl LinkKey {
 mod tests {
     use super::*;
     use crate::db::digests::SubscriptionState;
-    use crate::digest::prefs::Preferences;
+    use crate::domain::digest::Preferences;
 
     fn subscription(id: i64, email: &str) -> Subscription {
         Subscription {

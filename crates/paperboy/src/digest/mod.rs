@@ -21,16 +21,15 @@
 
 pub mod compose;
 pub mod links;
-pub mod prefs;
 pub mod render;
 pub mod send;
 
 use crate::app::Outbox;
 use crate::db::{Db, DbError};
+use crate::domain::digest::Period;
 use crate::progress::Progress;
 use compose::{ComposeReport, Composer};
 use links::LinkKey;
-use prefs::Period;
 use render::Renderer;
 use send::{SendOptions, SendReport};
 

@@ -9,13 +9,14 @@
 use askama::Template;
 use lettre::message::Mailbox;
 
-use crate::community::accounts::Email;
 use crate::db::digests::PeriodPaper;
-use crate::digest::compose::{Pick, message_host};
+use crate::digest::compose::message_host;
 use crate::digest::links::LinkKey;
-use crate::digest::prefs::{Mode, Period};
+use crate::domain::accounts::Email;
+use crate::domain::digest::Pick;
+use crate::domain::digest::{Mode, Period};
+use crate::domain::text::short_authors;
 use crate::mail::Mail;
-use crate::web::view::short_authors;
 
 /// Characters of an abstract a digest shows.
 const BLURB_CHARS: usize = 280;

@@ -17,13 +17,13 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 
 use crate::app::Outbox;
-use crate::community::accounts::Email;
-use crate::community::secrets::Secret;
 use crate::db::digests::{ClaimedDigest, PeriodPaper};
 use crate::db::{Db, DbError};
-use crate::digest::compose::Pick;
-use crate::digest::prefs::{Mode, Period};
 use crate::digest::render::{DigestPaper, Renderer};
+use crate::domain::accounts::Email;
+use crate::domain::digest::Pick;
+use crate::domain::digest::{Mode, Period};
+use crate::domain::secrets::Secret;
 use crate::jobs::backoff;
 use crate::progress::Progress;
 

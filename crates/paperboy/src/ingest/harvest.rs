@@ -15,7 +15,7 @@ use paperboy_arxiv::{ArxivId, Paper};
 use crate::db::Db;
 use crate::db::checkpoints::Checkpoint;
 use crate::db::papers::UpsertCounts;
-use crate::feed::{FeatureRules, rule_entries};
+use crate::domain::feed::{FeatureRules, rule_entries};
 use crate::progress::Progress;
 
 /// What to harvest.

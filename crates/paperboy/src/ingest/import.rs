@@ -16,7 +16,7 @@ use tokio::sync::mpsc;
 
 use crate::db::Db;
 use crate::db::papers::UpsertCounts;
-use crate::feed::{FeatureRules, rule_entries};
+use crate::domain::feed::{FeatureRules, rule_entries};
 use crate::progress::Progress;
 
 /// How to import.

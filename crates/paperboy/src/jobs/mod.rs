@@ -24,12 +24,12 @@ use paperboy_arxiv::client::ArxivClient;
 use paperboy_arxiv::oai::MetadataFormat;
 use serde::{Deserialize, Serialize};
 
-use crate::community::secrets::Secret;
 use crate::db::Db;
 use crate::db::jobs::{ClaimedJob, Dedupe};
 use crate::digest::Delivery;
 use crate::digest::send::{SendOptions, SendReport};
-use crate::feed::FeatureRules;
+use crate::domain::feed::FeatureRules;
+use crate::domain::secrets::Secret;
 use crate::ingest::harvest::{HarvestOptions, harvest};
 
 /// How often the trending scores are refreshed.

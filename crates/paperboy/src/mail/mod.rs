@@ -18,8 +18,8 @@ use lettre::message::{Body, Mailbox, MultiPart, SinglePart};
 
 use self::smtp::{SmtpError, SmtpServer};
 
-use crate::community::accounts::Email;
-use crate::community::secrets::Secret;
+use crate::domain::accounts::Email;
+use crate::domain::secrets::Secret;
 
 /// How long opening an SMTP session, or one mail transaction, may take before the attempt
 /// counts as failed.

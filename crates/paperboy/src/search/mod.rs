@@ -19,9 +19,9 @@ use paperboy_search::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::db::feed::FeedEntry;
 use crate::db::papers::StoredPaper;
 use crate::db::{Db, DbError};
+use crate::domain::feed::FeedEntry;
 use semantic::{Semantic, SemanticError};
 
 /// Candidates taken from each ranking before fusing and filtering.

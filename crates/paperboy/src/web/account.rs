@@ -15,10 +15,11 @@ use chrono::Duration;
 use serde::Deserialize;
 
 use crate::app::{App, AppState};
-use crate::community::accounts::{Email, UserName, check_password};
-use crate::community::secrets::{self, Secret};
 use crate::db::moderation::AuditEntry;
-use crate::db::users::{ApiToken, LinkPurpose, Session, SignUp, User};
+use crate::db::users::{ApiToken, Session, SignUp, User};
+use crate::domain::accounts::LinkPurpose;
+use crate::domain::accounts::{Email, UserName, check_password};
+use crate::domain::secrets::{self, Secret};
 use crate::error::AppError;
 use crate::mail::{LinkEmail, Mail};
 use crate::web::session::{self, SESSION_COOKIE, SESSION_DAYS, Viewer, anonymous_csrf, within};
@@ -331,7 +332,7 @@ async fn send_link(app: &App, user: &User, purpose: LinkPurpose) -> Result<(), A
         return Ok(());
     }
     let secret = app.db.create_link(user.id, purpose, lifetime).await?;
-    let link = format!("{}/links/{}?token={}", app.config.base_url, purpose.slug(), secret.expose());
+    let link = format!("{}/links/{}?token={}", app.config.base_url, purpose.as_str(), secret.expose());
     let mail = account_mail(app, user, subject, lead, &link, after)?;
     app.config.mail.send_or_log(&mail, "an account email").await;
     Ok(())
@@ -528,20 +529,6 @@ pub async fn request_reset_link(
 
 // ---- following a link -------------------------------------------------------------------------
 
-impl LinkPurpose {
-    pub fn slug(self) -> &'static str {
-        match self {
-            LinkPurpose::Confirm => "confirm",
-            LinkPurpose::Reset => "reset",
-            LinkPurpose::Login => "login",
-        }
-    }
-
-    fn from_slug(slug: &str) -> Option<LinkPurpose> {
-        [LinkPurpose::Confirm, LinkPurpose::Reset, LinkPurpose::Login].into_iter().find(|p| p.slug() == slug)
-    }
-}
-
 fn link_page(app: &App, purpose: LinkPurpose, csrf: String, token: &str, user: &User) -> FormPage {
     let (heading, submit, fields) = match purpose {
         LinkPurpose::Confirm => ("Confirm your address", "Confirm and sign in", Vec::new()),
@@ -556,11 +543,11 @@ fn link_page(app: &App, purpose: LinkPurpose, csrf: String, token: &str, user: &
             ],
         ),
     };
-    let mut page = FormPage::new(app, &format!("/links/{}", purpose.slug()), heading, csrf);
+    let mut page = FormPage::new(app, &format!("/links/{}", purpose.as_str()), heading, csrf);
     page.intros.push(format!("For the account {} ({}).", user.name, user.email));
     page.forms.push(FormSpec {
         id: "link",
-        action: format!("/links/{}", purpose.slug()),
+        action: format!("/links/{}", purpose.as_str()),
         legend: None,
         hidden: vec![Hidden { name: "token", value: token.to_owned() }],
         fields,
@@ -576,7 +563,7 @@ pub async fn show_link(
     Path(slug): Path<String>,
     Query(query): Query<AccountQuery>,
 ) -> Response {
-    let Some(purpose) = LinkPurpose::from_slug(&slug) else {
+    let Some(purpose) = LinkPurpose::parse(&slug) else {
         return PageError::not_found("There is no such link.".into()).into_response();
     };
     let token = query.token.unwrap_or_default();
@@ -597,7 +584,7 @@ pub async fn use_link(
     Path(slug): Path<String>,
     Form(form): Form<AccountForm>,
 ) -> Response {
-    let Some(purpose) = LinkPurpose::from_slug(&slug) else {
+    let Some(purpose) = LinkPurpose::parse(&slug) else {
         return PageError::not_found("There is no such link.".into()).into_response();
     };
     let result = async {

@@ -5,7 +5,7 @@
 //! Without JavaScript a form posts and the browser is sent back to the paper (`303 See Other`).
 //! With it, `static/app.js` posts the vote form with `Accept: application/json` and updates the
 //! button in place; errors then come as JSON too. A visitor who is not signed in is sent to the
-//! sign-in page, and back afterwards. The rules are in [`crate::community::actions`].
+//! sign-in page, and back afterwards. The rules are in [`crate::actions::community`].
 
 use axum::Json;
 use axum::extract::rejection::PathRejection;
@@ -16,8 +16,8 @@ use chrono::NaiveDate;
 use paperboy_arxiv::ArxivId;
 use serde::Deserialize;
 
+use crate::actions::community as actions;
 use crate::app::AppState;
-use crate::community::actions;
 use crate::error::AppError;
 use crate::web::account::{Field, FormPage, FormSpec};
 use crate::web::session::Viewer;

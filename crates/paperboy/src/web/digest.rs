@@ -17,11 +17,11 @@ use chrono::{Duration, Weekday};
 use serde::Deserialize;
 
 use crate::app::{App, AppState};
-use crate::community::accounts::Email;
-use crate::community::secrets::Secret;
 use crate::db::digests::{ConfirmOutcome, SubscribeOutcome, Subscription, SubscriptionState};
 use crate::digest::links::LinkKey;
-use crate::digest::prefs::{Changes, Preferences, weekday_name};
+use crate::domain::accounts::Email;
+use crate::domain::digest::{Changes, Preferences, weekday_name};
+use crate::domain::secrets::Secret;
 use crate::error::AppError;
 use crate::mail::{LinkEmail, Mail};
 use crate::web::account::{FormPage, FormSpec, Hidden, private_page, secure};
@@ -217,8 +217,8 @@ impl SettingsPage {
 fn describe(subscription: &Subscription) -> String {
     let prefs = &subscription.prefs;
     let when = match prefs.frequency {
-        crate::digest::prefs::Frequency::Daily => format!("every day at {:02}:00", prefs.hour),
-        crate::digest::prefs::Frequency::Weekly => {
+        crate::domain::digest::Frequency::Daily => format!("every day at {:02}:00", prefs.hour),
+        crate::domain::digest::Frequency::Weekly => {
             format!("every {} at {:02}:00", weekday_name(prefs.weekday), prefs.hour)
         }
     };

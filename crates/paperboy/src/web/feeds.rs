@@ -14,9 +14,9 @@ use chrono::{DateTime, NaiveTime, Utc};
 use crate::app::{App, AppState};
 use crate::db::feed::{FeedOrder, FeedQuery};
 use crate::db::papers::StoredPaper;
+use crate::domain::text::url_encode;
 use crate::web::cache::Rendered;
 use crate::web::pages::check_category;
-use crate::web::paper::url_encode;
 use crate::web::search::{CheckedSearch, SearchParams, run_search};
 use crate::web::{PageError, cached, render};
 

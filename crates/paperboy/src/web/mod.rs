@@ -37,9 +37,9 @@ use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
 
 use crate::app::{App, AppState};
-use crate::community::secrets::Secret;
 use crate::db::DbError;
 use crate::db::users::Session;
+use crate::domain::secrets::Secret;
 use crate::error::{AppError, error_response};
 use crate::search::SearchFailure;
 use cache::Rendered;

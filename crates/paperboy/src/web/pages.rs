@@ -10,10 +10,11 @@ use chrono::{NaiveDate, Utc};
 use serde::Deserialize;
 
 use crate::app::{App, AppState};
-use crate::community::trending::{AGE_OFFSET_HOURS, COMMENT_WEIGHT, GRAVITY, WINDOW_DAYS};
 use crate::db::feed::{FeedOrder, FeedQuery};
 use crate::db::{Db, DbError};
-use crate::feed::{Period, PeriodError};
+use crate::domain::category::is_category;
+use crate::domain::feed::{Period, PeriodError};
+use crate::domain::trending::{AGE_OFFSET_HOURS, COMMENT_WEIGHT, GRAVITY, WINDOW_DAYS};
 use crate::web::cache::Rendered;
 use crate::web::view::{Card, FeedLinks, Layout, Link, Pager};
 use crate::web::{PageError, cached, render};
@@ -275,15 +276,6 @@ pub async fn show_trending(
     .await
 }
 
-/// Whether `text` looks like an arXiv category or archive: `cs.CL`, `hep-th`, `math`.
-pub fn is_category(text: &str) -> bool {
-    let mut parts = text.split('.');
-    let valid = |part: &str| {
-        !part.is_empty() && part.len() <= 20 && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-    };
-    parts.next().is_some_and(valid) && parts.next().is_none_or(valid) && parts.next().is_none()
-}
-
 /// `Ok` for an arXiv category or archive, a 400 page naming the value otherwise.
 pub fn check_category(text: &str) -> Result<(), PageError> {
     if is_category(text) {
@@ -352,19 +344,4 @@ pub async fn show_about(State(app): State<AppState>, uri: Uri, headers: HeaderMa
 /// A page's answer to a path that names nothing.
 pub async fn not_found() -> Response {
     PageError::not_found("There is no page at this address.".into()).into_response()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn categories_are_recognised_by_shape() {
-        for good in ["cs.CL", "hep-th", "math", "cond-mat.mes-hall"] {
-            assert!(is_category(good), "{good}");
-        }
-        for bad in ["", "cs.", ".CL", "cs.CL.x", "<script>", "cs CL"] {
-            assert!(!is_category(bad), "{bad}");
-        }
-    }
 }

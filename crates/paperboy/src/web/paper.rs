@@ -11,10 +11,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use paperboy_arxiv::{ArxivId, Paper};
 
 use crate::app::{App, AppState};
-use crate::community::markdown;
 use crate::db::community::Comment;
-use crate::db::users::{Session, UserId};
-use crate::feed::Period;
+use crate::db::users::Session;
+use crate::domain::accounts::UserId;
+use crate::domain::feed::Period;
+use crate::domain::markdown;
+use crate::domain::text::{url_encode, url_encode_path};
 use crate::web::cache::Rendered;
 use crate::web::session::Viewer;
 use crate::web::view::{Card, Layout, Link, byline};
@@ -334,24 +336,6 @@ fn braced(text: &str) -> String {
     if balanced { flat } else { flat.replace(['{', '}'], "") }
 }
 
-/// Percent-encodes a query parameter value.
-pub fn url_encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() * 3);
-    for byte in text.bytes() {
-        match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => out.push(byte as char),
-            b' ' => out.push('+'),
-            _ => out.push_str(&format!("%{byte:02X}")),
-        }
-    }
-    out
-}
-
-/// Percent-encodes what may not appear in a URL path, keeping `/`.
-fn url_encode_path(text: &str) -> String {
-    text.split('/').map(|part| url_encode(part).replace('+', "%20")).collect::<Vec<_>>().join("/")
-}
-
 fn clip(text: &str) -> String {
     text.chars().take(60).collect()
 }
@@ -382,11 +366,5 @@ mod tests {
         assert!(entry.contains("  eprint        = {2605.00001},"), "{entry}");
         assert!(entry.ends_with("  url           = {https://arxiv.org/abs/2605.00001}\n}"), "{entry}");
         assert_eq!(braced("a } b {"), "a  b ");
-    }
-
-    #[test]
-    fn query_values_are_percent_encoded() {
-        assert_eq!(url_encode("author:\"Ada L\""), "author%3A%22Ada+L%22");
-        assert_eq!(url_encode_path("10.1000/a b<c>"), "10.1000/a%20b%3Cc%3E");
     }
 }

@@ -12,10 +12,11 @@ use paperboy_search::DateRange;
 use serde::Deserialize;
 
 use crate::app::{App, AppState};
-use crate::feed::Period;
+use crate::domain::category::is_category;
+use crate::domain::feed::Period;
+use crate::domain::text::url_encode;
 use crate::search::{Mode, SearchRequest};
-use crate::web::pages::{is_category, page_number};
-use crate::web::paper::url_encode;
+use crate::web::pages::page_number;
 use crate::web::view::{Card, FeedLinks, Layout, Pager};
 use crate::web::{PageError, render};
 

@@ -19,8 +19,9 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
 
 use crate::app::AppState;
-use crate::community::secrets::Secret;
-use crate::db::users::{Session, User, UserId};
+use crate::db::users::{Session, User};
+use crate::domain::accounts::UserId;
+use crate::domain::secrets::Secret;
 use crate::error::AppError;
 use crate::web::limit::{RateLimit, RateLimiter, address_of};
 

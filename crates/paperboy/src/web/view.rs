@@ -2,8 +2,10 @@
 //! field is already safe HTML (escaped text, checked MathML, `<mark>` highlights); every other
 //! string is escaped by the template.
 
-use crate::db::feed::{FeedEntry, FeedItem, FeedSource};
+use crate::db::feed::FeedItem;
 use crate::db::papers::StoredPaper;
+use crate::domain::feed::{FeedEntry, FeedSource};
+use crate::domain::text::short_authors;
 use crate::search::SearchHit;
 use crate::web::latex;
 
@@ -157,37 +159,9 @@ pub fn byline(entry: &FeedEntry) -> String {
     }
 }
 
-/// "Ada Lovelace, Alan Turing and Grace Hopper", or the first `most` and "N others".
-pub fn short_authors(authors: &[String], most: usize) -> String {
-    match authors {
-        [] => String::new(),
-        [one] => one.clone(),
-        _ if authors.len() <= most => {
-            let (last, rest) = authors.split_last().unwrap_or((&authors[0], &[]));
-            format!("{} and {last}", rest.join(", "))
-        }
-        _ => {
-            let others = authors.len() - (most - 1);
-            format!("{} and {others} others", authors[..most - 1].join(", "))
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn names(n: usize) -> Vec<String> {
-        (1..=n).map(|i| format!("A{i}")).collect()
-    }
-
-    #[test]
-    fn author_lists_shorten_with_a_count() {
-        assert_eq!(short_authors(&names(1), 4), "A1");
-        assert_eq!(short_authors(&names(3), 4), "A1, A2 and A3");
-        assert_eq!(short_authors(&names(4), 4), "A1, A2, A3 and A4");
-        assert_eq!(short_authors(&names(12), 4), "A1, A2, A3 and 9 others");
-    }
 
     #[test]
     fn pagers_link_only_to_pages_that_exist() {

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use paperboy::db::Db;
 use paperboy_arxiv::Paper;
 
-use paperboy::community::accounts::{Email, Role, UserName};
+use paperboy::domain::accounts::{Email, Role, UserName};
 
 use crate::site::sample;
 

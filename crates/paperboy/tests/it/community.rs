@@ -10,9 +10,9 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use chrono::{Duration, Utc};
 use paperboy::app::{Outbox, SiteConfig};
-use paperboy::community::accounts::{Email, Role, UserName};
 use paperboy::db::Db;
 use paperboy::db::users::User;
+use paperboy::domain::accounts::{Email, Role, UserName};
 use paperboy_arxiv::{Paper, RawPaper};
 use serde_json::Value;
 

@@ -18,8 +18,8 @@ use paperboy::app::Outbox;
 use paperboy::db::Db;
 use paperboy::db::digests::{DigestRecord, SubscriptionState};
 use paperboy::digest::Delivery;
-use paperboy::digest::prefs::{Period, Preferences};
 use paperboy::digest::send::SendOptions;
+use paperboy::domain::digest::{Period, Preferences};
 use paperboy::mail::Mailer;
 
 use crate::digests::{header, papers_of_yesterday, subscribed, yesterday};

@@ -8,14 +8,14 @@ use axum::http::StatusCode;
 use base64::Engine;
 use chrono::{Days, NaiveDate, Utc};
 use paperboy::app::Outbox;
-use paperboy::community::accounts::Email;
-use paperboy::community::secrets::Secret;
 use paperboy::db::Db;
 use paperboy::db::digests::SubscriptionState;
 use paperboy::db::embeddings::NewEmbedding;
 use paperboy::digest::Delivery;
-use paperboy::digest::prefs::{Changes, Input, Period, Preferences};
 use paperboy::digest::send::SendOptions;
+use paperboy::domain::accounts::Email;
+use paperboy::domain::digest::{Changes, Input, Period, Preferences};
+use paperboy::domain::secrets::Secret;
 use serde_json::json;
 
 use crate::community::{Community, api, api_token, recent};
@@ -192,7 +192,7 @@ async fn subscribing_is_double_opt_in_and_a_digest_is_sent_once(db: &Db) {
     let (composed, sent) = delivery(community.mail.path()).run(db, Some(period), false, false).await.unwrap();
     assert_eq!((composed.queued, composed.existing, sent.unwrap().sent), (0, 1, 0));
     let weekly =
-        Preferences { frequency: paperboy::digest::prefs::Frequency::Weekly, ..Preferences::default() };
+        Preferences { frequency: paperboy::domain::digest::Frequency::Weekly, ..Preferences::default() };
     db.set_preferences(pending.id, &weekly).await.unwrap();
     let week = Period::Week(yesterday());
     let (composed, _) = delivery(community.mail.path()).run(db, Some(week), false, false).await.unwrap();
@@ -655,11 +655,11 @@ async fn a_paper_chosen_for_two_digests_goes_out_once(db: &Db) {
     let digest = |period: Period, papers: &[&String]| paperboy::db::digests::NewDigest {
         subscription: reader,
         recipient: "twice@example.org".into(),
-        mode: paperboy::digest::prefs::Mode::Trending,
+        mode: paperboy::domain::digest::Mode::Trending,
         period,
         picks: papers
             .iter()
-            .map(|id| paperboy::digest::compose::Pick { id: (*id).clone(), reason: None })
+            .map(|id| paperboy::domain::digest::Pick { id: (*id).clone(), reason: None })
             .collect(),
         message_id: format!("<{period}@paperboy.test>"),
     };
@@ -720,7 +720,7 @@ async fn a_worker_enqueues_and_sends_the_digests_due() {
     let config = paperboy::jobs::WorkerConfig {
         digests: Some(delivery(mail.path())),
         poll: std::time::Duration::from_millis(50),
-        ..paperboy::jobs::WorkerConfig::new(arxiv, paperboy::feed::FeatureRules::default())
+        ..paperboy::jobs::WorkerConfig::new(arxiv, paperboy::domain::feed::FeatureRules::default())
     };
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let worker = tokio::spawn(paperboy::jobs::run_worker(db.clone(), config, async move {

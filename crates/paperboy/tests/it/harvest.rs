@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use chrono::NaiveDate;
 use paperboy::db::Db;
-use paperboy::feed::FeatureRules;
+use paperboy::domain::feed::FeatureRules;
 use paperboy::ingest::harvest::{HarvestOptions, fetch, harvest};
 use paperboy_arxiv::ArxivId;
 use paperboy_arxiv::client::{ArxivClient, ClientConfig};

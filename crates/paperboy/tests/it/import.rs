@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use paperboy::db::Db;
-use paperboy::feed::FeatureRules;
+use paperboy::domain::feed::FeatureRules;
 use paperboy::ingest::import::{ImportOptions, ImportReport, import_sources, open_files};
 use paperboy_arxiv::{ArxivId, Format};
 

@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, Request, StatusCode, header};
 use chrono::NaiveDate;
 use paperboy::app::{App, SiteConfig};
 use paperboy::db::Db;
-use paperboy::feed::{FeatureRules, rule_entries};
+use paperboy::domain::feed::{FeatureRules, rule_entries};
 use paperboy::progress::Progress;
 use paperboy::search::Search;
 use paperboy::search::follow;

@@ -10,6 +10,8 @@ use std::str::FromStr;
 
 use paperboy_arxiv::Paper;
 
+use crate::domain::category::is_category;
+
 /// One rule: every term must hold.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FeatureRule {
@@ -117,13 +119,6 @@ impl FromStr for FeatureRule {
         }
         Ok(FeatureRule { terms, text: text.into() })
     }
-}
-
-fn is_category(text: &str) -> bool {
-    let mut parts = text.split('.');
-    let archive = parts.next().unwrap_or_default();
-    let valid = |part: &str| !part.is_empty() && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
-    valid(archive) && parts.all(valid) && text.split('.').count() <= 2
 }
 
 #[cfg(test)]

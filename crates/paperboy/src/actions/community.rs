@@ -8,11 +8,11 @@ use paperboy_arxiv::ArxivId;
 use paperboy_arxiv::paper::check_link;
 
 use crate::app::App;
-use crate::community::markdown::check_comment;
-use crate::community::{Refusal, accounts::Role};
 use crate::db::community::{Submitted, VoteCount};
 use crate::db::feed::Featured;
 use crate::db::users::User;
+use crate::domain::markdown::check_comment;
+use crate::domain::{Refusal, accounts::Role};
 use crate::error::AppError;
 use crate::ingest::harvest::fetch;
 use crate::web::session::within;

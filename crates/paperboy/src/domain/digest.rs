@@ -195,7 +195,7 @@ impl Preferences {
         }
         if let Some(input) = &changes.categories {
             next.categories = checked_list("categories", input.items(), |item| {
-                crate::web::pages::is_category(item).then_some(()).ok_or_else(|| {
+                crate::domain::category::is_category(item).then_some(()).ok_or_else(|| {
                     format!("`{}` is not an arXiv category such as cs.CL or math", shown(item))
                 })
             })?;
@@ -396,6 +396,14 @@ impl FromStr for Period {
             _ => Err(invalid()),
         }
     }
+}
+
+/// A paper chosen for a digest, and why when the reason is not "it trends".
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Pick {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 #[cfg(test)]

@@ -1,12 +1,5 @@
-//! The community: accounts and their secrets, and the rules of submitting, voting, commenting
-//! and moderating that do not depend on storage. Storage is in [`crate::db`]; the pages and
-//! API that use these rules are in [`crate::web`] and [`crate::api`].
-
-pub mod accounts;
-pub mod actions;
-pub mod markdown;
-pub mod secrets;
-pub mod trending;
+//! Why the community's rules refuse an action: the one answer storage and the actions give for
+//! "no" that is not a failure, and that the HTTP layer turns into a 4xx with the message.
 
 use chrono::NaiveDate;
 

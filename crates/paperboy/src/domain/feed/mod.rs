@@ -1,5 +1,5 @@
 //! The daily feed: which papers are on which day's feed, and the periods pages and the API
-//! show. Storage lives in [`crate::db::feed`]; this module holds the rules and the calendar.
+//! show. Storage lives in `db::feed`; this module holds the rules and the calendar.
 //!
 //! A paper joins the feed once, on one day: by a feature rule when it is imported or harvested
 //! ([`rules`]), by a curator (`paperboy feature`), or, with accounts, by a user who submits it.
@@ -12,16 +12,53 @@ pub mod rules;
 pub use period::{Period, PeriodError};
 pub use rules::{FeatureRule, FeatureRules};
 
-use chrono::NaiveTime;
-use paperboy_arxiv::Paper;
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use paperboy_arxiv::{ArxivId, Paper};
 
-#[cfg(doc)]
-use crate::db::Db;
-use crate::db::feed::{FeedEntry, FeedSource};
+/// How a paper joined the feed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FeedSource {
+    /// A feature rule, on import or harvest.
+    Rule,
+    /// A curator, with `paperboy feature` or from the site.
+    Curator,
+    /// A user who submitted it.
+    User,
+}
+
+impl FeedSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FeedSource::Rule => "rule",
+            FeedSource::Curator => "curator",
+            FeedSource::User => "user",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<FeedSource> {
+        match text {
+            "rule" => Some(FeedSource::Rule),
+            "curator" => Some(FeedSource::Curator),
+            "user" => Some(FeedSource::User),
+            _ => None,
+        }
+    }
+}
+
+/// A paper's place on the feed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedEntry {
+    pub paper_id: ArxivId,
+    pub feed_date: NaiveDate,
+    pub source: FeedSource,
+    /// The submitting user's name; `None` for rules and curators ("auto").
+    pub submitted_by: Option<String>,
+    pub submitted_at: DateTime<Utc>,
+}
 
 /// The feed entries `rules` make of `papers`: each featured paper on the feed of its announce
 /// day (papers without one wait until a source gives it). Store them after the papers with
-/// [`Db::add_feed_entries`], which leaves papers already on a feed where they are.
+/// `Db::add_feed_entries`, which leaves papers already on a feed where they are.
 pub fn rule_entries(rules: &FeatureRules, papers: &[Paper]) -> Vec<FeedEntry> {
     let mut entries: Vec<FeedEntry> = papers
         .iter()

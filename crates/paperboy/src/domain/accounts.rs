@@ -10,6 +10,39 @@ pub const MIN_PASSWORD_CHARS: usize = 8;
 /// no way to load the server.
 pub const MAX_PASSWORD_CHARS: usize = 256;
 
+/// A user's id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, sqlx::Type)]
+#[sqlx(transparent)]
+pub struct UserId(pub i64);
+
+/// What an emailed link is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkPurpose {
+    /// Confirms the address of a new account.
+    Confirm,
+    /// Lets its holder choose a new password.
+    Reset,
+    /// Signs its holder in without a password.
+    Login,
+}
+
+impl LinkPurpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LinkPurpose::Confirm => "confirm",
+            LinkPurpose::Reset => "reset",
+            LinkPurpose::Login => "login",
+        }
+    }
+
+    /// The purpose a link's path names: `confirm`, `reset` or `login`.
+    pub fn parse(text: &str) -> Option<LinkPurpose> {
+        [LinkPurpose::Confirm, LinkPurpose::Reset, LinkPurpose::Login]
+            .into_iter()
+            .find(|p| p.as_str() == text)
+    }
+}
+
 /// A role, from least to most trusted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Role {
