@@ -2,18 +2,14 @@
 
 use std::sync::Arc;
 
-use std::path::PathBuf;
-
-use lettre::message::Mailbox;
 use paperboy_arxiv::client::ArxivClient;
 
 use crate::db::Db;
-use crate::mail::{Mail, Mailer};
+use crate::mail::Outbox;
+use crate::quota::{ActionLimits, RateLimit, RateLimiter};
 use crate::search::Search;
 use crate::web::cache::{CatalogVersion, PageCache};
-use crate::web::limit::{RateLimit, RateLimiter};
 use crate::web::metrics::Metrics;
-use crate::web::session::ActionLimits;
 
 /// How the site presents itself and protects itself; set from `paperboy serve`'s flags.
 #[derive(Debug, Clone)]
@@ -51,33 +47,6 @@ impl Default for SubmitRules {
     fn default() -> Self {
         SubmitRules { window_days: 14, daily_cap: 10 }
     }
-}
-
-/// The mailer and the sender address of every email.
-#[derive(Debug, Clone)]
-pub struct Outbox {
-    pub mailer: Mailer,
-    pub from: Mailbox,
-}
-
-impl Outbox {
-    /// Sends `mail` and logs a failure instead of returning it: for emails whose failure must
-    /// not change the answer a visitor sees, because that would tell whether the address has
-    /// an account or a subscription.
-    pub async fn send_or_log(&self, mail: &Mail, what: &str) {
-        if let Err(err) = self.mailer.send(&self.from, mail).await {
-            tracing::error!(error = %err, to = %mail.to, "cannot send {what}");
-        }
-    }
-
-    /// Files in `dir`, from `Paperboy <paperboy@localhost>`.
-    pub fn files(dir: PathBuf) -> Outbox {
-        Outbox { mailer: Mailer::Files(dir), from: Mailbox::new(Some("Paperboy".into()), default_sender()) }
-    }
-}
-
-fn default_sender() -> lettre::Address {
-    lettre::Address::new("paperboy", "localhost").unwrap_or_else(|_| unreachable!("a valid literal address"))
 }
 
 impl Default for SiteConfig {

@@ -83,13 +83,13 @@ async fn load_community(db: &Db) -> anyhow::Result<()> {
         // Uneven attention: some papers get most of the demo users, some one or two.
         let voters = 1 + (n * 5 + 3) % users.len();
         for voter in users.iter().cycle().skip(n).take(voters) {
-            db.set_vote(voter.id, id, true).await??;
+            db.set_vote(voter.id, id, true).await?;
         }
         if n % 3 == 0 {
             let author = &users[(n + 2) % users.len()];
-            let comment = db.add_comment(author.id, id, None, COMMENTS[n % COMMENTS.len()]).await??;
+            let comment = db.add_comment(author.id, id, None, COMMENTS[n % COMMENTS.len()]).await?;
             if n % 2 == 0 {
-                db.add_comment(users[(n + 5) % users.len()].id, id, Some(comment), REPLY).await??;
+                db.add_comment(users[(n + 5) % users.len()].id, id, Some(comment), REPLY).await?;
             }
         }
     }

@@ -1,4 +1,5 @@
-//! The one error type of the HTTP layer, and how each variant becomes a response.
+//! The one error type of actions and handlers, the status each variant answers with, and how
+//! the refusals of storage and the community's rules map onto it.
 //!
 //! Every error is JSON `{"error": "..."}` with the status that fits, as Hugging Face's API
 //! answers. Internal failures are logged once, here, with their cause; the client only learns
@@ -8,7 +9,10 @@ use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
+use chrono::Utc;
+
 use crate::db::DbError;
+use crate::domain::Refusal;
 
 /// Errors a handler can return.
 #[derive(Debug, thiserror::Error)]
@@ -34,12 +38,48 @@ pub enum AppError {
     /// A service we depend on (arXiv) did not answer; worth trying again later.
     #[error("{0}")]
     Unavailable(String),
+    /// It was here and is gone for good (a paper the curators hid).
+    #[error("{0}")]
+    Gone(String),
     /// The database failed; details go to the log, not to the client.
     #[error(transparent)]
-    Db(#[from] DbError),
-    /// Something else of ours failed and was logged; the message says only that.
+    Db(DbError),
+    /// Something else of ours failed: the cause goes to the log, not to the client.
     #[error("{0}")]
     Internal(String),
+}
+
+impl From<DbError> for AppError {
+    /// A refusal inside a write is an answer for the client; anything else is our failure.
+    fn from(err: DbError) -> Self {
+        match err {
+            DbError::Refused(refusal) => refusal.into(),
+            other => AppError::Db(other),
+        }
+    }
+}
+
+impl From<Refusal> for AppError {
+    fn from(refusal: Refusal) -> Self {
+        let message = refusal.to_string();
+        match refusal {
+            Refusal::NoSuchPaper(_) | Refusal::NoSuchComment => AppError::NotFound(message),
+            Refusal::PaperHidden | Refusal::NotYourComment => AppError::Forbidden(message),
+            Refusal::CommentGone | Refusal::AlreadySubmitted { .. } => AppError::Conflict(message),
+            Refusal::DailyCap(_) => AppError::TooManyRequests { message, retry_after: seconds_to_midnight() },
+            Refusal::TooMany { retry_after, .. } => AppError::TooManyRequests { message, retry_after },
+            Refusal::ParentElsewhere | Refusal::OutsideWindow { .. } | Refusal::Link(_) => {
+                AppError::BadRequest(message)
+            }
+        }
+    }
+}
+
+/// Seconds until the next UTC midnight, when daily caps start over.
+fn seconds_to_midnight() -> u64 {
+    let now = Utc::now();
+    let midnight = (now.date_naive() + chrono::Days::new(1)).and_hms_opt(0, 0, 0).map(|t| t.and_utc());
+    midnight.map_or(3600, |midnight| (midnight - now).num_seconds().max(1) as u64)
 }
 
 impl AppError {
@@ -49,6 +89,7 @@ impl AppError {
             AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::Gone(_) => StatusCode::GONE,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -63,6 +104,10 @@ impl IntoResponse for AppError {
         let message = match &self {
             AppError::Db(err) => {
                 tracing::error!(error = %err, "request failed");
+                "internal error".to_owned()
+            }
+            AppError::Internal(cause) => {
+                tracing::error!(error = %cause, "request failed");
                 "internal error".to_owned()
             }
             other => other.to_string(),

@@ -17,5 +17,6 @@ pub mod ingest;
 pub mod jobs;
 pub mod mail;
 pub mod progress;
+pub mod quota;
 pub mod search;
 pub mod web;

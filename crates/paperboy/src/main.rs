@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use clap::Parser;
-use paperboy::app::{App, Outbox, SiteConfig, SubmitRules};
+use paperboy::app::{App, SiteConfig, SubmitRules};
 use paperboy::bench::relevance::{BeirSet, RelevanceOptions};
 use paperboy::cli::{
     BenchCommand, BenchRelevanceArgs, Cli, Command, DigestCommand, EmbedArgs, FeatureArgs, FetchArgs,
@@ -26,11 +26,12 @@ use paperboy::ingest::harvest::{HarvestOptions, fetch, harvest};
 use paperboy::ingest::import::{ImportOptions, import_sources, open_files};
 use paperboy::jobs::{WorkerConfig, run_worker};
 use paperboy::mail::Mailer;
+use paperboy::mail::Outbox;
 use paperboy::progress::Progress;
+use paperboy::quota::RateLimit;
 use paperboy::search::follow::{self, FollowError, Indexed};
 use paperboy::search::semantic::{self, Semantic};
 use paperboy::search::{Search, SearchRequest, embedding};
-use paperboy::web::limit::RateLimit;
 use paperboy_arxiv::ArxivId;
 use paperboy_arxiv::client::ArxivClient;
 use paperboy_embed::{Embedder, MiniLm};

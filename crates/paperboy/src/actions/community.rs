@@ -15,29 +15,10 @@ use crate::domain::markdown::check_comment;
 use crate::domain::{Refusal, accounts::Role};
 use crate::error::AppError;
 use crate::ingest::harvest::fetch;
-use crate::web::session::within;
+use crate::quota::within;
 
 /// Longest reason a curator gives for hiding something.
 const MAX_REASON_CHARS: usize = 500;
-
-impl From<Refusal> for AppError {
-    fn from(refusal: Refusal) -> Self {
-        let message = refusal.to_string();
-        match refusal {
-            Refusal::NoSuchPaper(_) | Refusal::NoSuchComment => AppError::NotFound(message),
-            Refusal::PaperHidden | Refusal::NotYourComment => AppError::Forbidden(message),
-            Refusal::CommentGone | Refusal::AlreadySubmitted { .. } => AppError::Conflict(message),
-            Refusal::DailyCap(_) => AppError::TooManyRequests { message, retry_after: seconds_to_midnight() },
-            Refusal::ParentElsewhere | Refusal::OutsideWindow { .. } => AppError::BadRequest(message),
-        }
-    }
-}
-
-fn seconds_to_midnight() -> u64 {
-    let now = Utc::now();
-    let midnight = (now.date_naive() + chrono::Days::new(1)).and_hms_opt(0, 0, 0).map(|t| t.and_utc());
-    midnight.map_or(3600, |midnight| (midnight - now).num_seconds().max(1) as u64)
-}
 
 /// An arXiv id or address a user typed.
 pub fn parse_paper_id(text: &str) -> Result<ArxivId, AppError> {
@@ -64,7 +45,7 @@ fn check_reason(reason: Option<&str>) -> Result<String, AppError> {
 /// Upvotes the paper (`up`) or takes the vote back.
 pub async fn vote(app: &App, user: &User, id: &ArxivId, up: bool) -> Result<VoteCount, AppError> {
     within(&app.actions.vote, user.id, "vote")?;
-    Ok(app.db.set_vote(user.id, id, up).await??)
+    Ok(app.db.set_vote(user.id, id, up).await?)
 }
 
 /// Submits a paper by id or address, fetching it from arXiv when the catalog lacks it.
@@ -108,7 +89,7 @@ pub async fn submit(
         return Err(Refusal::OutsideWindow { id: id.to_string(), published, days: window }.into());
     }
     let submitted =
-        app.db.submit(user, &id, now.date_naive(), app.config.submissions.daily_cap, comment).await??;
+        app.db.submit(user, &id, now.date_naive(), app.config.submissions.daily_cap, comment).await?;
     Ok((id, submitted))
 }
 
@@ -122,7 +103,7 @@ pub async fn comment(
 ) -> Result<i64, AppError> {
     let body = check_comment(body).map_err(AppError::BadRequest)?;
     within(&app.actions.comment, user.id, "comment")?;
-    Ok(app.db.add_comment(user.id, id, parent, body).await??)
+    Ok(app.db.add_comment(user.id, id, parent, body).await?)
 }
 
 /// Edits (`Some`) or deletes (`None`) one of the user's comments; returns its paper's id.
@@ -134,7 +115,7 @@ pub async fn change_comment(
 ) -> Result<String, AppError> {
     let body = body.map(check_comment).transpose().map_err(AppError::BadRequest)?;
     within(&app.actions.comment, user.id, "comment")?;
-    Ok(app.db.change_comment(user.id, comment, body).await??)
+    Ok(app.db.change_comment(user.id, comment, body).await?)
 }
 
 /// A curator hides a comment.
@@ -146,7 +127,7 @@ pub async fn hide_comment(
 ) -> Result<String, AppError> {
     require_moderator(user)?;
     let reason = check_reason(reason)?;
-    Ok(app.db.hide_comment(user, comment, &reason).await??)
+    Ok(app.db.hide_comment(user, comment, &reason).await?)
 }
 
 /// A curator hides a paper, or shows it again.

@@ -16,7 +16,6 @@ use chrono::{NaiveDate, Utc};
 use tokio::task::JoinSet;
 
 use super::import::{format_rss, median, peak_rss_kib, reset_peak_rss};
-use crate::app::Outbox;
 use crate::cli::BenchDigestArgs;
 use crate::db::{Db, with_pool};
 use crate::digest::Delivery;
@@ -24,6 +23,7 @@ use crate::digest::compose::Composer;
 use crate::digest::send::{SendOptions, deliver};
 use crate::domain::digest::{Period, Preferences};
 use crate::domain::feed::FeatureRules;
+use crate::mail::Outbox;
 use crate::mail::{Mail, Mailer};
 use crate::progress::Progress;
 

@@ -59,8 +59,8 @@ macro_rules! open_paper {
                 .fetch_optional(&mut *$tx)
                 .await?;
         match state {
-            None => return Ok(Err(Refusal::NoSuchPaper($id.to_string()))),
-            Some((Some(_),)) => return Ok(Err(Refusal::PaperHidden)),
+            None => return Err(Refusal::NoSuchPaper($id.to_string()).into()),
+            Some((Some(_),)) => return Err(Refusal::PaperHidden.into()),
             Some((None,)) => {}
         }
     }};
@@ -132,12 +132,7 @@ macro_rules! comment_state {
 impl Db {
     /// Puts `user`'s vote on the paper (`up`) or takes it back. Voting twice, or taking back a
     /// vote that is not there, changes nothing.
-    pub async fn set_vote(
-        &self,
-        user: UserId,
-        id: &ArxivId,
-        up: bool,
-    ) -> Result<Result<VoteCount, Refusal>, DbError> {
+    pub async fn set_vote(&self, user: UserId, id: &ArxivId, up: bool) -> Result<VoteCount, DbError> {
         let now = Utc::now();
         with_pool!(self, |pool, DB| {
             let mut tx = pool.begin_with(self.begin_write()).await?;
@@ -176,7 +171,7 @@ impl Db {
                 set_clock!(tx, seq);
             }
             tx.commit().await?;
-            Ok(Ok(VoteCount { upvotes, voted: up }))
+            Ok(VoteCount { upvotes, voted: up })
         })
     }
 
@@ -216,7 +211,7 @@ impl Db {
         today: NaiveDate,
         daily_cap: u32,
         comment: Option<&str>,
-    ) -> Result<Result<Submitted, Refusal>, DbError> {
+    ) -> Result<Submitted, DbError> {
         let now = Utc::now();
         let midnight = today.and_hms_opt(0, 0, 0).map(|t| t.and_utc()).unwrap_or(now);
         with_pool!(self, |pool, DB| {
@@ -229,11 +224,9 @@ impl Db {
                     .fetch_optional(&mut *tx)
                     .await?;
             if let Some((date, Some(by))) = &existing {
-                return Ok(Err(Refusal::AlreadySubmitted {
-                    id: id.to_string(),
-                    by: by.clone(),
-                    date: *date,
-                }));
+                return Err(
+                    Refusal::AlreadySubmitted { id: id.to_string(), by: by.clone(), date: *date }.into()
+                );
             }
             let today_count: i64 = sqlx::query_scalar(
                 "SELECT COUNT(*) FROM feed_entries WHERE submitted_by = $1 AND submitted_at >= $2",
@@ -243,7 +236,7 @@ impl Db {
             .fetch_one(&mut *tx)
             .await?;
             if today_count >= i64::from(daily_cap) {
-                return Ok(Err(Refusal::DailyCap(daily_cap)));
+                return Err(Refusal::DailyCap(daily_cap).into());
             }
             let submitted = match existing {
                 Some((feed_date, None)) => {
@@ -280,7 +273,7 @@ impl Db {
             rescore!(tx, id, now);
             set_clock!(tx, seq);
             tx.commit().await?;
-            Ok(Ok(submitted))
+            Ok(submitted)
         })
     }
 
@@ -321,7 +314,7 @@ impl Db {
         id: &ArxivId,
         parent: Option<i64>,
         body: &str,
-    ) -> Result<Result<i64, Refusal>, DbError> {
+    ) -> Result<i64, DbError> {
         let now = Utc::now();
         with_pool!(self, |pool, DB| {
             let mut tx = pool.begin_with(self.begin_write()).await?;
@@ -333,14 +326,14 @@ impl Db {
                     .fetch_optional(&mut *tx)
                     .await?;
                 if on.as_deref() != Some(id.as_str()) {
-                    return Ok(Err(Refusal::ParentElsewhere));
+                    return Err(Refusal::ParentElsewhere.into());
                 }
             }
             let comment = insert_comment!(tx, id, user, parent, body, now);
             rescore!(tx, id, now);
             set_clock!(tx, seq);
             tx.commit().await?;
-            Ok(Ok(comment))
+            Ok(comment)
         })
     }
 
@@ -351,19 +344,19 @@ impl Db {
         user: UserId,
         comment: i64,
         body: Option<&str>,
-    ) -> Result<Result<String, Refusal>, DbError> {
+    ) -> Result<String, DbError> {
         let now = Utc::now();
         with_pool!(self, |pool, DB| {
             let mut tx = pool.begin_with(self.begin_write()).await?;
             let seq = take_clock!(tx) + 1;
             let Some((paper, author, gone)) = comment_state!(tx, comment) else {
-                return Ok(Err(Refusal::NoSuchComment));
+                return Err(Refusal::NoSuchComment.into());
             };
             if author != user {
-                return Ok(Err(Refusal::NotYourComment));
+                return Err(Refusal::NotYourComment.into());
             }
             if gone {
-                return Ok(Err(Refusal::CommentGone));
+                return Err(Refusal::CommentGone.into());
             }
             let paper_id: ArxivId = paper
                 .parse()
@@ -390,26 +383,21 @@ impl Db {
             }
             set_clock!(tx, seq);
             tx.commit().await?;
-            Ok(Ok(paper))
+            Ok(paper)
         })
     }
 
     /// A curator hides a comment; written to the audit log. Returns its paper's id.
-    pub async fn hide_comment(
-        &self,
-        actor: &User,
-        comment: i64,
-        reason: &str,
-    ) -> Result<Result<String, Refusal>, DbError> {
+    pub async fn hide_comment(&self, actor: &User, comment: i64, reason: &str) -> Result<String, DbError> {
         let now = Utc::now();
         with_pool!(self, |pool, DB| {
             let mut tx = pool.begin_with(self.begin_write()).await?;
             let seq = take_clock!(tx) + 1;
             let Some((paper, _, gone)) = comment_state!(tx, comment) else {
-                return Ok(Err(Refusal::NoSuchComment));
+                return Err(Refusal::NoSuchComment.into());
             };
             if gone {
-                return Ok(Err(Refusal::CommentGone));
+                return Err(Refusal::CommentGone.into());
             }
             sqlx::query("UPDATE comments SET hidden_at = $1 WHERE id = $2")
                 .bind(now)
@@ -421,7 +409,7 @@ impl Db {
             audit!(tx, Some(actor), "hide_comment", comment.to_string(), format!("on {paper}: {reason}"));
             set_clock!(tx, seq);
             tx.commit().await?;
-            Ok(Ok(paper))
+            Ok(paper)
         })
     }
 

@@ -28,6 +28,8 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
+use crate::domain::Refusal;
+
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/postgres");
 
@@ -67,6 +69,10 @@ pub enum DbError {
     /// A stored row does not hold what the catalog writes (edited by hand, or a bug).
     #[error("corrupt row for {id}: {reason}")]
     CorruptRow { id: String, reason: String },
+    /// The community's rules refused the write, inside its transaction (no such paper, submitted
+    /// already, a link used before...): not a failure, an answer for the person who asked.
+    #[error(transparent)]
+    Refused(#[from] Refusal),
 }
 
 /// Runs `$body` with `$pool` bound to the open pool and `$DB` naming its sqlx database type.

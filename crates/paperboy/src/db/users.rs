@@ -7,7 +7,8 @@
 use chrono::{DateTime, Duration, Utc};
 
 use super::{Db, DbError, with_pool};
-use crate::domain::accounts::{Email, LinkPurpose, Role, UserId, UserName};
+use crate::domain::Refusal;
+use crate::domain::accounts::{Email, LinkError, LinkPurpose, Role, UserId, UserName};
 use crate::domain::secrets::Secret;
 
 /// An account.
@@ -70,17 +71,6 @@ pub enum SignUp {
     EmailTaken(User),
     /// Another account has that name.
     NameTaken,
-}
-
-/// Why an emailed link does not work.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum LinkError {
-    #[error("this link is not valid: copy the whole address from the email, or ask for a new one")]
-    Unknown,
-    #[error("this link was used already: each link works once; ask for a new one if you need it")]
-    Used,
-    #[error("this link has expired: ask for a new one")]
-    Expired,
 }
 
 /// A signed-in browser session.
@@ -386,11 +376,7 @@ impl Db {
     }
 
     /// The account an emailed link belongs to, if the link still works; uses nothing up.
-    pub async fn check_link(
-        &self,
-        link: &Secret,
-        purpose: LinkPurpose,
-    ) -> Result<Result<User, LinkError>, DbError> {
+    pub async fn check_link(&self, link: &Secret, purpose: LinkPurpose) -> Result<User, DbError> {
         let state: Option<(UserId, DateTime<Utc>, Option<DateTime<Utc>>)> = with_pool!(self, |pool, DB| {
             sqlx::query_as("SELECT user_id, expires_at, used_at FROM email_tokens WHERE token_hash = $1 AND purpose = $2")
                 .bind(link.hash())
@@ -400,18 +386,14 @@ impl Db {
         });
         let user_id = match link_state(state, Utc::now()) {
             Ok(user_id) => user_id,
-            Err(err) => return Ok(Err(err)),
+            Err(err) => return Err(Refusal::Link(err).into()),
         };
-        Ok(self.user_by_id(user_id).await?.ok_or(LinkError::Unknown))
+        self.user_by_id(user_id).await?.ok_or(Refusal::Link(LinkError::Unknown).into())
     }
 
     /// Uses up an emailed link, atomically: of two requests with the same link, one wins. A
     /// confirmation link confirms the address; any link proves it, so it confirms it too.
-    pub async fn use_link(
-        &self,
-        link: &Secret,
-        purpose: LinkPurpose,
-    ) -> Result<Result<User, LinkError>, DbError> {
+    pub async fn use_link(&self, link: &Secret, purpose: LinkPurpose) -> Result<User, DbError> {
         let now = Utc::now();
         let user_id = with_pool!(self, |pool, DB| {
             let mut tx = pool.begin_with(self.begin_write()).await?;
@@ -424,7 +406,7 @@ impl Db {
             .await?;
             let user_id = match link_state(state, now) {
                 Ok(user_id) => user_id,
-                Err(err) => return Ok(Err(err)),
+                Err(err) => return Err(Refusal::Link(err).into()),
             };
             let used =
                 sqlx::query("UPDATE email_tokens SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL")
@@ -433,7 +415,7 @@ impl Db {
                     .execute(&mut *tx)
                     .await?;
             if used.rows_affected() == 0 {
-                return Ok(Err(LinkError::Used));
+                return Err(Refusal::Link(LinkError::Used).into());
             }
             sqlx::query(
                 "UPDATE users SET email_confirmed_at = $1 WHERE id = $2 AND email_confirmed_at IS NULL",
@@ -445,7 +427,7 @@ impl Db {
             tx.commit().await?;
             user_id
         });
-        Ok(self.user_by_id(user_id).await?.ok_or(LinkError::Unknown))
+        self.user_by_id(user_id).await?.ok_or(Refusal::Link(LinkError::Unknown).into())
     }
 
     /// A new personal API token named `name`; the secret is shown to its owner once.

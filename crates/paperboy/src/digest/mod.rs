@@ -24,9 +24,9 @@ pub mod links;
 pub mod render;
 pub mod send;
 
-use crate::app::Outbox;
 use crate::db::{Db, DbError};
 use crate::domain::digest::Period;
+use crate::mail::Outbox;
 use crate::progress::Progress;
 use compose::{ComposeReport, Composer};
 use links::LinkKey;

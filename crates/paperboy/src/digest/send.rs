@@ -16,7 +16,6 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 
-use crate::app::Outbox;
 use crate::db::digests::{ClaimedDigest, PeriodPaper};
 use crate::db::{Db, DbError};
 use crate::digest::render::{DigestPaper, Renderer};
@@ -25,6 +24,7 @@ use crate::domain::digest::Pick;
 use crate::domain::digest::{Mode, Period};
 use crate::domain::secrets::Secret;
 use crate::jobs::backoff;
+use crate::mail::Outbox;
 use crate::progress::Progress;
 
 /// Digests a sender claims at once: fewer claims, and few enough to send well within a lease.

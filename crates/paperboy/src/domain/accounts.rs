@@ -43,6 +43,17 @@ impl LinkPurpose {
     }
 }
 
+/// Why an emailed link does not work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum LinkError {
+    #[error("this link is not valid: copy the whole address from the email, or ask for a new one")]
+    Unknown,
+    #[error("this link was used already: each link works once; ask for a new one if you need it")]
+    Used,
+    #[error("this link has expired: ask for a new one")]
+    Expired,
+}
+
 /// A role, from least to most trusted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Role {

@@ -1,7 +1,9 @@
-//! Why the community's rules refuse an action: the one answer storage and the actions give for
-//! "no" that is not a failure, and that the HTTP layer turns into a 4xx with the message.
+//! Why the community's rules refuse an action: the one answer storage, quotas and actions give
+//! for "no" that is not a failure, and that the HTTP layer turns into a 4xx with the message.
 
 use chrono::NaiveDate;
+
+use crate::domain::accounts::LinkError;
 
 /// Why the community's rules refuse an action. Each message says what happened and what can
 /// be done instead.
@@ -27,4 +29,10 @@ pub enum Refusal {
         "{id} was first published on {published}, more than {days} days ago: papers join the feed within {days} days of publication"
     )]
     OutsideWindow { id: String, published: NaiveDate, days: i64 },
+    /// A quota of single actions is used up; it refills after `retry_after` seconds.
+    #[error("too many {action} attempts; try again in {} minutes", .retry_after.div_ceil(60))]
+    TooMany { action: &'static str, retry_after: u64 },
+    /// An emailed link that does not work (any more).
+    #[error(transparent)]
+    Link(#[from] LinkError),
 }

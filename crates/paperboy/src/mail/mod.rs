@@ -34,6 +34,33 @@ pub enum Mailer {
     Smtp(Arc<SmtpServer>),
 }
 
+/// The mailer and the sender address of every email.
+#[derive(Debug, Clone)]
+pub struct Outbox {
+    pub mailer: Mailer,
+    pub from: Mailbox,
+}
+
+impl Outbox {
+    /// Sends `mail` and logs a failure instead of returning it: for emails whose failure must
+    /// not change the answer a visitor sees, because that would tell whether the address has
+    /// an account or a subscription.
+    pub async fn send_or_log(&self, mail: &Mail, what: &str) {
+        if let Err(err) = self.mailer.send(&self.from, mail).await {
+            tracing::error!(error = %err, to = %mail.to, "cannot send {what}");
+        }
+    }
+
+    /// Files in `dir`, from `Paperboy <paperboy@localhost>`.
+    pub fn files(dir: PathBuf) -> Outbox {
+        Outbox { mailer: Mailer::Files(dir), from: Mailbox::new(Some("Paperboy".into()), default_sender()) }
+    }
+}
+
+fn default_sender() -> lettre::Address {
+    lettre::Address::new("paperboy", "localhost").unwrap_or_else(|_| unreachable!("a valid literal address"))
+}
+
 /// A message to send: plain text, and HTML when there is a rendered version.
 #[derive(Debug, Clone)]
 pub struct Mail {

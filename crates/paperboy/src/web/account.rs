@@ -22,7 +22,8 @@ use crate::domain::accounts::{Email, UserName, check_password};
 use crate::domain::secrets::{self, Secret};
 use crate::error::AppError;
 use crate::mail::{LinkEmail, Mail};
-use crate::web::session::{self, SESSION_COOKIE, SESSION_DAYS, Viewer, anonymous_csrf, within};
+use crate::quota::within;
+use crate::web::session::{self, SESSION_COOKIE, SESSION_DAYS, Viewer, anonymous_csrf};
 use crate::web::view::{Layout, Link};
 use crate::web::{PageError, private_html, sentence};
 
@@ -568,12 +569,11 @@ pub async fn show_link(
     };
     let token = query.token.unwrap_or_default();
     match app.db.check_link(&Secret::from_client(&token), purpose).await {
-        Ok(Ok(user)) => {
+        Ok(user) => {
             let (csrf, cookie) = anonymous_csrf(&viewer, secure(&app));
             link_page(&app, purpose, csrf, &token, &user).seen_by(&viewer).respond(StatusCode::OK, cookie)
         }
-        Ok(Err(err)) => PageError::bad_request(sentence(&err.to_string()) + ".").into_response(),
-        Err(err) => PageError::from_db(&err).into_response(),
+        Err(err) => PageError::from(AppError::from(err)).into_response(),
     }
 }
 
@@ -599,8 +599,7 @@ pub async fn use_link(
             }
             _ => None,
         };
-        let user =
-            app.db.use_link(&secret, purpose).await?.map_err(|err| AppError::BadRequest(err.to_string()))?;
+        let user = app.db.use_link(&secret, purpose).await?;
         if let Some(hash) = new_password {
             app.db.set_password(user.id, &hash).await?;
         }

@@ -24,8 +24,9 @@ use crate::domain::digest::{Changes, Preferences, weekday_name};
 use crate::domain::secrets::Secret;
 use crate::error::AppError;
 use crate::mail::{LinkEmail, Mail};
+use crate::quota::within;
 use crate::web::account::{FormPage, FormSpec, Hidden, private_page, secure};
-use crate::web::session::{Viewer, anonymous_csrf, within};
+use crate::web::session::{Viewer, anonymous_csrf};
 use crate::web::view::{Layout, Link};
 use crate::web::{PageError, sentence};
 

@@ -12,7 +12,7 @@
 //! (the paper page of a signed-in reader).
 
 use std::net::IpAddr;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -20,10 +20,9 @@ use axum::http::{HeaderMap, HeaderValue, header};
 
 use crate::app::AppState;
 use crate::db::users::{Session, User};
-use crate::domain::accounts::UserId;
 use crate::domain::secrets::Secret;
 use crate::error::AppError;
-use crate::web::limit::{RateLimit, RateLimiter, address_of};
+use crate::web::limit::address_of;
 
 pub const SESSION_COOKIE: &str = "pb_session";
 pub const CSRF_COOKIE: &str = "pb_csrf";
@@ -133,66 +132,6 @@ pub fn anonymous_csrf(viewer: &Viewer, secure: bool) -> (String, Option<HeaderVa
                 set_cookie(CSRF_COOKIE, &token, Duration::from_secs(SESSION_DAYS as u64 * 86_400), secure);
             (token, Some(cookie))
         }
-    }
-}
-
-/// The quotas of actions that cost us (argon2, email) or that others see (votes, comments).
-/// They come on top of the site-wide quota per address, and like it live in each process.
-#[derive(Debug)]
-pub struct ActionLimits {
-    pub sign_up: RateLimiter<IpAddr>,
-    pub login: RateLimiter<IpAddr>,
-    /// Attempts per email address, whether or not it has an account, so that guessing one
-    /// account's password from many addresses fails too and nothing tells accounts apart.
-    pub login_email: RateLimiter<String>,
-    pub email_link: RateLimiter<IpAddr>,
-    /// Links mailed per address: nobody can flood someone's inbox.
-    pub email_link_to: RateLimiter<String>,
-    pub submit: RateLimiter<UserId>,
-    pub vote: RateLimiter<UserId>,
-    pub comment: RateLimiter<UserId>,
-    /// Asking to subscribe to digests, or for an unsubscribe link, per client address.
-    pub subscribe: RateLimiter<IpAddr>,
-}
-
-impl ActionLimits {
-    /// The default quotas, or none at all (for load tests and benchmarks).
-    pub fn new(enabled: bool) -> ActionLimits {
-        let quota = |requests, seconds| {
-            enabled.then_some(RateLimit { requests, window: Duration::from_secs(seconds) })
-        };
-        ActionLimits {
-            sign_up: RateLimiter::new(quota(10, 3600)),
-            login: RateLimiter::new(quota(30, 900)),
-            login_email: RateLimiter::new(quota(10, 900)),
-            email_link: RateLimiter::new(quota(20, 3600)),
-            email_link_to: RateLimiter::new(quota(5, 3600)),
-            submit: RateLimiter::new(quota(30, 3600)),
-            vote: RateLimiter::new(quota(300, 600)),
-            comment: RateLimiter::new(quota(20, 600)),
-            subscribe: RateLimiter::new(quota(10, 3600)),
-        }
-    }
-}
-
-/// Counts one `action` by `key`: a 429 that says when to retry once its quota is used up.
-pub fn within<K: std::hash::Hash + Eq>(
-    limiter: &RateLimiter<K>,
-    key: K,
-    action: &str,
-) -> Result<(), AppError> {
-    match limiter.check(key, Instant::now()) {
-        Some(decision) if !decision.allowed => {
-            let retry_after = decision.reset.as_secs().max(1);
-            Err(AppError::TooManyRequests {
-                message: format!(
-                    "too many {action} attempts; try again in {} minutes",
-                    retry_after.div_ceil(60)
-                ),
-                retry_after,
-            })
-        }
-        _ => Ok(()),
     }
 }
 

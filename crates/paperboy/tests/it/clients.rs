@@ -77,7 +77,7 @@ impl Server {
                 .await
                 .unwrap();
             for voter in &voters {
-                db.set_vote(voter.id, &id, true).await.unwrap().unwrap();
+                db.set_vote(voter.id, &id, true).await.unwrap();
             }
             db.close().await;
         });

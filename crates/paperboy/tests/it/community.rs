@@ -9,10 +9,11 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use chrono::{Duration, Utc};
-use paperboy::app::{Outbox, SiteConfig};
+use paperboy::app::SiteConfig;
 use paperboy::db::Db;
 use paperboy::db::users::User;
 use paperboy::domain::accounts::{Email, Role, UserName};
+use paperboy::mail::Outbox;
 use paperboy_arxiv::{Paper, RawPaper};
 use serde_json::Value;
 
@@ -516,7 +517,7 @@ async fn votes_count_exactly_under_concurrency(db: &Db) {
     let db = Arc::new(db.clone());
     let votes = users.iter().map(|user| {
         let (db, id, user) = (db.clone(), id.clone(), user.id);
-        tokio::spawn(async move { db.set_vote(user, &id, true).await.unwrap().unwrap() })
+        tokio::spawn(async move { db.set_vote(user, &id, true).await.unwrap() })
     });
     for vote in futures_join(votes).await {
         assert!(vote.voted);
@@ -527,7 +528,7 @@ async fn votes_count_exactly_under_concurrency(db: &Db) {
     let again: Vec<_> = (0..100)
         .map(|_| {
             let (db, id) = (db.clone(), id.clone());
-            tokio::spawn(async move { db.set_vote(one, &id, true).await.unwrap().unwrap() })
+            tokio::spawn(async move { db.set_vote(one, &id, true).await.unwrap() })
         })
         .collect();
     futures_join(again).await;
@@ -538,7 +539,7 @@ async fn votes_count_exactly_under_concurrency(db: &Db) {
         .chain(users.iter())
         .map(|user| {
             let (db, id, user) = (db.clone(), id.clone(), user.id);
-            tokio::spawn(async move { db.set_vote(user, &id, false).await.unwrap().unwrap() })
+            tokio::spawn(async move { db.set_vote(user, &id, false).await.unwrap() })
         })
         .collect();
     futures_join(back).await;
@@ -868,10 +869,10 @@ async fn trending_ranks_attention_with_decay(db: &Db) {
         .await
         .unwrap();
     for user in &users {
-        db.set_vote(user.id, &"2611.00001".parse().unwrap(), true).await.unwrap().unwrap();
+        db.set_vote(user.id, &"2611.00001".parse().unwrap(), true).await.unwrap();
     }
     for user in &users[..3] {
-        db.set_vote(user.id, &"2611.00003".parse().unwrap(), true).await.unwrap().unwrap();
+        db.set_vote(user.id, &"2611.00003".parse().unwrap(), true).await.unwrap();
     }
     let page = community.site.get("/papers/trending").await;
     let fresh = page.text.find("Fresh and liked").unwrap();

@@ -14,13 +14,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use paperboy::app::Outbox;
 use paperboy::db::Db;
 use paperboy::db::digests::{DigestRecord, SubscriptionState};
 use paperboy::digest::Delivery;
 use paperboy::digest::send::SendOptions;
 use paperboy::domain::digest::{Period, Preferences};
 use paperboy::mail::Mailer;
+use paperboy::mail::Outbox;
 
 use crate::digests::{header, papers_of_yesterday, subscribed, yesterday};
 use crate::harness::TestDb;

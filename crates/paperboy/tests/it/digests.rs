@@ -7,7 +7,6 @@ use std::path::Path;
 use axum::http::StatusCode;
 use base64::Engine;
 use chrono::{Days, NaiveDate, Utc};
-use paperboy::app::Outbox;
 use paperboy::db::Db;
 use paperboy::db::digests::SubscriptionState;
 use paperboy::db::embeddings::NewEmbedding;
@@ -16,6 +15,7 @@ use paperboy::digest::send::SendOptions;
 use paperboy::domain::accounts::Email;
 use paperboy::domain::digest::{Changes, Input, Period, Preferences};
 use paperboy::domain::secrets::Secret;
+use paperboy::mail::Outbox;
 use serde_json::json;
 
 use crate::community::{Community, api, api_token, recent};

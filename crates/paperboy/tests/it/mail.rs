@@ -5,8 +5,8 @@
 use std::path::PathBuf;
 
 use axum::http::StatusCode;
-use paperboy::app::Outbox;
 use paperboy::mail::Mailer;
+use paperboy::mail::Outbox;
 
 use crate::community::{Community, csrf_in, decode_quoted_printable};
 use crate::delivery::{Sink, python};
