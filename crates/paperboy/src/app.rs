@@ -4,6 +4,9 @@ use std::sync::Arc;
 
 use paperboy_arxiv::client::ArxivClient;
 
+use crate::actions::accounts::Accounts;
+use crate::actions::community::{Community, SubmitRules};
+use crate::actions::subscriptions::Subscriptions;
 use crate::db::Db;
 use crate::mail::Outbox;
 use crate::quota::{ActionLimits, RateLimit, RateLimiter};
@@ -32,21 +35,6 @@ pub struct SiteConfig {
     /// Looks up papers users submit that the catalog lacks; without it they must be imported
     /// first.
     pub arxiv: Option<ArxivClient>,
-}
-
-/// The rules of submitting papers to the feed.
-#[derive(Debug, Clone, Copy)]
-pub struct SubmitRules {
-    /// Papers first published longer ago than this many days cannot be submitted.
-    pub window_days: i64,
-    /// Submissions per user per UTC day.
-    pub daily_cap: u32,
-}
-
-impl Default for SubmitRules {
-    fn default() -> Self {
-        SubmitRules { window_days: 14, daily_cap: 10 }
-    }
 }
 
 impl Default for SiteConfig {
@@ -91,6 +79,38 @@ impl App {
             metrics: Metrics::default(),
             limiter,
             actions,
+        }
+    }
+}
+
+impl App {
+    /// The account actions, over this application's database, quotas and mail.
+    pub fn accounts(&self) -> Accounts<'_> {
+        Accounts {
+            db: &self.db,
+            quotas: &self.actions,
+            outbox: &self.config.mail,
+            base_url: &self.config.base_url,
+        }
+    }
+
+    /// The subscription actions, over this application's database, quotas and mail.
+    pub fn subscriptions(&self) -> Subscriptions<'_> {
+        Subscriptions {
+            db: &self.db,
+            quotas: &self.actions,
+            outbox: &self.config.mail,
+            base_url: &self.config.base_url,
+        }
+    }
+
+    /// The community's actions, over this application's database, quotas and arXiv client.
+    pub fn community(&self) -> Community<'_> {
+        Community {
+            db: &self.db,
+            quotas: &self.actions,
+            arxiv: self.config.arxiv.as_ref(),
+            submissions: self.config.submissions,
         }
     }
 }

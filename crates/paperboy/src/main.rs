@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use clap::Parser;
-use paperboy::app::{App, SiteConfig, SubmitRules};
+use paperboy::actions::community::SubmitRules;
+use paperboy::app::{App, SiteConfig};
 use paperboy::bench::relevance::{BeirSet, RelevanceOptions};
 use paperboy::cli::{
     BenchCommand, BenchRelevanceArgs, Cli, Command, DigestCommand, EmbedArgs, FeatureArgs, FetchArgs,

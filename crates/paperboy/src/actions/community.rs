@@ -5,9 +5,10 @@
 
 use chrono::{NaiveDate, Utc};
 use paperboy_arxiv::ArxivId;
+use paperboy_arxiv::client::ArxivClient;
 use paperboy_arxiv::paper::check_link;
 
-use crate::app::App;
+use crate::db::Db;
 use crate::db::community::{Submitted, VoteCount};
 use crate::db::feed::Featured;
 use crate::db::users::User;
@@ -15,7 +16,33 @@ use crate::domain::markdown::check_comment;
 use crate::domain::{Refusal, accounts::Role};
 use crate::error::AppError;
 use crate::ingest::harvest::fetch;
-use crate::quota::within;
+use crate::quota::{ActionLimits, within};
+
+/// The rules of submitting papers to the feed.
+#[derive(Debug, Clone, Copy)]
+pub struct SubmitRules {
+    /// Papers first published longer ago than this many days cannot be submitted.
+    pub window_days: i64,
+    /// Submissions per user per UTC day.
+    pub daily_cap: u32,
+}
+
+impl Default for SubmitRules {
+    fn default() -> Self {
+        SubmitRules { window_days: 14, daily_cap: 10 }
+    }
+}
+
+/// What the community's actions work with: the database, the quotas they count against, and
+/// for submissions, arXiv's client (papers the catalog lacks are looked up; without a client
+/// they must be imported first) and the submission rules.
+#[derive(Debug, Clone, Copy)]
+pub struct Community<'a> {
+    pub db: &'a Db,
+    pub quotas: &'a ActionLimits,
+    pub arxiv: Option<&'a ArxivClient>,
+    pub submissions: SubmitRules,
+}
 
 /// Longest reason a curator gives for hiding something.
 const MAX_REASON_CHARS: usize = 500;
@@ -42,159 +69,166 @@ fn check_reason(reason: Option<&str>) -> Result<String, AppError> {
     Ok(if reason.is_empty() { "no reason given".into() } else { reason.to_owned() })
 }
 
-/// Upvotes the paper (`up`) or takes the vote back.
-pub async fn vote(app: &App, user: &User, id: &ArxivId, up: bool) -> Result<VoteCount, AppError> {
-    within(&app.actions.vote, user.id, "vote")?;
-    Ok(app.db.set_vote(user.id, id, up).await?)
-}
+impl Community<'_> {
+    /// Upvotes the paper (`up`) or takes the vote back.
+    pub async fn vote(&self, user: &User, id: &ArxivId, up: bool) -> Result<VoteCount, AppError> {
+        within(&self.quotas.vote, user.id, "vote")?;
+        Ok(self.db.set_vote(user.id, id, up).await?)
+    }
 
-/// Submits a paper by id or address, fetching it from arXiv when the catalog lacks it.
-pub async fn submit(
-    app: &App,
-    user: &User,
-    paper: &str,
-    comment: Option<&str>,
-) -> Result<(ArxivId, Submitted), AppError> {
-    let id = parse_paper_id(paper)?;
-    let comment = match comment.map(str::trim).filter(|c| !c.is_empty()) {
-        Some(text) => Some(check_comment(text).map_err(AppError::BadRequest)?),
-        None => None,
-    };
-    within(&app.actions.submit, user.id, "submission")?;
-    let stored = match app.db.get_paper(&id).await? {
-        Some(stored) => stored.paper,
-        None => {
-            let Some(client) = &app.config.arxiv else {
-                return Err(AppError::NotFound(format!(
-                    "{id} is not in this catalog, and this site does not look papers up on arXiv"
-                )));
-            };
-            let report = fetch(&app.db, client, std::slice::from_ref(&id)).await.map_err(|err| {
-                tracing::warn!(error = %err, %id, "arXiv lookup for a submission failed");
-                AppError::Unavailable("arXiv did not answer; try again in a minute".into())
-            })?;
-            report
-                .papers
-                .into_iter()
-                .find(|paper| paper.id == id)
-                .ok_or_else(|| AppError::NotFound(format!("arXiv has no paper {id}")))?
+    /// Submits a paper by id or address, fetching it from arXiv when the catalog lacks it.
+    pub async fn submit(
+        &self,
+        user: &User,
+        paper: &str,
+        comment: Option<&str>,
+    ) -> Result<(ArxivId, Submitted), AppError> {
+        let id = parse_paper_id(paper)?;
+        let comment = match comment.map(str::trim).filter(|c| !c.is_empty()) {
+            Some(text) => Some(check_comment(text).map_err(AppError::BadRequest)?),
+            None => None,
+        };
+        within(&self.quotas.submit, user.id, "submission")?;
+        let stored = match self.db.get_paper(&id).await? {
+            Some(stored) => stored.paper,
+            None => {
+                let Some(client) = &self.arxiv else {
+                    return Err(AppError::NotFound(format!(
+                        "{id} is not in this catalog, and this site does not look papers up on arXiv"
+                    )));
+                };
+                let report = fetch(self.db, client, std::slice::from_ref(&id)).await.map_err(|err| {
+                    tracing::warn!(error = %err, %id, "arXiv lookup for a submission failed");
+                    AppError::Unavailable("arXiv did not answer; try again in a minute".into())
+                })?;
+                report
+                    .papers
+                    .into_iter()
+                    .find(|paper| paper.id == id)
+                    .ok_or_else(|| AppError::NotFound(format!("arXiv has no paper {id}")))?
+            }
+        };
+        let now = Utc::now();
+        let window = self.submissions.window_days;
+        let published = stored.published_at.map(|t| t.date_naive()).or(stored.announce_date);
+        if let Some(published) = published
+            && (now.date_naive() - published).num_days() > window
+        {
+            return Err(Refusal::OutsideWindow { id: id.to_string(), published, days: window }.into());
         }
-    };
-    let now = Utc::now();
-    let window = app.config.submissions.window_days;
-    let published = stored.published_at.map(|t| t.date_naive()).or(stored.announce_date);
-    if let Some(published) = published
-        && (now.date_naive() - published).num_days() > window
-    {
-        return Err(Refusal::OutsideWindow { id: id.to_string(), published, days: window }.into());
+        let submitted =
+            self.db.submit(user, &id, now.date_naive(), self.submissions.daily_cap, comment).await?;
+        Ok((id, submitted))
     }
-    let submitted =
-        app.db.submit(user, &id, now.date_naive(), app.config.submissions.daily_cap, comment).await?;
-    Ok((id, submitted))
-}
 
-/// Comments on the paper, as a reply to `parent` if given; returns the comment's id.
-pub async fn comment(
-    app: &App,
-    user: &User,
-    id: &ArxivId,
-    parent: Option<i64>,
-    body: &str,
-) -> Result<i64, AppError> {
-    let body = check_comment(body).map_err(AppError::BadRequest)?;
-    within(&app.actions.comment, user.id, "comment")?;
-    Ok(app.db.add_comment(user.id, id, parent, body).await?)
-}
-
-/// Edits (`Some`) or deletes (`None`) one of the user's comments; returns its paper's id.
-pub async fn change_comment(
-    app: &App,
-    user: &User,
-    comment: i64,
-    body: Option<&str>,
-) -> Result<String, AppError> {
-    let body = body.map(check_comment).transpose().map_err(AppError::BadRequest)?;
-    within(&app.actions.comment, user.id, "comment")?;
-    Ok(app.db.change_comment(user.id, comment, body).await?)
-}
-
-/// A curator hides a comment.
-pub async fn hide_comment(
-    app: &App,
-    user: &User,
-    comment: i64,
-    reason: Option<&str>,
-) -> Result<String, AppError> {
-    require_moderator(user)?;
-    let reason = check_reason(reason)?;
-    Ok(app.db.hide_comment(user, comment, &reason).await?)
-}
-
-/// A curator hides a paper, or shows it again.
-pub async fn hide_paper(
-    app: &App,
-    user: &User,
-    id: &ArxivId,
-    hidden: bool,
-    reason: Option<&str>,
-) -> Result<(), AppError> {
-    require_moderator(user)?;
-    let reason = check_reason(reason)?;
-    if app.db.get_paper(id).await?.is_none() {
-        return Err(Refusal::NoSuchPaper(id.to_string()).into());
+    /// Comments on the paper, as a reply to `parent` if given; returns the comment's id.
+    pub async fn comment(
+        &self,
+        user: &User,
+        id: &ArxivId,
+        parent: Option<i64>,
+        body: &str,
+    ) -> Result<i64, AppError> {
+        let body = check_comment(body).map_err(AppError::BadRequest)?;
+        within(&self.quotas.comment, user.id, "comment")?;
+        Ok(self.db.add_comment(user.id, id, parent, body).await?)
     }
-    if !app.db.set_paper_hidden(user, id, hidden, &reason).await? {
-        let state = if hidden { "hidden already" } else { "not hidden" };
-        return Err(AppError::Conflict(format!("{id} is {state}")));
-    }
-    Ok(())
-}
 
-/// Sets a paper's GitHub repository and project page: its submitter or a curator may.
-pub async fn set_links(
-    app: &App,
-    user: &User,
-    id: &ArxivId,
-    github_repo: Option<&str>,
-    project_page: Option<&str>,
-) -> Result<(), AppError> {
-    let Some((_, entry)) = app.db.paper_with_entry(id).await? else {
-        return Err(Refusal::NoSuchPaper(id.to_string()).into());
-    };
-    let submitter = entry.and_then(|entry| entry.submitted_by).is_some_and(|by| by == user.name);
-    if !submitter && user.role < Role::Curator {
-        return Err(AppError::Forbidden("only the paper's submitter or a curator may edit its links".into()));
+    /// Edits (`Some`) or deletes (`None`) one of the user's comments; returns its paper's id.
+    pub async fn change_comment(
+        &self,
+        user: &User,
+        comment: i64,
+        body: Option<&str>,
+    ) -> Result<String, AppError> {
+        let body = body.map(check_comment).transpose().map_err(AppError::BadRequest)?;
+        within(&self.quotas.comment, user.id, "comment")?;
+        Ok(self.db.change_comment(user.id, comment, body).await?)
     }
-    let check = |field: &'static str, value: Option<&str>| {
-        check_link(field, value.map(str::to_owned))
-            .map_err(|invalid| AppError::BadRequest(invalid.to_string()))
-    };
-    let github_repo = check("githubRepo", github_repo)?;
-    let project_page = check("projectPage", project_page)?;
-    app.db.set_paper_links(user, id, github_repo.as_deref(), project_page.as_deref()).await?;
-    Ok(())
-}
 
-/// A curator puts a paper on a day's feed (today's when `date` is `None`).
-pub async fn feature(
-    app: &App,
-    user: &User,
-    id: &ArxivId,
-    date: Option<NaiveDate>,
-) -> Result<Featured, AppError> {
-    require_moderator(user)?;
-    let date = date.unwrap_or_else(|| Utc::now().date_naive());
-    app.db.feature(Some(user), id, date).await?.ok_or_else(|| Refusal::NoSuchPaper(id.to_string()).into())
-}
-
-/// An admin gives another account a role.
-pub async fn grant(app: &App, user: &User, name: &str, role: Role) -> Result<User, AppError> {
-    if user.role != Role::Admin {
-        return Err(AppError::Forbidden("only admins may grant roles".into()));
+    /// A curator hides a comment.
+    pub async fn hide_comment(
+        &self,
+        user: &User,
+        comment: i64,
+        reason: Option<&str>,
+    ) -> Result<String, AppError> {
+        require_moderator(user)?;
+        let reason = check_reason(reason)?;
+        Ok(self.db.hide_comment(user, comment, &reason).await?)
     }
-    let Some(target) = app.db.user_by_name(name).await? else {
-        return Err(AppError::NotFound(format!("there is no user {name}")));
-    };
-    app.db.grant(Some(user), &target, role).await?;
-    Ok(User { role, ..target })
+
+    /// A curator hides a paper, or shows it again.
+    pub async fn hide_paper(
+        &self,
+        user: &User,
+        id: &ArxivId,
+        hidden: bool,
+        reason: Option<&str>,
+    ) -> Result<(), AppError> {
+        require_moderator(user)?;
+        let reason = check_reason(reason)?;
+        if self.db.get_paper(id).await?.is_none() {
+            return Err(Refusal::NoSuchPaper(id.to_string()).into());
+        }
+        if !self.db.set_paper_hidden(user, id, hidden, &reason).await? {
+            let state = if hidden { "hidden already" } else { "not hidden" };
+            return Err(AppError::Conflict(format!("{id} is {state}")));
+        }
+        Ok(())
+    }
+
+    /// Sets a paper's GitHub repository and project page: its submitter or a curator may.
+    pub async fn set_links(
+        &self,
+        user: &User,
+        id: &ArxivId,
+        github_repo: Option<&str>,
+        project_page: Option<&str>,
+    ) -> Result<(), AppError> {
+        let Some((_, entry)) = self.db.paper_with_entry(id).await? else {
+            return Err(Refusal::NoSuchPaper(id.to_string()).into());
+        };
+        let submitter = entry.and_then(|entry| entry.submitted_by).is_some_and(|by| by == user.name);
+        if !submitter && user.role < Role::Curator {
+            return Err(AppError::Forbidden(
+                "only the paper's submitter or a curator may edit its links".into(),
+            ));
+        }
+        let check = |field: &'static str, value: Option<&str>| {
+            check_link(field, value.map(str::to_owned))
+                .map_err(|invalid| AppError::BadRequest(invalid.to_string()))
+        };
+        let github_repo = check("githubRepo", github_repo)?;
+        let project_page = check("projectPage", project_page)?;
+        self.db.set_paper_links(user, id, github_repo.as_deref(), project_page.as_deref()).await?;
+        Ok(())
+    }
+
+    /// A curator puts a paper on a day's feed (today's when `date` is `None`).
+    pub async fn feature(
+        &self,
+        user: &User,
+        id: &ArxivId,
+        date: Option<NaiveDate>,
+    ) -> Result<Featured, AppError> {
+        require_moderator(user)?;
+        let date = date.unwrap_or_else(|| Utc::now().date_naive());
+        self.db
+            .feature(Some(user), id, date)
+            .await?
+            .ok_or_else(|| Refusal::NoSuchPaper(id.to_string()).into())
+    }
+
+    /// An admin gives another account a role.
+    pub async fn grant(&self, user: &User, name: &str, role: Role) -> Result<User, AppError> {
+        if user.role != Role::Admin {
+            return Err(AppError::Forbidden("only admins may grant roles".into()));
+        }
+        let Some(target) = self.db.user_by_name(name).await? else {
+            return Err(AppError::NotFound(format!("there is no user {name}")));
+        };
+        self.db.grant(Some(user), &target, role).await?;
+        Ok(User { role, ..target })
+    }
 }

@@ -3,4 +3,7 @@
 //! quotas, a mailer), never the whole application, and answers with an [`crate::error::AppError`]
 //! that says what went wrong.
 
+pub mod accounts;
 pub mod community;
+pub mod search;
+pub mod subscriptions;

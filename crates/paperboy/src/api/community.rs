@@ -16,7 +16,6 @@ use serde::{Deserialize, Serialize};
 
 use super::daily::DailyItemJson;
 use super::papers::{UserJson, iso_millis};
-use crate::actions::community as actions;
 use crate::app::AppState;
 use crate::db::community::Comment;
 use crate::db::users::User;
@@ -103,7 +102,7 @@ pub async fn submit_paper(
     let Some(paper_id) = body.paper_id.filter(|id| !id.trim().is_empty()) else {
         return Err(AppError::BadRequest("paper_id is required: the arXiv id of the paper to submit".into()));
     };
-    let (id, _) = actions::submit(&app, &user, &paper_id, body.comment.as_deref()).await?;
+    let (id, _) = app.community().submit(&user, &paper_id, body.comment.as_deref()).await?;
     let (stored, entry) = app
         .db
         .paper_with_entry(&id)
@@ -219,27 +218,28 @@ pub async fn act_on_paper(
     let deleting = method == Method::DELETE;
     match action {
         PaperAction::Vote => {
-            let count = actions::vote(&app, &user, &id, !deleting).await?;
+            let count = app.community().vote(&user, &id, !deleting).await?;
             Ok(Json(VoteJson { upvotes: count.upvotes, voted: count.voted }).into_response())
         }
         PaperAction::Comments if !deleting => {
             let text = body.body.unwrap_or_default();
-            let comment = actions::comment(&app, &user, &id, body.parent_id, &text).await?;
+            let comment = app.community().comment(&user, &id, body.parent_id, &text).await?;
             let stored = app.db.comments(&id).await?;
             let created = stored.iter().find(|c| c.id == comment).map(CommentJson::new);
             Ok((StatusCode::CREATED, Json(created)).into_response())
         }
         PaperAction::Links if !deleting => {
-            actions::set_links(&app, &user, &id, body.github_repo.as_deref(), body.project_page.as_deref())
+            app.community()
+                .set_links(&user, &id, body.github_repo.as_deref(), body.project_page.as_deref())
                 .await?;
             paper_json(&app, &id).await
         }
         PaperAction::Hide => {
-            actions::hide_paper(&app, &user, &id, !deleting, body.reason.as_deref()).await?;
+            app.community().hide_paper(&user, &id, !deleting, body.reason.as_deref()).await?;
             Ok(StatusCode::NO_CONTENT.into_response())
         }
         PaperAction::Feature if !deleting => {
-            let featured = actions::feature(&app, &user, &id, body.date).await?;
+            let featured = app.community().feature(&user, &id, body.date).await?;
             Ok(Json(serde_json::json!({ "featured": format!("{featured:?}") })).into_response())
         }
         _ => Err(AppError::NotFound("no such API endpoint".into())),
@@ -278,7 +278,7 @@ pub async fn edit_comment(
     Body(body): Body<CommentBody>,
 ) -> Result<Json<CommentJson>, AppError> {
     let text = body.body.unwrap_or_default();
-    let paper = actions::change_comment(&app, &user, comment, Some(&text)).await?;
+    let paper = app.community().change_comment(&user, comment, Some(&text)).await?;
     comment_json(&app, &paper, comment).await
 }
 
@@ -288,7 +288,7 @@ pub async fn delete_comment(
     PathParam(comment): PathParam<i64>,
     ApiUser(user): ApiUser,
 ) -> Result<StatusCode, AppError> {
-    actions::change_comment(&app, &user, comment, None).await?;
+    app.community().change_comment(&user, comment, None).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -300,7 +300,7 @@ pub async fn hide_comment(
     request: Request,
 ) -> Result<StatusCode, AppError> {
     let body: CommentBody = optional_body(request).await?;
-    actions::hide_comment(&app, &user, comment, body.reason.as_deref()).await?;
+    app.community().hide_comment(&user, comment, body.reason.as_deref()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -389,7 +389,7 @@ pub async fn grant_role(
     Body(body): Body<RoleBody>,
 ) -> Result<Json<serde_json::Value>, AppError> {
     let role: Role = body.role.unwrap_or_default().parse().map_err(AppError::BadRequest)?;
-    let granted = actions::grant(&app, &user, &name, role).await?;
+    let granted = app.community().grant(&user, &name, role).await?;
     Ok(Json(serde_json::json!({ "name": granted.name, "role": granted.role.as_str() })))
 }
 

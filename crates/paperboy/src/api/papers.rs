@@ -13,8 +13,9 @@ use serde::{Deserialize, Serialize};
 
 use super::daily::DailyItemJson;
 use super::{Params, next_link, parse_limit};
+use crate::actions::search::CheckedSearch;
 use crate::domain::text::url_encode;
-use crate::web::search::{CheckedSearch, run_search};
+use crate::web::search::run_search;
 
 use crate::app::AppState;
 use crate::db::papers::StoredPaper;

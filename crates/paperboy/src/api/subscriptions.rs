@@ -13,14 +13,14 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use super::community::{ApiUser, Body};
+use crate::actions::subscriptions::CHECK_INBOX;
 use crate::app::AppState;
 use crate::db::digests::Subscription;
 use crate::digest::links::LinkKey;
 use crate::digest::render::Renderer;
-use crate::domain::accounts::Email;
 use crate::domain::digest::{Changes, Preferences, weekday_name};
 use crate::error::AppError;
-use crate::web::digest::{CHECK_INBOX, TokenQuery, ask_to_subscribe};
+use crate::web::digest::TokenQuery;
 use crate::web::session::Viewer;
 
 /// A subscription as the API shows it.
@@ -93,10 +93,7 @@ pub async fn subscribe(
                 "with an API token, the subscription is the account's: leave email out".into(),
             ));
         }
-        let email: Email = user.email.parse().map_err(AppError::Internal)?;
-        let current = app.db.subscription_by_email(&email).await?.map(|s| s.prefs).unwrap_or_default();
-        let prefs = current.with(&changes).map_err(AppError::BadRequest)?;
-        let subscription = app.db.subscribe_user(user.id, &email, &prefs).await?;
+        let subscription = app.subscriptions().subscribe_member(&user, &changes).await?;
         return Ok((StatusCode::OK, Json(to_json(&app, subscription).await?)).into_response());
     }
     let Some(email) = email else {
@@ -104,7 +101,7 @@ pub async fn subscribe(
             "email is required (or an API token, to subscribe its account)".into(),
         ));
     };
-    ask_to_subscribe(&app, viewer.address, &email, &changes).await?;
+    app.subscriptions().ask(viewer.address, &email, &changes).await?;
     let answer = serde_json::json!({ "status": "confirmation_sent", "message": CHECK_INBOX });
     Ok((StatusCode::ACCEPTED, Json(answer)).into_response())
 }
@@ -113,8 +110,7 @@ pub async fn subscribe(
 /// 401 without either.
 async fn current(app: &AppState, headers: &HeaderMap, query: &TokenQuery) -> Result<Subscription, AppError> {
     if let Some(token) = &query.token {
-        let key = LinkKey::load(&app.db).await?;
-        return key.open(&app.db, token).await?.ok_or_else(|| {
+        return app.subscriptions().open(token).await?.ok_or_else(|| {
             AppError::NotFound("this subscription token is not valid: use the link from a digest".into())
         });
     }
@@ -123,13 +119,10 @@ async fn current(app: &AppState, headers: &HeaderMap, query: &TokenQuery) -> Res
             "name the subscription with ?token= (from a digest's links) or an API token".into(),
         ));
     };
-    let email: Email = user.email.parse().map_err(AppError::Internal)?;
-    match app.db.subscription_of_user(user.id).await? {
-        Some(subscription) => Ok(subscription),
-        None => app.db.subscription_by_email(&email).await?.ok_or_else(|| {
-            AppError::NotFound("this account has no subscription: POST /api/subscriptions".into())
-        }),
-    }
+    app.subscriptions()
+        .of_member(&user)
+        .await?
+        .ok_or_else(|| AppError::NotFound("this account has no subscription: POST /api/subscriptions".into()))
 }
 
 /// `GET /api/subscriptions/current`.

@@ -14,26 +14,16 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Duration;
 use serde::Deserialize;
 
+use crate::actions::accounts::{self, CONFIRM_HOURS};
 use crate::app::{App, AppState};
 use crate::db::moderation::AuditEntry;
-use crate::db::users::{ApiToken, Session, SignUp, User};
+use crate::db::users::{ApiToken, Session, User};
 use crate::domain::accounts::LinkPurpose;
-use crate::domain::accounts::{Email, UserName, check_password};
-use crate::domain::secrets::{self, Secret};
+use crate::domain::secrets::Secret;
 use crate::error::AppError;
-use crate::mail::{LinkEmail, Mail};
-use crate::quota::within;
 use crate::web::session::{self, SESSION_COOKIE, SESSION_DAYS, Viewer, anonymous_csrf};
 use crate::web::view::{Layout, Link};
 use crate::web::{PageError, private_html, sentence};
-
-/// How long each kind of emailed link works.
-const CONFIRM_HOURS: i64 = 48;
-const RESET_MINUTES: i64 = 60;
-const LOGIN_MINUTES: i64 = 30;
-
-/// Longest API token name.
-const TOKEN_NAME_CHARS: usize = 60;
 
 #[derive(Template)]
 #[template(path = "form.html")]
@@ -192,10 +182,6 @@ fn refuse(mut page: FormPage, err: &AppError, cookie: Option<HeaderValue>) -> Re
     response
 }
 
-fn field<T: std::str::FromStr<Err = String>>(value: Option<&str>) -> Result<T, AppError> {
-    value.unwrap_or_default().parse::<T>().map_err(AppError::BadRequest)
-}
-
 // ---- sign up ----------------------------------------------------------------------------------
 
 fn sign_up_page(app: &App, csrf: String, form: &AccountForm) -> FormPage {
@@ -236,7 +222,14 @@ pub async fn create_account(
 ) -> Response {
     let (csrf, cookie) = anonymous_csrf(&viewer, secure(&app));
     let page = sign_up_page(&app, csrf, &form);
-    match sign_up(&app, &viewer, &form).await {
+    let signed_up = async {
+        viewer.check_csrf(form.csrf.as_deref())?;
+        let accounts = app.accounts();
+        accounts
+            .sign_up(viewer.address, form.name.as_deref(), form.email.as_deref(), form.password.as_deref())
+            .await
+    };
+    match signed_up.await {
         Ok(email) => {
             let mut done = FormPage::new(&app, "/signup", "Check your inbox", page.csrf);
             done.notice = Some(format!(
@@ -249,95 +242,7 @@ pub async fn create_account(
     }
 }
 
-async fn sign_up(app: &App, viewer: &Viewer, form: &AccountForm) -> Result<Email, AppError> {
-    viewer.check_csrf(form.csrf.as_deref())?;
-    within(&app.actions.sign_up, viewer.address, "sign-up")?;
-    let name: UserName = field(form.name.as_deref())?;
-    let email: Email = field(form.email.as_deref())?;
-    let password = form.password.clone().unwrap_or_default();
-    check_password(&password).map_err(AppError::BadRequest)?;
-    let hash = hash_password(password).await?;
-    match app.db.sign_up(&name, &email, &hash).await? {
-        SignUp::NameTaken => Err(AppError::Conflict(format!("the name {name} is taken: choose another"))),
-        SignUp::Created(user) => {
-            send_link(app, &user, LinkPurpose::Confirm).await?;
-            Ok(email)
-        }
-        SignUp::EmailTaken(user) if !user.confirmed => {
-            send_link(app, &user, LinkPurpose::Confirm).await?;
-            Ok(email)
-        }
-        SignUp::EmailTaken(user) => {
-            let mail = account_mail(
-                app,
-                &user,
-                "Your Paperboy account",
-                "Someone tried to create a Paperboy account with this address,\n\
-                 which has one already. To sign in without your password, or to\n\
-                 choose a new one, use this page:",
-                &format!("{}/login", app.config.base_url),
-                "If it was not you, nothing has changed.",
-            )?;
-            app.config.mail.send_or_log(&mail, "an account email").await;
-            Ok(email)
-        }
-    }
-}
-
-async fn hash_password(password: String) -> Result<String, AppError> {
-    tokio::task::spawn_blocking(move || secrets::hash_password(&password))
-        .await
-        .map_err(|_| AppError::Internal("password hashing stopped".into()))?
-        .map_err(|err| AppError::Internal(err.to_string()))
-}
-
 // ---- emailed links ----------------------------------------------------------------------------
-
-fn account_mail(
-    app: &App,
-    user: &User,
-    subject: &str,
-    lead: &str,
-    link: &str,
-    after: &str,
-) -> Result<Mail, AppError> {
-    let to = user.email.parse::<Email>().map_err(AppError::Internal)?;
-    let email = LinkEmail { name: Some(&user.name), lead, link, after, base_url: &app.config.base_url };
-    email.to(to, subject).map_err(|err| AppError::Internal(err.to_string()))
-}
-
-/// Creates a link for `purpose` and mails it to `user`, within the quota per address.
-async fn send_link(app: &App, user: &User, purpose: LinkPurpose) -> Result<(), AppError> {
-    let (lifetime, subject, lead, after) = match purpose {
-        LinkPurpose::Confirm => (
-            Duration::hours(CONFIRM_HOURS),
-            "Confirm your Paperboy account",
-            "Welcome to Paperboy. Open this link to confirm your email address:",
-            "It works once, for 48 hours.",
-        ),
-        LinkPurpose::Reset => (
-            Duration::minutes(RESET_MINUTES),
-            "Choose a new Paperboy password",
-            "Open this link to choose a new password:",
-            "It works once, for an hour. Your password stays as it is until\nyou choose a new one.",
-        ),
-        LinkPurpose::Login => (
-            Duration::minutes(LOGIN_MINUTES),
-            "Your Paperboy sign-in link",
-            "Open this link to sign in to Paperboy:",
-            "It works once, for 30 minutes.",
-        ),
-    };
-    if within(&app.actions.email_link_to, user.email.clone(), "email").is_err() {
-        tracing::warn!(user = %user.name, "emailed-link quota reached for this address; no email sent");
-        return Ok(());
-    }
-    let secret = app.db.create_link(user.id, purpose, lifetime).await?;
-    let link = format!("{}/links/{}?token={}", app.config.base_url, purpose.as_str(), secret.expose());
-    let mail = account_mail(app, user, subject, lead, &link, after)?;
-    app.config.mail.send_or_log(&mail, "an account email").await;
-    Ok(())
-}
 
 // ---- sign in and out --------------------------------------------------------------------------
 
@@ -387,35 +292,13 @@ pub async fn create_session(
 ) -> Response {
     let (csrf, cookie) = anonymous_csrf(&viewer, secure(&app));
     let page = login_page(&app, csrf, &form);
-    match log_in(&app, &viewer, &form).await {
+    let logged_in = async {
+        viewer.check_csrf(form.csrf.as_deref())?;
+        app.accounts().log_in(viewer.address, form.email.as_deref(), form.password.as_deref()).await
+    };
+    match logged_in.await {
         Ok(user) => signed_in(&app, &user, &local_path(form.next.as_deref())).await,
         Err(err) => refuse(page, &err, cookie),
-    }
-}
-
-async fn log_in(app: &App, viewer: &Viewer, form: &AccountForm) -> Result<User, AppError> {
-    viewer.check_csrf(form.csrf.as_deref())?;
-    within(&app.actions.login, viewer.address, "sign-in")?;
-    let email: Email = field(form.email.as_deref())?;
-    within(&app.actions.login_email, email.as_str().to_owned(), "sign-in")?;
-    let password = form.password.clone().unwrap_or_default();
-    let account = app.db.user_for_login(&email).await?;
-    let verified = tokio::task::spawn_blocking(move || match account {
-        Some((user, Some(hash))) => secrets::verify_password(&password, &hash).then_some(user),
-        _ => {
-            secrets::verify_nothing(&password);
-            None
-        }
-    })
-    .await
-    .map_err(|_| AppError::Internal("password check stopped".into()))?;
-    match verified {
-        Some(user) if user.confirmed => Ok(user),
-        Some(user) => {
-            send_link(app, &user, LinkPurpose::Confirm).await?;
-            Err(AppError::Forbidden("confirm your email address first: we sent you a new link".into()))
-        }
-        None => Err(AppError::Unauthorized("wrong email or password".into())),
     }
 }
 
@@ -454,12 +337,7 @@ async fn mail_link_page(
 ) -> Response {
     let result = async {
         viewer.check_csrf(form.csrf.as_deref())?;
-        within(&app.actions.email_link, viewer.address, "email link")?;
-        let email: Email = field(form.email.as_deref())?;
-        if let Some(user) = app.db.user_by_email(&email).await? {
-            send_link(app, &user, purpose).await?;
-        }
-        Ok::<Email, AppError>(email)
+        app.accounts().mail_link(viewer.address, form.email.as_deref(), purpose).await
     }
     .await;
     match result {
@@ -589,21 +467,8 @@ pub async fn use_link(
     };
     let result = async {
         viewer.check_csrf(form.csrf.as_deref())?;
-        let secret = Secret::from_client(form.token.as_deref().unwrap_or_default());
-        // Check the new password before the link is used up, so a short one costs no link.
-        let new_password = match purpose {
-            LinkPurpose::Reset => {
-                let password = form.password.clone().unwrap_or_default();
-                check_password(&password).map_err(AppError::BadRequest)?;
-                Some(hash_password(password).await?)
-            }
-            _ => None,
-        };
-        let user = app.db.use_link(&secret, purpose).await?;
-        if let Some(hash) = new_password {
-            app.db.set_password(user.id, &hash).await?;
-        }
-        Ok::<User, AppError>(user)
+        let token = form.token.as_deref().unwrap_or_default();
+        app.accounts().use_link(token, purpose, form.password.as_deref()).await
     }
     .await;
     match result {
@@ -695,13 +560,7 @@ pub async fn create_token(
     let result = async {
         viewer.check_csrf(form.csrf.as_deref())?;
         let user = viewer.require_user()?;
-        let name = form.name.as_deref().unwrap_or_default().trim();
-        if name.is_empty() || name.chars().count() > TOKEN_NAME_CHARS || name.chars().any(char::is_control) {
-            return Err(AppError::BadRequest(format!(
-                "give the token a name of 1 to {TOKEN_NAME_CHARS} characters, such as the script that uses it"
-            )));
-        }
-        Ok(app.db.create_api_token(user.id, name).await?.1)
+        accounts::create_token(&app.db, user, form.name.as_deref().unwrap_or_default()).await
     }
     .await;
     match result {

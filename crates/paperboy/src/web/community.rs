@@ -16,7 +16,6 @@ use chrono::NaiveDate;
 use paperboy_arxiv::ArxivId;
 use serde::Deserialize;
 
-use crate::actions::community as actions;
 use crate::app::AppState;
 use crate::error::AppError;
 use crate::web::account::{Field, FormPage, FormSpec};
@@ -83,7 +82,7 @@ pub async fn act_on_paper(
         viewer.check_csrf(form.csrf.as_deref())?;
         match action {
             "vote" => {
-                let count = actions::vote(&app, user, &id, flag(form.up.as_deref())?).await?;
+                let count = app.community().vote(user, &id, flag(form.up.as_deref())?).await?;
                 Ok(if json {
                     Json(serde_json::json!({ "upvotes": count.upvotes, "voted": count.voted }))
                         .into_response()
@@ -98,24 +97,21 @@ pub async fn act_on_paper(
                     ),
                     None => None,
                 };
-                let comment =
-                    actions::comment(&app, user, &id, parent, form.body.as_deref().unwrap_or_default())
-                        .await?;
+                let comment = app
+                    .community()
+                    .comment(user, &id, parent, form.body.as_deref().unwrap_or_default())
+                    .await?;
                 Ok(Redirect::to(&format!("{back}#comment-{comment}")).into_response())
             }
             "links" => {
-                actions::set_links(
-                    &app,
-                    user,
-                    &id,
-                    form.github_repo.as_deref(),
-                    form.project_page.as_deref(),
-                )
-                .await?;
+                app.community()
+                    .set_links(user, &id, form.github_repo.as_deref(), form.project_page.as_deref())
+                    .await?;
                 Ok(Redirect::to(&back).into_response())
             }
             "hide" => {
-                actions::hide_paper(&app, user, &id, flag(form.hidden.as_deref())?, form.reason.as_deref())
+                app.community()
+                    .hide_paper(user, &id, flag(form.hidden.as_deref())?, form.reason.as_deref())
                     .await?;
                 Ok(Redirect::to(&back).into_response())
             }
@@ -126,7 +122,7 @@ pub async fn act_on_paper(
                     })?),
                     None => None,
                 };
-                actions::feature(&app, user, &id, date).await?;
+                app.community().feature(user, &id, date).await?;
                 Ok(Redirect::to(&back).into_response())
             }
             _ => Err(AppError::NotFound("there is no such page".into())),
@@ -153,11 +149,12 @@ pub async fn act_on_comment(
         viewer.check_csrf(form.csrf.as_deref())?;
         let paper = match action.as_str() {
             "edit" => {
-                actions::change_comment(&app, user, comment, Some(form.body.as_deref().unwrap_or_default()))
+                app.community()
+                    .change_comment(user, comment, Some(form.body.as_deref().unwrap_or_default()))
                     .await?
             }
-            "delete" => actions::change_comment(&app, user, comment, None).await?,
-            "hide" => actions::hide_comment(&app, user, comment, form.reason.as_deref()).await?,
+            "delete" => app.community().change_comment(user, comment, None).await?,
+            "hide" => app.community().hide_comment(user, comment, form.reason.as_deref()).await?,
             _ => return Err(AppError::NotFound("there is no such page".into())),
         };
         Ok(Redirect::to(&format!("/papers/{paper}#comments")).into_response())
@@ -212,7 +209,7 @@ pub async fn submit_paper(
     let result = async {
         let user = viewer.require_user()?;
         viewer.check_csrf(form.csrf.as_deref())?;
-        actions::submit(&app, user, form.paper.as_deref().unwrap_or_default(), form.comment.as_deref()).await
+        app.community().submit(user, form.paper.as_deref().unwrap_or_default(), form.comment.as_deref()).await
     }
     .await;
     match result {

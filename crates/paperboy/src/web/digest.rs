@@ -2,7 +2,7 @@
 //! confirm, change settings and unsubscribe, with or without an account.
 //!
 //! Double opt-in: asking to subscribe only ever sends the confirmation email, at most one per
-//! address per [`MAIL_WINDOW`] however often it is asked, and the answer is the same whether
+//! address per [`MAIL_WINDOW`](crate::actions::subscriptions::MAIL_WINDOW) however often it is asked, and the answer is the same whether
 //! or not the address is known, so the form tells nobody who subscribes. Settings and
 //! unsubscribe pages open with the signed token from each digest ([`crate::digest::links`]),
 //! no sign-in needed; `POST /unsubscribe?token=` is the one-click address of RFC 8058. Links
@@ -13,89 +13,19 @@ use askama::Template;
 use axum::extract::{Form, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::{Duration, Weekday};
+use chrono::Weekday;
 use serde::Deserialize;
 
+use crate::actions::subscriptions::CHECK_INBOX;
 use crate::app::{App, AppState};
-use crate::db::digests::{ConfirmOutcome, SubscribeOutcome, Subscription, SubscriptionState};
-use crate::digest::links::LinkKey;
-use crate::domain::accounts::Email;
+use crate::db::digests::{ConfirmOutcome, Subscription, SubscriptionState};
 use crate::domain::digest::{Changes, Preferences, weekday_name};
 use crate::domain::secrets::Secret;
 use crate::error::AppError;
-use crate::mail::{LinkEmail, Mail};
-use crate::quota::within;
 use crate::web::account::{FormPage, FormSpec, Hidden, private_page, secure};
 use crate::web::session::{Viewer, anonymous_csrf};
 use crate::web::view::{Layout, Link};
 use crate::web::{PageError, sentence};
-
-/// How long a confirmation link works.
-pub const CONFIRM_HOURS: i64 = 48;
-/// The least time between two emails to one address about its subscription.
-pub const MAIL_WINDOW: Duration = Duration::minutes(10);
-
-/// What answers a request to subscribe, whatever became of it.
-pub const CHECK_INBOX: &str = "Check your inbox: we sent a link to confirm the subscription, unless we \
-     sent one in the last few minutes. Nothing else is sent until the link is opened.";
-
-/// Asks to subscribe `email` with `changes` to the default settings: validates, then sends the
-/// confirmation (or, to a subscribed address, its settings link) within the quotas. Mail
-/// failures are logged and not reported: the answer must not depend on the address.
-pub async fn ask_to_subscribe(
-    app: &App,
-    client: std::net::IpAddr,
-    email: &str,
-    changes: &Changes,
-) -> Result<(), AppError> {
-    let email: Email = email.parse().map_err(AppError::BadRequest)?;
-    let prefs = Preferences::default().with(changes).map_err(AppError::BadRequest)?;
-    within(&app.actions.subscribe, client, "subscribe")?;
-    let token = Secret::generate("");
-    let confirm_for = Duration::hours(CONFIRM_HOURS);
-    let outcome = app.db.subscribe(&email, &prefs, &token.hash(), confirm_for, MAIL_WINDOW).await?;
-    let base = &app.config.base_url;
-    let mail = match outcome {
-        SubscribeOutcome::Throttled => return Ok(()),
-        SubscribeOutcome::Confirm(_) => subscription_mail(
-            app,
-            &email,
-            "Confirm your Paperboy digest",
-            "Someone, we hope you, asked for Paperboy's digest of trending papers at this address. \
-             Open this link to confirm and start receiving it:",
-            &format!("{base}/subscription/confirm?token={}", token.expose()),
-            "The link works for 48 hours. If you did not ask for it, ignore this email: nothing \
-             more will come.",
-        )?,
-        SubscribeOutcome::AlreadySubscribed(subscription) => {
-            let key = LinkKey::load(&app.db).await?;
-            let token = key.token(subscription.id, &subscription.email);
-            subscription_mail(
-                app,
-                &email,
-                "Your Paperboy digest",
-                "Someone asked to subscribe this address to Paperboy's digest, which it gets \
-                 already. To change what it gets, or to stop it, open:",
-                &format!("{base}/subscription?token={token}"),
-                "Nothing has changed.",
-            )?
-        }
-    };
-    app.config.mail.send_or_log(&mail, "a subscription email").await;
-    Ok(())
-}
-
-fn subscription_mail(
-    app: &App,
-    to: &Email,
-    subject: &str,
-    lead: &str,
-    link: &str,
-    after: &str,
-) -> Result<Mail, AppError> {
-    let email = LinkEmail { name: None, lead, link, after, base_url: &app.config.base_url };
-    email.to(to.clone(), subject).map_err(|err| AppError::Internal(err.to_string()))
-}
 
 /// Every field the digest forms send; each handler reads the ones it needs.
 #[derive(Debug, Default, Deserialize)]
@@ -296,7 +226,7 @@ pub async fn subscribe(
     }
     let email = form.email.clone().unwrap_or_default();
     let changes = form.changes.clone();
-    match ask_to_subscribe(&app, viewer.address, &email, &changes).await {
+    match app.subscriptions().ask(viewer.address, &email, &changes).await {
         Ok(()) => {
             let mut page =
                 FormPage::new(&app, "/subscribe", "Check your inbox", String::new()).seen_by(&viewer);
@@ -363,11 +293,10 @@ async fn settings_link_page(
     subscription: &Subscription,
     heading: &str,
 ) -> Response {
-    let key = match LinkKey::load(&app.db).await {
-        Ok(key) => key,
-        Err(err) => return PageError::from_db(&err).into_response(),
+    let token = match app.subscriptions().token(subscription).await {
+        Ok(token) => token,
+        Err(err) => return PageError::from(err).into_response(),
     };
-    let token = key.token(subscription.id, &subscription.email);
     let mut page = FormPage::new(app, "/subscription/confirm", heading, String::new()).seen_by(viewer);
     page.intros.push(describe(subscription));
     page.links.push(Link::new(format!("/subscription?token={token}"), "Change the settings"));
@@ -378,15 +307,14 @@ async fn settings_link_page(
 
 /// The subscription a link's token opens, or a friendly 404 page that tells nothing more.
 async fn open(app: &App, token: &str) -> Result<Subscription, Response> {
-    let key = LinkKey::load(&app.db).await.map_err(|err| PageError::from_db(&err).into_response())?;
-    match key.open(&app.db, token).await {
+    match app.subscriptions().open(token).await {
         Ok(Some(subscription)) => Ok(subscription),
         Ok(None) => Err(PageError::not_found(
             "This link is not valid. Links from a digest keep working; check that it was copied whole."
                 .into(),
         )
         .into_response()),
-        Err(err) => Err(PageError::from_db(&err).into_response()),
+        Err(err) => Err(PageError::from(err).into_response()),
     }
 }
 
@@ -535,7 +463,11 @@ pub async fn unsubscribe(
     if let Err(err) = viewer.check_csrf(form.csrf.as_deref()) {
         return PageError::from(err).into_response();
     }
-    match mail_unsubscribe_link(&app, &viewer, form.email.as_deref().unwrap_or_default()).await {
+    match app
+        .subscriptions()
+        .mail_unsubscribe_link(viewer.address, form.email.as_deref().unwrap_or_default())
+        .await
+    {
         Ok(()) => unsubscribe_by_email_page(
             &app,
             &viewer,
@@ -545,42 +477,7 @@ pub async fn unsubscribe(
     }
 }
 
-async fn mail_unsubscribe_link(app: &App, viewer: &Viewer, email: &str) -> Result<(), AppError> {
-    let email: Email = email.parse().map_err(AppError::BadRequest)?;
-    within(&app.actions.subscribe, viewer.address, "unsubscribe")?;
-    let Some(subscription) = app.db.subscription_by_email(&email).await? else { return Ok(()) };
-    let receiving = matches!(subscription.state, SubscriptionState::Active | SubscriptionState::Paused);
-    if !receiving || !app.db.claim_mail_turn(subscription.id, MAIL_WINDOW).await? {
-        return Ok(());
-    }
-    let key = LinkKey::load(&app.db).await?;
-    let token = key.token(subscription.id, &subscription.email);
-    let mail = subscription_mail(
-        app,
-        &email,
-        "Stop your Paperboy digest",
-        "Someone asked for a link to stop Paperboy's digest to this address. Open it, and press the button:",
-        &format!("{}/unsubscribe?token={token}", app.config.base_url),
-        "If you did not ask for it, ignore this email: nothing changes.",
-    )?;
-    // Sent after the answer, so that how long the answer takes says nothing about the address.
-    let outbox = app.config.mail.clone();
-    tokio::spawn(async move { outbox.send_or_log(&mail, "an unsubscribe link").await });
-    Ok(())
-}
-
 // ---- signed-in readers --------------------------------------------------------------------------
-
-/// The digest section of `/settings`, for a signed-in reader.
-pub async fn account_digest(app: &App, viewer: &Viewer) -> Result<Option<Subscription>, AppError> {
-    let Some(user) = viewer.user() else { return Ok(None) };
-    let email: Email = user.email.parse().map_err(AppError::Internal)?;
-    let mine = app.db.subscription_of_user(user.id).await?;
-    Ok(match mine {
-        Some(subscription) => Some(subscription),
-        None => app.db.subscription_by_email(&email).await?,
-    })
-}
 
 /// `GET /settings/digest`: a signed-in reader's digest settings.
 pub async fn show_account_digest(State(app): State<AppState>, viewer: Viewer) -> Response {
@@ -596,7 +493,7 @@ async fn account_digest_page(
     let Some(session) = &viewer.session else {
         return Redirect::to("/login?next=/settings/digest").into_response();
     };
-    let subscription = match account_digest(app, viewer).await {
+    let subscription = match app.subscriptions().of_member(&session.user).await {
         Ok(subscription) => subscription,
         Err(err) => return PageError::from(err).into_response(),
     };
@@ -638,10 +535,7 @@ pub async fn save_account_digest(
     let result = async {
         viewer.check_csrf(form.csrf.as_deref())?;
         let user = viewer.require_user()?;
-        let current = account_digest(&app, &viewer).await?.map(|s| s.prefs).unwrap_or_default();
-        let prefs = current.with(&form.changes).map_err(AppError::BadRequest)?;
-        let email: Email = user.email.parse().map_err(AppError::Internal)?;
-        app.db.subscribe_user(user.id, &email, &prefs).await?;
+        app.subscriptions().subscribe_member(user, &form.changes).await?;
         Ok::<(), AppError>(())
     }
     .await;
@@ -662,8 +556,8 @@ pub async fn unsubscribe_account(
 ) -> Response {
     let result = async {
         viewer.check_csrf(form.csrf.as_deref())?;
-        viewer.require_user()?;
-        if let Some(subscription) = account_digest(&app, &viewer).await? {
+        let user = viewer.require_user()?;
+        if let Some(subscription) = app.subscriptions().of_member(user).await? {
             app.db.unsubscribe(subscription.id, "account settings").await?;
         }
         Ok::<(), AppError>(())

@@ -17,7 +17,7 @@ use crate::db::papers::StoredPaper;
 use crate::domain::text::url_encode;
 use crate::web::cache::Rendered;
 use crate::web::pages::check_category;
-use crate::web::search::{CheckedSearch, SearchParams, run_search};
+use crate::web::search::{SearchParams, run_search};
 use crate::web::{PageError, cached, render};
 
 /// Items in a feed.
@@ -170,8 +170,7 @@ async fn trending(app: &App) -> Result<Channel, PageError> {
 }
 
 async fn search(app: &App, params: &SearchParams) -> Result<Channel, PageError> {
-    let checked =
-        CheckedSearch::from_page(params, app.search.semantic_enabled()).map_err(PageError::bad_request)?;
+    let checked = params.checked(app.search.semantic_enabled()).map_err(PageError::bad_request)?;
     if checked.query.is_empty() {
         return Err(PageError::bad_request("a search feed needs a query: /feeds/search.rss?q=...".into()));
     }

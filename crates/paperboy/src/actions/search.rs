@@ -1,0 +1,135 @@
+//! Searching as readers ask: the query, mode, category and dates checked with messages that say
+//! what to change, then run against the catalog's indexes.
+
+use chrono::NaiveDate;
+use paperboy_search::DateRange;
+
+use crate::db::Db;
+use crate::domain::category::is_category;
+use crate::domain::feed::Period;
+use crate::error::AppError;
+use crate::search::{Mode, Search, SearchRequest, SearchResults};
+
+/// The longest query accepted, as on Hugging Face.
+pub const MAX_QUERY_CHARS: usize = 250;
+
+/// A search the parameters describe, checked.
+#[derive(Debug, Clone)]
+pub struct CheckedSearch {
+    pub query: String,
+    pub mode: Mode,
+    pub category: Option<String>,
+    pub dates: DateRange,
+}
+
+impl CheckedSearch {
+    /// Checks the query, mode, category and dates; `semantic` says whether a model is loaded
+    /// (the default mode is hybrid with one, keyword without).
+    pub fn from_params(
+        q: &str,
+        mode: Option<&str>,
+        cat: Option<&str>,
+        from: Option<&str>,
+        to: Option<&str>,
+        semantic: bool,
+    ) -> Result<CheckedSearch, String> {
+        if q.chars().count() > MAX_QUERY_CHARS {
+            return Err(format!(
+                "the query is {} characters long; the limit is {MAX_QUERY_CHARS}",
+                q.chars().count()
+            ));
+        }
+        let mode = match mode.filter(|m| !m.is_empty()) {
+            None if semantic => Mode::Hybrid,
+            None => Mode::Keyword,
+            Some("keyword") => Mode::Keyword,
+            Some("semantic") => Mode::Semantic,
+            Some("hybrid") => Mode::Hybrid,
+            Some(other) => {
+                return Err(format!("unknown mode `{}`: use keyword, semantic or hybrid", clip(other)));
+            }
+        };
+        let category = match cat.map(str::trim).filter(|c| !c.is_empty()) {
+            Some(category) if is_category(category) => Some(category.to_owned()),
+            Some(category) => {
+                return Err(format!("`{}` is not an arXiv category, such as cs.CL", clip(category)));
+            }
+            None => None,
+        };
+        let day = |value: Option<&str>| -> Result<Option<NaiveDate>, String> {
+            match value.filter(|v| !v.is_empty()) {
+                None => Ok(None),
+                Some(text) => match Period::parse_day(text) {
+                    Ok(Period::Day(day)) => Ok(Some(day)),
+                    Ok(_) => Ok(None),
+                    Err(err) => Err(err.to_string()),
+                },
+            }
+        };
+        let dates = DateRange { from: day(from)?, until: day(to)? };
+        Ok(CheckedSearch { query: q.trim().to_owned(), mode, category, dates })
+    }
+
+    /// The query the index sees: the words, and the category as a `cat:` filter.
+    pub fn full_query(&self) -> String {
+        match &self.category {
+            Some(category) => format!("{} cat:{category}", self.query),
+            None => self.query.clone(),
+        }
+    }
+}
+
+/// Runs a checked search; `plain` skips highlighting, for callers that show none.
+pub async fn run(
+    search: &Search,
+    db: &Db,
+    checked: &CheckedSearch,
+    offset: u64,
+    limit: u64,
+    plain: bool,
+) -> Result<SearchResults, AppError> {
+    let request = SearchRequest {
+        query: checked.full_query(),
+        mode: checked.mode,
+        offset: offset as usize,
+        limit: limit as usize,
+        dates: checked.dates,
+        plain,
+    };
+    search.search(db, &request).await.map_err(|failure| AppError::Internal(failure.to_string()))
+}
+
+fn clip(text: &str) -> String {
+    text.chars().take(40).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(
+        q: &str,
+        mode: Option<&str>,
+        cat: Option<&str>,
+        from: Option<&str>,
+    ) -> Result<CheckedSearch, String> {
+        CheckedSearch::from_params(q, mode, cat, from, None, true)
+    }
+
+    #[test]
+    fn parameters_are_checked_with_clear_messages() {
+        assert_eq!(check("x", None, None, None).unwrap().mode, Mode::Hybrid);
+        assert_eq!(
+            CheckedSearch::from_params("x", None, None, None, None, false).unwrap().mode,
+            Mode::Keyword
+        );
+        assert!(check(&"a".repeat(250), None, None, None).is_ok());
+        assert!(check(&"a".repeat(251), None, None, None).unwrap_err().contains("limit is 250"));
+        assert!(check("x", Some("fuzzy"), None, None).unwrap_err().contains("unknown mode"));
+        assert!(check("x", None, Some("<b>"), None).is_err());
+        assert!(check("x", None, None, Some("2025-02-30")).unwrap_err().contains("2025-02-30"));
+        let full = check("llm", Some("keyword"), Some("cs.CL"), Some("2026-05-01")).unwrap();
+        assert_eq!(full.full_query(), "llm cat:cs.CL");
+        assert_eq!(full.dates.from, "2026-05-01".parse().ok());
+    }
+}
