@@ -1,4 +1,6 @@
-//! The shared state of a running server, handed to every handler.
+//! The core of a running service: the database, search, mail and settings that every part
+//! above uses, and the actions over them. The HTTP layer keeps its own state beside it (the
+//! page cache, metrics and the rate limit).
 
 use std::sync::Arc;
 
@@ -9,10 +11,8 @@ use crate::actions::community::{Community, SubmitRules};
 use crate::actions::subscriptions::Subscriptions;
 use crate::db::Db;
 use crate::mail::Outbox;
-use crate::quota::{ActionLimits, RateLimit, RateLimiter};
+use crate::quota::{ActionLimits, RateLimit};
 use crate::search::Search;
-use crate::web::cache::{CatalogVersion, PageCache};
-use crate::web::metrics::Metrics;
 
 /// How the site presents itself and protects itself; set from `paperboy serve`'s flags.
 #[derive(Debug, Clone)]
@@ -52,43 +52,27 @@ impl Default for SiteConfig {
     }
 }
 
-/// Everything handlers need, behind one `Arc`.
+/// The database, search, settings and action quotas of one process.
 #[derive(Debug)]
-pub struct App {
+pub struct Core {
     pub db: Db,
     pub search: Arc<Search>,
     pub config: SiteConfig,
-    /// Rendered pages and feeds, valid while the catalog's version stays the same.
-    pub pages: PageCache,
-    pub version: CatalogVersion,
-    pub metrics: Metrics,
-    pub limiter: RateLimiter,
-    pub actions: ActionLimits,
+    /// The quotas of single actions (signing up, voting, commenting...).
+    pub quotas: ActionLimits,
 }
 
-impl App {
-    pub fn new(db: Db, search: Arc<Search>, config: SiteConfig) -> App {
-        let limiter = RateLimiter::new(config.rate_limit);
-        let actions = ActionLimits::new(config.action_limits);
-        App {
-            db,
-            search,
-            config,
-            pages: PageCache::default(),
-            version: CatalogVersion::default(),
-            metrics: Metrics::default(),
-            limiter,
-            actions,
-        }
+impl Core {
+    pub fn new(db: Db, search: Arc<Search>, config: SiteConfig) -> Core {
+        let quotas = ActionLimits::new(config.action_limits);
+        Core { db, search, config, quotas }
     }
-}
 
-impl App {
     /// The account actions, over this application's database, quotas and mail.
     pub fn accounts(&self) -> Accounts<'_> {
         Accounts {
             db: &self.db,
-            quotas: &self.actions,
+            quotas: &self.quotas,
             outbox: &self.config.mail,
             base_url: &self.config.base_url,
         }
@@ -98,7 +82,7 @@ impl App {
     pub fn subscriptions(&self) -> Subscriptions<'_> {
         Subscriptions {
             db: &self.db,
-            quotas: &self.actions,
+            quotas: &self.quotas,
             outbox: &self.config.mail,
             base_url: &self.config.base_url,
         }
@@ -108,12 +92,9 @@ impl App {
     pub fn community(&self) -> Community<'_> {
         Community {
             db: &self.db,
-            quotas: &self.actions,
+            quotas: &self.quotas,
             arxiv: self.config.arxiv.as_ref(),
             submissions: self.config.submissions,
         }
     }
 }
-
-/// The state type of the router.
-pub type AppState = Arc<App>;

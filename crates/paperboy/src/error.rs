@@ -1,14 +1,11 @@
-//! The one error type of actions and handlers, the status each variant answers with, and how
-//! the refusals of storage and the community's rules map onto it.
+//! The one error type of actions and handlers, the HTTP status each variant answers with, and
+//! how the refusals of storage and the community's rules map onto it.
 //!
-//! Every error is JSON `{"error": "..."}` with the status that fits, as Hugging Face's API
-//! answers. Internal failures are logged once, here, with their cause; the client only learns
-//! that something went wrong on our side.
+//! How an error is shown is the HTTP layer's ([`crate::http::error`]): a page for a browser,
+//! `{"error": "..."}` for the API, and for our own failures (`Db`, `Internal`) only that
+//! something went wrong, with the cause logged once beside the request's id.
 
-use axum::Json;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
-
 use chrono::Utc;
 
 use crate::db::DbError;
@@ -83,6 +80,7 @@ fn seconds_to_midnight() -> u64 {
 }
 
 impl AppError {
+    /// The status this error answers with.
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
@@ -96,39 +94,9 @@ impl AppError {
             AppError::Db(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
-}
 
-impl IntoResponse for AppError {
-    fn into_response(self) -> Response {
-        let status = self.status();
-        let message = match &self {
-            AppError::Db(err) => {
-                tracing::error!(error = %err, "request failed");
-                "internal error".to_owned()
-            }
-            AppError::Internal(cause) => {
-                tracing::error!(error = %cause, "request failed");
-                "internal error".to_owned()
-            }
-            other => other.to_string(),
-        };
-        let mut response = error_response(status, message);
-        if let AppError::TooManyRequests { retry_after, .. } = self
-            && let Ok(value) = axum::http::HeaderValue::from_str(&retry_after.to_string())
-        {
-            response.headers_mut().insert(axum::http::header::RETRY_AFTER, value);
-        }
-        if status == StatusCode::UNAUTHORIZED {
-            response.headers_mut().insert(
-                axum::http::header::WWW_AUTHENTICATE,
-                axum::http::HeaderValue::from_static("Bearer realm=\"paperboy\""),
-            );
-        }
-        response
+    /// Whether this is a failure of ours, whose details the client must not see.
+    pub fn is_internal(&self) -> bool {
+        matches!(self, AppError::Db(_) | AppError::Internal(_))
     }
-}
-
-/// A JSON error body with `status`.
-pub fn error_response(status: StatusCode, message: impl Into<String>) -> Response {
-    (status, Json(serde_json::json!({ "error": message.into() }))).into_response()
 }

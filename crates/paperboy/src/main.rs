@@ -8,7 +8,7 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 use clap::Parser;
 use paperboy::actions::community::SubmitRules;
-use paperboy::app::{App, SiteConfig};
+use paperboy::app::SiteConfig;
 use paperboy::bench::relevance::{BeirSet, RelevanceOptions};
 use paperboy::cli::{
     BenchCommand, BenchRelevanceArgs, Cli, Command, DigestCommand, EmbedArgs, FeatureArgs, FetchArgs,
@@ -23,6 +23,7 @@ use paperboy::digest::send::SendOptions;
 use paperboy::domain::accounts::{Email, Role, UserName};
 use paperboy::domain::digest::{Frequency, Period, weekday_name};
 use paperboy::domain::feed::FeatureRules;
+use paperboy::http::App;
 use paperboy::ingest::harvest::{HarvestOptions, fetch, harvest};
 use paperboy::ingest::import::{ImportOptions, import_sources, open_files};
 use paperboy::jobs::{WorkerConfig, run_worker};
@@ -91,7 +92,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let db = open_db(&cli.global).await?;
             let arxiv = ArxivClient::new(args.arxiv.client_config())?;
             let config = worker_config(&cli.global, &args.worker, arxiv, cli.global.base_url())?;
-            run_worker(db.clone(), config, paperboy::web::shutdown_signal()).await?;
+            run_worker(db.clone(), config, paperboy::server::shutdown_signal()).await?;
             db.close().await;
             Ok(ExitCode::SUCCESS)
         }
@@ -406,8 +407,8 @@ async fn serve(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCode>
         false => None,
     };
     let app = App::new(db.clone(), Arc::new(search), config);
-    let router = paperboy::web::router(app);
-    let served = paperboy::web::serve(listener, router).await;
+    let router = paperboy::server::router(app);
+    let served = paperboy::server::serve(listener, router).await;
     let _ = stop_worker.send(());
     if let Some(worker) = worker {
         match worker.await {

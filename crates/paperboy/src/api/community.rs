@@ -4,85 +4,20 @@
 //! [`crate::actions::community`], shared with the site's forms.
 
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequest, FromRequestParts, Path, Request, State};
-use axum::http::request::Parts;
-use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::extract::{FromRequest, Request, State};
+use axum::http::{Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use paperboy_arxiv::ArxivId;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use super::daily::DailyItemJson;
-use super::papers::{UserJson, iso_millis};
-use crate::app::AppState;
-use crate::db::community::Comment;
-use crate::db::users::User;
+use super::auth::ApiUser;
+use super::json::{CommentJson, DailyItemJson, PaperJson, iso_millis, object_id};
 use crate::domain::accounts::Role;
-use crate::domain::markdown;
-use crate::domain::secrets::Secret;
 use crate::error::AppError;
-
-/// The account a request's bearer token belongs to; 401 without a valid one.
-pub struct ApiUser(pub User);
-
-impl ApiUser {
-    /// The token's account; `None` without an `Authorization: Bearer` header, 401 with an
-    /// unknown or revoked token.
-    pub async fn optional(headers: &HeaderMap, app: &AppState) -> Result<Option<ApiUser>, AppError> {
-        let header = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-        let Some(token) = header.and_then(|h| h.strip_prefix("Bearer ")).map(str::trim) else {
-            return Ok(None);
-        };
-        match app.db.api_token_user(&Secret::from_client(token)).await? {
-            Some(user) => Ok(Some(ApiUser(user))),
-            None => Err(AppError::Unauthorized("the API token is unknown or was revoked".into())),
-        }
-    }
-}
-
-impl FromRequestParts<AppState> for ApiUser {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, AppError> {
-        match ApiUser::optional(&parts.headers, app).await? {
-            Some(user) => Ok(user),
-            None => Err(AppError::Unauthorized(format!(
-                "this endpoint needs an API token: send Authorization: Bearer TOKEN (create one at {}/settings)",
-                app.config.base_url
-            ))),
-        }
-    }
-}
-
-/// A path parameter, with a JSON 400 when it cannot be read.
-pub struct PathParam<T>(pub T);
-
-impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for PathParam<T> {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
-        Path::<T>::from_request_parts(parts, state)
-            .await
-            .map(|Path(value)| PathParam(value))
-            .map_err(|rejection| AppError::BadRequest(rejection.body_text()))
-    }
-}
-
-/// A JSON request body, with a JSON 400 that names the problem when it cannot be read.
-pub struct Body<T>(pub T);
-
-impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
-    type Rejection = AppError;
-
-    async fn from_request(request: Request, state: &S) -> Result<Self, AppError> {
-        Json::<T>::from_request(request, state)
-            .await
-            .map(|Json(value)| Body(value))
-            .map_err(|rejection: JsonRejection| AppError::BadRequest(rejection.body_text()))
-    }
-}
+use crate::http::App;
+use crate::http::extract::{Body, PathParam};
 
 /// Hugging Face's submit body. Its `media_urls` is accepted and ignored, as any unknown field
 /// is: Paperboy shows no media.
@@ -95,15 +30,16 @@ pub struct SubmitBody {
 /// `POST /api/papers/submit`: puts a paper on today's feed (or claims it where a rule put it),
 /// looking it up on arXiv when the catalog lacks it.
 pub async fn submit_paper(
-    State(app): State<AppState>,
+    State(app): State<App>,
     ApiUser(user): ApiUser,
     Body(body): Body<SubmitBody>,
 ) -> Result<Json<DailyItemJson>, AppError> {
     let Some(paper_id) = body.paper_id.filter(|id| !id.trim().is_empty()) else {
         return Err(AppError::BadRequest("paper_id is required: the arXiv id of the paper to submit".into()));
     };
-    let (id, _) = app.community().submit(&user, &paper_id, body.comment.as_deref()).await?;
+    let (id, _) = app.core.community().submit(&user, &paper_id, body.comment.as_deref()).await?;
     let (stored, entry) = app
+        .core
         .db
         .paper_with_entry(&id)
         .await?
@@ -115,40 +51,6 @@ pub async fn submit_paper(
 pub struct VoteJson {
     upvotes: i64,
     voted: bool,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct CommentJson {
-    id: i64,
-    parent_id: Option<i64>,
-    author: UserJson,
-    /// The Markdown as written; empty once deleted or hidden.
-    body: String,
-    /// The body rendered to safe HTML.
-    html: String,
-    created_at: String,
-    edited_at: Option<String>,
-    deleted: bool,
-    hidden: bool,
-}
-
-impl CommentJson {
-    pub fn new(comment: &Comment) -> CommentJson {
-        let gone = comment.deleted_at.is_some() || comment.hidden_at.is_some();
-        let body = if gone { String::new() } else { comment.body.clone() };
-        CommentJson {
-            id: comment.id,
-            parent_id: comment.parent_id,
-            author: UserJson::named(&comment.author),
-            html: if gone { String::new() } else { markdown::to_html(&body) },
-            body,
-            created_at: iso_millis(comment.created_at),
-            edited_at: comment.edited_at.map(iso_millis),
-            deleted: comment.deleted_at.is_some(),
-            hidden: comment.hidden_at.is_some(),
-        }
-    }
 }
 
 /// What follows a paper's id in `/api/papers/{id}/...`.
@@ -177,15 +79,15 @@ fn paper_action(path: &str) -> Result<(ArxivId, PaperAction), AppError> {
 }
 
 /// `GET /api/papers/{id}/comments`, reached through the paper route.
-pub async fn list_comments(app: &AppState, path: &str) -> Option<Result<Response, AppError>> {
+pub async fn list_comments(app: &App, path: &str) -> Option<Result<Response, AppError>> {
     let (id, PaperAction::Comments) = paper_action(path).ok()? else { return None };
     Some(
         async move {
-            if app.db.get_paper(&id).await?.is_none_or(|p| p.hidden_at.is_some()) {
+            if app.core.db.get_paper(&id).await?.is_none_or(|p| p.hidden_at.is_some()) {
                 return Err(AppError::NotFound(format!("paper {id} not found")));
             }
             let comments: Vec<CommentJson> =
-                app.db.comments(&id).await?.iter().map(CommentJson::new).collect();
+                app.core.db.comments(&id).await?.iter().map(CommentJson::new).collect();
             Ok(Json(comments).into_response())
         }
         .await,
@@ -207,7 +109,7 @@ pub struct PaperActionBody {
 
 /// `POST` and `DELETE` on `/api/papers/{id}/vote`, `/comments`, `/links`, `/hide`, `/feature`.
 pub async fn act_on_paper(
-    State(app): State<AppState>,
+    State(app): State<App>,
     method: Method,
     PathParam(path): PathParam<String>,
     ApiUser(user): ApiUser,
@@ -218,41 +120,43 @@ pub async fn act_on_paper(
     let deleting = method == Method::DELETE;
     match action {
         PaperAction::Vote => {
-            let count = app.community().vote(&user, &id, !deleting).await?;
+            let count = app.core.community().vote(&user, &id, !deleting).await?;
             Ok(Json(VoteJson { upvotes: count.upvotes, voted: count.voted }).into_response())
         }
         PaperAction::Comments if !deleting => {
             let text = body.body.unwrap_or_default();
-            let comment = app.community().comment(&user, &id, body.parent_id, &text).await?;
-            let stored = app.db.comments(&id).await?;
+            let comment = app.core.community().comment(&user, &id, body.parent_id, &text).await?;
+            let stored = app.core.db.comments(&id).await?;
             let created = stored.iter().find(|c| c.id == comment).map(CommentJson::new);
             Ok((StatusCode::CREATED, Json(created)).into_response())
         }
         PaperAction::Links if !deleting => {
-            app.community()
+            app.core
+                .community()
                 .set_links(&user, &id, body.github_repo.as_deref(), body.project_page.as_deref())
                 .await?;
             paper_json(&app, &id).await
         }
         PaperAction::Hide => {
-            app.community().hide_paper(&user, &id, !deleting, body.reason.as_deref()).await?;
+            app.core.community().hide_paper(&user, &id, !deleting, body.reason.as_deref()).await?;
             Ok(StatusCode::NO_CONTENT.into_response())
         }
         PaperAction::Feature if !deleting => {
-            let featured = app.community().feature(&user, &id, body.date).await?;
+            let featured = app.core.community().feature(&user, &id, body.date).await?;
             Ok(Json(serde_json::json!({ "featured": format!("{featured:?}") })).into_response())
         }
         _ => Err(AppError::NotFound("no such API endpoint".into())),
     }
 }
 
-async fn paper_json(app: &AppState, id: &ArxivId) -> Result<Response, AppError> {
+async fn paper_json(app: &App, id: &ArxivId) -> Result<Response, AppError> {
     let (stored, entry) = app
+        .core
         .db
         .paper_with_entry(id)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("paper {id} not found")))?;
-    Ok(Json(super::papers::PaperJson::new(stored, entry.as_ref())).into_response())
+    Ok(Json(PaperJson::new(stored, entry.as_ref())).into_response())
 }
 
 /// A JSON body when the request has one, else the defaults.
@@ -272,42 +176,43 @@ pub struct CommentBody {
 
 /// `PATCH /api/comments/{id}`: edits one of the caller's comments.
 pub async fn edit_comment(
-    State(app): State<AppState>,
+    State(app): State<App>,
     PathParam(comment): PathParam<i64>,
     ApiUser(user): ApiUser,
     Body(body): Body<CommentBody>,
 ) -> Result<Json<CommentJson>, AppError> {
     let text = body.body.unwrap_or_default();
-    let paper = app.community().change_comment(&user, comment, Some(&text)).await?;
+    let paper = app.core.community().change_comment(&user, comment, Some(&text)).await?;
     comment_json(&app, &paper, comment).await
 }
 
 /// `DELETE /api/comments/{id}`: deletes one of the caller's comments.
 pub async fn delete_comment(
-    State(app): State<AppState>,
+    State(app): State<App>,
     PathParam(comment): PathParam<i64>,
     ApiUser(user): ApiUser,
 ) -> Result<StatusCode, AppError> {
-    app.community().change_comment(&user, comment, None).await?;
+    app.core.community().change_comment(&user, comment, None).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// `POST /api/comments/{id}/hide`: a curator hides a comment.
 pub async fn hide_comment(
-    State(app): State<AppState>,
+    State(app): State<App>,
     PathParam(comment): PathParam<i64>,
     ApiUser(user): ApiUser,
     request: Request,
 ) -> Result<StatusCode, AppError> {
     let body: CommentBody = optional_body(request).await?;
-    app.community().hide_comment(&user, comment, body.reason.as_deref()).await?;
+    app.core.community().hide_comment(&user, comment, body.reason.as_deref()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn comment_json(app: &AppState, paper: &str, comment: i64) -> Result<Json<CommentJson>, AppError> {
+async fn comment_json(app: &App, paper: &str, comment: i64) -> Result<Json<CommentJson>, AppError> {
     let id: ArxivId =
         paper.parse().map_err(|_| AppError::Internal("a comment's paper id is malformed".into()))?;
-    app.db
+    app.core
+        .db
         .comments(&id)
         .await?
         .iter()
@@ -320,7 +225,7 @@ async fn comment_json(app: &AppState, paper: &str, comment: i64) -> Result<Json<
 pub async fn show_whoami(ApiUser(user): ApiUser) -> Json<serde_json::Value> {
     Json(serde_json::json!({
         "type": "user",
-        "id": super::papers::object_id(&[user.name.as_bytes()]),
+        "id": object_id(&[user.name.as_bytes()]),
         "name": user.name,
         "fullname": user.name,
         "email": user.email,
@@ -344,10 +249,10 @@ pub struct TokenJson {
 
 /// `GET /api/tokens`: the caller's tokens (never their secrets).
 pub async fn list_tokens(
-    State(app): State<AppState>,
+    State(app): State<App>,
     ApiUser(user): ApiUser,
 ) -> Result<Json<Vec<TokenJson>>, AppError> {
-    let tokens = app.db.api_tokens(user.id).await?;
+    let tokens = app.core.db.api_tokens(user.id).await?;
     Ok(Json(
         tokens
             .into_iter()
@@ -365,11 +270,11 @@ pub async fn list_tokens(
 
 /// `DELETE /api/tokens/{id}`: revokes one of the caller's tokens (the one in use too).
 pub async fn revoke_token(
-    State(app): State<AppState>,
+    State(app): State<App>,
     PathParam(token): PathParam<i64>,
     ApiUser(user): ApiUser,
 ) -> Result<StatusCode, AppError> {
-    if app.db.revoke_api_token(user.id, token).await? {
+    if app.core.db.revoke_api_token(user.id, token).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(AppError::NotFound("you have no such token, or it was revoked already".into()))
@@ -383,25 +288,22 @@ pub struct RoleBody {
 
 /// `POST /api/users/{name}/role`: an admin grants a role.
 pub async fn grant_role(
-    State(app): State<AppState>,
+    State(app): State<App>,
     PathParam(name): PathParam<String>,
     ApiUser(user): ApiUser,
     Body(body): Body<RoleBody>,
 ) -> Result<Json<serde_json::Value>, AppError> {
     let role: Role = body.role.unwrap_or_default().parse().map_err(AppError::BadRequest)?;
-    let granted = app.community().grant(&user, &name, role).await?;
+    let granted = app.core.community().grant(&user, &name, role).await?;
     Ok(Json(serde_json::json!({ "name": granted.name, "role": granted.role.as_str() })))
 }
 
 /// `GET /api/moderation/log`: the latest moderation actions, for curators.
-pub async fn show_audit_log(
-    State(app): State<AppState>,
-    ApiUser(user): ApiUser,
-) -> Result<Response, AppError> {
+pub async fn show_audit_log(State(app): State<App>, ApiUser(user): ApiUser) -> Result<Response, AppError> {
     if !user.role.moderates() {
         return Err(AppError::Forbidden("only curators may read the moderation log".into()));
     }
-    let entries = app.db.audit_log(200).await?;
+    let entries = app.core.db.audit_log(200).await?;
     let json: Vec<serde_json::Value> = entries
         .into_iter()
         .map(|e| {

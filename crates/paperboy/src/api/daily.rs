@@ -6,58 +6,19 @@ use axum::extract::{RawQuery, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
-use super::papers::{PaperJson, UserJson, iso_millis};
-use super::{Params, next_link, parse_limit, parse_page};
-use crate::app::AppState;
-use crate::db::feed::{FeedItem, FeedOrder, FeedQuery};
-use crate::db::papers::StoredPaper;
-use crate::domain::feed::FeedEntry;
+use super::json::DailyItemJson;
+use super::paging::{next_link, parse_limit, parse_page};
+use crate::db::feed::{FeedOrder, FeedQuery};
 use crate::domain::feed::Period;
 use crate::error::AppError;
+use crate::http::App;
+use crate::http::extract::Params;
 
 /// Items per page unless `limit` says otherwise, and the most it may say.
 const DEFAULT_LIMIT: u64 = 50;
 const MAX_LIMIT: u64 = 100;
-
-/// One item of the daily feed (and of search results), as Hugging Face shapes it.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DailyItemJson {
-    pub paper: PaperJson,
-    /// When it joined the feed (a real time of day); for a search result on no feed, when the
-    /// paper was published.
-    pub published_at: Option<String>,
-    pub title: String,
-    pub summary: String,
-    pub thumbnail: Option<String>,
-    pub num_comments: u64,
-    pub submitted_by: Option<UserJson>,
-    pub is_author_participating: bool,
-}
-
-impl DailyItemJson {
-    pub fn new(stored: StoredPaper, entry: Option<&FeedEntry>) -> DailyItemJson {
-        let paper = PaperJson::new(stored, entry);
-        DailyItemJson {
-            published_at: entry.map(|e| iso_millis(e.submitted_at)).or_else(|| paper.published_at.clone()),
-            title: paper.title.clone(),
-            summary: paper.summary.clone(),
-            thumbnail: None,
-            num_comments: paper.num_comments,
-            submitted_by: entry.and_then(UserJson::submitter),
-            is_author_participating: false,
-            paper,
-        }
-    }
-}
-
-impl From<FeedItem> for DailyItemJson {
-    fn from(item: FeedItem) -> Self {
-        DailyItemJson::new(item.paper, Some(&item.entry))
-    }
-}
 
 #[derive(Debug, Default, Deserialize)]
 pub struct DailyParams {
@@ -72,7 +33,7 @@ pub struct DailyParams {
 
 /// `GET /api/daily_papers`.
 pub async fn list_daily_papers(
-    State(app): State<AppState>,
+    State(app): State<App>,
     RawQuery(raw): RawQuery,
     params: Params<DailyParams>,
 ) -> Result<Response, AppError> {
@@ -121,14 +82,14 @@ pub async fn list_daily_papers(
     }
     let query =
         FeedQuery { first, last, submitter, trending_only, ..FeedQuery::all(order, page * limit, limit + 1) };
-    let mut items = app.db.feed(&query).await?;
+    let mut items = app.core.db.feed(&query).await?;
     let more = items.len() as u64 > limit;
     items.truncate(limit as usize);
     let items: Vec<DailyItemJson> = items.into_iter().map(DailyItemJson::from).collect();
     let mut response = Json(items).into_response();
     if more {
         let link = next_link(
-            &app.config.base_url,
+            &app.core.config.base_url,
             "/api/daily_papers",
             raw.as_deref(),
             "p",

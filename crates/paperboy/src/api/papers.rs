@@ -7,190 +7,23 @@ use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
-use paperboy_arxiv::{ArxivId, Paper};
+use chrono::NaiveDate;
+use paperboy_arxiv::ArxivId;
 use serde::{Deserialize, Serialize};
 
-use super::daily::DailyItemJson;
-use super::{Params, next_link, parse_limit};
+use super::json::{AuthorJson, DailyItemJson, PaperJson};
+use super::paging::{next_link, parse_limit};
 use crate::actions::search::CheckedSearch;
 use crate::domain::text::url_encode;
-use crate::web::search::run_search;
+use crate::http::extract::Params;
 
-use crate::app::AppState;
-use crate::db::papers::StoredPaper;
-use crate::domain::feed::FeedEntry;
 use crate::error::AppError;
-
-/// A paper as `GET /api/papers/{id}` returns it. Fields Hugging Face has and Paperboy does not
-/// (linked models, datasets and spaces) are present with empty values, so clients find them.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PaperJson {
-    pub id: String,
-    pub authors: Vec<AuthorJson>,
-    /// When arXiv published version 1; null when no source said.
-    pub published_at: Option<String>,
-    pub title: String,
-    pub summary: String,
-    pub upvotes: u64,
-    pub num_comments: u64,
-    pub github_repo: Option<String>,
-    pub project_page: Option<String>,
-    pub withdrawn_at: Option<String>,
-    /// When and by whom it joined the daily feed; absent when it is on no feed.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub submitted_on_daily_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub submitted_on_daily_by: Option<UserJson>,
-    pub linked_models: Vec<serde_json::Value>,
-    pub num_total_models: u64,
-    pub linked_datasets: Vec<serde_json::Value>,
-    pub num_total_datasets: u64,
-    pub linked_spaces: Vec<serde_json::Value>,
-    pub num_total_spaces: u64,
-    // Paperboy's additions: arXiv metadata Hugging Face does not carry.
-    pub version: Option<u32>,
-    pub categories: Vec<String>,
-    pub comment: Option<String>,
-    pub journal_ref: Option<String>,
-    pub doi: Option<String>,
-    pub license: Option<String>,
-    pub updated_at: Option<String>,
-    pub announced_on: Option<String>,
-}
-
-/// A user as Hugging Face describes one.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct UserJson {
-    #[serde(rename = "_id")]
-    pub id: String,
-    pub avatar_url: Option<String>,
-    pub fullname: String,
-    pub name: String,
-    pub user: String,
-    #[serde(rename = "type")]
-    pub kind: &'static str,
-    pub is_pro: bool,
-}
-
-impl UserJson {
-    /// The submitter of a feed entry, when a user submitted it.
-    pub fn submitter(entry: &FeedEntry) -> Option<UserJson> {
-        entry.submitted_by.as_deref().map(UserJson::named)
-    }
-
-    /// The user called `name`.
-    pub fn named(name: &str) -> UserJson {
-        UserJson {
-            id: object_id(&[name.as_bytes()]),
-            avatar_url: None,
-            fullname: name.to_owned(),
-            name: name.to_owned(),
-            user: name.to_owned(),
-            kind: "user",
-            is_pro: false,
-        }
-    }
-}
-
-#[derive(Debug, Serialize)]
-pub struct AuthorJson {
-    #[serde(rename = "_id")]
-    pub id: String,
-    pub name: String,
-    pub hidden: bool,
-}
-
-impl PaperJson {
-    /// The paper, with its feed entry when it is on a feed.
-    pub fn new(stored: StoredPaper, entry: Option<&FeedEntry>) -> PaperJson {
-        let StoredPaper { paper, upvotes, num_comments, .. } = stored;
-        let Paper {
-            id,
-            version,
-            title,
-            summary,
-            authors,
-            categories,
-            comment,
-            journal_ref,
-            doi,
-            license,
-            github_repo,
-            project_page,
-            published_at,
-            updated_at,
-            announce_date,
-            ..
-        } = paper;
-        // Records from the shared sample carry only the announce date: the best known time.
-        let published =
-            published_at.or_else(|| announce_date.and_then(|d| d.and_hms_opt(0, 0, 0)).map(|t| t.and_utc()));
-        PaperJson {
-            authors: authors
-                .into_iter()
-                .enumerate()
-                .map(|(i, name)| AuthorJson { id: author_object_id(&id, i), name, hidden: false })
-                .collect(),
-            id: id.to_string(),
-            published_at: published.map(iso_millis),
-            title,
-            summary,
-            upvotes: upvotes.max(0) as u64,
-            num_comments: num_comments.max(0) as u64,
-            github_repo,
-            project_page,
-            withdrawn_at: None,
-            submitted_on_daily_at: entry.map(|e| iso_millis(e.submitted_at)),
-            submitted_on_daily_by: entry.and_then(UserJson::submitter),
-            linked_models: Vec::new(),
-            num_total_models: 0,
-            linked_datasets: Vec::new(),
-            num_total_datasets: 0,
-            linked_spaces: Vec::new(),
-            num_total_spaces: 0,
-            version,
-            categories,
-            comment,
-            journal_ref,
-            doi,
-            license,
-            updated_at: updated_at.map(iso_millis),
-            announced_on: announce_date.map(|d| d.to_string()),
-        }
-    }
-}
-
-/// `2024-07-18T05:15:24.000Z`, the format Hugging Face's API uses.
-pub fn iso_millis(time: DateTime<Utc>) -> String {
-    time.to_rfc3339_opts(SecondsFormat::Millis, true)
-}
-
-/// A stable 24-hex-digit id for an author slot, shaped like Hugging Face's object ids.
-fn author_object_id(paper: &ArxivId, position: usize) -> String {
-    object_id(&[paper.as_str().as_bytes(), &(position as u64).to_le_bytes()])
-}
-
-/// A stable 24-hex-digit id made from `parts`, shaped like Hugging Face's object ids.
-pub fn object_id(parts: &[&[u8]]) -> String {
-    // FNV-1a: tiny, stable across builds and platforms, which is all an id needs here.
-    let fnv = |seed: u64| {
-        let mut hash = 0xcbf2_9ce4_8422_2325u64 ^ seed;
-        for byte in parts.iter().flat_map(|part| part.iter()) {
-            hash ^= u64::from(*byte);
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
-        }
-        hash
-    };
-    format!("{:016x}{:08x}", fnv(0), fnv(1) as u32)
-}
+use crate::http::App;
 
 /// `GET /api/papers/{id}`: 400 for a malformed id, 404 for an unknown or hidden one. Also
 /// `GET /api/papers/{id}/comments`.
 pub async fn show_paper(
-    State(app): State<AppState>,
+    State(app): State<App>,
     raw_id: Result<Path<String>, PathRejection>,
 ) -> Result<Response, AppError> {
     let Path(raw_id) = raw_id.map_err(|e| AppError::BadRequest(e.body_text()))?;
@@ -200,6 +33,7 @@ pub async fn show_paper(
     let id: ArxivId =
         raw_id.parse().map_err(|e: paperboy_arxiv::IdError| AppError::BadRequest(e.to_string()))?;
     let (stored, entry) = app
+        .core
         .db
         .paper_with_entry(&id)
         .await?
@@ -223,7 +57,7 @@ pub struct SearchParams {
 /// daily items' shape. `mode` (Paperboy's addition) is keyword, semantic or hybrid; hybrid
 /// is the default when a model is loaded, keyword otherwise.
 pub async fn search_papers(
-    State(app): State<AppState>,
+    State(app): State<App>,
     params: Params<SearchParams>,
 ) -> Result<Json<Vec<DailyItemJson>>, AppError> {
     let params = params.0;
@@ -238,11 +72,10 @@ pub async fn search_papers(
         None,
         None,
         None,
-        app.search.semantic_enabled(),
+        app.core.search.semantic_enabled(),
     )
     .map_err(AppError::BadRequest)?;
-    let results =
-        run_search(&app, &checked, 0, limit, true).await.map_err(|e| AppError::Internal(e.message))?;
+    let results = app.search(&checked, 0, limit, true).await?;
     Ok(Json(results.hits.into_iter().map(|hit| DailyItemJson::new(hit.paper, hit.entry.as_ref())).collect()))
 }
 
@@ -274,7 +107,7 @@ pub struct PaperListItemJson {
 /// `GET /api/papers?cursor=...&limit=...`: every paper, newest announced first. The `Link`
 /// header's `rel="next"` address carries the cursor of the next page.
 pub async fn list_papers(
-    State(app): State<AppState>,
+    State(app): State<App>,
     RawQuery(raw): RawQuery,
     params: Params<ListParams>,
 ) -> Result<Response, AppError> {
@@ -282,7 +115,7 @@ pub async fn list_papers(
     let limit = parse_limit(params.limit.as_deref(), LIST_LIMIT, MAX_LIST_LIMIT)?;
     let after = params.cursor.as_deref().filter(|c| !c.is_empty()).map(parse_cursor).transpose()?;
     let mut papers =
-        app.db.papers_newest_first(after.as_ref().map(|(day, id)| (*day, id)), limit + 1).await?;
+        app.core.db.papers_newest_first(after.as_ref().map(|(day, id)| (*day, id)), limit + 1).await?;
     let more = papers.len() as u64 > limit;
     papers.truncate(limit as usize);
     let next = papers
@@ -308,8 +141,13 @@ pub async fn list_papers(
         .collect();
     let mut response = Json(items).into_response();
     if let Some(cursor) = next {
-        let link =
-            next_link(&app.config.base_url, "/api/papers", raw.as_deref(), "cursor", &url_encode(&cursor));
+        let link = next_link(
+            &app.core.config.base_url,
+            "/api/papers",
+            raw.as_deref(),
+            "cursor",
+            &url_encode(&cursor),
+        );
         if let Ok(value) = HeaderValue::from_str(&link) {
             response.headers_mut().insert(header::LINK, value);
         }

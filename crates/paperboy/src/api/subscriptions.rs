@@ -12,16 +12,17 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-use super::community::{ApiUser, Body};
+use super::auth::ApiUser;
 use crate::actions::subscriptions::CHECK_INBOX;
-use crate::app::AppState;
 use crate::db::digests::Subscription;
 use crate::digest::links::LinkKey;
 use crate::digest::render::Renderer;
 use crate::domain::digest::{Changes, Preferences, weekday_name};
 use crate::error::AppError;
-use crate::web::digest::TokenQuery;
-use crate::web::session::Viewer;
+use crate::http::App;
+use crate::http::extract::Body;
+use crate::http::extract::TokenQuery;
+use crate::http::session::Viewer;
 
 /// A subscription as the API shows it.
 #[derive(Debug, Serialize)]
@@ -43,8 +44,12 @@ pub struct SubscriptionJson {
     unsubscribe_url: String,
 }
 
-async fn to_json(app: &AppState, subscription: Subscription) -> Result<SubscriptionJson, AppError> {
-    let renderer = Renderer::new(&app.config.base_url, LinkKey::load(&app.db).await?, &app.config.mail.from);
+async fn to_json(app: &App, subscription: Subscription) -> Result<SubscriptionJson, AppError> {
+    let renderer = Renderer::new(
+        &app.core.config.base_url,
+        LinkKey::load(&app.core.db).await?,
+        &app.core.config.mail.from,
+    );
     let prefs = subscription.prefs;
     Ok(SubscriptionJson {
         manage_url: renderer.manage_url(subscription.id, &subscription.email),
@@ -60,7 +65,7 @@ async fn to_json(app: &AppState, subscription: Subscription) -> Result<Subscript
         exclude_keywords: prefs.exclude,
         mode: prefs.mode.as_str(),
         papers_per_email: prefs.papers_per_email,
-        next_digest_at: subscription.next_due_at.map(super::papers::iso_millis),
+        next_digest_at: subscription.next_due_at.map(super::json::iso_millis),
     })
 }
 
@@ -81,7 +86,7 @@ fn read_body(body: serde_json::Value) -> Result<(Option<String>, Changes), AppEr
 
 /// `POST /api/subscriptions`.
 pub async fn subscribe(
-    State(app): State<AppState>,
+    State(app): State<App>,
     headers: HeaderMap,
     viewer: Viewer,
     Body(body): Body<serde_json::Value>,
@@ -93,7 +98,7 @@ pub async fn subscribe(
                 "with an API token, the subscription is the account's: leave email out".into(),
             ));
         }
-        let subscription = app.subscriptions().subscribe_member(&user, &changes).await?;
+        let subscription = app.core.subscriptions().subscribe_member(&user, &changes).await?;
         return Ok((StatusCode::OK, Json(to_json(&app, subscription).await?)).into_response());
     }
     let Some(email) = email else {
@@ -101,16 +106,16 @@ pub async fn subscribe(
             "email is required (or an API token, to subscribe its account)".into(),
         ));
     };
-    app.subscriptions().ask(viewer.address, &email, &changes).await?;
+    app.core.subscriptions().ask(viewer.address, &email, &changes).await?;
     let answer = serde_json::json!({ "status": "confirmation_sent", "message": CHECK_INBOX });
     Ok((StatusCode::ACCEPTED, Json(answer)).into_response())
 }
 
 /// The subscription `?token=` or the API token names; 404 (the same for every bad token) or
 /// 401 without either.
-async fn current(app: &AppState, headers: &HeaderMap, query: &TokenQuery) -> Result<Subscription, AppError> {
+async fn current(app: &App, headers: &HeaderMap, query: &TokenQuery) -> Result<Subscription, AppError> {
     if let Some(token) = &query.token {
-        return app.subscriptions().open(token).await?.ok_or_else(|| {
+        return app.core.subscriptions().open(token).await?.ok_or_else(|| {
             AppError::NotFound("this subscription token is not valid: use the link from a digest".into())
         });
     }
@@ -119,7 +124,8 @@ async fn current(app: &AppState, headers: &HeaderMap, query: &TokenQuery) -> Res
             "name the subscription with ?token= (from a digest's links) or an API token".into(),
         ));
     };
-    app.subscriptions()
+    app.core
+        .subscriptions()
         .of_member(&user)
         .await?
         .ok_or_else(|| AppError::NotFound("this account has no subscription: POST /api/subscriptions".into()))
@@ -127,7 +133,7 @@ async fn current(app: &AppState, headers: &HeaderMap, query: &TokenQuery) -> Res
 
 /// `GET /api/subscriptions/current`.
 pub async fn show(
-    State(app): State<AppState>,
+    State(app): State<App>,
     headers: HeaderMap,
     Query(query): Query<TokenQuery>,
 ) -> Result<Json<SubscriptionJson>, AppError> {
@@ -137,7 +143,7 @@ pub async fn show(
 
 /// `PATCH /api/subscriptions/current`: the fields sent replace the current settings.
 pub async fn change(
-    State(app): State<AppState>,
+    State(app): State<App>,
     headers: HeaderMap,
     Query(query): Query<TokenQuery>,
     Body(body): Body<serde_json::Value>,
@@ -150,18 +156,18 @@ pub async fn change(
         ));
     }
     let prefs: Preferences = subscription.prefs.with(&changes).map_err(AppError::BadRequest)?;
-    let saved = app.db.set_preferences(subscription.id, &prefs).await?;
+    let saved = app.core.db.set_preferences(subscription.id, &prefs).await?;
     Ok(Json(to_json(&app, saved).await?))
 }
 
 /// `DELETE /api/subscriptions/current`: unsubscribes; repeating it changes nothing.
 pub async fn end(
-    State(app): State<AppState>,
+    State(app): State<App>,
     headers: HeaderMap,
     Query(query): Query<TokenQuery>,
 ) -> Result<Json<SubscriptionJson>, AppError> {
     let subscription = current(&app, &headers, &query).await?;
-    app.db.unsubscribe(subscription.id, "API").await?;
-    let ended = app.db.subscription(subscription.id).await?.unwrap_or(subscription);
+    app.core.db.unsubscribe(subscription.id, "API").await?;
+    let ended = app.core.db.subscription(subscription.id).await?.unwrap_or(subscription);
     Ok(Json(to_json(&app, ended).await?))
 }

@@ -15,6 +15,7 @@ pub mod feed;
 pub mod jobs;
 pub mod moderation;
 pub mod papers;
+pub mod queue;
 pub mod scratch;
 pub mod users;
 

@@ -17,13 +17,13 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 
 use crate::db::digests::{ClaimedDigest, PeriodPaper};
+use crate::db::queue::backoff;
 use crate::db::{Db, DbError};
 use crate::digest::render::{DigestPaper, Renderer};
 use crate::domain::accounts::Email;
 use crate::domain::digest::Pick;
 use crate::domain::digest::{Mode, Period};
 use crate::domain::secrets::Secret;
-use crate::jobs::backoff;
 use crate::mail::Outbox;
 use crate::progress::Progress;
 

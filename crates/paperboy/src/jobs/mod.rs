@@ -26,6 +26,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::db::Db;
 use crate::db::jobs::{ClaimedJob, Dedupe};
+use crate::db::queue::backoff;
 use crate::digest::Delivery;
 use crate::digest::send::{SendOptions, SendReport};
 use crate::domain::feed::FeatureRules;
@@ -36,9 +37,8 @@ use crate::ingest::harvest::{HarvestOptions, harvest};
 pub const TRENDING_EVERY: Duration = Duration::from_secs(300);
 /// How often due digests are looked for: readers get theirs within this of their hour.
 pub const DIGESTS_EVERY: Duration = Duration::from_secs(60);
-/// Backoff of the first retry, doubled for each further one, up to `RETRY_MAX`.
+/// Backoff of the first retry, doubled for each further one, up to an hour.
 const RETRY_BASE: Duration = Duration::from_secs(30);
-const RETRY_MAX: Duration = Duration::from_secs(3600);
 /// Attempts before a job fails for good.
 const MAX_ATTEMPTS: i64 = 5;
 /// Finished jobs are deleted after this long.
@@ -105,12 +105,6 @@ impl WorkerConfig {
             digests: None,
         }
     }
-}
-
-/// The backoff before attempt `attempt + 1`.
-pub fn backoff(base: Duration, attempt: i64) -> Duration {
-    let exponent = u32::try_from(attempt.saturating_sub(1).clamp(0, 20)).unwrap_or(20);
-    base.saturating_mul(2_u32.saturating_pow(exponent)).min(RETRY_MAX)
 }
 
 /// Enqueues the digest run unless one is queued or running; safe to call from every worker.
@@ -279,15 +273,6 @@ async fn execute(db: &Db, config: &WorkerConfig, job: &ClaimedJob) -> anyhow::Re
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn backoff_doubles_up_to_an_hour() {
-        let base = Duration::from_secs(30);
-        assert_eq!(backoff(base, 1), Duration::from_secs(30));
-        assert_eq!(backoff(base, 2), Duration::from_secs(60));
-        assert_eq!(backoff(base, 4), Duration::from_secs(240));
-        assert_eq!(backoff(base, 30), RETRY_MAX);
-    }
 
     #[test]
     fn jobs_round_trip_as_json() {

@@ -8,127 +8,26 @@
 //! Every form carries a CSRF token ([`crate::web::session`]); every answer is `private, no-store`.
 
 use askama::Template;
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Duration;
 use serde::Deserialize;
 
 use crate::actions::accounts::{self, CONFIRM_HOURS};
-use crate::app::{App, AppState};
 use crate::db::moderation::AuditEntry;
-use crate::db::users::{ApiToken, Session, User};
+use crate::db::users::{ApiToken, User};
 use crate::domain::accounts::LinkPurpose;
 use crate::domain::secrets::Secret;
 use crate::error::AppError;
-use crate::web::session::{self, SESSION_COOKIE, SESSION_DAYS, Viewer, anonymous_csrf};
-use crate::web::view::{Layout, Link};
-use crate::web::{PageError, private_html, sentence};
-
-#[derive(Template)]
-#[template(path = "form.html")]
-pub struct FormPage {
-    pub layout: Layout,
-    pub heading: String,
-    pub error: Option<String>,
-    pub notice: Option<String>,
-    pub intros: Vec<String>,
-    pub forms: Vec<FormSpec>,
-    pub csrf: String,
-    pub links: Vec<Link>,
-    /// The signed-in reader, whose name the page's account corner shows.
-    pub session: Option<Session>,
-}
-
-/// One form of a [`FormPage`].
-pub struct FormSpec {
-    pub id: &'static str,
-    pub action: String,
-    pub legend: Option<String>,
-    pub hidden: Vec<Hidden>,
-    pub fields: Vec<Field>,
-    pub submit: &'static str,
-}
-
-#[derive(Clone)]
-pub struct Hidden {
-    pub name: &'static str,
-    pub value: String,
-}
-
-pub struct Field {
-    pub name: &'static str,
-    pub label: &'static str,
-    /// An `<input type>`, or `textarea`.
-    pub kind: &'static str,
-    pub value: String,
-    pub autocomplete: &'static str,
-    pub max: usize,
-    pub required: bool,
-    pub hint: &'static str,
-}
-
-impl Field {
-    pub fn new(
-        name: &'static str,
-        label: &'static str,
-        kind: &'static str,
-        autocomplete: &'static str,
-    ) -> Field {
-        Field { name, label, kind, value: String::new(), autocomplete, max: 254, required: true, hint: "" }
-    }
-
-    pub fn value(mut self, value: Option<&str>) -> Field {
-        self.value = value.unwrap_or_default().to_owned();
-        self
-    }
-
-    pub fn hint(mut self, hint: &'static str) -> Field {
-        self.hint = hint;
-        self
-    }
-
-    pub fn optional(mut self) -> Field {
-        self.required = false;
-        self
-    }
-
-    pub fn max(mut self, max: usize) -> Field {
-        self.max = max;
-        self
-    }
-}
-
-impl FormPage {
-    pub fn new(app: &App, path: &str, heading: &str, csrf: String) -> FormPage {
-        FormPage {
-            layout: Layout::new("", format!("{}{path}", app.config.base_url)),
-            heading: heading.to_owned(),
-            error: None,
-            notice: None,
-            intros: Vec::new(),
-            forms: Vec::new(),
-            csrf,
-            links: Vec::new(),
-            session: None,
-        }
-    }
-
-    /// The page as `viewer` sees it: with their account corner when signed in.
-    pub fn seen_by(mut self, viewer: &Viewer) -> FormPage {
-        self.session = viewer.session.clone();
-        self
-    }
-
-    /// The page with `status`, never stored by browsers or proxies, setting `cookie` if given.
-    pub fn respond(&self, status: StatusCode, cookie: Option<HeaderValue>) -> Response {
-        let mut response = private_page(status, self, self.session.as_ref());
-        if let Some(cookie) = cookie {
-            response.headers_mut().append(header::SET_COOKIE, cookie);
-        }
-        response
-    }
-}
+use crate::http::App;
+use crate::http::error::sentence;
+use crate::http::extract::{FormData, Params, PathParam};
+use crate::http::page::Layout;
+use crate::http::page::private_page;
+use crate::http::session::{self, SESSION_COOKIE, SESSION_DAYS, Viewer, anonymous_csrf};
+use crate::web::form::{Field, FormPage, FormSpec, Hidden, secure};
+use crate::web::view::Link;
 
 /// Every field the account forms send; each handler reads the ones it needs.
 #[derive(Debug, Default, Deserialize)]
@@ -148,10 +47,6 @@ pub struct AccountQuery {
     pub token: Option<String>,
 }
 
-pub(crate) fn secure(app: &App) -> bool {
-    app.config.base_url.starts_with("https://")
-}
-
 /// A local path to go back to after signing in; anything else (another site) becomes `/`.
 fn local_path(next: Option<&str>) -> String {
     match next {
@@ -162,24 +57,6 @@ fn local_path(next: Option<&str>) -> String {
         }
         _ => "/".to_owned(),
     }
-}
-
-/// A form error on the page it came from, with a CSRF cookie if the visitor had none, so that
-/// the form works when sent again.
-fn refuse(mut page: FormPage, err: &AppError, cookie: Option<HeaderValue>) -> Response {
-    match err {
-        AppError::Db(cause) => return PageError::from_db(cause).into_response(),
-        AppError::Internal(cause) => return PageError::internal(cause).into_response(),
-        _ => {}
-    }
-    page.error = Some(sentence(&err.to_string()));
-    let mut response = page.respond(err.status(), cookie);
-    if let AppError::TooManyRequests { retry_after, .. } = err
-        && let Ok(value) = HeaderValue::from_str(&retry_after.to_string())
-    {
-        response.headers_mut().insert(header::RETRY_AFTER, value);
-    }
-    response
 }
 
 // ---- sign up ----------------------------------------------------------------------------------
@@ -209,22 +86,22 @@ fn sign_up_page(app: &App, csrf: String, form: &AccountForm) -> FormPage {
 }
 
 /// `GET /signup`.
-pub async fn show_sign_up(State(app): State<AppState>, viewer: Viewer) -> Response {
+pub async fn show_sign_up(State(app): State<App>, viewer: Viewer) -> Response {
     let (csrf, cookie) = anonymous_csrf(&viewer, secure(&app));
     sign_up_page(&app, csrf, &AccountForm::default()).seen_by(&viewer).respond(StatusCode::OK, cookie)
 }
 
 /// `POST /signup`.
 pub async fn create_account(
-    State(app): State<AppState>,
+    State(app): State<App>,
     viewer: Viewer,
-    Form(form): Form<AccountForm>,
+    FormData(form): FormData<AccountForm>,
 ) -> Response {
     let (csrf, cookie) = anonymous_csrf(&viewer, secure(&app));
     let page = sign_up_page(&app, csrf, &form);
     let signed_up = async {
         viewer.check_csrf(form.csrf.as_deref())?;
-        let accounts = app.accounts();
+        let accounts = app.core.accounts();
         accounts
             .sign_up(viewer.address, form.name.as_deref(), form.email.as_deref(), form.password.as_deref())
             .await
@@ -238,7 +115,7 @@ pub async fn create_account(
             ));
             done.respond(StatusCode::OK, None)
         }
-        Err(err) => refuse(page, &err, cookie),
+        Err(err) => page.refuse(err, cookie),
     }
 }
 
@@ -275,9 +152,9 @@ fn login_page(app: &App, csrf: String, form: &AccountForm) -> FormPage {
 
 /// `GET /login`.
 pub async fn show_login(
-    State(app): State<AppState>,
+    State(app): State<App>,
     viewer: Viewer,
-    Query(query): Query<AccountQuery>,
+    Params(query): Params<AccountQuery>,
 ) -> Response {
     let (csrf, cookie) = anonymous_csrf(&viewer, secure(&app));
     let form = AccountForm { next: query.next, ..AccountForm::default() };
@@ -286,25 +163,25 @@ pub async fn show_login(
 
 /// `POST /login`: a session cookie and back to where the reader was.
 pub async fn create_session(
-    State(app): State<AppState>,
+    State(app): State<App>,
     viewer: Viewer,
-    Form(form): Form<AccountForm>,
+    FormData(form): FormData<AccountForm>,
 ) -> Response {
     let (csrf, cookie) = anonymous_csrf(&viewer, secure(&app));
     let page = login_page(&app, csrf, &form);
     let logged_in = async {
         viewer.check_csrf(form.csrf.as_deref())?;
-        app.accounts().log_in(viewer.address, form.email.as_deref(), form.password.as_deref()).await
+        app.core.accounts().log_in(viewer.address, form.email.as_deref(), form.password.as_deref()).await
     };
     match logged_in.await {
         Ok(user) => signed_in(&app, &user, &local_path(form.next.as_deref())).await,
-        Err(err) => refuse(page, &err, cookie),
+        Err(err) => page.refuse(err, cookie),
     }
 }
 
 /// Starts a session for `user` and sends the browser to `next`.
 async fn signed_in(app: &App, user: &User, next: &str) -> Response {
-    match app.db.create_session(user.id, Duration::days(SESSION_DAYS)).await {
+    match app.core.db.create_session(user.id, Duration::days(SESSION_DAYS)).await {
         Ok(secret) => {
             let max_age = std::time::Duration::from_secs(SESSION_DAYS as u64 * 86_400);
             let cookie = session::set_cookie(SESSION_COOKIE, secret.expose(), max_age, secure(app));
@@ -312,15 +189,15 @@ async fn signed_in(app: &App, user: &User, next: &str) -> Response {
             response.headers_mut().append(header::SET_COOKIE, cookie);
             response
         }
-        Err(err) => PageError::from_db(&err).into_response(),
+        Err(err) => AppError::from(err).into_response(),
     }
 }
 
 /// `POST /login/link`: mails a sign-in link if the address has an account.
 pub async fn request_login_link(
-    State(app): State<AppState>,
+    State(app): State<App>,
     viewer: Viewer,
-    Form(form): Form<AccountForm>,
+    FormData(form): FormData<AccountForm>,
 ) -> Response {
     let (csrf, cookie) = anonymous_csrf(&viewer, secure(&app));
     let page = login_page(&app, csrf, &form);
@@ -337,7 +214,7 @@ async fn mail_link_page(
 ) -> Response {
     let result = async {
         viewer.check_csrf(form.csrf.as_deref())?;
-        app.accounts().mail_link(viewer.address, form.email.as_deref(), purpose).await
+        app.core.accounts().mail_link(viewer.address, form.email.as_deref(), purpose).await
     }
     .await;
     match result {
@@ -349,23 +226,23 @@ async fn mail_link_page(
             ));
             done.respond(StatusCode::OK, None)
         }
-        Err(err) => refuse(page, &err, cookie),
+        Err(err) => page.refuse(err, cookie),
     }
 }
 
 /// `POST /logout`.
 pub async fn delete_session(
-    State(app): State<AppState>,
+    State(app): State<App>,
     viewer: Viewer,
-    Form(form): Form<AccountForm>,
+    FormData(form): FormData<AccountForm>,
 ) -> Response {
     if let Err(err) = viewer.check_csrf(form.csrf.as_deref()) {
-        return PageError::from(err).into_response();
+        return err.into_response();
     }
     if let Some(cookie) = &viewer.cookie
-        && let Err(err) = app.db.delete_session(cookie).await
+        && let Err(err) = app.core.db.delete_session(cookie).await
     {
-        return PageError::from_db(&err).into_response();
+        return AppError::from(err).into_response();
     }
     let mut response = Redirect::to("/").into_response();
     let gone = session::set_cookie(SESSION_COOKIE, "", std::time::Duration::ZERO, secure(&app));
@@ -390,16 +267,16 @@ fn forgot_page(app: &App, csrf: String, form: &AccountForm) -> FormPage {
 }
 
 /// `GET /password/forgot`.
-pub async fn show_forgot_password(State(app): State<AppState>, viewer: Viewer) -> Response {
+pub async fn show_forgot_password(State(app): State<App>, viewer: Viewer) -> Response {
     let (csrf, cookie) = anonymous_csrf(&viewer, secure(&app));
     forgot_page(&app, csrf, &AccountForm::default()).seen_by(&viewer).respond(StatusCode::OK, cookie)
 }
 
 /// `POST /password/forgot`.
 pub async fn request_reset_link(
-    State(app): State<AppState>,
+    State(app): State<App>,
     viewer: Viewer,
-    Form(form): Form<AccountForm>,
+    FormData(form): FormData<AccountForm>,
 ) -> Response {
     let (csrf, cookie) = anonymous_csrf(&viewer, secure(&app));
     let page = forgot_page(&app, csrf, &form);
@@ -437,45 +314,45 @@ fn link_page(app: &App, purpose: LinkPurpose, csrf: String, token: &str, user: &
 
 /// `GET /links/{purpose}?token=`: what the link will do, and a button to do it.
 pub async fn show_link(
-    State(app): State<AppState>,
+    State(app): State<App>,
     viewer: Viewer,
-    Path(slug): Path<String>,
-    Query(query): Query<AccountQuery>,
+    PathParam(slug): PathParam<String>,
+    Params(query): Params<AccountQuery>,
 ) -> Response {
     let Some(purpose) = LinkPurpose::parse(&slug) else {
-        return PageError::not_found("There is no such link.".into()).into_response();
+        return AppError::NotFound("There is no such link.".into()).into_response();
     };
     let token = query.token.unwrap_or_default();
-    match app.db.check_link(&Secret::from_client(&token), purpose).await {
+    match app.core.db.check_link(&Secret::from_client(&token), purpose).await {
         Ok(user) => {
             let (csrf, cookie) = anonymous_csrf(&viewer, secure(&app));
             link_page(&app, purpose, csrf, &token, &user).seen_by(&viewer).respond(StatusCode::OK, cookie)
         }
-        Err(err) => PageError::from(AppError::from(err)).into_response(),
+        Err(err) => AppError::from(err).into_response(),
     }
 }
 
 /// `POST /links/{purpose}`: uses the link up and signs its owner in.
 pub async fn use_link(
-    State(app): State<AppState>,
+    State(app): State<App>,
     viewer: Viewer,
-    Path(slug): Path<String>,
-    Form(form): Form<AccountForm>,
+    PathParam(slug): PathParam<String>,
+    FormData(form): FormData<AccountForm>,
 ) -> Response {
     let Some(purpose) = LinkPurpose::parse(&slug) else {
-        return PageError::not_found("There is no such link.".into()).into_response();
+        return AppError::NotFound("There is no such link.".into()).into_response();
     };
     let result = async {
         viewer.check_csrf(form.csrf.as_deref())?;
         let token = form.token.as_deref().unwrap_or_default();
-        app.accounts().use_link(token, purpose, form.password.as_deref()).await
+        app.core.accounts().use_link(token, purpose, form.password.as_deref()).await
     }
     .await;
     match result {
         Ok(user) => {
             signed_in(&app, &user, if purpose == LinkPurpose::Confirm { "/settings" } else { "/" }).await
         }
-        Err(err) => PageError::from(err).into_response(),
+        Err(err) => err.into_response(),
     }
 }
 
@@ -493,18 +370,18 @@ struct SettingsPage {
 }
 
 /// `GET /settings`: the account and its API tokens.
-pub async fn show_settings(State(app): State<AppState>, viewer: Viewer) -> Response {
+pub async fn show_settings(State(app): State<App>, viewer: Viewer) -> Response {
     settings(&app, &viewer, None, None).await
 }
 
 async fn settings(app: &App, viewer: &Viewer, new_token: Option<String>, error: Option<String>) -> Response {
     let Some(session) = &viewer.session else { return Redirect::to("/login?next=/settings").into_response() };
-    let tokens = match app.db.api_tokens(session.user.id).await {
+    let tokens = match app.core.db.api_tokens(session.user.id).await {
         Ok(tokens) => tokens,
-        Err(err) => return PageError::from_db(&err).into_response(),
+        Err(err) => return AppError::from(err).into_response(),
     };
     let page = SettingsPage {
-        layout: Layout::new("", format!("{}/settings", app.config.base_url)),
+        layout: Layout::new("", format!("{}/settings", app.core.config.base_url)),
         user: session.user.clone(),
         csrf: session.csrf_token.clone(),
         tokens,
@@ -526,64 +403,57 @@ struct ModerationPage {
 const LOG_ENTRIES: u64 = 200;
 
 /// `GET /moderation`: the audit log, for curators and admins.
-pub async fn show_moderation_log(State(app): State<AppState>, viewer: Viewer) -> Response {
+pub async fn show_moderation_log(State(app): State<App>, viewer: Viewer) -> Response {
     let Some(session) = &viewer.session else {
         return Redirect::to("/login?next=/moderation").into_response();
     };
     if !session.user.role.moderates() {
-        return PageError::from(AppError::Forbidden("only curators may read the moderation log".into()))
-            .into_response();
+        return AppError::Forbidden("only curators may read the moderation log".into()).into_response();
     }
-    let entries = match app.db.audit_log(LOG_ENTRIES).await {
+    let entries = match app.core.db.audit_log(LOG_ENTRIES).await {
         Ok(entries) => entries,
-        Err(err) => return PageError::from_db(&err).into_response(),
+        Err(err) => return AppError::from(err).into_response(),
     };
-    let page =
-        ModerationPage { layout: Layout::new("", format!("{}/moderation", app.config.base_url)), entries };
+    let page = ModerationPage {
+        layout: Layout::new("", format!("{}/moderation", app.core.config.base_url)),
+        entries,
+    };
     private_page(StatusCode::OK, &page, Some(session))
-}
-
-/// `page` rendered for one visitor ([`private_html`]).
-pub(crate) fn private_page(status: StatusCode, page: &impl Template, session: Option<&Session>) -> Response {
-    match page.render() {
-        Ok(body) => private_html(status, body, session),
-        Err(err) => PageError::internal(&err).into_response(),
-    }
 }
 
 /// `POST /settings/tokens`: a new token, shown on the page this once.
 pub async fn create_token(
-    State(app): State<AppState>,
+    State(app): State<App>,
     viewer: Viewer,
-    Form(form): Form<AccountForm>,
+    FormData(form): FormData<AccountForm>,
 ) -> Response {
     let result = async {
         viewer.check_csrf(form.csrf.as_deref())?;
         let user = viewer.require_user()?;
-        accounts::create_token(&app.db, user, form.name.as_deref().unwrap_or_default()).await
+        accounts::create_token(&app.core.db, user, form.name.as_deref().unwrap_or_default()).await
     }
     .await;
     match result {
         Ok(secret) => settings(&app, &viewer, Some(secret.expose().to_owned()), None).await,
         Err(AppError::BadRequest(message)) => settings(&app, &viewer, None, Some(sentence(&message))).await,
-        Err(err) => PageError::from(err).into_response(),
+        Err(err) => err.into_response(),
     }
 }
 
 /// `POST /settings/tokens/{id}/revoke`.
 pub async fn revoke_token(
-    State(app): State<AppState>,
+    State(app): State<App>,
     viewer: Viewer,
     id: Result<Path<i64>, axum::extract::rejection::PathRejection>,
-    Form(form): Form<AccountForm>,
+    FormData(form): FormData<AccountForm>,
 ) -> Response {
     let Ok(Path(id)) = id else {
-        return PageError::not_found("There is no such token.".into()).into_response();
+        return AppError::NotFound("There is no such token.".into()).into_response();
     };
     let result = async {
         viewer.check_csrf(form.csrf.as_deref())?;
         let user = viewer.require_user()?;
-        if !app.db.revoke_api_token(user.id, id).await? {
+        if !app.core.db.revoke_api_token(user.id, id).await? {
             return Err(AppError::NotFound("you have no such token, or it was revoked already".into()));
         }
         Ok(())
@@ -591,6 +461,6 @@ pub async fn revoke_token(
     .await;
     match result {
         Ok(()) => Redirect::to("/settings").into_response(),
-        Err(err) => PageError::from(err).into_response(),
+        Err(err) => err.into_response(),
     }
 }

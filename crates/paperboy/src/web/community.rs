@@ -9,18 +9,19 @@
 
 use axum::Json;
 use axum::extract::rejection::PathRejection;
-use axum::extract::{Form, Path, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
 use paperboy_arxiv::ArxivId;
 use serde::Deserialize;
 
-use crate::app::AppState;
 use crate::error::AppError;
-use crate::web::account::{Field, FormPage, FormSpec};
-use crate::web::session::Viewer;
-use crate::web::{PageError, sentence};
+use crate::http::App;
+use crate::http::error::sentence;
+use crate::http::extract::{FormData, PathParam};
+use crate::http::session::Viewer;
+use crate::web::form::{Field, FormPage, FormSpec};
 
 /// Every field the community forms send.
 #[derive(Debug, Default, Deserialize)]
@@ -43,13 +44,12 @@ fn wants_json(headers: &HeaderMap) -> bool {
     headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("application/json"))
 }
 
-/// An error as JSON for scripts, as a page otherwise; a visitor who is not signed in goes to
-/// the sign-in page instead.
+/// An error, answered as JSON to the script and as a page otherwise; a visitor who is not
+/// signed in goes to the sign-in page instead, and back afterwards.
 fn fail(err: AppError, json: bool, back: &str) -> Response {
     match err {
         AppError::Unauthorized(_) if !json => Redirect::to(&format!("/login?next={back}")).into_response(),
-        err if json => err.into_response(),
-        err => PageError::from(err).into_response(),
+        err => err.into_response(),
     }
 }
 
@@ -63,18 +63,18 @@ fn flag(value: Option<&str>) -> Result<bool, AppError> {
 
 /// `POST /papers/{id}/{action}`.
 pub async fn act_on_paper(
-    State(app): State<AppState>,
-    Path(path): Path<String>,
+    State(app): State<App>,
+    PathParam(path): PathParam<String>,
     headers: HeaderMap,
     viewer: Viewer,
-    Form(form): Form<ActionForm>,
+    FormData(form): FormData<ActionForm>,
 ) -> Response {
     let json = wants_json(&headers);
     let Some((raw_id, action)) = path.rsplit_once('/') else {
-        return PageError::not_found("There is no such page.".into()).into_response();
+        return AppError::NotFound("There is no such page.".into()).into_response();
     };
     let Ok(id) = raw_id.parse::<ArxivId>() else {
-        return PageError::not_found("There is no such paper.".into()).into_response();
+        return AppError::NotFound("There is no such paper.".into()).into_response();
     };
     let back = format!("/papers/{id}");
     let result = async {
@@ -82,7 +82,7 @@ pub async fn act_on_paper(
         viewer.check_csrf(form.csrf.as_deref())?;
         match action {
             "vote" => {
-                let count = app.community().vote(user, &id, flag(form.up.as_deref())?).await?;
+                let count = app.core.community().vote(user, &id, flag(form.up.as_deref())?).await?;
                 Ok(if json {
                     Json(serde_json::json!({ "upvotes": count.upvotes, "voted": count.voted }))
                         .into_response()
@@ -98,19 +98,22 @@ pub async fn act_on_paper(
                     None => None,
                 };
                 let comment = app
+                    .core
                     .community()
                     .comment(user, &id, parent, form.body.as_deref().unwrap_or_default())
                     .await?;
                 Ok(Redirect::to(&format!("{back}#comment-{comment}")).into_response())
             }
             "links" => {
-                app.community()
+                app.core
+                    .community()
                     .set_links(user, &id, form.github_repo.as_deref(), form.project_page.as_deref())
                     .await?;
                 Ok(Redirect::to(&back).into_response())
             }
             "hide" => {
-                app.community()
+                app.core
+                    .community()
                     .hide_paper(user, &id, flag(form.hidden.as_deref())?, form.reason.as_deref())
                     .await?;
                 Ok(Redirect::to(&back).into_response())
@@ -122,7 +125,7 @@ pub async fn act_on_paper(
                     })?),
                     None => None,
                 };
-                app.community().feature(user, &id, date).await?;
+                app.core.community().feature(user, &id, date).await?;
                 Ok(Redirect::to(&back).into_response())
             }
             _ => Err(AppError::NotFound("there is no such page".into())),
@@ -134,14 +137,14 @@ pub async fn act_on_paper(
 
 /// `POST /comments/{id}/{edit,delete,hide}`.
 pub async fn act_on_comment(
-    State(app): State<AppState>,
+    State(app): State<App>,
     path: Result<Path<(i64, String)>, PathRejection>,
     headers: HeaderMap,
     viewer: Viewer,
-    Form(form): Form<ActionForm>,
+    FormData(form): FormData<ActionForm>,
 ) -> Response {
     let Ok(Path((comment, action))) = path else {
-        return PageError::not_found("There is no such comment.".into()).into_response();
+        return AppError::NotFound("There is no such comment.".into()).into_response();
     };
     let json = wants_json(&headers);
     let result = async {
@@ -149,12 +152,13 @@ pub async fn act_on_comment(
         viewer.check_csrf(form.csrf.as_deref())?;
         let paper = match action.as_str() {
             "edit" => {
-                app.community()
+                app.core
+                    .community()
                     .change_comment(user, comment, Some(form.body.as_deref().unwrap_or_default()))
                     .await?
             }
-            "delete" => app.community().change_comment(user, comment, None).await?,
-            "hide" => app.community().hide_comment(user, comment, form.reason.as_deref()).await?,
+            "delete" => app.core.community().change_comment(user, comment, None).await?,
+            "hide" => app.core.community().hide_comment(user, comment, form.reason.as_deref()).await?,
             _ => return Err(AppError::NotFound("there is no such page".into())),
         };
         Ok(Redirect::to(&format!("/papers/{paper}#comments")).into_response())
@@ -163,8 +167,8 @@ pub async fn act_on_comment(
     result.unwrap_or_else(|err| fail(err, json, "/"))
 }
 
-fn submit_page(app: &crate::app::App, csrf: String, form: &ActionForm) -> FormPage {
-    let rules = app.config.submissions;
+fn submit_page(app: &App, csrf: String, form: &ActionForm) -> FormPage {
+    let rules = app.core.config.submissions;
     let mut page = FormPage::new(app, "/submit", "Submit a paper", csrf);
     page.intros.push(format!(
         "Put a paper on today's daily feed for others to read and upvote. It must have been first \
@@ -192,7 +196,7 @@ fn submit_page(app: &crate::app::App, csrf: String, form: &ActionForm) -> FormPa
 }
 
 /// `GET /submit`.
-pub async fn show_submit(State(app): State<AppState>, viewer: Viewer) -> Response {
+pub async fn show_submit(State(app): State<App>, viewer: Viewer) -> Response {
     match &viewer.session {
         Some(session) => submit_page(&app, session.csrf_token.clone(), &ActionForm::default())
             .respond(StatusCode::OK, None),
@@ -202,20 +206,23 @@ pub async fn show_submit(State(app): State<AppState>, viewer: Viewer) -> Respons
 
 /// `POST /submit`: on to the paper's page, or the form again with what went wrong.
 pub async fn submit_paper(
-    State(app): State<AppState>,
+    State(app): State<App>,
     viewer: Viewer,
-    Form(form): Form<ActionForm>,
+    FormData(form): FormData<ActionForm>,
 ) -> Response {
     let result = async {
         let user = viewer.require_user()?;
         viewer.check_csrf(form.csrf.as_deref())?;
-        app.community().submit(user, form.paper.as_deref().unwrap_or_default(), form.comment.as_deref()).await
+        app.core
+            .community()
+            .submit(user, form.paper.as_deref().unwrap_or_default(), form.comment.as_deref())
+            .await
     }
     .await;
     match result {
         Ok((id, _)) => Redirect::to(&format!("/papers/{id}")).into_response(),
         Err(AppError::Unauthorized(_)) => Redirect::to("/login?next=/submit").into_response(),
-        Err(err @ (AppError::Db(_) | AppError::Internal(_))) => PageError::from(err).into_response(),
+        Err(err @ (AppError::Db(_) | AppError::Internal(_))) => err.into_response(),
         Err(err) => {
             let mut page =
                 submit_page(&app, viewer.csrf_token().unwrap_or_default().to_owned(), &form).seen_by(&viewer);

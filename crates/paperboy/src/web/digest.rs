@@ -10,22 +10,25 @@
 //! readers subscribe from their settings, with no confirmation: their address is confirmed.
 
 use askama::Template;
-use axum::extract::{Form, Query, State};
+use axum::extract::{Form, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Weekday;
 use serde::Deserialize;
 
 use crate::actions::subscriptions::CHECK_INBOX;
-use crate::app::{App, AppState};
 use crate::db::digests::{ConfirmOutcome, Subscription, SubscriptionState};
 use crate::domain::digest::{Changes, Preferences, weekday_name};
 use crate::domain::secrets::Secret;
 use crate::error::AppError;
-use crate::web::account::{FormPage, FormSpec, Hidden, private_page, secure};
-use crate::web::session::{Viewer, anonymous_csrf};
-use crate::web::view::{Layout, Link};
-use crate::web::{PageError, sentence};
+use crate::http::App;
+use crate::http::error::sentence;
+use crate::http::extract::{FormData, Params, TokenQuery};
+use crate::http::page::Layout;
+use crate::http::page::private_page;
+use crate::http::session::{Viewer, anonymous_csrf};
+use crate::web::form::{Field, FormPage, FormSpec, Hidden, secure};
+use crate::web::view::Link;
 
 /// Every field the digest forms send; each handler reads the ones it needs.
 #[derive(Debug, Default, Deserialize)]
@@ -35,11 +38,6 @@ pub struct DigestForm {
     pub token: Option<String>,
     #[serde(flatten)]
     pub changes: Changes,
-}
-
-#[derive(Debug, Default, Deserialize)]
-pub struct TokenQuery {
-    pub token: Option<String>,
 }
 
 /// An option of a `<select>`.
@@ -113,7 +111,7 @@ impl SettingsPage {
             })
             .collect();
         SettingsPage {
-            layout: Layout::new("", format!("{}{path}", app.config.base_url)),
+            layout: Layout::new("", format!("{}{path}", app.core.config.base_url)),
             session: viewer.session.clone(),
             heading: heading.to_owned(),
             error: None,
@@ -177,7 +175,7 @@ fn describe(subscription: &Subscription) -> String {
 // ---- subscribing --------------------------------------------------------------------------------
 
 /// `GET /subscribe`: the address and every setting.
-pub async fn show_subscribe(State(app): State<AppState>, viewer: Viewer) -> Response {
+pub async fn show_subscribe(State(app): State<App>, viewer: Viewer) -> Response {
     if viewer.user().is_some() {
         return Redirect::to("/settings/digest").into_response();
     }
@@ -215,18 +213,18 @@ fn subscribe_page(
 /// cached feed pages, which cannot carry one; browsers mark cross-site posts, and those are
 /// refused. The answer is the same page whatever the address.
 pub async fn subscribe(
-    State(app): State<AppState>,
+    State(app): State<App>,
     viewer: Viewer,
-    Form(form): Form<DigestForm>,
+    FormData(form): FormData<DigestForm>,
 ) -> Response {
     if form.csrf.is_some()
         && let Err(err) = viewer.check_csrf(form.csrf.as_deref())
     {
-        return PageError::from(err).into_response();
+        return err.into_response();
     }
     let email = form.email.clone().unwrap_or_default();
     let changes = form.changes.clone();
-    match app.subscriptions().ask(viewer.address, &email, &changes).await {
+    match app.core.subscriptions().ask(viewer.address, &email, &changes).await {
         Ok(()) => {
             let mut page =
                 FormPage::new(&app, "/subscribe", "Check your inbox", String::new()).seen_by(&viewer);
@@ -235,17 +233,17 @@ pub async fn subscribe(
         }
         Err(AppError::BadRequest(message)) => {
             let prefs = Preferences::default().with(&changes).unwrap_or_default();
-            subscribe_page(&app, &viewer, &prefs, &email, Some(format!("{}.", sentence(&message))))
+            subscribe_page(&app, &viewer, &prefs, &email, Some(sentence(&message)))
         }
-        Err(err) => PageError::from(err).into_response(),
+        Err(err) => err.into_response(),
     }
 }
 
 /// `GET /subscription/confirm?token=`: a button that confirms.
 pub async fn show_confirm(
-    State(app): State<AppState>,
+    State(app): State<App>,
     viewer: Viewer,
-    Query(query): Query<TokenQuery>,
+    Params(query): Params<TokenQuery>,
 ) -> Response {
     let token = query.token.unwrap_or_default();
     let mut page = FormPage::new(&app, "/subscription/confirm", "Confirm your subscription", String::new());
@@ -262,11 +260,15 @@ pub async fn show_confirm(
 }
 
 /// `POST /subscription/confirm`: uses the link. The token is the proof; no CSRF token needed.
-pub async fn confirm(State(app): State<AppState>, viewer: Viewer, Form(form): Form<DigestForm>) -> Response {
+pub async fn confirm(
+    State(app): State<App>,
+    viewer: Viewer,
+    FormData(form): FormData<DigestForm>,
+) -> Response {
     let hash = Secret::from_client(form.token.as_deref().unwrap_or_default()).hash();
-    let outcome = match app.db.confirm_subscription(&hash).await {
+    let outcome = match app.core.db.confirm_subscription(&hash).await {
         Ok(outcome) => outcome,
-        Err(err) => return PageError::from_db(&err).into_response(),
+        Err(err) => return AppError::from(err).into_response(),
     };
     let subscription = match outcome {
         ConfirmOutcome::Confirmed(subscription) => subscription,
@@ -274,14 +276,14 @@ pub async fn confirm(State(app): State<AppState>, viewer: Viewer, Form(form): Fo
             return settings_link_page(&app, &viewer, &subscription, "This link was used already").await;
         }
         ConfirmOutcome::Expired => {
-            return PageError::bad_request(
+            return AppError::BadRequest(
                 "This confirmation link has expired (they work for 48 hours). Subscribe again to get a new one."
                     .into(),
             )
             .into_response();
         }
         ConfirmOutcome::Unknown => {
-            return PageError::bad_request("This confirmation link is not valid.".into()).into_response();
+            return AppError::BadRequest("This confirmation link is not valid.".into()).into_response();
         }
     };
     settings_link_page(&app, &viewer, &subscription, "You are subscribed").await
@@ -293,9 +295,9 @@ async fn settings_link_page(
     subscription: &Subscription,
     heading: &str,
 ) -> Response {
-    let token = match app.subscriptions().token(subscription).await {
+    let token = match app.core.subscriptions().token(subscription).await {
         Ok(token) => token,
-        Err(err) => return PageError::from(err).into_response(),
+        Err(err) => return err.into_response(),
     };
     let mut page = FormPage::new(app, "/subscription/confirm", heading, String::new()).seen_by(viewer);
     page.intros.push(describe(subscription));
@@ -307,22 +309,22 @@ async fn settings_link_page(
 
 /// The subscription a link's token opens, or a friendly 404 page that tells nothing more.
 async fn open(app: &App, token: &str) -> Result<Subscription, Response> {
-    match app.subscriptions().open(token).await {
+    match app.core.subscriptions().open(token).await {
         Ok(Some(subscription)) => Ok(subscription),
-        Ok(None) => Err(PageError::not_found(
+        Ok(None) => Err(AppError::NotFound(
             "This link is not valid. Links from a digest keep working; check that it was copied whole."
                 .into(),
         )
         .into_response()),
-        Err(err) => Err(PageError::from(err).into_response()),
+        Err(err) => Err(err.into_response()),
     }
 }
 
 /// `GET /subscription?token=`: the settings of the subscription the token opens.
 pub async fn show_settings(
-    State(app): State<AppState>,
+    State(app): State<App>,
     viewer: Viewer,
-    Query(query): Query<TokenQuery>,
+    Params(query): Params<TokenQuery>,
 ) -> Response {
     let token = query.token.unwrap_or_default();
     match open(&app, &token).await {
@@ -359,10 +361,10 @@ fn token_settings(
 
 /// `POST /subscription?token=`: saves the settings.
 pub async fn save_settings(
-    State(app): State<AppState>,
+    State(app): State<App>,
     viewer: Viewer,
-    Query(query): Query<TokenQuery>,
-    Form(form): Form<DigestForm>,
+    Params(query): Params<TokenQuery>,
+    FormData(form): FormData<DigestForm>,
 ) -> Response {
     let token = query.token.unwrap_or_default();
     let subscription = match open(&app, &token).await {
@@ -370,18 +372,11 @@ pub async fn save_settings(
         Err(response) => return response,
     };
     match subscription.prefs.with(&form.changes) {
-        Ok(prefs) => match app.db.set_preferences(subscription.id, &prefs).await {
+        Ok(prefs) => match app.core.db.set_preferences(subscription.id, &prefs).await {
             Ok(saved) => token_settings(&app, &viewer, &token, &saved, Some("Saved.".into()), None),
-            Err(err) => PageError::from_db(&err).into_response(),
+            Err(err) => AppError::from(err).into_response(),
         },
-        Err(message) => token_settings(
-            &app,
-            &viewer,
-            &token,
-            &subscription,
-            None,
-            Some(format!("{}.", sentence(&message))),
-        ),
+        Err(message) => token_settings(&app, &viewer, &token, &subscription, None, Some(sentence(&message))),
     }
 }
 
@@ -390,9 +385,9 @@ pub async fn save_settings(
 /// `GET /unsubscribe?token=`: a button that unsubscribes; without a token, a form that mails
 /// an unsubscribe link to an address.
 pub async fn show_unsubscribe(
-    State(app): State<AppState>,
+    State(app): State<App>,
     viewer: Viewer,
-    Query(query): Query<TokenQuery>,
+    Params(query): Params<TokenQuery>,
 ) -> Response {
     let Some(token) = query.token else { return unsubscribe_by_email_page(&app, &viewer, None) };
     let subscription = match open(&app, &token).await {
@@ -430,7 +425,7 @@ fn unsubscribe_by_email_page(app: &App, viewer: &Viewer, notice: Option<String>)
         action: "/unsubscribe".into(),
         legend: None,
         hidden: Vec::new(),
-        fields: vec![crate::web::account::Field::new("email", "Email address", "email", "email").max(254)],
+        fields: vec![Field::new("email", "Email address", "email", "email").max(254)],
         submit: "Email me a link",
     });
     page.respond(StatusCode::OK, cookie)
@@ -440,9 +435,9 @@ fn unsubscribe_by_email_page(app: &App, viewer: &Viewer, notice: Option<String>)
 /// `List-Unsubscribe=One-Click` here, with no cookies). Without a token, mails an unsubscribe
 /// link to the posted address if it has a subscription, answering the same either way.
 pub async fn unsubscribe(
-    State(app): State<AppState>,
+    State(app): State<App>,
     viewer: Viewer,
-    Query(query): Query<TokenQuery>,
+    Params(query): Params<TokenQuery>,
     form: Result<Form<DigestForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
     if let Some(token) = query.token {
@@ -450,8 +445,8 @@ pub async fn unsubscribe(
             Ok(subscription) => subscription,
             Err(response) => return response,
         };
-        if let Err(err) = app.db.unsubscribe(subscription.id, "one-click link").await {
-            return PageError::from_db(&err).into_response();
+        if let Err(err) = app.core.db.unsubscribe(subscription.id, "one-click link").await {
+            return AppError::from(err).into_response();
         }
         let mut page = FormPage::new(&app, "/unsubscribe", "Unsubscribed", String::new()).seen_by(&viewer);
         page.intros.push(format!("No more digests go to {}.", subscription.email));
@@ -461,9 +456,10 @@ pub async fn unsubscribe(
     }
     let form = form.map(|Form(form)| form).unwrap_or_default();
     if let Err(err) = viewer.check_csrf(form.csrf.as_deref()) {
-        return PageError::from(err).into_response();
+        return err.into_response();
     }
     match app
+        .core
         .subscriptions()
         .mail_unsubscribe_link(viewer.address, form.email.as_deref().unwrap_or_default())
         .await
@@ -473,14 +469,14 @@ pub async fn unsubscribe(
             &viewer,
             Some("If that address gets a digest, we have emailed it a link to stop it.".into()),
         ),
-        Err(err) => PageError::from(err).into_response(),
+        Err(err) => err.into_response(),
     }
 }
 
 // ---- signed-in readers --------------------------------------------------------------------------
 
 /// `GET /settings/digest`: a signed-in reader's digest settings.
-pub async fn show_account_digest(State(app): State<AppState>, viewer: Viewer) -> Response {
+pub async fn show_account_digest(State(app): State<App>, viewer: Viewer) -> Response {
     account_digest_page(&app, &viewer, None, None).await
 }
 
@@ -493,9 +489,9 @@ async fn account_digest_page(
     let Some(session) = &viewer.session else {
         return Redirect::to("/login?next=/settings/digest").into_response();
     };
-    let subscription = match app.subscriptions().of_member(&session.user).await {
+    let subscription = match app.core.subscriptions().of_member(&session.user).await {
         Ok(subscription) => subscription,
-        Err(err) => return PageError::from(err).into_response(),
+        Err(err) => return err.into_response(),
     };
     let receiving = subscription
         .as_ref()
@@ -528,37 +524,37 @@ async fn account_digest_page(
 
 /// `POST /settings/digest`: subscribes the signed-in reader, or saves their settings.
 pub async fn save_account_digest(
-    State(app): State<AppState>,
+    State(app): State<App>,
     viewer: Viewer,
-    Form(form): Form<DigestForm>,
+    FormData(form): FormData<DigestForm>,
 ) -> Response {
     let result = async {
         viewer.check_csrf(form.csrf.as_deref())?;
         let user = viewer.require_user()?;
-        app.subscriptions().subscribe_member(user, &form.changes).await?;
+        app.core.subscriptions().subscribe_member(user, &form.changes).await?;
         Ok::<(), AppError>(())
     }
     .await;
     match result {
         Ok(()) => account_digest_page(&app, &viewer, Some("Saved.".into()), None).await,
         Err(AppError::BadRequest(message)) => {
-            account_digest_page(&app, &viewer, None, Some(format!("{}.", sentence(&message)))).await
+            account_digest_page(&app, &viewer, None, Some(sentence(&message))).await
         }
-        Err(err) => PageError::from(err).into_response(),
+        Err(err) => err.into_response(),
     }
 }
 
 /// `POST /settings/digest/unsubscribe`: stops the signed-in reader's digest.
 pub async fn unsubscribe_account(
-    State(app): State<AppState>,
+    State(app): State<App>,
     viewer: Viewer,
-    Form(form): Form<DigestForm>,
+    FormData(form): FormData<DigestForm>,
 ) -> Response {
     let result = async {
         viewer.check_csrf(form.csrf.as_deref())?;
         let user = viewer.require_user()?;
-        if let Some(subscription) = app.subscriptions().of_member(user).await? {
-            app.db.unsubscribe(subscription.id, "account settings").await?;
+        if let Some(subscription) = app.core.subscriptions().of_member(user).await? {
+            app.core.db.unsubscribe(subscription.id, "account settings").await?;
         }
         Ok::<(), AppError>(())
     }
@@ -567,6 +563,6 @@ pub async fn unsubscribe_account(
         Ok(()) => {
             account_digest_page(&app, &viewer, Some("Unsubscribed: no more digests.".into()), None).await
         }
-        Err(err) => PageError::from(err).into_response(),
+        Err(err) => err.into_response(),
     }
 }

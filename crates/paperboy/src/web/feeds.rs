@@ -6,19 +6,21 @@
 //! base URL. Text is escaped, and characters XML 1.0 forbids are dropped.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
 use chrono::{DateTime, NaiveTime, Utc};
 
-use crate::app::{App, AppState};
 use crate::db::feed::{FeedOrder, FeedQuery};
 use crate::db::papers::StoredPaper;
 use crate::domain::text::url_encode;
-use crate::web::cache::Rendered;
+use crate::error::AppError;
+use crate::http::App;
+use crate::http::cache::Rendered;
+use crate::http::extract::{Params, PathParam};
+use crate::http::page::{cached, render};
 use crate::web::pages::check_category;
-use crate::web::search::{SearchParams, run_search};
-use crate::web::{PageError, cached, render};
+use crate::web::search::SearchParams;
 
 /// Items in a feed.
 const ITEMS: u64 = 50;
@@ -95,11 +97,11 @@ struct Channel {
 
 /// `GET /feeds/{file}`: `daily` and `trending`, `.rss` or `.atom`.
 pub async fn show_feed(
-    State(app): State<AppState>,
-    Path(file): Path<String>,
+    State(app): State<App>,
+    PathParam(file): PathParam<String>,
     uri: Uri,
     headers: HeaderMap,
-    Query(params): Query<SearchParams>,
+    Params(params): Params<SearchParams>,
 ) -> Response {
     cached(&app, &uri, &headers, || async {
         let (name, format) = Format::split(&file).ok_or_else(no_such_feed)?;
@@ -116,15 +118,15 @@ pub async fn show_feed(
 
 /// `GET /feeds/categories/{file}`: `cs.CL.rss`, `hep-th.atom`.
 pub async fn show_category_feed(
-    State(app): State<AppState>,
-    Path(file): Path<String>,
+    State(app): State<App>,
+    PathParam(file): PathParam<String>,
     uri: Uri,
     headers: HeaderMap,
 ) -> Response {
     cached(&app, &uri, &headers, || async {
         let (category, format) = Format::split(&file).ok_or_else(no_such_feed)?;
         check_category(category)?;
-        let (papers, _) = app.db.papers_in_category(category, 0, ITEMS).await?;
+        let (papers, _) = app.core.db.papers_in_category(category, 0, ITEMS).await?;
         let channel = Channel {
             title: format!("Paperboy: {category}"),
             description: format!("The newest papers in {category} on Paperboy."),
@@ -138,15 +140,15 @@ pub async fn show_category_feed(
     .await
 }
 
-fn no_such_feed() -> PageError {
-    PageError::not_found(
+fn no_such_feed() -> AppError {
+    AppError::NotFound(
         "No such feed: try /feeds/daily.rss, /feeds/trending.atom, /feeds/categories/cs.CL.rss or /feeds/search.rss?q=..."
             .into(),
     )
 }
 
-async fn daily(app: &App) -> Result<Channel, PageError> {
-    let items = app.db.feed(&FeedQuery::all(FeedOrder::Newest, 0, ITEMS)).await?;
+async fn daily(app: &App) -> Result<Channel, AppError> {
+    let items = app.core.db.feed(&FeedQuery::all(FeedOrder::Newest, 0, ITEMS)).await?;
     Ok(Channel {
         title: "Paperboy: daily papers".into(),
         description: "Papers as they join Paperboy's daily feed.".into(),
@@ -157,8 +159,8 @@ async fn daily(app: &App) -> Result<Channel, PageError> {
     })
 }
 
-async fn trending(app: &App) -> Result<Channel, PageError> {
-    let items = app.db.feed(&FeedQuery::trending(0, ITEMS)).await?;
+async fn trending(app: &App) -> Result<Channel, AppError> {
+    let items = app.core.db.feed(&FeedQuery::trending(0, ITEMS)).await?;
     Ok(Channel {
         title: "Paperboy: trending papers".into(),
         description: "The papers trending on Paperboy's feed.".into(),
@@ -169,12 +171,12 @@ async fn trending(app: &App) -> Result<Channel, PageError> {
     })
 }
 
-async fn search(app: &App, params: &SearchParams) -> Result<Channel, PageError> {
-    let checked = params.checked(app.search.semantic_enabled()).map_err(PageError::bad_request)?;
+async fn search(app: &App, params: &SearchParams) -> Result<Channel, AppError> {
+    let checked = params.checked(app.core.search.semantic_enabled()).map_err(AppError::BadRequest)?;
     if checked.query.is_empty() {
-        return Err(PageError::bad_request("a search feed needs a query: /feeds/search.rss?q=...".into()));
+        return Err(AppError::BadRequest("a search feed needs a query: /feeds/search.rss?q=...".into()));
     }
-    let results = run_search(app, &checked, 0, ITEMS, true).await?;
+    let results = app.search(&checked, 0, ITEMS, true).await?;
     let query = format!("?q={}", url_encode(&checked.full_query()));
     Ok(Channel {
         title: format!("Paperboy search: {}", checked.full_query()),
@@ -203,7 +205,7 @@ fn item(app: &App, stored: &StoredPaper, date: DateTime<Utc>) -> Item {
     let updated = paper.updated_at.unwrap_or(date).max(date);
     Item {
         title: xml_text(&paper.title),
-        url: format!("{}/papers/{}", app.config.base_url, paper.id),
+        url: format!("{}/papers/{}", app.core.config.base_url, paper.id),
         authors: paper.authors.iter().map(|a| xml_text(a)).collect(),
         categories: paper.categories.iter().map(|c| xml_text(c)).collect(),
         summary: xml_text(&paper.summary),
@@ -213,8 +215,8 @@ fn item(app: &App, stored: &StoredPaper, date: DateTime<Utc>) -> Item {
     }
 }
 
-fn write(app: &App, channel: &Channel, format: Format) -> Result<Rendered, PageError> {
-    let base = &app.config.base_url;
+fn write(app: &App, channel: &Channel, format: Format) -> Result<Rendered, AppError> {
+    let base = &app.core.config.base_url;
     let page_url = format!("{base}{}", channel.page);
     let self_url = format!("{base}{}.{}{}", channel.path, format.extension(), channel.query);
     let title = xml_text(&channel.title);

@@ -3,21 +3,24 @@
 //! until the catalog changes.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{Redirect, Response};
 use chrono::{NaiveDate, Utc};
 use serde::Deserialize;
 
-use crate::app::{App, AppState};
 use crate::db::feed::{FeedOrder, FeedQuery};
 use crate::db::{Db, DbError};
 use crate::domain::category::is_category;
 use crate::domain::feed::{Period, PeriodError};
 use crate::domain::trending::{AGE_OFFSET_HOURS, COMMENT_WEIGHT, GRAVITY, WINDOW_DAYS};
-use crate::web::cache::Rendered;
-use crate::web::view::{Card, FeedLinks, Layout, Link, Pager};
-use crate::web::{PageError, cached, render};
+use crate::error::AppError;
+use crate::http::App;
+use crate::http::cache::Rendered;
+use crate::http::extract::{Params, PathParam};
+use crate::http::page::{FeedLinks, Layout};
+use crate::http::page::{cached, render};
+use crate::web::view::{Card, Link, Pager};
 
 /// Cards on a page of a listing.
 pub const PAGE_SIZE: u64 = 50;
@@ -30,17 +33,17 @@ pub struct PageParams {
 
 impl PageParams {
     /// The page number, or a 400 for anything but a positive integer.
-    pub fn number(&self) -> Result<u64, PageError> {
+    pub fn number(&self) -> Result<u64, AppError> {
         page_number(self.page.as_deref())
     }
 }
 
 /// A `page` parameter's number: 1 when absent, a 400 for anything but a positive integer.
-pub fn page_number(page: Option<&str>) -> Result<u64, PageError> {
+pub fn page_number(page: Option<&str>) -> Result<u64, AppError> {
     match page {
         None | Some("") => Ok(1),
         Some(text) => text.parse::<u64>().ok().filter(|page| (1..=100_000).contains(page)).ok_or_else(|| {
-            PageError::bad_request(format!("`page={text}` is not a page number: use 1, 2, 3..."))
+            AppError::BadRequest(format!("`page={text}` is not a page number: use 1, 2, 3..."))
         }),
     }
 }
@@ -93,46 +96,46 @@ struct AboutPage {
 
 /// `GET /` and `GET /papers`: the latest day with papers.
 pub async fn show_latest(
-    State(app): State<AppState>,
+    State(app): State<App>,
     uri: Uri,
     headers: HeaderMap,
-    params: Query<PageParams>,
+    Params(params): Params<PageParams>,
 ) -> Response {
     cached(&app, &uri, &headers, || async {
-        render_period(&app, Period::Day(latest_day(&app.db).await?), params.number()?).await
+        render_period(&app, Period::Day(latest_day(&app.core.db).await?), params.number()?).await
     })
     .await
 }
 
 /// `GET /papers/date/{date}`.
 pub async fn show_day(
-    State(app): State<AppState>,
-    Path(date): Path<String>,
+    State(app): State<App>,
+    PathParam(date): PathParam<String>,
     uri: Uri,
     headers: HeaderMap,
-    params: Query<PageParams>,
+    Params(params): Params<PageParams>,
 ) -> Response {
     show_period(&app, &date, Period::parse_day, &uri, &headers, &params).await
 }
 
 /// `GET /papers/week/{week}`.
 pub async fn show_week(
-    State(app): State<AppState>,
-    Path(week): Path<String>,
+    State(app): State<App>,
+    PathParam(week): PathParam<String>,
     uri: Uri,
     headers: HeaderMap,
-    params: Query<PageParams>,
+    Params(params): Params<PageParams>,
 ) -> Response {
     show_period(&app, &week, Period::parse_week, &uri, &headers, &params).await
 }
 
 /// `GET /papers/month/{month}`.
 pub async fn show_month(
-    State(app): State<AppState>,
-    Path(month): Path<String>,
+    State(app): State<App>,
+    PathParam(month): PathParam<String>,
     uri: Uri,
     headers: HeaderMap,
-    params: Query<PageParams>,
+    Params(params): Params<PageParams>,
 ) -> Response {
     show_period(&app, &month, Period::parse_month, &uri, &headers, &params).await
 }
@@ -147,35 +150,35 @@ async fn show_period(
     params: &PageParams,
 ) -> Response {
     cached(app, uri, headers, || async {
-        let period = parse(slug).map_err(|e| PageError::bad_request(e.to_string()))?;
+        let period = parse(slug).map_err(|e| AppError::BadRequest(e.to_string()))?;
         render_period(app, period, params.number()?).await
     })
     .await
 }
 
 /// `GET /papers/week`: to the week of the latest day with papers.
-pub async fn latest_week(State(app): State<AppState>) -> Result<Redirect, PageError> {
-    Ok(Redirect::to(&Period::week_of(latest_day(&app.db).await?).path()))
+pub async fn latest_week(State(app): State<App>) -> Result<Redirect, AppError> {
+    Ok(Redirect::to(&Period::week_of(latest_day(&app.core.db).await?).path()))
 }
 
 /// `GET /papers/month`: to the month of the latest day with papers.
-pub async fn latest_month(State(app): State<AppState>) -> Result<Redirect, PageError> {
-    Ok(Redirect::to(&Period::month_of(latest_day(&app.db).await?).path()))
+pub async fn latest_month(State(app): State<App>) -> Result<Redirect, AppError> {
+    Ok(Redirect::to(&Period::month_of(latest_day(&app.core.db).await?).path()))
 }
 
-async fn render_period(app: &App, period: Period, page: u64) -> Result<Rendered, PageError> {
+async fn render_period(app: &App, period: Period, page: u64) -> Result<Rendered, AppError> {
     let today = Utc::now().date_naive();
     if period.is_after(today) {
-        return Err(PageError::not_found(format!("{} has not happened yet.", period.title())));
+        return Err(AppError::NotFound(format!("{} has not happened yet.", period.title())));
     }
     let query = FeedQuery {
         first: Some(period.first_day()),
         last: Some(period.last_day()),
         ..FeedQuery::all(FeedOrder::Upvotes, (page - 1) * PAGE_SIZE, PAGE_SIZE)
     };
-    let total = app.db.count_feed(&query).await?;
-    let items = app.db.feed(&query).await?;
-    let (before, after) = app.db.feed_days_around(period.first_day(), period.last_day()).await?;
+    let total = app.core.db.count_feed(&query).await?;
+    let items = app.core.db.feed(&query).await?;
+    let (before, after) = app.core.db.feed_days_around(period.first_day(), period.last_day()).await?;
     let nearest: Vec<Link> = [before, after]
         .into_iter()
         .flatten()
@@ -205,7 +208,8 @@ async fn render_period(app: &App, period: Period, page: u64) -> Result<Rendered,
     let neighbour = |p: Period, direction: &str| Link::new(p.path(), format!("{direction} {kind}"));
     let next = period.next();
     let path = period.path();
-    let layout = Layout::new(nav, format!("{}{path}", app.config.base_url)).with_feeds(daily_feed_links(app));
+    let layout =
+        Layout::new(nav, format!("{}{path}", app.core.config.base_url)).with_feeds(daily_feed_links(app));
     let page_view = FeedPage {
         layout,
         heading: period.title(),
@@ -227,7 +231,7 @@ async fn render_period(app: &App, period: Period, page: u64) -> Result<Rendered,
 
 /// The RSS and Atom feeds of the daily feed.
 fn daily_feed_links(app: &App) -> FeedLinks {
-    let base = &app.config.base_url;
+    let base = &app.core.config.base_url;
     FeedLinks {
         title: "Paperboy daily papers".into(),
         rss: format!("{base}/feeds/daily.rss"),
@@ -242,17 +246,17 @@ async fn latest_day(db: &Db) -> Result<NaiveDate, DbError> {
 
 /// `GET /papers/trending`.
 pub async fn show_trending(
-    State(app): State<AppState>,
+    State(app): State<App>,
     uri: Uri,
     headers: HeaderMap,
-    params: Query<PageParams>,
+    Params(params): Params<PageParams>,
 ) -> Response {
     cached(&app, &uri, &headers, || async {
         let page = params.number()?;
         let query = FeedQuery::trending((page - 1) * PAGE_SIZE, PAGE_SIZE);
-        let total = app.db.count_feed(&query).await?;
-        let items = app.db.feed(&query).await?;
-        let base = &app.config.base_url;
+        let total = app.core.db.count_feed(&query).await?;
+        let items = app.core.db.feed(&query).await?;
+        let base = &app.core.config.base_url;
         let layout = Layout::new("trending", format!("{base}/papers/trending")).with_feeds(FeedLinks {
             title: "Paperboy trending papers".into(),
             rss: format!("{base}/feeds/trending.rss"),
@@ -277,32 +281,33 @@ pub async fn show_trending(
 }
 
 /// `Ok` for an arXiv category or archive, a 400 page naming the value otherwise.
-pub fn check_category(text: &str) -> Result<(), PageError> {
+pub fn check_category(text: &str) -> Result<(), AppError> {
     if is_category(text) {
         return Ok(());
     }
     let shown: String = text.chars().take(40).collect();
-    Err(PageError::bad_request(format!(
+    Err(AppError::BadRequest(format!(
         "`{shown}` is not an arXiv category: categories look like cs.CL or hep-th"
     )))
 }
 
 /// `GET /categories/{category}`: the category's papers, newest announced first.
 pub async fn show_category(
-    State(app): State<AppState>,
-    Path(category): Path<String>,
+    State(app): State<App>,
+    PathParam(category): PathParam<String>,
     uri: Uri,
     headers: HeaderMap,
-    params: Query<PageParams>,
+    Params(params): Params<PageParams>,
 ) -> Response {
     cached(&app, &uri, &headers, || async {
         check_category(&category)?;
         let page = params.number()?;
-        let (papers, total) = app.db.papers_in_category(&category, (page - 1) * PAGE_SIZE, PAGE_SIZE).await?;
+        let (papers, total) =
+            app.core.db.papers_in_category(&category, (page - 1) * PAGE_SIZE, PAGE_SIZE).await?;
         if total == 0 {
-            return Err(PageError::not_found(format!("No paper in the catalog is in {category}.")));
+            return Err(AppError::NotFound(format!("No paper in the catalog is in {category}.")));
         }
-        let base = &app.config.base_url;
+        let base = &app.core.config.base_url;
         let layout = Layout::new("", format!("{base}/categories/{category}")).with_feeds(FeedLinks {
             title: format!("Paperboy: {category}"),
             rss: format!("{base}/feeds/categories/{category}.rss"),
@@ -322,26 +327,21 @@ pub async fn show_category(
 }
 
 /// `GET /about`.
-pub async fn show_about(State(app): State<AppState>, uri: Uri, headers: HeaderMap) -> Response {
+pub async fn show_about(State(app): State<App>, uri: Uri, headers: HeaderMap) -> Response {
     cached(&app, &uri, &headers, || async {
         let everything = FeedQuery::all(FeedOrder::Newest, 0, 0);
         let view = AboutPage {
-            layout: Layout::new("about", format!("{}/about", app.config.base_url)),
-            papers: app.db.count_papers().await?,
-            featured: app.db.count_feed(&everything).await?,
-            rules: app.config.feature_rules.clone(),
+            layout: Layout::new("about", format!("{}/about", app.core.config.base_url)),
+            papers: app.core.db.count_papers().await?,
+            featured: app.core.db.count_feed(&everything).await?,
+            rules: app.core.config.feature_rules.clone(),
             trending_days: WINDOW_DAYS,
             gravity: GRAVITY,
             age_offset_hours: AGE_OFFSET_HOURS,
             comment_weight: COMMENT_WEIGHT,
-            base_url: app.config.base_url.clone(),
+            base_url: app.core.config.base_url.clone(),
         };
         render(StatusCode::OK, &view)
     })
     .await
-}
-
-/// A page's answer to a path that names nothing.
-pub async fn not_found() -> Response {
-    PageError::not_found("There is no page at this address.".into()).into_response()
 }

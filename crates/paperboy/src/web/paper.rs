@@ -5,22 +5,26 @@
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use paperboy_arxiv::{ArxivId, Paper};
 
-use crate::app::{App, AppState};
 use crate::db::community::Comment;
 use crate::db::users::Session;
 use crate::domain::accounts::UserId;
 use crate::domain::feed::Period;
 use crate::domain::markdown;
 use crate::domain::text::{url_encode, url_encode_path};
-use crate::web::cache::Rendered;
-use crate::web::session::Viewer;
-use crate::web::view::{Card, Layout, Link, byline};
-use crate::web::{PageError, cached, latex, private_html, render};
+use crate::error::AppError;
+use crate::http::App;
+use crate::http::cache::Rendered;
+use crate::http::extract::PathParam;
+use crate::http::page::Layout;
+use crate::http::page::{cached, private_html, render};
+use crate::http::session::Viewer;
+use crate::web::latex;
+use crate::web::view::{Card, Link, byline};
 
 /// Similar papers shown under the abstract.
 const SIMILAR: usize = 5;
@@ -93,8 +97,8 @@ const UPVOTERS: u64 = 30;
 /// share one cached page; a signed-in reader's page is rendered for them (their vote, their
 /// comments' buttons, the forms' token).
 pub async fn show_paper(
-    State(app): State<AppState>,
-    Path(raw): Path<String>,
+    State(app): State<App>,
+    PathParam(raw): PathParam<String>,
     uri: Uri,
     headers: HeaderMap,
     viewer: Viewer,
@@ -102,7 +106,7 @@ pub async fn show_paper(
     let id = match ArxivId::from_url_or_id(&raw) {
         Ok((id, _)) => id,
         Err(err) => {
-            return PageError::bad_request(format!("`{}` is not an arXiv id: {err}", clip(&raw)))
+            return AppError::BadRequest(format!("`{}` is not an arXiv id: {err}", clip(&raw)))
                 .into_response();
         }
     };
@@ -118,32 +122,30 @@ pub async fn show_paper(
     }
 }
 
-async fn render_paper(app: &App, id: &ArxivId, session: Option<&Session>) -> Result<Rendered, PageError> {
+async fn render_paper(app: &App, id: &ArxivId, session: Option<&Session>) -> Result<Rendered, AppError> {
     let (stored, entry) = app
+        .core
         .db
         .paper_with_entry(id)
         .await?
-        .ok_or_else(|| PageError::not_found(format!("Paper {id} is not in this catalog.")))?;
+        .ok_or_else(|| AppError::NotFound(format!("Paper {id} is not in this catalog.")))?;
     let moderator = session.is_some_and(|s| s.user.role.moderates());
     if stored.hidden_at.is_some() && !moderator {
-        return Err(PageError {
-            status: StatusCode::GONE,
-            message: format!("Paper {id} was hidden by the curators."),
-        });
+        return Err(AppError::Gone(format!("Paper {id} was hidden by the curators.")));
     }
-    let similar = match app.search.similar(&app.db, id, SIMILAR).await {
+    let similar = match app.core.search.similar(&app.core.db, id, SIMILAR).await {
         Ok(hits) => hits.iter().map(|hit| Card::from_paper(&hit.paper)).collect(),
         Err(err) => {
             tracing::warn!(error = %err, paper = %id, "similar papers unavailable");
             Vec::new()
         }
     };
-    let upvoters = app.db.upvoters(id, UPVOTERS).await?;
-    let thread = thread(app.db.comments(id).await?);
+    let upvoters = app.core.db.upvoters(id, UPVOTERS).await?;
+    let thread = thread(app.core.db.comments(id).await?);
     let reader = match session {
         Some(session) => Some(Reader {
             csrf: session.csrf_token.clone(),
-            voted: app.db.has_voted(session.user.id, id).await?,
+            voted: app.core.db.has_voted(session.user.id, id).await?,
             moderator,
             edits_links: moderator
                 || entry.as_ref().and_then(|e| e.submitted_by.as_deref()) == Some(session.user.name.as_str()),
@@ -158,7 +160,7 @@ async fn render_paper(app: &App, id: &ArxivId, session: Option<&Session>) -> Res
     });
     let byline = entry.as_ref().map(byline).unwrap_or_default();
     let view = PaperPage {
-        layout: Layout::new("", format!("{}/papers/{id}", app.config.base_url)),
+        layout: Layout::new("", format!("{}/papers/{id}", app.core.config.base_url)),
         id: id.to_string(),
         version: paper.version,
         title_html: latex::to_html(&paper.title),

@@ -1,22 +1,23 @@
 //! `GET /search`: the search page, with highlighted snippets, a category and date filter,
 //! ranking modes and paging. An arXiv id or address goes straight to the paper's page.
 
-use std::time::Instant;
-
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use paperboy_arxiv::ArxivId;
 use serde::Deserialize;
 
-use crate::actions::search::{self, CheckedSearch};
-use crate::app::{App, AppState};
+use crate::actions::search::CheckedSearch;
 use crate::domain::text::url_encode;
+use crate::error::AppError;
+use crate::http::App;
+use crate::http::extract::Params;
+use crate::http::page::render;
+use crate::http::page::{FeedLinks, Layout};
 use crate::search::Mode;
 use crate::web::pages::page_number;
-use crate::web::view::{Card, FeedLinks, Layout, Pager};
-use crate::web::{PageError, render};
+use crate::web::view::{Card, Pager};
 
 /// Results on a page.
 const PAGE_SIZE: u64 = 20;
@@ -70,23 +71,23 @@ struct ModeOption {
 
 /// `GET /search`.
 pub async fn show_search(
-    State(app): State<AppState>,
-    Query(params): Query<SearchParams>,
-) -> Result<Response, PageError> {
-    let checked = params.checked(app.search.semantic_enabled()).map_err(PageError::bad_request)?;
+    State(app): State<App>,
+    Params(params): Params<SearchParams>,
+) -> Result<Response, AppError> {
+    let checked = params.checked(app.core.search.semantic_enabled()).map_err(AppError::BadRequest)?;
     let page = page_number(params.page.as_deref())?;
     if let Ok((id, _)) = ArxivId::from_url_or_id(&checked.query)
-        && app.db.get_paper(&id).await?.is_some()
+        && app.core.db.get_paper(&id).await?.is_some()
     {
         return Ok(Redirect::to(&format!("/papers/{id}")).into_response());
     }
     let (cards, total, notices) = if checked.query.is_empty() && checked.category.is_none() {
         (Vec::new(), 0, Vec::new())
     } else {
-        let results = run_search(&app, &checked, (page - 1) * PAGE_SIZE, PAGE_SIZE, false).await?;
+        let results = app.search(&checked, (page - 1) * PAGE_SIZE, PAGE_SIZE, false).await?;
         (results.hits.iter().map(Card::from_hit).collect(), results.total as u64, results.notices)
     };
-    let base = &app.config.base_url;
+    let base = &app.core.config.base_url;
     let encoded = |extra: &str| {
         let mut href = format!("/search?q={}", url_encode(&checked.query));
         if params.mode.is_some() {
@@ -112,7 +113,7 @@ pub async fn show_search(
             atom: format!("{base}/feeds/search.atom?q={feed_query}"),
         });
     }
-    let semantic = app.search.semantic_enabled();
+    let semantic = app.core.search.semantic_enabled();
     let modes = [
         ("hybrid", "Hybrid", Mode::Hybrid),
         ("keyword", "Keyword", Mode::Keyword),
@@ -141,20 +142,4 @@ pub async fn show_search(
     };
     let rendered = render(StatusCode::OK, &view)?;
     Ok(([(axum::http::header::CONTENT_TYPE, rendered.content_type)], rendered.body).into_response())
-}
-
-/// Runs a checked search and records its latency by mode; `plain` skips highlighting, for
-/// callers that show none.
-pub async fn run_search(
-    app: &App,
-    checked: &CheckedSearch,
-    offset: u64,
-    limit: u64,
-    plain: bool,
-) -> Result<crate::search::SearchResults, PageError> {
-    let started = Instant::now();
-    let results =
-        search::run(&app.search, &app.db, checked, offset, limit, plain).await.map_err(PageError::from)?;
-    app.metrics.observe_search(results.mode, started.elapsed());
-    Ok(results)
 }

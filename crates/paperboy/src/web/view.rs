@@ -15,53 +15,6 @@ const EXCERPT_CHARS: usize = 280;
 /// Authors a card names before "and N others".
 const CARD_AUTHORS: usize = 4;
 
-/// Changes whenever the stylesheet or script changes, so browsers may cache them for long.
-pub const ASSET_VERSION: &str = env!("CARGO_PKG_VERSION");
-
-/// The parts every page shares.
-#[derive(Debug, Clone, Default)]
-pub struct Layout {
-    /// Which main navigation entry is current: "daily", "weekly", "monthly", "trending",
-    /// "search", "about", or "" for none.
-    pub nav: &'static str,
-    /// The search box's text.
-    pub query: String,
-    /// Feeds of this page, for `<link rel="alternate">` and the page's footer.
-    pub feeds: Vec<FeedLinks>,
-    /// The page's absolute address.
-    pub canonical: String,
-    pub asset_version: &'static str,
-}
-
-impl Layout {
-    pub fn new(nav: &'static str, canonical: String) -> Layout {
-        Layout { nav, canonical, asset_version: ASSET_VERSION, ..Layout::default() }
-    }
-
-    pub fn with_feeds(mut self, feeds: FeedLinks) -> Layout {
-        self.feeds.push(feeds);
-        self
-    }
-
-    pub fn with_query(mut self, query: &str) -> Layout {
-        self.query = query.to_owned();
-        self
-    }
-
-    /// `aria-current="page"` for the current navigation entry.
-    pub fn current(&self, entry: &str) -> &'static str {
-        if self.nav == entry { "page" } else { "false" }
-    }
-}
-
-/// The RSS and Atom addresses of one feed.
-#[derive(Debug, Clone)]
-pub struct FeedLinks {
-    pub title: String,
-    pub rss: String,
-    pub atom: String,
-}
-
 /// A link with its text.
 #[derive(Debug, Clone)]
 pub struct Link {

@@ -2,8 +2,8 @@
 
 use axum::body::{Body, to_bytes};
 use axum::http::{Request, StatusCode};
-use paperboy::app::App;
 use paperboy::db::Db;
+use paperboy::http::App;
 use paperboy_arxiv::RawPaper;
 use serde_json::Value;
 use tower::ServiceExt;
@@ -13,7 +13,7 @@ use crate::harness::{TestDb, on_both_engines, paper};
 async fn get(db: &Db, uri: &str) -> (StatusCode, Value) {
     let index = std::sync::Arc::new(paperboy_search::SearchIndex::in_memory().unwrap());
     let search = std::sync::Arc::new(paperboy::search::Search::new(index));
-    let router = paperboy::web::router(App::new(db.clone(), search, paperboy::app::SiteConfig::default()));
+    let router = paperboy::server::router(App::new(db.clone(), search, paperboy::app::SiteConfig::default()));
     let response = router.oneshot(Request::get(uri).body(Body::empty()).unwrap()).await.unwrap();
     let status = response.status();
     let bytes = to_bytes(response.into_body(), 1 << 20).await.unwrap();
@@ -110,4 +110,64 @@ async fn health_and_readiness() {
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(body["error"], "the database is unavailable");
     assert_eq!(get(&test.db, "/healthz").await.0, StatusCode::OK);
+}
+
+async fn request(
+    db: &Db,
+    uri: &str,
+    headers: &[(&str, &str)],
+) -> (StatusCode, axum::http::HeaderMap, String) {
+    let index = std::sync::Arc::new(paperboy_search::SearchIndex::in_memory().unwrap());
+    let search = std::sync::Arc::new(paperboy::search::Search::new(index));
+    let router = paperboy::server::router(App::new(db.clone(), search, paperboy::app::SiteConfig::default()));
+    let mut builder = Request::get(uri);
+    for (name, value) in headers {
+        builder = builder.header(*name, *value);
+    }
+    let response = router.oneshot(builder.body(Body::empty()).unwrap()).await.unwrap();
+    let (status, headers) = (response.status(), response.headers().clone());
+    let bytes = to_bytes(response.into_body(), 1 << 20).await.unwrap();
+    (status, headers, String::from_utf8_lossy(&bytes).into_owned())
+}
+
+#[tokio::test]
+async fn a_failure_of_ours_is_answered_with_the_request_id_and_no_details() {
+    let test = TestDb::sqlite().await;
+    test.db.close().await;
+    let (status, headers, body) = request(&test.db, "/api/daily_papers", &[]).await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    let id = headers["x-request-id"].to_str().unwrap().to_owned();
+    let json: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(json["error"], format!("internal error (request {id})"));
+
+    let (status, headers, body) = request(&test.db, "/papers/trending", &[("x-request-id", "proxy-7")]).await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(headers["x-request-id"], "proxy-7", "an id from the proxy in front is kept");
+    assert!(headers[axum::http::header::CONTENT_TYPE].to_str().unwrap().starts_with("text/html"));
+    assert!(body.contains("Something went wrong on our side") && body.contains("proxy-7"), "{body}");
+    for detail in ["pool", "closed", "sqlx", "database"] {
+        assert!(!body.to_lowercase().contains(detail), "{detail} in {body}");
+    }
+}
+
+#[tokio::test]
+async fn errors_are_pages_for_people_and_json_for_programs() {
+    let test = TestDb::sqlite().await;
+    let (status, headers, body) = request(&test.db, "/papers/2503.99999", &[]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(headers[axum::http::header::CONTENT_TYPE].to_str().unwrap().starts_with("text/html"));
+    assert!(body.contains("Paper 2503.99999 is not in this catalog."), "{body}");
+    let (status, _, body) = request(&test.db, "/papers/2503.99999", &[("accept", "application/json")]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).unwrap()["error"],
+        "Paper 2503.99999 is not in this catalog."
+    );
+    let (status, _, body) = request(&test.db, "/api/papers/2503.99999", &[("accept", "text/html")]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).unwrap()["error"],
+        "paper 2503.99999 not found",
+        "the API speaks JSON"
+    );
 }

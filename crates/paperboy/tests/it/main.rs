@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, reason = "a failed unwrap is a failed test, with its location")]
 
 mod api;
+mod architecture;
 mod cli;
 mod clients;
 mod community;

@@ -9,9 +9,11 @@ use axum::Router;
 use axum::body::{Body, to_bytes};
 use axum::http::{HeaderMap, Request, StatusCode, header};
 use chrono::NaiveDate;
-use paperboy::app::{App, SiteConfig};
+use paperboy::app::{Core, SiteConfig};
 use paperboy::db::Db;
 use paperboy::domain::feed::{FeatureRules, rule_entries};
+use paperboy::http::App;
+use paperboy::http::state::WebState;
 use paperboy::progress::Progress;
 use paperboy::quota::RateLimit;
 use paperboy::search::Search;
@@ -119,9 +121,10 @@ impl Site {
     }
 
     pub fn with_search(db: &Db, search: Search, config: SiteConfig) -> Site {
-        let mut app = App::new(db.clone(), Arc::new(search), config);
-        app.version.freshness = Duration::ZERO;
-        Site { router: paperboy::web::router(app) }
+        let mut web = WebState::new(&config);
+        web.version.freshness = Duration::ZERO;
+        let app = App::from_parts(Core::new(db.clone(), Arc::new(search), config), web);
+        Site { router: paperboy::server::router(app) }
     }
 
     pub async fn request(&self, request: Request<Body>) -> Reply {
@@ -595,14 +598,24 @@ async fn clients_are_rate_limited_and_told_their_quota() {
         let state = reply.headers["ratelimit"].to_str().unwrap();
         assert!(state.starts_with(&format!("\"default\";r={remaining};t=")), "{state}");
     }
-    let refused = site.get("/papers").await;
+    let refused = site.get("/api/daily_papers").await;
     assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
     let wait: u64 = refused.headers[header::RETRY_AFTER].to_str().unwrap().parse().unwrap();
     assert!((1..=60).contains(&wait));
     assert!(refused.json()["error"].as_str().unwrap().contains("too many requests"));
+    // A person in a browser gets a page that says the same, with the same status and headers.
+    let page = site.get("/papers").await;
+    assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(page.headers.contains_key(header::RETRY_AFTER));
+    assert!(
+        page.headers[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/html"),
+        "{:?}",
+        page.headers
+    );
+    assert!(page.text.contains("Too many requests: 3 per 60 s from one address"), "{}", page.text);
     assert_eq!(site.get("/healthz").await.status, StatusCode::OK, "health checks are not limited");
     let metrics = site.get("/metrics").await.text;
-    assert!(metrics.contains("paperboy_rate_limited_total 1"), "{metrics}");
+    assert!(metrics.contains("paperboy_rate_limited_total 2"), "{metrics}");
 }
 
 #[tokio::test]

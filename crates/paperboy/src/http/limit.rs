@@ -10,12 +10,12 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Instant;
 
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{Extensions, HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{Extensions, HeaderMap, HeaderValue};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::app::AppState;
-use crate::error::error_response;
+use crate::error::AppError;
+use crate::http::state::App;
 
 /// The client's address: the peer's, or the last `X-Forwarded-For` entry when trusted.
 pub fn client_address(request: &Request, trust_forwarded_for: bool) -> IpAddr {
@@ -35,34 +35,28 @@ pub fn address_of(headers: &HeaderMap, extensions: &Extensions, trust_forwarded_
 
 /// Middleware: counts the request against its client's quota, answers `429` past it, and
 /// announces the quota on every counted response.
-pub async fn limit(State(app): State<AppState>, request: Request, next: Next) -> Response {
+pub async fn limit(State(app): State<App>, request: Request, next: Next) -> Response {
     let path = request.uri().path();
     let exempt = matches!(path, "/healthz" | "/readyz" | "/metrics") || path.starts_with("/static/");
     let decision = if exempt {
         None
     } else {
-        app.limiter.check(client_address(&request, app.config.trust_forwarded_for), Instant::now())
+        app.web.limiter.check(client_address(&request, app.core.config.trust_forwarded_for), Instant::now())
     };
-    let (Some(decision), Some(limit)) = (decision, app.limiter.limit()) else {
+    let (Some(decision), Some(limit)) = (decision, app.web.limiter.limit()) else {
         return next.run(request).await;
     };
     let reset = decision.reset.as_secs_f64().ceil() as u64;
     let mut response = if decision.allowed {
         next.run(request).await
     } else {
-        app.metrics.count_limited();
-        let mut response = error_response(
-            StatusCode::TOO_MANY_REQUESTS,
-            format!(
-                "too many requests: {} per {} s from one address; retry in {reset} s",
-                limit.requests,
-                limit.window.as_secs()
-            ),
+        app.web.metrics.count_limited();
+        let message = format!(
+            "too many requests: {} per {} s from one address; retry in {reset} s",
+            limit.requests,
+            limit.window.as_secs()
         );
-        if let Ok(value) = HeaderValue::from_str(&reset.to_string()) {
-            response.headers_mut().insert(header::RETRY_AFTER, value);
-        }
-        response.into_response()
+        AppError::TooManyRequests { message, retry_after: reset.max(1) }.into_response()
     };
     let policy = format!("\"default\";q={};w={}", limit.requests, limit.window.as_secs());
     let state = format!("\"default\";r={};t={reset}", decision.remaining);

@@ -22,7 +22,7 @@ use crc32fast::Hasher as Crc;
 use flate2::{Compress, FlushCompress, Status};
 
 use crate::db::{Db, DbError};
-use crate::web::session;
+use crate::http::corner;
 
 /// How stale a served page may be: the catalog version is read again after this long.
 pub const FRESHNESS: Duration = Duration::from_millis(250);
@@ -84,7 +84,7 @@ pub struct CachedPage {
     last_used: AtomicU64,
 }
 
-/// A page with an account corner ([`crate::web::session`]), ready to be served to one reader:
+/// A page with an account corner ([`crate::http::corner`]), ready to be served to one reader:
 /// the parts before and after the corner are deflated once, each on its own (no back
 /// reference crosses the corner), so a reader's page is a gzip member made of the first part,
 /// their corner deflated on the spot, and the second part, with the checksum combined from the
@@ -144,7 +144,7 @@ impl PageCache {
             Some(previous) if previous.etag == etag => previous.last_modified.clone(),
             _ => http_date(SystemTime::now()),
         };
-        let personal = session::corner_range(&rendered.body).map(|corner| {
+        let personal = corner::corner_range(&rendered.body).map(|corner| {
             let compress = rendered.body.len() >= MIN_GZIP_BYTES;
             Personal {
                 head: compress.then(|| deflate(&rendered.body.as_bytes()[..corner.start], false)).flatten(),

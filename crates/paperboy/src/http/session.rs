@@ -1,5 +1,5 @@
-//! Who is asking: sessions from cookies, CSRF tokens for forms, and the quotas of single
-//! actions (signing up, logging in, emailed links, submitting, voting, commenting).
+//! Who is asking: the visitor of a request ([`Viewer`]: their session from its cookie, their
+//! address), CSRF tokens for forms, and the cookies themselves.
 //!
 //! A session is a random secret in an `HttpOnly`, `SameSite=Lax` cookie (`Secure` when the
 //! site is served over HTTPS), looked up by its hash. Every state-changing form carries a CSRF
@@ -7,9 +7,9 @@
 //! cookie (a double-submit token), so that nobody can log a visitor into an account of theirs
 //! either. Requests a browser marks `Sec-Fetch-Site: cross-site` are refused outright.
 //!
-//! Pages are cached for everyone ([`crate::web::cache`]); what differs per visitor is the
-//! account corner ([`account_corner`]), put in after the fact, or the page is rendered for them
-//! (the paper page of a signed-in reader).
+//! Pages are cached for everyone ([`crate::http::cache`]); what differs per visitor is the
+//! account corner ([`crate::http::corner`]), put in after the fact, or the page is rendered for
+//! them (the paper page of a signed-in reader).
 
 use std::net::IpAddr;
 use std::time::Duration;
@@ -18,11 +18,11 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
 
-use crate::app::AppState;
 use crate::db::users::{Session, User};
 use crate::domain::secrets::Secret;
 use crate::error::AppError;
-use crate::web::limit::address_of;
+use crate::http::limit::address_of;
+use crate::http::state::App;
 
 pub const SESSION_COOKIE: &str = "pb_session";
 pub const CSRF_COOKIE: &str = "pb_csrf";
@@ -71,10 +71,10 @@ impl Viewer {
     }
 }
 
-impl FromRequestParts<AppState> for Viewer {
+impl FromRequestParts<App> for Viewer {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
         if parts.method != axum::http::Method::GET
             && parts.headers.get("sec-fetch-site").is_some_and(|site| site == "cross-site")
         {
@@ -82,14 +82,14 @@ impl FromRequestParts<AppState> for Viewer {
         }
         let session_cookie = cookie(&parts.headers, SESSION_COOKIE).map(Secret::from_client);
         let session = match &session_cookie {
-            Some(secret) => app.db.session(secret).await?,
+            Some(secret) => app.core.db.session(secret).await?,
             None => None,
         };
         Ok(Viewer {
             session,
             anonymous_csrf: cookie(&parts.headers, CSRF_COOKIE).map(str::to_owned),
             cookie: session_cookie,
-            address: address_of(&parts.headers, &parts.extensions, app.config.trust_forwarded_for),
+            address: address_of(&parts.headers, &parts.extensions, app.core.config.trust_forwarded_for),
         })
     }
 }
@@ -134,39 +134,6 @@ pub fn anonymous_csrf(viewer: &Viewer, secure: bool) -> (String, Option<HeaderVa
         }
     }
 }
-
-/// The marked account corner of a page, filled in for a signed-in reader: their name and a
-/// sign-out button instead of the sign-in links. `None` when the page has no corner.
-pub fn personalize(body: &str, session: &Session) -> Option<String> {
-    let range = corner_range(body)?;
-    Some(format!("{}{}{}", &body[..range.start], account_corner(session), &body[range.end..]))
-}
-
-/// Where the account corner is in `body`, markers included.
-pub fn corner_range(body: &str) -> Option<std::ops::Range<usize>> {
-    let start = body.find(ACCOUNT_START)?;
-    let end = body[start..].find(ACCOUNT_END)? + start + ACCOUNT_END.len();
-    Some(start..end)
-}
-
-/// The account corner of a signed-in reader, markers included.
-pub fn account_corner(session: &Session) -> String {
-    let name = askama::filters::escape(&session.user.name, askama::filters::Html)
-        .map(|name| name.to_string())
-        .unwrap_or_default();
-    let moderation =
-        if session.user.role.moderates() { "<a href=\"/moderation\">Moderation</a> " } else { "" };
-    format!(
-        "{ACCOUNT_START}<a href=\"/settings\">{name}</a> <a href=\"/submit\">Submit a paper</a> {moderation}\
-         <form class=\"inline\" method=\"post\" action=\"/logout\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">\
-         <button type=\"submit\" class=\"link\">Sign out</button></form>{ACCOUNT_END}",
-        session.csrf_token
-    )
-}
-
-/// Where the account corner of every page begins and ends (see `templates/base.html`).
-pub const ACCOUNT_START: &str = "<!--account-->";
-pub const ACCOUNT_END: &str = "<!--/account-->";
 
 #[cfg(test)]
 mod tests {

@@ -1,4 +1,4 @@
-//! Prometheus metrics at `/metrics`, and one structured log line per request.
+//! The counters behind `/metrics` ([`crate::http::observe`]) and their Prometheus text.
 //!
 //! Counted here: requests and their latency by route (the pattern, such as
 //! `/papers/{*id}`, never the raw path) and status, search latency by mode, responses served
@@ -9,16 +9,11 @@ use std::collections::HashMap;
 use std::fmt::Write;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use axum::extract::{MatchedPath, Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
 
-use crate::app::AppState;
 use crate::search::Mode;
-use crate::web::limit::client_address;
 
 /// Histogram bucket bounds, in seconds.
 const BUCKETS: [f64; 12] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0];
@@ -155,73 +150,6 @@ impl Metrics {
 /// A label value with `\`, `"` and newlines escaped.
 fn label(value: &str) -> String {
     value.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
-}
-
-/// Middleware: times every request, counts it, and logs one line with its outcome.
-pub async fn observe(State(app): State<AppState>, request: Request, next: Next) -> Response {
-    let started = Instant::now();
-    let method = request.method().as_str().to_owned();
-    let route = request.extensions().get::<MatchedPath>().map_or("unmatched", |p| p.as_str()).to_owned();
-    let path = request.uri().path().to_owned();
-    let client = client_address(&request, app.config.trust_forwarded_for);
-    let response = next.run(request).await;
-    let elapsed = started.elapsed();
-    app.metrics.observe_request(&method, &route, response.status(), elapsed);
-    tracing::info!(
-        target: "paperboy::access",
-        method,
-        path,
-        route,
-        status = response.status().as_u16(),
-        micros = elapsed.as_micros() as u64,
-        client = %client,
-        "request"
-    );
-    response
-}
-
-/// `GET /metrics`.
-pub async fn show_metrics(State(app): State<AppState>) -> Response {
-    let mut lag = Vec::new();
-    if let Ok(cursor) = app.search.index.cursor()
-        && let Ok(behind) = app.db.count_papers_changed_since(cursor).await
-    {
-        lag.push(("keyword", behind));
-    }
-    if let Some(semantic) = &app.search.semantic
-        && let Ok(behind) =
-            app.db.count_embeddings_changed_since(semantic.embedder().model(), semantic.cursor()).await
-    {
-        lag.push(("vectors", behind));
-    }
-    let mut text = app.metrics.render(&lag);
-    if let Ok(jobs) = app.db.job_counts().await {
-        text.push_str("# HELP paperboy_jobs Jobs in the queue, by state.\n# TYPE paperboy_jobs gauge\n");
-        for (state, count) in
-            [("queued", jobs.queued), ("running", jobs.running), ("done", jobs.done), ("failed", jobs.failed)]
-        {
-            text.push_str(&format!("paperboy_jobs{{state=\"{state}\"}} {count}\n"));
-        }
-    }
-    if let Ok(digests) = app.db.outbox_counts().await {
-        text.push_str(
-            "# HELP paperboy_digests Digests in the outbox, by state.\n# TYPE paperboy_digests gauge\n",
-        );
-        for (state, count) in [
-            ("queued", digests.queued),
-            ("sending", digests.sending),
-            ("sent", digests.sent),
-            ("failed", digests.failed),
-            ("cancelled", digests.cancelled),
-        ] {
-            text.push_str(&format!("paperboy_digests{{state=\"{state}\"}} {count}\n"));
-        }
-    }
-    let mut response = text.into_response();
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"));
-    response
 }
 
 #[cfg(test)]

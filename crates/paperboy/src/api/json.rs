@@ -1,0 +1,250 @@
+//! The API's answers in Hugging Face's shapes (camelCase, ISO 8601 UTC times with
+//! milliseconds, 24-hex-digit object ids), shared by every endpoint that shows a paper, a feed
+//! item, a user or a comment.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use paperboy_arxiv::{ArxivId, Paper};
+use serde::Serialize;
+
+use crate::db::community::Comment;
+use crate::db::feed::FeedItem;
+use crate::db::papers::StoredPaper;
+use crate::domain::feed::FeedEntry;
+use crate::domain::markdown;
+
+/// A paper as `GET /api/papers/{id}` returns it. Fields Hugging Face has and Paperboy does not
+/// (linked models, datasets and spaces) are present with empty values, so clients find them.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PaperJson {
+    pub id: String,
+    pub authors: Vec<AuthorJson>,
+    /// When arXiv published version 1; null when no source said.
+    pub published_at: Option<String>,
+    pub title: String,
+    pub summary: String,
+    pub upvotes: u64,
+    pub num_comments: u64,
+    pub github_repo: Option<String>,
+    pub project_page: Option<String>,
+    pub withdrawn_at: Option<String>,
+    /// When and by whom it joined the daily feed; absent when it is on no feed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub submitted_on_daily_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub submitted_on_daily_by: Option<UserJson>,
+    pub linked_models: Vec<serde_json::Value>,
+    pub num_total_models: u64,
+    pub linked_datasets: Vec<serde_json::Value>,
+    pub num_total_datasets: u64,
+    pub linked_spaces: Vec<serde_json::Value>,
+    pub num_total_spaces: u64,
+    // Paperboy's additions: arXiv metadata Hugging Face does not carry.
+    pub version: Option<u32>,
+    pub categories: Vec<String>,
+    pub comment: Option<String>,
+    pub journal_ref: Option<String>,
+    pub doi: Option<String>,
+    pub license: Option<String>,
+    pub updated_at: Option<String>,
+    pub announced_on: Option<String>,
+}
+
+/// A user as Hugging Face describes one.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserJson {
+    #[serde(rename = "_id")]
+    pub id: String,
+    pub avatar_url: Option<String>,
+    pub fullname: String,
+    pub name: String,
+    pub user: String,
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub is_pro: bool,
+}
+
+impl UserJson {
+    /// The submitter of a feed entry, when a user submitted it.
+    pub fn submitter(entry: &FeedEntry) -> Option<UserJson> {
+        entry.submitted_by.as_deref().map(UserJson::named)
+    }
+
+    /// The user called `name`.
+    pub fn named(name: &str) -> UserJson {
+        UserJson {
+            id: object_id(&[name.as_bytes()]),
+            avatar_url: None,
+            fullname: name.to_owned(),
+            name: name.to_owned(),
+            user: name.to_owned(),
+            kind: "user",
+            is_pro: false,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct AuthorJson {
+    #[serde(rename = "_id")]
+    pub id: String,
+    pub name: String,
+    pub hidden: bool,
+}
+
+impl PaperJson {
+    /// The paper, with its feed entry when it is on a feed.
+    pub fn new(stored: StoredPaper, entry: Option<&FeedEntry>) -> PaperJson {
+        let StoredPaper { paper, upvotes, num_comments, .. } = stored;
+        let Paper {
+            id,
+            version,
+            title,
+            summary,
+            authors,
+            categories,
+            comment,
+            journal_ref,
+            doi,
+            license,
+            github_repo,
+            project_page,
+            published_at,
+            updated_at,
+            announce_date,
+            ..
+        } = paper;
+        // Records from the shared sample carry only the announce date: the best known time.
+        let published =
+            published_at.or_else(|| announce_date.and_then(|d| d.and_hms_opt(0, 0, 0)).map(|t| t.and_utc()));
+        PaperJson {
+            authors: authors
+                .into_iter()
+                .enumerate()
+                .map(|(i, name)| AuthorJson { id: author_object_id(&id, i), name, hidden: false })
+                .collect(),
+            id: id.to_string(),
+            published_at: published.map(iso_millis),
+            title,
+            summary,
+            upvotes: upvotes.max(0) as u64,
+            num_comments: num_comments.max(0) as u64,
+            github_repo,
+            project_page,
+            withdrawn_at: None,
+            submitted_on_daily_at: entry.map(|e| iso_millis(e.submitted_at)),
+            submitted_on_daily_by: entry.and_then(UserJson::submitter),
+            linked_models: Vec::new(),
+            num_total_models: 0,
+            linked_datasets: Vec::new(),
+            num_total_datasets: 0,
+            linked_spaces: Vec::new(),
+            num_total_spaces: 0,
+            version,
+            categories,
+            comment,
+            journal_ref,
+            doi,
+            license,
+            updated_at: updated_at.map(iso_millis),
+            announced_on: announce_date.map(|d| d.to_string()),
+        }
+    }
+}
+
+/// `2024-07-18T05:15:24.000Z`, the format Hugging Face's API uses.
+pub fn iso_millis(time: DateTime<Utc>) -> String {
+    time.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// A stable 24-hex-digit id for an author slot, shaped like Hugging Face's object ids.
+fn author_object_id(paper: &ArxivId, position: usize) -> String {
+    object_id(&[paper.as_str().as_bytes(), &(position as u64).to_le_bytes()])
+}
+
+/// A stable 24-hex-digit id made from `parts`, shaped like Hugging Face's object ids.
+pub fn object_id(parts: &[&[u8]]) -> String {
+    // FNV-1a: tiny, stable across builds and platforms, which is all an id needs here.
+    let fnv = |seed: u64| {
+        let mut hash = 0xcbf2_9ce4_8422_2325u64 ^ seed;
+        for byte in parts.iter().flat_map(|part| part.iter()) {
+            hash ^= u64::from(*byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+        hash
+    };
+    format!("{:016x}{:08x}", fnv(0), fnv(1) as u32)
+}
+
+/// One item of the daily feed (and of search results), as Hugging Face shapes it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DailyItemJson {
+    pub paper: PaperJson,
+    /// When it joined the feed (a real time of day); for a search result on no feed, when the
+    /// paper was published.
+    pub published_at: Option<String>,
+    pub title: String,
+    pub summary: String,
+    pub thumbnail: Option<String>,
+    pub num_comments: u64,
+    pub submitted_by: Option<UserJson>,
+    pub is_author_participating: bool,
+}
+
+impl DailyItemJson {
+    pub fn new(stored: StoredPaper, entry: Option<&FeedEntry>) -> DailyItemJson {
+        let paper = PaperJson::new(stored, entry);
+        DailyItemJson {
+            published_at: entry.map(|e| iso_millis(e.submitted_at)).or_else(|| paper.published_at.clone()),
+            title: paper.title.clone(),
+            summary: paper.summary.clone(),
+            thumbnail: None,
+            num_comments: paper.num_comments,
+            submitted_by: entry.and_then(UserJson::submitter),
+            is_author_participating: false,
+            paper,
+        }
+    }
+}
+
+impl From<FeedItem> for DailyItemJson {
+    fn from(item: FeedItem) -> Self {
+        DailyItemJson::new(item.paper, Some(&item.entry))
+    }
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CommentJson {
+    id: i64,
+    parent_id: Option<i64>,
+    author: UserJson,
+    /// The Markdown as written; empty once deleted or hidden.
+    body: String,
+    /// The body rendered to safe HTML.
+    html: String,
+    created_at: String,
+    edited_at: Option<String>,
+    deleted: bool,
+    hidden: bool,
+}
+
+impl CommentJson {
+    pub fn new(comment: &Comment) -> CommentJson {
+        let gone = comment.deleted_at.is_some() || comment.hidden_at.is_some();
+        let body = if gone { String::new() } else { comment.body.clone() };
+        CommentJson {
+            id: comment.id,
+            parent_id: comment.parent_id,
+            author: UserJson::named(&comment.author),
+            html: if gone { String::new() } else { markdown::to_html(&body) },
+            body,
+            created_at: iso_millis(comment.created_at),
+            edited_at: comment.edited_at.map(iso_millis),
+            deleted: comment.deleted_at.is_some(),
+            hidden: comment.hidden_at.is_some(),
+        }
+    }
+}

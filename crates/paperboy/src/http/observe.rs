@@ -1,0 +1,122 @@
+//! Every request observed: an id for it (the client's `X-Request-Id` when it is a sane one, else a
+//! new one, and sent back), its latency and status counted by route, one access-log line; and
+//! `GET /metrics`, the Prometheus exposition of the counts with the queue gauges.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::domain::secrets::Secret;
+use crate::http::limit::client_address;
+use crate::http::state::App;
+
+/// The header that carries a request's id, both ways.
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// A request's id, in its extensions, in its access-log line, in the log line of any failure,
+/// and in the answer's `X-Request-Id`, so that a reader who quotes it can be found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RequestId(pub String);
+
+impl RequestId {
+    /// The id a proxy in front gave the request (1 to 64 letters, digits, `-`, `_` or `.`), or
+    /// a new one: this process's random prefix and a counter.
+    fn of(headers: &HeaderMap) -> RequestId {
+        let given = headers.get(REQUEST_ID).and_then(|v| v.to_str().ok()).filter(|id| {
+            (1..=64).contains(&id.len()) && id.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+        });
+        match given {
+            Some(id) => RequestId(id.to_owned()),
+            None => {
+                static NEXT: AtomicU64 = AtomicU64::new(0);
+                static PREFIX: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+                let prefix = PREFIX.get_or_init(|| Secret::generate("").hash()[..8].to_owned());
+                RequestId(format!("{prefix}-{}", NEXT.fetch_add(1, Ordering::Relaxed)))
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for RequestId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Middleware: times every request, counts it, and logs one line with its outcome.
+pub async fn observe(State(app): State<App>, mut request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let id = RequestId::of(request.headers());
+    request.extensions_mut().insert(id.clone());
+    let method = request.method().as_str().to_owned();
+    let route = request.extensions().get::<MatchedPath>().map_or("unmatched", |p| p.as_str()).to_owned();
+    let path = request.uri().path().to_owned();
+    let client = client_address(&request, app.core.config.trust_forwarded_for);
+    let mut response = next.run(request).await;
+    if let Ok(value) = HeaderValue::from_str(&id.0) {
+        response.headers_mut().insert(REQUEST_ID, value);
+    }
+    let elapsed = started.elapsed();
+    app.web.metrics.observe_request(&method, &route, response.status(), elapsed);
+    tracing::info!(
+        target: "paperboy::access",
+        method,
+        path,
+        route,
+        status = response.status().as_u16(),
+        micros = elapsed.as_micros() as u64,
+        client = %client,
+        request_id = %id,
+        "request"
+    );
+    response
+}
+
+/// `GET /metrics`.
+pub async fn show_metrics(State(state): State<App>) -> Response {
+    let (app, metrics) = (&state.core, &state.web.metrics);
+    let mut lag = Vec::new();
+    if let Ok(cursor) = app.search.index.cursor()
+        && let Ok(behind) = app.db.count_papers_changed_since(cursor).await
+    {
+        lag.push(("keyword", behind));
+    }
+    if let Some(semantic) = &app.search.semantic
+        && let Ok(behind) =
+            app.db.count_embeddings_changed_since(semantic.embedder().model(), semantic.cursor()).await
+    {
+        lag.push(("vectors", behind));
+    }
+    let mut text = metrics.render(&lag);
+    if let Ok(jobs) = app.db.job_counts().await {
+        text.push_str("# HELP paperboy_jobs Jobs in the queue, by state.\n# TYPE paperboy_jobs gauge\n");
+        for (state, count) in
+            [("queued", jobs.queued), ("running", jobs.running), ("done", jobs.done), ("failed", jobs.failed)]
+        {
+            text.push_str(&format!("paperboy_jobs{{state=\"{state}\"}} {count}\n"));
+        }
+    }
+    if let Ok(digests) = app.db.outbox_counts().await {
+        text.push_str(
+            "# HELP paperboy_digests Digests in the outbox, by state.\n# TYPE paperboy_digests gauge\n",
+        );
+        for (state, count) in [
+            ("queued", digests.queued),
+            ("sending", digests.sending),
+            ("sent", digests.sent),
+            ("failed", digests.failed),
+            ("cancelled", digests.cancelled),
+        ] {
+            text.push_str(&format!("paperboy_digests{{state=\"{state}\"}} {count}\n"));
+        }
+    }
+    let mut response = text.into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"));
+    response
+}

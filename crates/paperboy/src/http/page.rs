@@ -1,0 +1,126 @@
+//! What every page shares: the layout's parts (navigation, feeds, canonical address, asset
+//! version), rendering a template into a page body, serving pages from the page cache, and
+//! answering a page made for one visitor.
+
+use std::future::Future;
+
+use askama::Template;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+
+use crate::db::users::Session;
+use crate::domain::secrets::Secret;
+use crate::error::AppError;
+use crate::http::cache::Rendered;
+use crate::http::corner;
+use crate::http::session;
+use crate::http::state::App;
+
+/// Changes whenever the stylesheet or script changes, so browsers may cache them for long.
+pub const ASSET_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The parts every page shares.
+#[derive(Debug, Clone, Default)]
+pub struct Layout {
+    /// Which main navigation entry is current: "daily", "weekly", "monthly", "trending",
+    /// "search", "about", or "" for none.
+    pub nav: &'static str,
+    /// The search box's text.
+    pub query: String,
+    /// Feeds of this page, for `<link rel="alternate">` and the page's footer.
+    pub feeds: Vec<FeedLinks>,
+    /// The page's absolute address.
+    pub canonical: String,
+    pub asset_version: &'static str,
+}
+
+impl Layout {
+    pub fn new(nav: &'static str, canonical: String) -> Layout {
+        Layout { nav, canonical, asset_version: ASSET_VERSION, ..Layout::default() }
+    }
+
+    pub fn with_feeds(mut self, feeds: FeedLinks) -> Layout {
+        self.feeds.push(feeds);
+        self
+    }
+
+    pub fn with_query(mut self, query: &str) -> Layout {
+        self.query = query.to_owned();
+        self
+    }
+
+    /// `aria-current="page"` for the current navigation entry.
+    pub fn current(&self, entry: &str) -> &'static str {
+        if self.nav == entry { "page" } else { "false" }
+    }
+}
+
+/// The RSS and Atom addresses of one feed.
+#[derive(Debug, Clone)]
+pub struct FeedLinks {
+    pub title: String,
+    pub rss: String,
+    pub atom: String,
+}
+
+/// Renders a template into a page body.
+pub fn render(status: StatusCode, template: &impl Template) -> Result<Rendered, AppError> {
+    let body = template.render().map_err(|err| AppError::Internal(format!("cannot render a page: {err}")))?;
+    Ok(Rendered::html(status, body))
+}
+
+/// A page made for one visitor (a form, their settings, a paper page with their vote): with
+/// their account corner when `session` is theirs, and never stored by browsers or proxies.
+pub fn private_html(status: StatusCode, body: String, session: Option<&Session>) -> Response {
+    let body = session.and_then(|session| corner::personalize(&body, session)).unwrap_or(body);
+    let mut response = (status, body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    response
+}
+
+/// `page` rendered for one visitor ([`private_html`]).
+pub fn private_page(status: StatusCode, page: &impl Template, session: Option<&Session>) -> Response {
+    match page.render() {
+        Ok(body) => private_html(status, body, session),
+        Err(err) => AppError::Internal(format!("cannot render a page: {err}")).into_response(),
+    }
+}
+
+/// Serves the page at `uri` from the page cache when it was rendered at the catalog's current
+/// version, and otherwise renders it with `render` and keeps it. Errors are not kept.
+pub async fn cached<F, Fut>(app: &App, uri: &Uri, headers: &HeaderMap, render: F) -> Response
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = Result<Rendered, AppError>>,
+{
+    let key = uri.path_and_query().map_or("/", |pq| pq.as_str());
+    let version = match app.web.version.current(&app.core.db).await {
+        Ok(version) => version,
+        Err(err) => return AppError::from(err).into_response(),
+    };
+    let session = match session::cookie(headers, session::SESSION_COOKIE) {
+        Some(cookie) => match app.core.db.session(&Secret::from_client(cookie)).await {
+            Ok(session) => session,
+            Err(err) => return AppError::from(err).into_response(),
+        },
+        None => None,
+    };
+    let page = match app.web.pages.get(key, version) {
+        Some(page) => {
+            app.web.metrics.count_cache(true);
+            page
+        }
+        None => {
+            app.web.metrics.count_cache(false);
+            match render().await {
+                Ok(rendered) => app.web.pages.put(key, version, rendered),
+                Err(err) => return err.into_response(),
+            }
+        }
+    };
+    session
+        .and_then(|session| page.respond_personal(headers, &corner::account_corner(&session)))
+        .unwrap_or_else(|| page.respond(headers))
+}

@@ -1,0 +1,71 @@
+//! The state every handler gets: the core (database, search, mail, settings) and the web's own
+//! state beside it (the page cache and the catalog version it follows, metrics, the rate limit).
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use crate::actions::search::{self, CheckedSearch};
+use crate::app::{Core, SiteConfig};
+use crate::db::Db;
+use crate::error::AppError;
+use crate::http::cache::{CatalogVersion, PageCache};
+use crate::http::metrics::Metrics;
+use crate::quota::RateLimiter;
+use crate::search::{Search, SearchResults};
+
+/// What only the web server keeps.
+#[derive(Debug)]
+pub struct WebState {
+    /// Rendered pages and feeds, valid while the catalog's version stays the same.
+    pub pages: PageCache,
+    pub version: CatalogVersion,
+    pub metrics: Metrics,
+    /// The quota of requests per client address.
+    pub limiter: RateLimiter,
+}
+
+impl WebState {
+    pub fn new(config: &SiteConfig) -> WebState {
+        WebState {
+            pages: PageCache::default(),
+            version: CatalogVersion::default(),
+            metrics: Metrics::default(),
+            limiter: RateLimiter::new(config.rate_limit),
+        }
+    }
+}
+
+/// The router's state: cheap to clone, shared by every request.
+#[derive(Debug, Clone)]
+pub struct App {
+    pub core: Arc<Core>,
+    pub web: Arc<WebState>,
+}
+
+impl App {
+    /// The state of a server over `db` and `search`, configured by `config`.
+    pub fn new(db: Db, search: Arc<Search>, config: SiteConfig) -> App {
+        let web = WebState::new(&config);
+        App::from_parts(Core::new(db, search, config), web)
+    }
+
+    pub fn from_parts(core: Core, web: WebState) -> App {
+        App { core: Arc::new(core), web: Arc::new(web) }
+    }
+
+    /// Runs a checked search and records its latency by mode; `plain` skips highlighting, for
+    /// callers that show none.
+    pub async fn search(
+        &self,
+        checked: &CheckedSearch,
+        offset: u64,
+        limit: u64,
+        plain: bool,
+    ) -> Result<SearchResults, AppError> {
+        let started = Instant::now();
+        let core = &self.core;
+        let results = search::run(&core.search, &core.db, checked, offset, limit, plain).await?;
+        self.web.metrics.observe_search(results.mode, started.elapsed());
+        Ok(results)
+    }
+}
