@@ -6,15 +6,17 @@
 //! win). The outbox holds one digest per (subscription, period) under a unique constraint, with
 //! the papers chosen for it recorded in `digest_papers` in the same transaction, so a paper
 //! never goes to one reader twice. Each state change of a digest is one transaction that also
-//! appends to `digest_events`. A sender claims a few digests at a time: the claim marks them
-//! `sending` under a lease; a digest still `sending` when its lease runs out belonged to a
-//! sender that died, perhaps after handing the message over, so its claim counts `in_doubt`.
+//! appends to `digest_events`. The outbox is a leased queue ([`OUTBOX`], through
+//! [`super::queue`]): a sender claims a few digests at a time, which marks them `sending` under a
+//! lease; a digest still `sending` when its lease runs out belonged to a sender that died,
+//! perhaps after handing the message over, so its claim counts `in_doubt`.
 
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Duration, NaiveDate, Utc, Weekday};
 use sqlx::QueryBuilder;
 
+use super::queue::{self, Counts, Lease, Outcome, Queue, State};
 use super::{Db, DbError, with_pool};
 use crate::domain::accounts::{Email, UserId};
 use crate::domain::digest::{Frequency, Mode, Period, Pick, Preferences};
@@ -204,6 +206,20 @@ pub enum ConfirmOutcome {
     Unknown,
 }
 
+/// The outbox as a leased queue: a digest is `sending` while a sender holds it, `sent` once the
+/// mail server took it, which is recorded whoever holds it by then.
+pub const OUTBOX: Queue = Queue {
+    table: "digests",
+    due: "next_attempt_at",
+    states: ["queued", "sending", "sent", "failed", "cancelled"],
+    taken_over: Some("in_doubt"),
+    max_attempts: None,
+    done_at: "sent_at",
+    failed_at: None,
+    done_by_anyone: true,
+    claimed: "id, subscription_id, recipient, mode, period, papers, message_id, attempts, worker",
+};
+
 /// A digest a sender holds, with what it needs to render and send it.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ClaimedDigest {
@@ -219,21 +235,60 @@ pub struct ClaimedDigest {
     pub message_id: String,
     /// This attempt's number, from 1.
     pub attempts: i64,
+    /// The sender that holds it.
+    pub worker: String,
     /// Whether an earlier sender died holding it.
-    pub was_in_doubt: bool,
+    pub taken_over: bool,
+}
+
+impl ClaimedDigest {
+    fn lease(&self) -> Lease<'_> {
+        Lease { id: self.id, attempt: self.attempts, worker: &self.worker }
+    }
 }
 
 /// One digest's delivery record, for reports and tests.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DigestRecord {
     pub id: i64,
     pub email: String,
     pub period: String,
-    pub state: String,
+    pub state: State,
     pub attempts: i64,
     pub in_doubt: i64,
     pub message_id: String,
     pub last_error: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct DigestRow {
+    id: i64,
+    email: String,
+    period: String,
+    state: String,
+    attempts: i64,
+    in_doubt: i64,
+    message_id: String,
+    last_error: Option<String>,
+}
+
+impl DigestRow {
+    fn into_record(self) -> Result<DigestRecord, DbError> {
+        let state = OUTBOX.state(&self.state).ok_or_else(|| DbError::CorruptRow {
+            id: format!("digest {}", self.id),
+            reason: format!("state {}", self.state),
+        })?;
+        Ok(DigestRecord {
+            id: self.id,
+            email: self.email,
+            period: self.period,
+            state,
+            attempts: self.attempts,
+            in_doubt: self.in_doubt,
+            message_id: self.message_id,
+            last_error: self.last_error,
+        })
+    }
 }
 
 /// How many digests are in each state.
@@ -250,6 +305,18 @@ impl OutboxCounts {
     /// Digests still to be sent.
     pub fn pending(&self) -> i64 {
         self.queued + self.sending
+    }
+}
+
+impl From<Counts> for OutboxCounts {
+    fn from(counts: Counts) -> Self {
+        OutboxCounts {
+            queued: counts.get(State::Queued),
+            sending: counts.get(State::Leased),
+            sent: counts.get(State::Done),
+            failed: counts.get(State::Failed),
+            cancelled: counts.get(State::Cancelled),
+        }
     }
 }
 
@@ -745,44 +812,16 @@ impl Db {
         now: DateTime<Utc>,
         limit: i64,
     ) -> Result<Vec<ClaimedDigest>, DbError> {
-        let skip_locked = match self {
-            Db::Postgres(_) => " FOR UPDATE SKIP LOCKED",
-            Db::Sqlite(_) => "",
-        };
-        let claim = |abandoned: bool| {
-            let (doubt, pick) = match abandoned {
-                true => ("1", "state = 'sending' AND lease_until < $3 ORDER BY lease_until"),
-                false => ("0", "state = 'queued' AND next_attempt_at <= $3 ORDER BY next_attempt_at, id"),
-            };
-            format!(
-                "UPDATE digests SET state = 'sending', attempts = attempts + 1, in_doubt = in_doubt + {doubt}, \
-                 lease_until = $1, worker = $2 \
-                 WHERE id IN (SELECT id FROM digests WHERE {pick} LIMIT $4{skip_locked}) \
-                 RETURNING id, subscription_id, recipient, mode, period, papers, message_id, attempts, \
-                 {abandoned} AS was_in_doubt"
-            )
-        };
+        let engine = self.engine();
         with_pool!(self, |pool, DB| {
             let mut tx = pool.begin_with(self.begin_write()).await?;
-            let mut claimed: Vec<ClaimedDigest> = Vec::new();
-            for abandoned in [true, false] {
-                let left = limit - claimed.len() as i64;
-                if left > 0 {
-                    let more: Vec<ClaimedDigest> = sqlx::query_as(sqlx::AssertSqlSafe(claim(abandoned)))
-                        .bind(now + lease)
-                        .bind(worker)
-                        .bind(now)
-                        .bind(left)
-                        .fetch_all(&mut *tx)
-                        .await?;
-                    claimed.extend(more);
-                }
-            }
+            let claimed: Vec<ClaimedDigest> =
+                queue::claim::<DB, _>(&mut tx, engine, &OUTBOX, worker, now + lease, now, limit).await?;
             if !claimed.is_empty() {
                 let mut events =
                     QueryBuilder::<DB>::new("INSERT INTO digest_events (digest_id, at, state, detail) ");
                 let rows = claimed.iter().flat_map(|digest| {
-                    let doubt = digest.was_in_doubt.then(|| {
+                    let doubt = digest.taken_over.then(|| {
                         (
                             digest.id,
                             "in_doubt",
@@ -809,14 +848,14 @@ impl Db {
     /// they are not counted in doubt.
     pub async fn release_digests(&self, digests: &[ClaimedDigest]) -> Result<(), DbError> {
         for digest in digests {
-            self.settle_digest(digest, "released", "given back unattempted", None).await?;
+            self.settle_digest(digest, Outcome::Released, "released", "given back unattempted").await?;
         }
         Ok(())
     }
 
     /// Records that the SMTP server accepted a digest; the subscription's bounces start over.
     pub async fn digest_sent(&self, digest: &ClaimedDigest) -> Result<(), DbError> {
-        self.settle_digest(digest, "sent", "accepted by the mail server", None).await
+        self.settle_digest(digest, Outcome::Done, "sent", "accepted by the mail server").await
     }
 
     /// Records a failed attempt to be tried again at `retry_at`.
@@ -826,7 +865,8 @@ impl Db {
         error: &str,
         retry_at: DateTime<Utc>,
     ) -> Result<(), DbError> {
-        self.settle_digest(digest, "queued", error, Some(retry_at)).await
+        let detail = format!("{error}; next attempt at {}", retry_at.to_rfc3339());
+        self.settle_digest(digest, Outcome::Retry { at: retry_at, error }, "retry", &detail).await
     }
 
     /// Records a digest that will not be sent, because the server refused it for good (a
@@ -837,50 +877,24 @@ impl Db {
         bounce: bool,
         error: &str,
     ) -> Result<(), DbError> {
-        self.settle_digest(digest, if bounce { "bounced" } else { "failed" }, error, None).await
+        let event = if bounce { "bounced" } else { "failed" };
+        self.settle_digest(digest, Outcome::Failed { error }, event, error).await
     }
 
+    /// Settles a digest through the queue and, if that changed it, records `event` and what it
+    /// means for the subscription, in the same transaction.
     async fn settle_digest(
         &self,
         digest: &ClaimedDigest,
-        state: &str,
+        outcome: Outcome<'_>,
+        event_state: &str,
         detail: &str,
-        retry_at: Option<DateTime<Utc>>,
     ) -> Result<(), DbError> {
         let now = Utc::now();
-        let sent_at = (state == "sent").then_some(now);
-        let error = (state != "sent").then_some(detail);
-        let event_state = if retry_at.is_some() { "retry" } else { state };
-        let (state, attempts) = match state {
-            "bounced" => ("failed", 0),
-            "released" => ("queued", 1),
-            other => (other, 0),
-        };
         with_pool!(self, |pool, DB| {
             let mut tx = pool.begin_with(self.begin_write()).await?;
-            // A digest sent is recorded sent whoever holds it now; other outcomes only by the
-            // attempt that holds it.
-            let settled = sqlx::query(
-                "UPDATE digests SET state = $1, sent_at = COALESCE($2, sent_at), last_error = $3, \
-                 next_attempt_at = COALESCE($4, next_attempt_at), lease_until = NULL, attempts = attempts - $7 \
-                 WHERE id = $5 AND state = 'sending' AND ($1 = 'sent' OR attempts = $6)",
-            )
-            .bind(state)
-            .bind(sent_at)
-            .bind(error)
-            .bind(retry_at)
-            .bind(digest.id)
-            .bind(digest.attempts)
-            .bind(attempts)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if settled > 0 {
-                let detail = match retry_at {
-                    Some(at) => format!("{detail}; next attempt at {}", at.to_rfc3339()),
-                    None => detail.to_owned(),
-                };
-                event(&mut tx, digest.id, now, event_state, &detail).await?;
+            if queue::settle(&mut *tx, &OUTBOX, digest.lease(), outcome, now).await? {
+                event(&mut tx, digest.id, now, event_state, detail).await?;
                 match event_state {
                     "sent" => {
                         sqlx::query("UPDATE subscriptions SET bounces = 0 WHERE id = $1 AND bounces <> 0")
@@ -925,39 +939,18 @@ impl Db {
 
     /// How many digests are in each state.
     pub async fn outbox_counts(&self) -> Result<OutboxCounts, DbError> {
-        let rows: Vec<(String, i64)> = with_pool!(self, |pool, DB| {
-            sqlx::query_as("SELECT state, COUNT(*) FROM digests GROUP BY state").fetch_all(pool).await?
-        });
-        let mut counts = OutboxCounts::default();
-        for (state, count) in rows {
-            match state.as_str() {
-                "queued" => counts.queued = count,
-                "sending" => counts.sending = count,
-                "sent" => counts.sent = count,
-                "failed" => counts.failed = count,
-                _ => counts.cancelled += count,
-            }
-        }
-        Ok(counts)
+        Ok(with_pool!(self, |pool, DB| queue::counts(pool, &OUTBOX).await?).into())
     }
 
     /// When the next digest becomes claimable: the earliest retry or lease end.
     pub async fn next_digest_at(&self) -> Result<Option<DateTime<Utc>>, DbError> {
-        let at: Option<DateTime<Utc>> = with_pool!(self, |pool, DB| {
-            sqlx::query_scalar(
-                "SELECT MIN(CASE WHEN state = 'queued' THEN next_attempt_at ELSE lease_until END) FROM digests \
-                 WHERE state IN ('queued', 'sending')",
-            )
-            .fetch_one(pool)
-            .await?
-        });
-        Ok(at)
+        with_pool!(self, |pool, DB| queue::next_claimable(pool, &OUTBOX).await)
     }
 
     /// The delivery record of every digest of `period` (all periods when `None`), by id.
     pub async fn digest_records(&self, period: Option<Period>) -> Result<Vec<DigestRecord>, DbError> {
         let period = period.map(|p| p.to_string());
-        Ok(with_pool!(self, |pool, DB| {
+        let rows: Vec<DigestRow> = with_pool!(self, |pool, DB| {
             sqlx::query_as(
                 "SELECT d.id, s.email, d.period, d.state, d.attempts, d.in_doubt, d.message_id, d.last_error \
                  FROM digests d JOIN subscriptions s ON s.id = d.subscription_id \
@@ -966,7 +959,8 @@ impl Db {
             .bind(period)
             .fetch_all(pool)
             .await?
-        }))
+        });
+        rows.into_iter().map(DigestRow::into_record).collect()
     }
 
     /// The states a digest went through, oldest first.

@@ -1,16 +1,29 @@
-//! The job queue's storage: enqueue, claim under a lease, finish, fail with a retry time.
+//! The job queue: background jobs in the leased queue ([`super::queue`]), with a de-duplication
+//! key, a JSON payload and a most number of attempts per job.
 //!
-//! A worker claims the oldest due job and holds it under a lease it renews while the job runs.
-//! On PostgreSQL the claim selects with `FOR UPDATE SKIP LOCKED`, so several workers take
-//! different jobs without waiting for each other; on SQLite the claim is a single write
-//! statement, which the database runs alone. A job whose lease ran out (its worker died) is
-//! claimed again by the next worker that asks. Finishing and failing check that the worker
-//! still holds the job (same worker, same attempt), so a worker that lost its lease cannot mark
-//! the job a second time.
+//! A worker claims the oldest due job and holds it under a lease it renews while the job runs;
+//! a job whose lease ran out (its worker died) is taken over by the next worker that asks, or
+//! fails if that was its last attempt. Finishing and failing check that the worker still holds
+//! the job (same worker, same attempt), so a worker that lost its lease cannot mark the job a
+//! second time.
 
 use chrono::{DateTime, Duration, Utc};
 
+use super::queue::{self, Counts, Dedupe, Lease, Outcome, Queue, State};
 use super::{Db, DbError, with_pool};
+
+/// The jobs table as a leased queue.
+pub const JOBS: Queue = Queue {
+    table: "jobs",
+    due: "run_at",
+    states: ["queued", "running", "done", "failed", "cancelled"],
+    taken_over: None,
+    max_attempts: Some("max_attempts"),
+    done_at: "finished_at",
+    failed_at: Some("finished_at"),
+    done_by_anyone: false,
+    claimed: "id, kind, payload, attempts, max_attempts",
+};
 
 /// A job a worker holds.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -21,6 +34,14 @@ pub struct ClaimedJob {
     /// This attempt's number, from 1.
     pub attempts: i64,
     pub max_attempts: i64,
+    /// Whether this worker took it over from one whose lease ran out.
+    pub taken_over: bool,
+}
+
+impl ClaimedJob {
+    fn lease<'a>(&self, worker: &'a str) -> Lease<'a> {
+        Lease { id: self.id, attempt: self.attempts, worker }
+    }
 }
 
 /// How many jobs are in each state.
@@ -32,15 +53,15 @@ pub struct JobCounts {
     pub failed: i64,
 }
 
-/// How a new job is kept from doubling up.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Dedupe<'a> {
-    /// Every enqueue adds a job.
-    None,
-    /// At most one job with this key is queued or running at a time.
-    WhileActive(&'a str),
-    /// A job with this key is added once, ever (such as the harvest of one day).
-    Once(&'a str),
+impl From<Counts> for JobCounts {
+    fn from(counts: Counts) -> Self {
+        JobCounts {
+            queued: counts.get(State::Queued),
+            running: counts.get(State::Leased),
+            done: counts.get(State::Done),
+            failed: counts.get(State::Failed),
+        }
+    }
 }
 
 impl Db {
@@ -53,11 +74,7 @@ impl Db {
         run_at: DateTime<Utc>,
         max_attempts: i64,
     ) -> Result<Option<i64>, DbError> {
-        let (key, once) = match dedupe {
-            Dedupe::None => (None, false),
-            Dedupe::WhileActive(key) => (Some(key), false),
-            Dedupe::Once(key) => (Some(key), true),
-        };
+        let (key, once) = dedupe.key();
         // The partial unique index refuses a second active job with the key; `Once` also
         // looks for finished ones.
         let id: Option<i64> = with_pool!(self, |pool, DB| {
@@ -80,8 +97,8 @@ impl Db {
         Ok(id)
     }
 
-    /// Claims the oldest due job for `worker`, under a lease until `now + lease`: a queued job
-    /// whose time has come, or a running one whose lease ran out. Jobs abandoned on their last
+    /// Claims the oldest due job for `worker`, under a lease until `now + lease`: a running one
+    /// whose lease ran out, or a queued job whose time has come. Jobs abandoned on their last
     /// attempt are marked failed first.
     pub async fn claim_job(
         &self,
@@ -89,31 +106,13 @@ impl Db {
         lease: Duration,
         now: DateTime<Utc>,
     ) -> Result<Option<ClaimedJob>, DbError> {
-        let skip_locked = match self {
-            Db::Postgres(_) => " FOR UPDATE SKIP LOCKED",
-            Db::Sqlite(_) => "",
-        };
-        let claim = format!(
-            "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_until = $1, worker = $2 \
-             WHERE id = (SELECT id FROM jobs WHERE (state = 'queued' AND run_at <= $3) \
-             OR (state = 'running' AND lease_until < $3) ORDER BY run_at, id LIMIT 1{skip_locked}) \
-             RETURNING id, kind, payload, attempts, max_attempts"
-        );
+        let engine = self.engine();
         with_pool!(self, |pool, DB| {
-            sqlx::query(
-                "UPDATE jobs SET state = 'failed', finished_at = $1, lease_until = NULL, \
-                 last_error = 'its worker stopped during the last attempt' \
-                 WHERE state = 'running' AND lease_until < $1 AND attempts >= max_attempts",
-            )
-            .bind(now)
-            .execute(pool)
-            .await?;
-            Ok(sqlx::query_as(sqlx::AssertSqlSafe(claim))
-                .bind(now + lease)
-                .bind(worker)
-                .bind(now)
-                .fetch_optional(pool)
-                .await?)
+            let mut tx = pool.begin_with(self.begin_write()).await?;
+            let claimed: Vec<ClaimedJob> =
+                queue::claim::<DB, _>(&mut tx, engine, &JOBS, worker, now + lease, now, 1).await?;
+            tx.commit().await?;
+            Ok(claimed.into_iter().next())
         })
     }
 
@@ -124,24 +123,12 @@ impl Db {
         worker: &str,
         until: DateTime<Utc>,
     ) -> Result<bool, DbError> {
-        let renewed = with_pool!(self, |pool, DB| {
-            sqlx::query(
-                "UPDATE jobs SET lease_until = $1 WHERE id = $2 AND state = 'running' AND worker = $3 AND attempts = $4",
-            )
-            .bind(until)
-            .bind(job.id)
-            .bind(worker)
-            .bind(job.attempts)
-            .execute(pool)
-            .await?
-            .rows_affected()
-        });
-        Ok(renewed > 0)
+        with_pool!(self, |pool, DB| queue::renew(pool, &JOBS, job.lease(worker), until).await)
     }
 
     /// Marks a held job done; false when `worker` no longer held it.
     pub async fn finish_job(&self, job: &ClaimedJob, worker: &str) -> Result<bool, DbError> {
-        self.settle(job, worker, "done", None, None).await
+        self.settle_job(job, worker, Outcome::Done).await
     }
 
     /// Records a failed attempt: queued again for `retry_at`, or failed for good when `None`.
@@ -152,54 +139,25 @@ impl Db {
         error: &str,
         retry_at: Option<DateTime<Utc>>,
     ) -> Result<bool, DbError> {
-        let state = if retry_at.is_some() { "queued" } else { "failed" };
-        self.settle(job, worker, state, Some(error), retry_at).await
+        let outcome = match retry_at {
+            Some(at) => Outcome::Retry { at, error },
+            None => Outcome::Failed { error },
+        };
+        self.settle_job(job, worker, outcome).await
     }
 
-    async fn settle(
+    async fn settle_job(
         &self,
         job: &ClaimedJob,
         worker: &str,
-        state: &str,
-        error: Option<&str>,
-        retry_at: Option<DateTime<Utc>>,
+        outcome: Outcome<'_>,
     ) -> Result<bool, DbError> {
         let now = Utc::now();
-        let finished = (state != "queued").then_some(now);
-        let settled = with_pool!(self, |pool, DB| {
-            sqlx::query(
-                "UPDATE jobs SET state = $1, last_error = COALESCE($2, last_error), run_at = COALESCE($3, run_at), \
-                 finished_at = $4, lease_until = NULL \
-                 WHERE id = $5 AND state = 'running' AND worker = $6 AND attempts = $7",
-            )
-            .bind(state)
-            .bind(error)
-            .bind(retry_at)
-            .bind(finished)
-            .bind(job.id)
-            .bind(worker)
-            .bind(job.attempts)
-            .execute(pool)
-            .await?
-            .rows_affected()
-        });
-        Ok(settled > 0)
+        with_pool!(self, |pool, DB| queue::settle(pool, &JOBS, job.lease(worker), outcome, now).await)
     }
 
     pub async fn job_counts(&self) -> Result<JobCounts, DbError> {
-        let rows: Vec<(String, i64)> = with_pool!(self, |pool, DB| {
-            sqlx::query_as("SELECT state, COUNT(*) FROM jobs GROUP BY state").fetch_all(pool).await?
-        });
-        let mut counts = JobCounts::default();
-        for (state, count) in rows {
-            match state.as_str() {
-                "queued" => counts.queued = count,
-                "running" => counts.running = count,
-                "done" => counts.done = count,
-                _ => counts.failed += count,
-            }
-        }
-        Ok(counts)
+        Ok(with_pool!(self, |pool, DB| queue::counts(pool, &JOBS).await?).into())
     }
 
     /// Deletes finished jobs older than `age`; failed ones stay for an operator to read.

@@ -17,13 +17,12 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 
 use crate::db::digests::{ClaimedDigest, PeriodPaper};
-use crate::db::queue::backoff;
+use crate::db::queue::{backoff, worker_name};
 use crate::db::{Db, DbError};
 use crate::digest::render::{DigestPaper, Renderer};
 use crate::domain::accounts::Email;
 use crate::domain::digest::Pick;
 use crate::domain::digest::{Mode, Period};
-use crate::domain::secrets::Secret;
 use crate::mail::Outbox;
 use crate::progress::Progress;
 
@@ -127,7 +126,7 @@ pub async fn deliver(
         outbox: outbox.clone(),
         renderer: renderer.clone(),
         options: options.clone(),
-        worker: format!("{}-{}", std::process::id(), &Secret::generate("").hash()[..8]),
+        worker: worker_name(),
         papers: Mutex::new(HashMap::new()),
         counters: Counters::default(),
         progress,
@@ -184,7 +183,7 @@ impl Sender {
 
     async fn send(&self, digest: &ClaimedDigest, deadline: tokio::time::Instant) -> Result<(), DbError> {
         let counters = &self.counters;
-        if digest.was_in_doubt {
+        if digest.taken_over {
             counters.in_doubt.fetch_add(1, Ordering::Relaxed);
         }
         let mail = match self.mail(digest).await? {

@@ -1,6 +1,7 @@
 //! Background work: the jobs, the worker that runs them, and the scheduler that enqueues them.
 //!
-//! Every background task is a [`Job`] in the database's queue ([`crate::db::jobs`]). The
+//! Every background task is a [`Job`] in the database's queue ([`crate::db::jobs`], one use of
+//! the leased queue of [`crate::db::queue`]). The
 //! scheduler only enqueues: the trending refresh every [`TRENDING_EVERY`], the digest run every
 //! [`DIGESTS_EVERY`] (it composes what is due at each reader's hour and sends the outbox), and,
 //! when a daily harvest is configured, yesterday's arXiv records once a day. On the trending
@@ -25,12 +26,11 @@ use paperboy_arxiv::oai::MetadataFormat;
 use serde::{Deserialize, Serialize};
 
 use crate::db::Db;
-use crate::db::jobs::{ClaimedJob, Dedupe};
-use crate::db::queue::backoff;
+use crate::db::jobs::ClaimedJob;
+use crate::db::queue::{Dedupe, backoff, worker_name};
 use crate::digest::Delivery;
 use crate::digest::send::{SendOptions, SendReport};
 use crate::domain::feed::FeatureRules;
-use crate::domain::secrets::Secret;
 use crate::ingest::harvest::{HarvestOptions, harvest};
 
 /// How often the trending scores are refreshed.
@@ -133,7 +133,7 @@ pub async fn run_worker(
     config: WorkerConfig,
     shutdown: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
-    let name = format!("{}-{}", std::process::id(), &Secret::generate("").hash()[..8]);
+    let name = worker_name();
     tracing::info!(worker = %name, "worker started");
     tokio::pin!(shutdown);
     let mut next_schedule = tokio::time::Instant::now();

@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use paperboy::db::Db;
 use paperboy::db::digests::{DigestRecord, SubscriptionState};
+use paperboy::db::queue::State;
 use paperboy::digest::Delivery;
 use paperboy::digest::send::SendOptions;
 use paperboy::domain::digest::{Period, Preferences};
@@ -167,7 +168,7 @@ fn assert_delivered_once_each(
 ) -> usize {
     let mut extra = 0;
     for record in records {
-        assert_eq!(record.state, "sent", "{record:?}");
+        assert_eq!(record.state, State::Done, "sent: {record:?}");
         let copies =
             received.get(&record.email).unwrap_or_else(|| panic!("nothing reached {}", record.email));
         assert!(
@@ -305,7 +306,7 @@ async fn permanent_refusals_are_recorded_and_pause_the_subscription() {
     let bounced = of("bounce@example.org");
     assert_eq!(bounced.len(), 3, "three refusals in a row pause it: the fourth is not composed");
     for record in &bounced {
-        assert_eq!((record.state.as_str(), record.attempts), ("failed", 1), "a 5xx is not retried");
+        assert_eq!((record.state, record.attempts), (State::Failed, 1), "a 5xx is not retried");
         assert!(record.last_error.as_deref().unwrap().contains("550"), "{record:?}");
     }
     let history = db.digest_history(bounced[0].id).await.unwrap();
@@ -315,7 +316,7 @@ async fn permanent_refusals_are_recorded_and_pause_the_subscription() {
     // A refused message is not the reader's fault: recorded, not retried, not a bounce.
     let refused = of("reject@example.org");
     assert_eq!(refused.len(), 4);
-    assert!(refused.iter().all(|r| r.state == "failed" && r.attempts == 1), "{refused:?}");
+    assert!(refused.iter().all(|r| r.state == State::Failed && r.attempts == 1), "{refused:?}");
     assert!(refused[0].last_error.as_deref().unwrap().contains("554"), "{refused:?}");
     let subscription = db.subscription(rejected).await.unwrap().unwrap();
     assert_eq!((subscription.state, subscription.bounces), (SubscriptionState::Active, 0));

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use paperboy::db::Db;
-use paperboy::db::jobs::Dedupe;
+use paperboy::db::queue::Dedupe;
 use paperboy::jobs::Job;
 use serde_json::json;
 
