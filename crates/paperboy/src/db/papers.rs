@@ -30,17 +30,6 @@ use super::{Db, DbError, set_clock, take_clock, with_pool};
 /// Rows per multi-row statement: 21 parameters each stays under SQLite's 32,766.
 const ROWS_PER_STATEMENT: usize = 500;
 
-const PAPER_COLUMNS: &str = "id, version, title, summary, authors, categories, comment, journal_ref, \
-     doi, license, submitter, github_repo, project_page, published_at, updated_at, announce_date, \
-     announce_date_estimated, revision, created_at, changed_at, change_seq";
-
-/// What a [`PaperRow`] reads: the catalog's columns and the community counters, qualified
-/// with `p.` so that queries joining other tables can use them (`FROM papers p`).
-pub(super) const PAPER_SELECT: &str = "p.id, p.version, p.title, p.summary, p.authors, p.categories, \
-     p.comment, p.journal_ref, p.doi, p.license, p.submitter, p.github_repo, p.project_page, p.published_at, \
-     p.updated_at, p.announce_date, \
-     p.announce_date_estimated, p.revision, p.created_at, p.changed_at, p.change_seq, p.upvotes, p.num_comments, p.hidden_at";
-
 /// How often a batch re-plans rows that other writers changed under it before giving up.
 const MAX_ROUNDS: usize = 8;
 
@@ -78,32 +67,88 @@ pub struct StoredPaper {
     pub hidden_at: Option<DateTime<Utc>>,
 }
 
-#[derive(sqlx::FromRow)]
-pub(super) struct PaperRow {
-    id: String,
-    version: Option<i32>,
-    title: String,
-    summary: String,
-    authors: Json<Vec<String>>,
-    categories: Json<Vec<String>>,
-    comment: Option<String>,
-    journal_ref: Option<String>,
-    doi: Option<String>,
-    license: Option<String>,
-    submitter: Option<String>,
-    github_repo: Option<String>,
-    project_page: Option<String>,
-    published_at: Option<DateTime<Utc>>,
-    updated_at: Option<DateTime<Utc>>,
-    announce_date: Option<NaiveDate>,
-    announce_date_estimated: bool,
-    revision: i64,
-    created_at: DateTime<Utc>,
-    changed_at: DateTime<Utc>,
-    change_seq: i64,
-    upvotes: i64,
-    num_comments: i64,
-    hidden_at: Option<DateTime<Utc>>,
+/// The catalog's columns of `papers`, declared once: each column, the type a row reads it as,
+/// and how a paper binds it. The key comes first. Each use expands from this one list
+/// (`catalog_columns!(use!(...))`), so the column list, the select, the row type, the `SET`
+/// list and the binds cannot drift apart, and a new field cannot be bound in the wrong place.
+macro_rules! catalog_columns {
+    ($use:ident!($($args:tt)*)) => {
+        $use! { $($args)*;
+            id: String = |paper| paper.id.as_str();
+            // Validated to 1..=9999.
+            version: Option<i32> = |paper| paper.version.map(|v| v as i32),
+            title: String = |paper| paper.title.as_str(),
+            summary: String = |paper| paper.summary.as_str(),
+            authors: Json<Vec<String>> = |paper| Json(&paper.authors),
+            categories: Json<Vec<String>> = |paper| Json(&paper.categories),
+            comment: Option<String> = |paper| paper.comment.as_deref(),
+            journal_ref: Option<String> = |paper| paper.journal_ref.as_deref(),
+            doi: Option<String> = |paper| paper.doi.as_deref(),
+            license: Option<String> = |paper| paper.license.as_deref(),
+            submitter: Option<String> = |paper| paper.submitter.as_deref(),
+            github_repo: Option<String> = |paper| paper.github_repo.as_deref(),
+            project_page: Option<String> = |paper| paper.project_page.as_deref(),
+            published_at: Option<DateTime<Utc>> = |paper| paper.published_at,
+            updated_at: Option<DateTime<Utc>> = |paper| paper.updated_at,
+            announce_date: Option<NaiveDate> = |paper| paper.announce_date,
+            announce_date_estimated: bool = |paper| paper.announce_date_estimated,
+        }
+    };
+}
+
+/// The SQL fragments and the row type, from [`catalog_columns!`].
+macro_rules! paper_sql {
+    (; $key:ident: $key_type:ty = |$key_paper:ident| $key_bind:expr;
+        $($column:ident: $type:ty = |$paper:ident| $bind:expr),* $(,)?) => {
+        /// The columns an upsert writes, in bind order: the catalog's, then the bookkeeping.
+        const PAPER_COLUMNS: &str = concat!(
+            stringify!($key), $(", ", stringify!($column),)* ", revision, created_at, changed_at, change_seq"
+        );
+
+        /// What a [`PaperRow`] reads: the catalog's columns, the bookkeeping and the community
+        /// counters, qualified with `p.` so that queries joining other tables can use them
+        /// (`FROM papers p`).
+        pub(super) const PAPER_SELECT: &str = concat!(
+            "p.", stringify!($key), $(", p.", stringify!($column),)*
+            ", p.revision, p.created_at, p.changed_at, p.change_seq, p.upvotes, p.num_comments, p.hidden_at"
+        );
+
+        /// What an upsert changes in a stored row: every catalog column but the key, and the
+        /// bookkeeping (not `created_at`).
+        const PAPER_UPDATES: &str = concat!(
+            $(stringify!($column), " = excluded.", stringify!($column), ", ",)*
+            "revision = excluded.revision, changed_at = excluded.changed_at, change_seq = excluded.change_seq"
+        );
+
+        #[derive(sqlx::FromRow)]
+        pub(super) struct PaperRow {
+            $key: $key_type,
+            $($column: $type,)*
+            revision: i64,
+            created_at: DateTime<Utc>,
+            changed_at: DateTime<Utc>,
+            change_seq: i64,
+            upvotes: i64,
+            num_comments: i64,
+            hidden_at: Option<DateTime<Utc>>,
+        }
+    };
+}
+
+catalog_columns!(paper_sql!());
+
+/// Binds `$source`'s catalog columns to `$row`, in [`PAPER_COLUMNS`] order, from
+/// [`catalog_columns!`].
+macro_rules! bind_paper {
+    ($row:ident, $source:expr; $key:ident: $key_type:ty = |$key_paper:ident| $key_bind:expr;
+        $($column:ident: $type:ty = |$paper:ident| $bind:expr),* $(,)?) => {{
+        let $key_paper: &Paper = $source;
+        $row.push_bind($key_bind);
+        $({
+            let $paper: &Paper = $source;
+            $row.push_bind($bind);
+        })*
+    }};
 }
 
 impl TryFrom<PaperRow> for StoredPaper {
@@ -234,45 +279,15 @@ impl Db {
                 for chunk in plans.chunks(ROWS_PER_STATEMENT) {
                     let mut query = QueryBuilder::<DB>::new(format!("INSERT INTO papers ({PAPER_COLUMNS}) "));
                     query.push_values(chunk, |mut row, (paper, read_revision, _, change_seq)| {
-                        row.push_bind(paper.id.as_str())
-                            // Validated to 1..=9999.
-                            .push_bind(paper.version.map(|v| v as i32))
-                            .push_bind(paper.title.as_str())
-                            .push_bind(paper.summary.as_str())
-                            .push_bind(Json(&paper.authors))
-                            .push_bind(Json(&paper.categories))
-                            .push_bind(paper.comment.as_deref())
-                            .push_bind(paper.journal_ref.as_deref())
-                            .push_bind(paper.doi.as_deref())
-                            .push_bind(paper.license.as_deref())
-                            .push_bind(paper.submitter.as_deref())
-                            .push_bind(paper.github_repo.as_deref())
-                            .push_bind(paper.project_page.as_deref())
-                            .push_bind(paper.published_at)
-                            .push_bind(paper.updated_at)
-                            .push_bind(paper.announce_date)
-                            .push_bind(paper.announce_date_estimated)
-                            .push_bind(read_revision + 1)
-                            .push_bind(now)
-                            .push_bind(now)
-                            .push_bind(*change_seq);
+                        catalog_columns!(bind_paper!(row, paper));
+                        row.push_bind(read_revision + 1).push_bind(now).push_bind(now).push_bind(*change_seq);
                     });
                     // The update applies only over the revision that was read; a new paper
                     // (read revision 0) never overwrites a row another writer inserted.
-                    query.push(
-                        " ON CONFLICT (id) DO UPDATE SET version = excluded.version, title = excluded.title, \
-                         summary = excluded.summary, authors = excluded.authors, categories = excluded.categories, \
-                         comment = excluded.comment, journal_ref = excluded.journal_ref, doi = excluded.doi, \
-                         license = excluded.license, submitter = excluded.submitter, \
-                         github_repo = excluded.github_repo, project_page = excluded.project_page, \
-                         published_at = excluded.published_at, updated_at = excluded.updated_at, \
-                         announce_date = excluded.announce_date, \
-                         announce_date_estimated = excluded.announce_date_estimated, \
-                         revision = excluded.revision, changed_at = excluded.changed_at, \
-                         change_seq = excluded.change_seq \
-                         WHERE papers.revision + 1 = excluded.revision \
-                         RETURNING id",
-                    );
+                    query.push(format!(
+                        " ON CONFLICT (id) DO UPDATE SET {PAPER_UPDATES} \
+                         WHERE papers.revision + 1 = excluded.revision RETURNING id"
+                    ));
                     let written: HashSet<String> =
                         query.build_query_scalar().fetch_all(&mut *tx).await?.into_iter().collect();
 
@@ -412,6 +427,27 @@ mod tests {
 
     fn counts(inserted: u64, updated: u64, unchanged: u64) -> UpsertCounts {
         UpsertCounts { inserted, updated, unchanged }
+    }
+
+    #[test]
+    fn the_sql_of_a_paper_comes_from_one_column_list() {
+        let written: Vec<&str> = PAPER_COLUMNS.split(", ").collect();
+        assert_eq!(&written[..4], ["id", "version", "title", "summary"]);
+        assert_eq!(&written[written.len() - 4..], ["revision", "created_at", "changed_at", "change_seq"]);
+        for column in &written {
+            assert!(
+                PAPER_SELECT.split(", ").any(|c| c == format!("p.{column}")),
+                "{column} is not read back"
+            );
+        }
+        let updated: Vec<&str> =
+            PAPER_UPDATES.split(", ").map(|set| set.split(" = ").next().unwrap_or(set)).collect();
+        let kept: Vec<&&str> = written.iter().filter(|c| !updated.contains(c)).collect();
+        assert_eq!(
+            kept,
+            [&"id", &"created_at"],
+            "an upsert changes every column but the key and the first store's time"
+        );
     }
 
     #[test]

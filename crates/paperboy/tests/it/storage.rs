@@ -231,3 +231,203 @@ on_both_engines!(
     checkpoints_round_trip,
     migrating_twice_is_harmless,
 );
+
+/// A PostgreSQL constraint: its kind (`p`, `u`, `f`), columns, and for a foreign key the table
+/// and columns it refers to and its `ON DELETE`.
+type Constraint = (String, Vec<String>, Option<String>, Option<Vec<String>>, String);
+
+/// What a migrated database holds, as sorted lines: tables, columns (and whether they may be
+/// null), primary keys, unique constraints, foreign keys with their `ON DELETE`, and named
+/// indexes with their columns, uniqueness and whether they are partial. Types are left out:
+/// each engine has its own on purpose (`TIMESTAMPTZ` against RFC 3339 text).
+async fn schema(db: &Db) -> Vec<String> {
+    let mut facts = Vec::new();
+    match db {
+        Db::Sqlite(pool) => {
+            let tables: Vec<String> = sqlx::query_scalar(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
+                 AND name NOT LIKE '_sqlx%' ORDER BY name",
+            )
+            .fetch_all(pool)
+            .await
+            .unwrap();
+            for table in &tables {
+                facts.push(format!("table {table}"));
+                let columns: Vec<(String, bool, i64)> =
+                    sqlx::query_as("SELECT name, \"notnull\", pk FROM pragma_table_info($1) ORDER BY cid")
+                        .bind(table)
+                        .fetch_all(pool)
+                        .await
+                        .unwrap();
+                let mut key: Vec<(i64, String)> = Vec::new();
+                for (column, not_null, pk) in columns {
+                    let null = if not_null || pk > 0 { "not null" } else { "null" };
+                    facts.push(format!("column {table}.{column} {null}"));
+                    if pk > 0 {
+                        key.push((pk, column));
+                    }
+                }
+                key.sort();
+                let key: Vec<String> = key.into_iter().map(|(_, c)| c).collect();
+                facts.push(format!("primary key {table} ({})", key.join(", ")));
+                let uniques: Vec<String> = sqlx::query_scalar(
+                    "SELECT name FROM pragma_index_list($1) WHERE origin = 'u' ORDER BY name",
+                )
+                .bind(table)
+                .fetch_all(pool)
+                .await
+                .unwrap();
+                for index in uniques {
+                    let columns: Vec<String> =
+                        sqlx::query_scalar("SELECT name FROM pragma_index_info($1) ORDER BY seqno")
+                            .bind(&index)
+                            .fetch_all(pool)
+                            .await
+                            .unwrap();
+                    facts.push(format!("unique {table} ({})", columns.join(", ")));
+                }
+                let keys: Vec<(String, String, String, String)> = sqlx::query_as(
+                    "SELECT \"from\", \"table\", \"to\", on_delete FROM pragma_foreign_key_list($1) ORDER BY id, seq",
+                )
+                .bind(table)
+                .fetch_all(pool)
+                .await
+                .unwrap();
+                for (from, to_table, to, on_delete) in keys {
+                    facts
+                        .push(format!("foreign key {table}.{from} -> {to_table}.{to} on delete {on_delete}"));
+                }
+            }
+            let indexes: Vec<(String, String, String)> = sqlx::query_as(
+                "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL",
+            )
+            .fetch_all(pool)
+            .await
+            .unwrap();
+            for (name, table, sql) in indexes {
+                facts.push(index_fact(&name, &table, &sql));
+            }
+        }
+        Db::Postgres(pool) => {
+            let tables: Vec<String> = sqlx::query_scalar(
+                "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public' \
+                 AND table_type = 'BASE TABLE' AND table_name NOT LIKE '\\_sqlx%' ORDER BY table_name",
+            )
+            .fetch_all(pool)
+            .await
+            .unwrap();
+            for table in &tables {
+                facts.push(format!("table {table}"));
+                let columns: Vec<(String, String)> = sqlx::query_as(
+                    "SELECT column_name::text, is_nullable::text FROM information_schema.columns \
+                     WHERE table_schema = 'public' AND table_name = $1 ORDER BY ordinal_position",
+                )
+                .bind(table)
+                .fetch_all(pool)
+                .await
+                .unwrap();
+                for (column, nullable) in columns {
+                    let null = if nullable == "YES" { "null" } else { "not null" };
+                    facts.push(format!("column {table}.{column} {null}"));
+                }
+                let constraints: Vec<Constraint> =
+                    sqlx::query_as(
+                        "SELECT c.contype::text, \
+                         ARRAY(SELECT a.attname::text FROM unnest(c.conkey) WITH ORDINALITY k(n, o) \
+                               JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.n ORDER BY k.o), \
+                         f.relname::text, \
+                         CASE WHEN c.contype = 'f' THEN ARRAY(SELECT a.attname::text FROM unnest(c.confkey) \
+                               WITH ORDINALITY k(n, o) JOIN pg_attribute a ON a.attrelid = c.confrelid \
+                               AND a.attnum = k.n ORDER BY k.o) END, \
+                         c.confdeltype::text \
+                         FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid \
+                         LEFT JOIN pg_class f ON f.oid = c.confrelid \
+                         WHERE t.relname = $1 AND c.contype IN ('p', 'u', 'f')",
+                    )
+                    .bind(table)
+                    .fetch_all(pool)
+                    .await
+                    .unwrap();
+                for (kind, columns, to_table, to_columns, on_delete) in constraints {
+                    match kind.as_str() {
+                        "p" => facts.push(format!("primary key {table} ({})", columns.join(", "))),
+                        "u" => facts.push(format!("unique {table} ({})", columns.join(", "))),
+                        _ => {
+                            let on_delete = match on_delete.as_str() {
+                                "c" => "CASCADE",
+                                "n" => "SET NULL",
+                                "d" => "SET DEFAULT",
+                                "r" => "RESTRICT",
+                                _ => "NO ACTION",
+                            };
+                            for (from, to) in columns.iter().zip(to_columns.unwrap_or_default()) {
+                                let to_table = to_table.clone().unwrap_or_default();
+                                facts.push(format!(
+                                    "foreign key {table}.{from} -> {to_table}.{to} on delete {on_delete}"
+                                ));
+                            }
+                        }
+                    }
+                }
+            }
+            let indexes: Vec<(String, String, String)> = sqlx::query_as(
+                "SELECT i.relname::text, t.relname::text, pg_get_indexdef(x.indexrelid) FROM pg_index x \
+                 JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid \
+                 JOIN pg_namespace n ON n.oid = t.relnamespace WHERE n.nspname = 'public' \
+                 AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid) \
+                 AND t.relname NOT LIKE '\\_sqlx%'",
+            )
+            .fetch_all(pool)
+            .await
+            .unwrap();
+            for (name, table, sql) in indexes {
+                facts.push(index_fact(&name, &table, &sql));
+            }
+        }
+    }
+    facts.sort();
+    facts
+}
+
+/// `index NAME on TABLE (COLUMNS) [unique] [partial]` from a `CREATE INDEX` statement, in either
+/// engine's spelling.
+fn index_fact(name: &str, table: &str, sql: &str) -> String {
+    let sql = sql.to_lowercase();
+    let unique = if sql.starts_with("create unique") { " unique" } else { "" };
+    let partial = if sql.contains(" where ") { " partial" } else { "" };
+    let open = sql.find(" (").map_or(0, |at| at + 2);
+    let mut depth = 1;
+    let close = sql[open..]
+        .char_indices()
+        .find(|(_, c)| {
+            depth += match c {
+                '(' => 1,
+                ')' => -1,
+                _ => 0,
+            };
+            depth == 0
+        })
+        .map_or(sql.len(), |(at, _)| open + at);
+    let columns: String = sql[open..close].chars().filter(|c| !c.is_whitespace()).collect();
+    format!("index {name} on {table} ({columns}){unique}{partial}")
+}
+
+#[tokio::test]
+async fn the_sqlite_and_postgresql_migrations_make_the_same_schema() {
+    let (sqlite, postgres) =
+        (crate::harness::TestDb::sqlite().await, crate::harness::TestDb::postgres().await);
+    let (on_sqlite, on_postgres) = (schema(&sqlite.db).await, schema(&postgres.db).await);
+    let only = |a: &[String], b: &[String]| a.iter().filter(|f| !b.contains(f)).cloned().collect::<Vec<_>>();
+    assert!(
+        on_sqlite.iter().any(|f| f == "index jobs_dedupe on jobs (dedupe_key) unique partial"),
+        "{on_sqlite:#?}"
+    );
+    assert!(
+        on_sqlite.iter().any(|f| f.starts_with("foreign key votes.paper_id -> papers.id on delete CASCADE"))
+    );
+    assert_eq!(
+        (only(&on_sqlite, &on_postgres), only(&on_postgres, &on_sqlite)),
+        (Vec::new(), Vec::new()),
+        "facts only SQLite has, and only PostgreSQL has"
+    );
+}
