@@ -1,25 +1,24 @@
 //! The JSON API and health checks, through the router without a socket.
 
-use axum::body::{Body, to_bytes};
+use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use paperboy::db::Db;
-use paperboy::http::App;
 use paperboy_arxiv::RawPaper;
 use serde_json::Value;
-use tower::ServiceExt;
 
-use crate::harness::{TestDb, on_both_engines, paper};
+use crate::harness::{TestApp, TestDb, on_both_engines, paper};
+
+/// The application over `db` with an empty keyword index, which reads nothing at start (some
+/// tests close the database first).
+fn app(db: &Db) -> TestApp {
+    let index = std::sync::Arc::new(paperboy_search::SearchIndex::in_memory().unwrap());
+    TestApp::with_search(db, paperboy::search::Search::new(index), |_| {})
+}
 
 async fn get(db: &Db, uri: &str) -> (StatusCode, Value) {
-    let index = std::sync::Arc::new(paperboy_search::SearchIndex::in_memory().unwrap());
-    let search = std::sync::Arc::new(paperboy::search::Search::new(index));
-    let router = paperboy::server::router(App::new(db.clone(), search, paperboy::app::SiteConfig::default()));
-    let response = router.oneshot(Request::get(uri).body(Body::empty()).unwrap()).await.unwrap();
-    let status = response.status();
-    let bytes = to_bytes(response.into_body(), 1 << 20).await.unwrap();
-    let body = serde_json::from_slice(&bytes)
-        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()));
-    (status, body)
+    let reply = app(db).get(uri).await;
+    let body = serde_json::from_str(&reply.text).unwrap_or_else(|_| Value::String(reply.text.clone()));
+    (reply.status, body)
 }
 
 async fn serves_a_paper_in_the_hugging_face_shape(db: &Db) {
@@ -117,17 +116,12 @@ async fn request(
     uri: &str,
     headers: &[(&str, &str)],
 ) -> (StatusCode, axum::http::HeaderMap, String) {
-    let index = std::sync::Arc::new(paperboy_search::SearchIndex::in_memory().unwrap());
-    let search = std::sync::Arc::new(paperboy::search::Search::new(index));
-    let router = paperboy::server::router(App::new(db.clone(), search, paperboy::app::SiteConfig::default()));
     let mut builder = Request::get(uri);
     for (name, value) in headers {
         builder = builder.header(*name, *value);
     }
-    let response = router.oneshot(builder.body(Body::empty()).unwrap()).await.unwrap();
-    let (status, headers) = (response.status(), response.headers().clone());
-    let bytes = to_bytes(response.into_body(), 1 << 20).await.unwrap();
-    (status, headers, String::from_utf8_lossy(&bytes).into_owned())
+    let reply = app(db).request(builder.body(Body::empty()).unwrap()).await;
+    (reply.status, reply.headers, reply.text)
 }
 
 #[tokio::test]

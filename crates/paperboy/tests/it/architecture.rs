@@ -1,4 +1,5 @@
-//! The layers of `crates/paperboy/src`, checked from the sources: every path a module names
+//! The layers of `crates/paperboy/src`, checked from the sources (and, for the tests, that each
+//! test module takes its helpers from the harness only): every path a module names
 //! (`use crate::...`, `super::...`, a child module, a path written inline) is an edge from it to
 //! the module it reaches; no edge may run up a layer or between the two siblings on top, and no
 //! modules may reach each other in a circle. ARCHITECTURE.md draws the same layers.
@@ -326,6 +327,26 @@ fn strongly_connected(graph: &HashMap<String, BTreeSet<String>>) -> Vec<Vec<Stri
         }
     }
     walk.found
+}
+
+#[test]
+fn test_modules_take_their_helpers_from_the_harness_only() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/it");
+    let mut wrong = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "rs") || path.ends_with("main.rs") {
+            continue;
+        }
+        let code = code_of(&std::fs::read_to_string(&path).unwrap());
+        let module = path.file_stem().unwrap().to_string_lossy().into_owned();
+        for found in paths(&module, &code, &BTreeSet::new()) {
+            if found.first().is_some_and(|first| first != "harness" && first != &module) {
+                wrong.push(format!("{module} uses {}", found.join("::")));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "test modules using each other's helpers:\n{}", wrong.join("\n"));
 }
 
 #[test]

@@ -17,7 +17,7 @@ use paperboy_arxiv::Paper;
 
 use paperboy::domain::accounts::{Email, Role, UserName};
 
-use crate::site::sample;
+use crate::harness::fixtures::sample;
 
 /// A `paperboy serve` of the site tests' sample papers on a free port, stopped on drop.
 struct Server {

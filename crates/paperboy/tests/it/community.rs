@@ -2,264 +2,18 @@
 //! the router as a browser and a script would use them, on both engines. Mail goes to the file
 //! mailer in a temporary directory, where the tests read the links.
 
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
+use axum::http::{StatusCode, header};
 use chrono::{Duration, Utc};
-use paperboy::app::SiteConfig;
 use paperboy::db::Db;
-use paperboy::db::users::User;
 use paperboy::domain::accounts::{Email, Role, UserName};
-use paperboy::mail::Outbox;
-use paperboy_arxiv::{Paper, RawPaper};
-use serde_json::Value;
 
-use crate::harness::on_both_engines;
-use crate::site::{Reply, Site, store};
-
-/// A paper first published `days` ago, on no feed yet unless stored with `store`.
-pub fn recent(id: &str, title: &str, days: i64) -> Paper {
-    let published = Utc::now() - Duration::days(days);
-    RawPaper {
-        id: Some(id.into()),
-        title: Some(title.into()),
-        summary: Some(format!("An abstract about {title}.")),
-        authors: vec!["Ada Lovelace".into()],
-        categories: vec!["cs.CL".into()],
-        published_at: Some(published),
-        announce_date: Some(published.date_naive()),
-        ..RawPaper::default()
-    }
-    .validate()
-    .unwrap()
-}
-
-/// A site whose mail lands in a directory of its own.
-pub struct Community {
-    pub site: Site,
-    pub mail: tempfile::TempDir,
-    pub db: Db,
-}
-
-impl Community {
-    pub async fn new(db: &Db) -> Community {
-        Community::with(db, |_| {}).await
-    }
-
-    pub async fn with(db: &Db, change: impl FnOnce(&mut SiteConfig)) -> Community {
-        let mail = tempfile::tempdir().unwrap();
-        let mut config = SiteConfig {
-            base_url: "http://paperboy.test".into(),
-            rate_limit: None,
-            mail: Outbox::files(mail.path().to_owned()),
-            ..SiteConfig::default()
-        };
-        change(&mut config);
-        Community { site: Site::with_config(db, config).await, mail, db: db.clone() }
-    }
-
-    /// The messages sent so far, oldest first.
-    pub fn mails(&self) -> Vec<String> {
-        read_mails(self.mail.path())
-    }
-
-    /// The link of `purpose` in the latest message to `to`.
-    pub fn link(&self, to: &str, purpose: &str) -> String {
-        let mails = self.mails();
-        let message = mails
-            .iter()
-            .rev()
-            .find(|m| m.contains(&format!("To: {to}")))
-            .unwrap_or_else(|| panic!("no mail to {to}"));
-        let start = message
-            .find(&format!("/links/{purpose}?token="))
-            .unwrap_or_else(|| panic!("no {purpose} link:\n{message}"));
-        let rest = &message[start..];
-        let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
-        rest[..end].to_owned()
-    }
-
-    pub fn browser(&self) -> Browser<'_> {
-        Browser { site: &self.site, cookies: HashMap::new() }
-    }
-
-    /// A confirmed account signed in through the site, as a browser with its session.
-    pub async fn member(&self, name: &str) -> Browser<'_> {
-        let mut browser = self.browser();
-        let email = format!("{name}@example.org");
-        let form = browser.form("/signup").await;
-        let reply = browser
-            .post(
-                "/signup",
-                &[("csrf", &form), ("name", name), ("email", &email), ("password", "correct horse")],
-            )
-            .await;
-        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
-        let link = self.link(&email, "confirm");
-        let path = link.trim_start_matches("http://paperboy.test");
-        let page = browser.get(path).await;
-        assert_eq!(page.status, StatusCode::OK, "{}", page.text);
-        let token = path.split("token=").nth(1).unwrap().to_owned();
-        let reply =
-            browser.post("/links/confirm", &[("csrf", &csrf_in(&page.text)), ("token", &token)]).await;
-        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text);
-        browser
-    }
-
-    pub async fn user(&self, name: &str) -> User {
-        self.db.user_by_name(name).await.unwrap().unwrap()
-    }
-}
-
-pub fn read_mails(dir: &Path) -> Vec<String> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|entries| {
-            entries
-                .flatten()
-                .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|e| e == "eml"))
-                .collect()
-        })
-        .unwrap_or_default();
-    files.sort();
-    files.iter().map(|path| decode_quoted_printable(&std::fs::read_to_string(path).unwrap())).collect()
-}
-
-/// The message with quoted-printable soft line breaks and escapes undone (headers untouched
-/// by it), as a mail client shows it.
-pub fn decode_quoted_printable(message: &str) -> String {
-    if !message.contains("Content-Transfer-Encoding: quoted-printable") {
-        return message.to_owned();
-    }
-    let joined = message.replace("=\r\n", "").replace("=\n", "");
-    let bytes = joined.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let escaped = (bytes[i] == b'=' && i + 2 < bytes.len())
-            .then(|| u8::from_str_radix(&joined[i + 1..i + 3], 16).ok())
-            .flatten();
-        match escaped {
-            Some(byte) => {
-                out.push(byte);
-                i += 3;
-            }
-            None => {
-                out.push(bytes[i]);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-/// The CSRF token in a page's first form.
-pub fn csrf_in(html: &str) -> String {
-    let start =
-        html.find("name=\"csrf\" value=\"").unwrap_or_else(|| panic!("no form token in:\n{html}")) + 19;
-    html[start..start + html[start..].find('"').unwrap()].to_owned()
-}
-
-/// A browser: keeps cookies between requests, sends forms.
-pub struct Browser<'a> {
-    site: &'a Site,
-    cookies: HashMap<String, String>,
-}
-
-impl Browser<'_> {
-    fn cookie_header(&self) -> String {
-        self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
-    }
-
-    async fn send(&mut self, request: axum::http::request::Builder, body: Body) -> Reply {
-        let request = request.header(header::COOKIE, self.cookie_header()).body(body).unwrap();
-        let reply = self.site.request(request).await;
-        for value in reply.headers.get_all(header::SET_COOKIE) {
-            let (pair, _) = value.to_str().unwrap().split_once(';').unwrap();
-            let (name, value) = pair.split_once('=').unwrap();
-            if value.is_empty() {
-                self.cookies.remove(name);
-            } else {
-                self.cookies.insert(name.to_owned(), value.to_owned());
-            }
-        }
-        reply
-    }
-
-    pub async fn get(&mut self, uri: &str) -> Reply {
-        self.send(Request::get(uri), Body::empty()).await
-    }
-
-    /// The CSRF token of the form on the page at `uri`.
-    pub async fn form(&mut self, uri: &str) -> String {
-        let page = self.get(uri).await;
-        assert_eq!(page.status, StatusCode::OK, "{uri}: {}", page.text);
-        csrf_in(&page.text)
-    }
-
-    pub async fn post(&mut self, uri: &str, fields: &[(&str, &str)]) -> Reply {
-        self.post_with(uri, fields, &[]).await
-    }
-
-    pub async fn post_with(&mut self, uri: &str, fields: &[(&str, &str)], headers: &[(&str, &str)]) -> Reply {
-        let body = fields.iter().map(|(k, v)| format!("{k}={}", urlencode(v))).collect::<Vec<_>>().join("&");
-        let mut request =
-            Request::post(uri).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
-        for (name, value) in headers {
-            request = request.header(*name, *value);
-        }
-        self.send(request, Body::from(body)).await
-    }
-
-    /// The token of this browser's session, from any page with a form of it.
-    pub async fn session_csrf(&mut self) -> String {
-        self.form("/settings").await
-    }
-
-    pub fn has_session(&self) -> bool {
-        self.cookies.contains_key("pb_session")
-    }
-}
-
-fn urlencode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-/// `method uri` with a bearer token and an optional JSON body.
-pub async fn api(site: &Site, method: &str, uri: &str, token: Option<&str>, body: Option<Value>) -> Reply {
-    let mut request = Request::builder().method(method).uri(uri);
-    if let Some(token) = token {
-        request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
-    }
-    let body = match body {
-        Some(json) => {
-            request = request.header(header::CONTENT_TYPE, "application/json");
-            Body::from(json.to_string())
-        }
-        None => Body::empty(),
-    };
-    site.request(request.body(body).unwrap()).await
-}
-
-/// A personal API token for the signed-in browser, made on the settings page.
-pub async fn api_token(browser: &mut Browser<'_>) -> String {
-    let csrf = browser.session_csrf().await;
-    let page = browser.post("/settings/tokens", &[("csrf", &csrf), ("name", "script")]).await;
-    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
-    let start = page.text.find("id=\"new-token\">").unwrap() + 15;
-    page.text[start..start + page.text[start..].find('<').unwrap()].to_owned()
-}
+use crate::harness::fixtures::{recent, store};
+use crate::harness::{TestApp, api_token, csrf_in, on_both_engines};
 
 async fn accounts_sign_up_confirm_and_sign_in(db: &Db) {
-    let community = Community::new(db).await;
+    let community = TestApp::new(db).await;
     let mut ada = community.member("ada").await;
     assert!(ada.has_session());
     let settings = ada.get("/settings").await;
@@ -273,7 +27,7 @@ async fn accounts_sign_up_confirm_and_sign_in(db: &Db) {
     let home = ada.get("/about").await;
     assert!(home.text.contains("<a href=\"/settings\">ada</a>"), "{}", home.text);
     assert_eq!(home.headers[header::CACHE_CONTROL], "private, no-store");
-    let anonymous = community.site.get("/about").await;
+    let anonymous = community.get("/about").await;
     assert!(anonymous.text.contains("Sign in") && !anonymous.text.contains(">ada<"));
 
     // Sign out, then in with the password.
@@ -308,7 +62,7 @@ async fn accounts_sign_up_confirm_and_sign_in(db: &Db) {
     );
 
     // Behind HTTPS the cookie is Secure; a `next` to another site goes home instead.
-    let secure = Community::with(db, |c| c.base_url = "https://papers.example.org".into()).await;
+    let secure = TestApp::with(db, |c| c.base_url = "https://papers.example.org".into()).await;
     let mut grace = secure.member("grace").await;
     let csrf = grace.session_csrf().await;
     grace.post("/logout", &[("csrf", &csrf)]).await;
@@ -330,7 +84,7 @@ async fn accounts_sign_up_confirm_and_sign_in(db: &Db) {
 on_both_engines!(accounts_sign_up_confirm_and_sign_in);
 
 async fn nothing_tells_whether_an_email_has_an_account(db: &Db) {
-    let community = Community::new(db).await;
+    let community = TestApp::new(db).await;
     community.member("ada").await;
     let sent = community.mails().len();
     let mut visitor = community.browser();
@@ -373,7 +127,7 @@ async fn nothing_tells_whether_an_email_has_an_account(db: &Db) {
 on_both_engines!(nothing_tells_whether_an_email_has_an_account);
 
 async fn fifty_wrong_passwords_lock_the_account_for_a_while(db: &Db) {
-    let community = Community::new(db).await;
+    let community = TestApp::new(db).await;
     let mut ada = community.member("ada").await;
     let csrf = ada.session_csrf().await;
     ada.post("/logout", &[("csrf", &csrf)]).await;
@@ -408,7 +162,7 @@ async fn fifty_wrong_passwords_lock_the_account_for_a_while(db: &Db) {
 on_both_engines!(fifty_wrong_passwords_lock_the_account_for_a_while);
 
 async fn emailed_links_work_once_and_expire(db: &Db) {
-    let community = Community::new(db).await;
+    let community = TestApp::new(db).await;
     let mut ada = community.member("ada").await;
     let csrf = ada.session_csrf().await;
     ada.post("/logout", &[("csrf", &csrf)]).await;
@@ -460,7 +214,7 @@ on_both_engines!(emailed_links_work_once_and_expire);
 
 async fn forms_without_the_right_csrf_token_change_nothing(db: &Db) {
     store(db, vec![recent("2611.00001", "Fresh results", 1)]).await;
-    let community = Community::new(db).await;
+    let community = TestApp::new(db).await;
     let mut ada = community.member("ada").await;
     let mut eve = community.member("eve").await;
     let eves = eve.session_csrf().await;
@@ -558,28 +312,28 @@ async fn futures_join<T>(tasks: impl IntoIterator<Item = tokio::task::JoinHandle
 
 async fn api_tokens_act_for_their_owner_until_revoked(db: &Db) {
     store(db, vec![recent("2611.00001", "Fresh results", 1)]).await;
-    let community = Community::new(db).await;
+    let community = TestApp::new(db).await;
     let mut ada = community.member("ada").await;
     let token = api_token(&mut ada).await;
     assert!(token.starts_with("pb_"));
     let settings = ada.get("/settings").await;
     assert!(!settings.text.contains(&token), "a token is shown once");
-    let site = &community.site;
-    let me = api(site, "GET", "/api/whoami-v2", Some(&token), None).await;
+    let site = &community;
+    let me = site.api("GET", "/api/whoami-v2", Some(&token), None).await;
     assert_eq!(me.json()["name"], "ada");
-    let vote = api(site, "POST", "/api/papers/2611.00001/vote", Some(&token), None).await;
+    let vote = site.api("POST", "/api/papers/2611.00001/vote", Some(&token), None).await;
     assert_eq!(vote.json(), serde_json::json!({"upvotes": 1, "voted": true}));
-    let tokens = api(site, "GET", "/api/tokens", Some(&token), None).await.json();
+    let tokens = site.api("GET", "/api/tokens", Some(&token), None).await.json();
     let id = tokens[0]["id"].as_i64().unwrap();
     assert!(tokens[0]["lastUsedAt"].is_string());
     assert_eq!(
-        api(site, "DELETE", &format!("/api/tokens/{id}"), Some(&token), None).await.status,
+        site.api("DELETE", &format!("/api/tokens/{id}"), Some(&token), None).await.status,
         StatusCode::NO_CONTENT
     );
-    let revoked = api(site, "DELETE", "/api/papers/2611.00001/vote", Some(&token), None).await;
+    let revoked = site.api("DELETE", "/api/papers/2611.00001/vote", Some(&token), None).await;
     assert_eq!(revoked.status, StatusCode::UNAUTHORIZED);
     assert_eq!(revoked.json()["error"], "the API token is unknown or was revoked");
-    let none = api(site, "POST", "/api/papers/2611.00001/vote", None, None).await;
+    let none = site.api("POST", "/api/papers/2611.00001/vote", None, None).await;
     assert_eq!(none.status, StatusCode::UNAUTHORIZED);
     assert!(none.headers.contains_key(header::WWW_AUTHENTICATE));
     assert_eq!(db.get_paper(&"2611.00001".parse().unwrap()).await.unwrap().unwrap().upvotes, 1);
@@ -594,20 +348,15 @@ async fn submissions_follow_the_window_the_cap_and_one_submitter(db: &Db) {
     for n in 3..=6 {
         db.upsert_papers(vec![recent(&format!("2611.0000{n}"), "More", 1)]).await.unwrap();
     }
-    let community = Community::with(db, |c| c.submissions.daily_cap = 3).await;
+    let community = TestApp::with(db, |c| c.submissions.daily_cap = 3).await;
     let mut ada = community.member("ada").await;
     let token = api_token(&mut ada).await;
-    let site = &community.site;
+    let site = &community;
     let submit = |paper: &str| serde_json::json!({ "paper_id": paper, "comment": "Worth a read: **strong** baselines.", "media_urls": [] });
 
-    let ok = api(
-        site,
-        "POST",
-        "/api/papers/submit",
-        Some(&token),
-        Some(submit("https://arxiv.org/abs/2611.00001v2")),
-    )
-    .await;
+    let ok = site
+        .api("POST", "/api/papers/submit", Some(&token), Some(submit("https://arxiv.org/abs/2611.00001v2")))
+        .await;
     assert_eq!(ok.status, StatusCode::OK, "{}", ok.text);
     let item = ok.json();
     assert_eq!(item["paper"]["id"], "2611.00001");
@@ -619,30 +368,30 @@ async fn submissions_follow_the_window_the_cap_and_one_submitter(db: &Db) {
     let page = site.get(&format!("/papers/date/{today}")).await;
     assert!(page.text.contains("Submitted by ada"), "the feed shows who submitted what");
 
-    let twice = api(site, "POST", "/api/papers/submit", Some(&token), Some(submit("2611.00001"))).await;
+    let twice = site.api("POST", "/api/papers/submit", Some(&token), Some(submit("2611.00001"))).await;
     assert_eq!(twice.status, StatusCode::CONFLICT);
     assert!(twice.json()["error"].as_str().unwrap().contains("submitted already, by ada"));
-    let old = api(site, "POST", "/api/papers/submit", Some(&token), Some(submit("2609.00001"))).await;
+    let old = site.api("POST", "/api/papers/submit", Some(&token), Some(submit("2609.00001"))).await;
     assert_eq!(old.status, StatusCode::BAD_REQUEST);
     assert!(old.json()["error"].as_str().unwrap().contains("within 14 days of publication"));
     for garbage in ["not-an-id", "'; DROP TABLE papers; --", ""] {
-        let reply = api(site, "POST", "/api/papers/submit", Some(&token), Some(submit(garbage))).await;
+        let reply = site.api("POST", "/api/papers/submit", Some(&token), Some(submit(garbage))).await;
         assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{garbage}: {}", reply.text);
     }
     let malformed =
-        api(site, "POST", "/api/papers/submit", Some(&token), Some(serde_json::json!(["x"]))).await;
+        site.api("POST", "/api/papers/submit", Some(&token), Some(serde_json::json!(["x"]))).await;
     assert_eq!(malformed.status, StatusCode::BAD_REQUEST);
-    let unknown = api(site, "POST", "/api/papers/submit", Some(&token), Some(submit("2611.09999"))).await;
+    let unknown = site.api("POST", "/api/papers/submit", Some(&token), Some(submit("2611.09999"))).await;
     assert_eq!(unknown.status, StatusCode::NOT_FOUND, "no arXiv client configured here");
 
     // A paper a rule featured is claimed on its day.
-    let claimed = api(site, "POST", "/api/papers/submit", Some(&token), Some(submit("2611.00002"))).await;
+    let claimed = site.api("POST", "/api/papers/submit", Some(&token), Some(submit("2611.00002"))).await;
     assert_eq!(claimed.status, StatusCode::OK, "{}", claimed.text);
     assert_eq!(claimed.json()["submittedBy"]["name"], "ada");
     // The cap: three a day.
-    let third = api(site, "POST", "/api/papers/submit", Some(&token), Some(submit("2611.00003"))).await;
+    let third = site.api("POST", "/api/papers/submit", Some(&token), Some(submit("2611.00003"))).await;
     assert_eq!(third.status, StatusCode::OK);
-    let fourth = api(site, "POST", "/api/papers/submit", Some(&token), Some(submit("2611.00004"))).await;
+    let fourth = site.api("POST", "/api/papers/submit", Some(&token), Some(submit("2611.00004"))).await;
     assert_eq!(fourth.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(fourth.json()["error"].as_str().unwrap().contains("submit more tomorrow"));
 
@@ -660,7 +409,7 @@ on_both_engines!(submissions_follow_the_window_the_cap_and_one_submitter);
 
 async fn comments_thread_render_safely_and_only_authors_change_them(db: &Db) {
     store(db, vec![recent("2611.00001", "Fresh results", 1)]).await;
-    let community = Community::new(db).await;
+    let community = TestApp::new(db).await;
     let mut ada = community.member("ada").await;
     let mut eve = community.member("eve").await;
     let csrf = ada.session_csrf().await;
@@ -668,7 +417,7 @@ async fn comments_thread_render_safely_and_only_authors_change_them(db: &Db) {
                    '; DROP TABLE comments; -- **bold** [click](javascript:alert(4))";
     let posted = ada.post("/papers/2611.00001/comments", &[("csrf", &csrf), ("body", hostile)]).await;
     assert_eq!(posted.status, StatusCode::SEE_OTHER, "{}", posted.text);
-    let comments = community.site.get("/api/papers/2611.00001/comments").await.json();
+    let comments = community.get("/api/papers/2611.00001/comments").await.json();
     let first = comments[0]["id"].as_i64().unwrap();
     assert_eq!(comments[0]["body"], hostile, "stored as written");
     let eves = eve.session_csrf().await;
@@ -700,7 +449,7 @@ async fn comments_thread_render_safely_and_only_authors_change_them(db: &Db) {
     assert_eq!(deleted.status, StatusCode::SEE_OTHER);
     let again = ada.post(&path, &[("csrf", &csrf), ("body", "back")]).await;
     assert_eq!(again.status, StatusCode::CONFLICT);
-    let comments = community.site.get("/api/papers/2611.00001/comments").await.json();
+    let comments = community.get("/api/papers/2611.00001/comments").await.json();
     assert_eq!((comments[0]["deleted"].as_bool(), comments[0]["body"].as_str()), (Some(true), Some("")));
     assert_eq!(comments[1]["parentId"], first, "the reply stays");
     assert_eq!(db.get_paper(&"2611.00001".parse().unwrap()).await.unwrap().unwrap().num_comments, 1);
@@ -711,21 +460,21 @@ on_both_engines!(comments_thread_render_safely_and_only_authors_change_them);
 
 async fn curators_moderate_and_every_action_is_logged(db: &Db) {
     store(db, vec![recent("2611.00001", "Fresh results", 1), recent("2611.00002", "Other results", 1)]).await;
-    let community = Community::new(db).await;
+    let community = TestApp::new(db).await;
     let mut ada = community.member("ada").await;
     let mut cora = community.member("cora").await;
     db.grant(None, &community.user("cora").await, Role::Curator).await.unwrap();
     let user_token = api_token(&mut ada).await;
     let curator_token = api_token(&mut cora).await;
-    let site = &community.site;
-    let comment = api(
-        site,
-        "POST",
-        "/api/papers/2611.00001/comments",
-        Some(&user_token),
-        Some(serde_json::json!({"body": "spam"})),
-    )
-    .await;
+    let site = &community;
+    let comment = site
+        .api(
+            "POST",
+            "/api/papers/2611.00001/comments",
+            Some(&user_token),
+            Some(serde_json::json!({"body": "spam"})),
+        )
+        .await;
     assert_eq!(comment.status, StatusCode::CREATED, "{}", comment.text);
     let comment_id = comment.json()["id"].as_i64().unwrap();
 
@@ -738,41 +487,31 @@ async fn curators_moderate_and_every_action_is_logged(db: &Db) {
         ("POST", format!("/api/comments/{comment_id}/hide")),
         ("GET", "/api/moderation/log".to_owned()),
     ] {
-        let reply = api(site, method, &path, Some(&user_token), Some(reason.clone())).await;
+        let reply = site.api(method, &path, Some(&user_token), Some(reason.clone())).await;
         assert_eq!(reply.status, StatusCode::FORBIDDEN, "{path}: {}", reply.text);
     }
-    let grant = api(
-        site,
-        "POST",
-        "/api/users/ada/role",
-        Some(&curator_token),
-        Some(serde_json::json!({"role": "admin"})),
-    )
-    .await;
+    let grant = site
+        .api("POST", "/api/users/ada/role", Some(&curator_token), Some(serde_json::json!({"role": "admin"})))
+        .await;
     assert_eq!(grant.status, StatusCode::FORBIDDEN, "curators do not grant roles");
 
     // Curators do.
     let links =
-        api(site, "POST", "/api/papers/2611.00001/links", Some(&curator_token), Some(reason.clone())).await;
+        site.api("POST", "/api/papers/2611.00001/links", Some(&curator_token), Some(reason.clone())).await;
     assert_eq!(links.json()["githubRepo"], "https://github.com/x/y");
     let bad_link = serde_json::json!({"githubRepo": "javascript:alert(1)"});
     let refused =
-        api(site, "POST", "/api/papers/2611.00001/links", Some(&curator_token), Some(bad_link)).await;
+        site.api("POST", "/api/papers/2611.00001/links", Some(&curator_token), Some(bad_link)).await;
     assert_eq!(refused.status, StatusCode::BAD_REQUEST);
-    let hidden_comment = api(
-        site,
-        "POST",
-        &format!("/api/comments/{comment_id}/hide"),
-        Some(&curator_token),
-        Some(reason.clone()),
-    )
-    .await;
+    let hidden_comment = site
+        .api("POST", &format!("/api/comments/{comment_id}/hide"), Some(&curator_token), Some(reason.clone()))
+        .await;
     assert_eq!(hidden_comment.status, StatusCode::NO_CONTENT);
     let feature =
-        api(site, "POST", "/api/papers/2611.00002/feature", Some(&curator_token), Some(reason.clone())).await;
+        site.api("POST", "/api/papers/2611.00002/feature", Some(&curator_token), Some(reason.clone())).await;
     assert_eq!(feature.status, StatusCode::OK, "{}", feature.text);
     let hide =
-        api(site, "POST", "/api/papers/2611.00001/hide", Some(&curator_token), Some(reason.clone())).await;
+        site.api("POST", "/api/papers/2611.00001/hide", Some(&curator_token), Some(reason.clone())).await;
     assert_eq!(hide.status, StatusCode::NO_CONTENT);
 
     // A hidden paper is gone for readers, takes no comments or votes, and curators still see it.
@@ -780,23 +519,23 @@ async fn curators_moderate_and_every_action_is_logged(db: &Db) {
     assert_eq!(site.get("/api/papers/2611.00001").await.status, StatusCode::NOT_FOUND);
     let today = Utc::now().date_naive().to_string();
     assert!(!site.get(&format!("/papers/date/{today}")).await.text.contains("Fresh results"));
-    let closed = api(
-        site,
-        "POST",
-        "/api/papers/2611.00001/comments",
-        Some(&user_token),
-        Some(serde_json::json!({"body": "hi"})),
-    )
-    .await;
+    let closed = site
+        .api(
+            "POST",
+            "/api/papers/2611.00001/comments",
+            Some(&user_token),
+            Some(serde_json::json!({"body": "hi"})),
+        )
+        .await;
     assert_eq!(closed.status, StatusCode::FORBIDDEN);
     assert!(closed.json()["error"].as_str().unwrap().contains("hidden by the curators"));
-    let vote = api(site, "POST", "/api/papers/2611.00001/vote", Some(&user_token), None).await;
+    let vote = site.api("POST", "/api/papers/2611.00001/vote", Some(&user_token), None).await;
     assert_eq!(vote.status, StatusCode::FORBIDDEN);
     let seen = cora.get("/papers/2611.00001").await;
     assert_eq!(seen.status, StatusCode::OK);
     assert!(seen.text.contains("Show this paper again"));
 
-    let log = api(site, "GET", "/api/moderation/log", Some(&curator_token), None).await.json();
+    let log = site.api("GET", "/api/moderation/log", Some(&curator_token), None).await.json();
     let actions: Vec<&str> = log.as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
     assert_eq!(actions, ["hide_paper", "feature", "hide_comment", "edit_links", "grant"]);
     assert!(log.as_array().unwrap().iter().take(4).all(|e| e["actor"] == "cora"));
@@ -809,13 +548,13 @@ async fn curators_moderate_and_every_action_is_logged(db: &Db) {
             && page.text.contains(">Moderation</a>")
     );
     assert_eq!(ada.get("/moderation").await.status, StatusCode::FORBIDDEN);
-    assert_eq!(community.site.get("/moderation").await.status, StatusCode::SEE_OTHER);
+    assert_eq!(community.get("/moderation").await.status, StatusCode::SEE_OTHER);
 }
 on_both_engines!(curators_moderate_and_every_action_is_logged);
 
 async fn sql_metacharacters_are_data_everywhere(db: &Db) {
     store(db, vec![recent("2611.00001", "Fresh results", 1)]).await;
-    let community = Community::new(db).await;
+    let community = TestApp::new(db).await;
     let mut visitor = community.browser();
     let csrf = visitor.form("/signup").await;
     let evil = "x'); DROP TABLE users; --";
@@ -846,7 +585,7 @@ async fn trending_ranks_attention_with_decay(db: &Db) {
         recent("2611.00003", "Fresh and liked", 1),
     ];
     db.upsert_papers(papers).await.unwrap();
-    let community = Community::new(db).await;
+    let community = TestApp::new(db).await;
     let mut users = Vec::new();
     for n in 0..6 {
         let name: UserName = format!("u{n}").parse().unwrap();
@@ -874,12 +613,12 @@ async fn trending_ranks_attention_with_decay(db: &Db) {
     for user in &users[..3] {
         db.set_vote(user.id, &"2611.00003".parse().unwrap(), true).await.unwrap();
     }
-    let page = community.site.get("/papers/trending").await;
+    let page = community.get("/papers/trending").await;
     let fresh = page.text.find("Fresh and liked").unwrap();
     let busy = page.text.find("Busy but older").unwrap();
     assert!(fresh < busy, "a fresh paper with 3 votes beats one with 6 from 40 hours ago");
     assert!(!page.text.contains("Quiet"), "no votes, no trend");
-    let api = community.site.get("/api/daily_papers?sort=trending").await.json();
+    let api = community.get("/api/daily_papers?sort=trending").await.json();
     assert_eq!(api[0]["paper"]["id"], "2611.00003");
     // A score no refresh has brought down yet (no worker running) is not shown once the paper
     // leaves the window.
@@ -891,20 +630,20 @@ async fn trending_ranks_attention_with_decay(db: &Db) {
         Db::Postgres(pool) => sqlx::query(stale).bind(old).execute(pool).await.map(drop),
     }
     .unwrap();
-    assert!(!community.site.get("/papers/trending?page=1").await.text.contains("Quiet"));
+    assert!(!community.get("/papers/trending?page=1").await.text.contains("Quiet"));
     // A week later the refresh drops them to exactly 0, and touches nothing else again.
     assert_eq!(db.refresh_trending(now + Duration::days(8)).await.unwrap(), 3);
     assert_eq!(db.refresh_trending(now + Duration::days(8)).await.unwrap(), 0);
-    assert!(community.site.get("/papers/trending").await.text.contains("Nothing is trending"));
+    assert!(community.get("/papers/trending").await.text.contains("Nothing is trending"));
 }
 on_both_engines!(trending_ranks_attention_with_decay);
 
 #[tokio::test]
 async fn every_response_carries_the_security_headers() {
     let test_db = crate::harness::TestDb::sqlite().await;
-    let community = Community::new(&test_db.db).await;
+    let community = TestApp::new(&test_db.db).await;
     for uri in ["/", "/login", "/api/daily_papers", "/papers/2611.99999", "/static/style.css"] {
-        let reply = community.site.get(uri).await;
+        let reply = community.get(uri).await;
         let csp = reply.headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
         assert!(csp.contains("script-src 'self';") && csp.contains("frame-ancestors 'none'"), "{csp}");
         assert_eq!(reply.headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff", "{uri}");
@@ -913,7 +652,7 @@ async fn every_response_carries_the_security_headers() {
 }
 
 async fn unknown_papers_are_looked_up_on_arxiv_when_submitted(db: &Db) {
-    use crate::harness::{ReplayServer, Reply as Scripted, fixture};
+    use crate::harness::{ReplayServer, Scripted, fixture};
     use paperboy_arxiv::client::{ArxivClient, ClientConfig};
     let server = ReplayServer::start(vec![
         Scripted::file(fixture("atom-three-entries.xml")),
@@ -929,7 +668,7 @@ async fn unknown_papers_are_looked_up_on_arxiv_when_submitted(db: &Db) {
         ..ClientConfig::default()
     })
     .unwrap();
-    let community = Community::with(db, |c| {
+    let community = TestApp::with(db, |c| {
         c.arxiv = Some(client);
         c.submissions.window_days = 36_500;
     })
@@ -937,18 +676,18 @@ async fn unknown_papers_are_looked_up_on_arxiv_when_submitted(db: &Db) {
     let mut ada = community.member("ada").await;
     let token = api_token(&mut ada).await;
     let body = serde_json::json!({"paper_id": "hep-th/9901001"});
-    let reply = api(&community.site, "POST", "/api/papers/submit", Some(&token), Some(body)).await;
+    let reply = community.api("POST", "/api/papers/submit", Some(&token), Some(body)).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     assert_eq!(reply.json()["paper"]["id"], "hep-th/9901001");
     assert!(
         server.seen()[0].query.contains("id_list=hep-th%2F9901001")
             || server.seen()[0].query.contains("id_list=hep-th/9901001")
     );
-    let page = community.site.get("/papers/hep-th/9901001").await;
+    let page = community.get("/papers/hep-th/9901001").await;
     assert!(page.text.contains("Submitted by ada"), "{}", page.text);
     // arXiv down: a 503 that says to try again, and nothing stored.
     let body = serde_json::json!({"paper_id": "2611.12345"});
-    let down = api(&community.site, "POST", "/api/papers/submit", Some(&token), Some(body)).await;
+    let down = community.api("POST", "/api/papers/submit", Some(&token), Some(body)).await;
     assert_eq!(down.status, StatusCode::SERVICE_UNAVAILABLE, "{}", down.text);
     assert!(down.json()["error"].as_str().unwrap().contains("try again"));
     assert!(db.get_paper(&"2611.12345".parse().unwrap()).await.unwrap().is_none());
@@ -960,7 +699,7 @@ async fn sign_ups_links_and_comments_have_quotas() {
     let test_db = crate::harness::TestDb::sqlite().await;
     let db = &test_db.db;
     store(db, vec![recent("2611.00001", "Fresh results", 1)]).await;
-    let community = Community::new(db).await;
+    let community = TestApp::new(db).await;
     let mut ada = community.member("ada").await;
     let mut visitor = community.browser();
     let csrf = visitor.form("/signup").await;

@@ -10,7 +10,7 @@
 //! `Message-ID`.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -23,96 +23,9 @@ use paperboy::domain::digest::{Period, Preferences};
 use paperboy::mail::Mailer;
 use paperboy::mail::Outbox;
 
-use crate::digests::{header, papers_of_yesterday, subscribed, yesterday};
 use crate::harness::TestDb;
-
-/// The Python with aiosmtpd, or `None` after saying loudly that the calling test checks nothing.
-pub fn python() -> Option<PathBuf> {
-    let python = std::env::var_os("PAPERBOY_TEST_PYTHON").map(PathBuf::from);
-    if python.is_none() {
-        eprintln!(
-            "\n*** SKIPPED: PAPERBOY_TEST_PYTHON is not set, so this SMTP test checked NOTHING. Set it up with\n\
-             ***   export PAPERBOY_TEST_PYTHON=$(scripts/test-tools.sh)\n"
-        );
-    }
-    python
-}
-
-/// The SMTP sink on a port of its own, storing messages in a directory; killed on drop.
-pub struct Sink {
-    child: Child,
-    python: PathBuf,
-    port: u16,
-    dir: tempfile::TempDir,
-}
-
-impl Sink {
-    pub fn start(python: &Path) -> Sink {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let dir = tempfile::tempdir().unwrap();
-        let child = spawn_sink(python, port, dir.path());
-        Sink { child, python: python.to_owned(), port, dir }
-    }
-
-    pub fn url(&self) -> String {
-        format!("smtp://127.0.0.1:{}", self.port)
-    }
-
-    /// Kills the server as a crash would.
-    fn kill(&mut self) {
-        self.child.kill().unwrap();
-        self.child.wait().unwrap();
-    }
-
-    /// Starts it again on the same port, keeping what it stored.
-    fn restart(&mut self) {
-        self.child = spawn_sink(&self.python, self.port, self.dir.path());
-    }
-
-    /// Every stored message, raw.
-    pub fn messages(&self) -> Vec<String> {
-        let mut messages = Vec::new();
-        for entry in std::fs::read_dir(self.dir.path()).unwrap().flatten() {
-            if entry.path().extension().is_some_and(|e| e == "eml") {
-                messages.push(std::fs::read_to_string(entry.path()).unwrap());
-            }
-        }
-        messages
-    }
-
-    fn count(&self) -> usize {
-        std::fs::read_dir(self.dir.path())
-            .unwrap()
-            .flatten()
-            .filter(|e| e.path().extension().is_some_and(|e| e == "eml"))
-            .count()
-    }
-}
-
-impl Drop for Sink {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn spawn_sink(python: &Path, port: u16, dir: &Path) -> Child {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/smtp_sink.py");
-    let child = Command::new(python)
-        .arg(script)
-        .arg(port.to_string())
-        .arg(dir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "the SMTP sink did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    child
-}
+use crate::harness::fixtures::{papers_of_yesterday, recent, store, subscribed, yesterday};
+use crate::harness::mail::{Sink, header, python};
 
 /// `paperboy digest run` for yesterday's digests, as a child process.
 fn digest_run(database: &[String], smtp: &str, extra: &[&str]) -> Child {
@@ -285,9 +198,8 @@ async fn permanent_refusals_are_recorded_and_pause_the_subscription() {
     let test_db = TestDb::sqlite().await;
     let db = &test_db.db;
     let sink = Sink::start(&python);
-    let papers =
-        (1..=4).map(|days| crate::community::recent(&format!("2611.0070{days}"), "A paper", days)).collect();
-    crate::site::store(db, papers).await;
+    let papers = (1..=4).map(|days| recent(&format!("2611.0070{days}"), "A paper", days)).collect();
+    store(db, papers).await;
     let bounce = subscribed(db, "bounce@example.org", &Preferences::default()).await;
     let rejected = subscribed(db, "reject@example.org", &Preferences::default()).await;
     subscribed(db, "fine@example.org", &Preferences::default()).await;

@@ -2,138 +2,32 @@
 //! goes into a digest and what it looks like, and every abuse case the subscribe forms face.
 //! Mail goes to the file mailer; `smtp.rs` has the SMTP server, kill and outage tests.
 
-use std::path::Path;
-
 use axum::http::StatusCode;
-use base64::Engine;
-use chrono::{Days, NaiveDate, Utc};
+use chrono::{Days, Utc};
 use paperboy::db::Db;
 use paperboy::db::digests::SubscriptionState;
 use paperboy::db::embeddings::NewEmbedding;
-use paperboy::digest::Delivery;
-use paperboy::digest::send::SendOptions;
-use paperboy::domain::accounts::Email;
 use paperboy::domain::digest::{Changes, Input, Period, Preferences};
-use paperboy::domain::secrets::Secret;
-use paperboy::mail::Outbox;
 use serde_json::json;
 
-use crate::community::{Community, api, api_token, recent};
-use crate::harness::on_both_engines;
-use crate::site::{set_upvotes, store};
-
-/// Yesterday, the feed day the test papers are on.
-pub fn yesterday() -> NaiveDate {
-    Utc::now().date_naive() - Days::new(1)
-}
-
-/// Stores `count` papers on yesterday's feed, the first most upvoted.
-pub async fn papers_of_yesterday(db: &Db, count: usize) -> Vec<String> {
-    let papers: Vec<_> = (0..count)
-        .map(|n| recent(&format!("2611.{:05}", 100 + n), &format!("Paper number {n}"), 1))
-        .collect();
-    let ids: Vec<String> = papers.iter().map(|p| p.id.to_string()).collect();
-    store(db, papers).await;
-    for (rank, id) in ids.iter().enumerate() {
-        set_upvotes(db, id, (count - rank) as i64 * 3).await;
-    }
-    ids
-}
-
-/// An active subscription, confirmed the way its link would.
-pub async fn subscribed(db: &Db, email: &str, prefs: &Preferences) -> i64 {
-    let token = Secret::generate("");
-    let email: Email = email.parse().unwrap();
-    db.subscribe(&email, prefs, &token.hash(), chrono::Duration::hours(1), chrono::Duration::zero())
-        .await
-        .unwrap();
-    let id = match db.confirm_subscription(&token.hash()).await.unwrap() {
-        paperboy::db::digests::ConfirmOutcome::Confirmed(subscription) => subscription.id,
-        other => panic!("not confirmed: {other:?}"),
-    };
-    // As if confirmed a while ago: the address may be emailed about its subscription again.
-    let sql = "UPDATE subscriptions SET confirm_sent_at = NULL WHERE id = $1";
-    match db {
-        Db::Sqlite(pool) => sqlx::query(sql).bind(id).execute(pool).await.map(drop),
-        Db::Postgres(pool) => sqlx::query(sql).bind(id).execute(pool).await.map(drop),
-    }
-    .unwrap();
-    id
-}
-
-pub fn delivery(mail_dir: &Path) -> Delivery {
-    Delivery {
-        outbox: Outbox::files(mail_dir.to_owned()),
-        base_url: "http://paperboy.test".into(),
-        send: SendOptions { concurrency: 2, ..SendOptions::default() },
-    }
-}
-
-/// The value of header `name` in a raw message, unfolded and with RFC 2047 words decoded.
-pub fn header(message: &str, name: &str) -> Option<String> {
-    let head = message.split("\r\n\r\n").next().unwrap_or(message);
-    let mut lines = head.split("\r\n").peekable();
-    while let Some(line) = lines.next() {
-        if let Some((key, value)) = line.split_once(':')
-            && key.eq_ignore_ascii_case(name)
-        {
-            let mut value = value.trim().to_owned();
-            while lines.peek().is_some_and(|next| next.starts_with([' ', '\t'])) {
-                value.push(' ');
-                value.push_str(lines.next().unwrap().trim());
-            }
-            return Some(decode_words(&value));
-        }
-    }
-    None
-}
-
-/// RFC 2047 encoded words decoded; adjacent ones join without the space between them.
-fn decode_words(value: &str) -> String {
-    let mut out = String::new();
-    let mut previous_encoded = false;
-    for word in value.split(' ').filter(|word| !word.is_empty()) {
-        let encoded = word
-            .strip_prefix("=?utf-8?b?")
-            .or_else(|| word.strip_prefix("=?UTF-8?B?"))
-            .and_then(|w| w.strip_suffix("?="));
-        let joins_previous = encoded.is_some() && previous_encoded;
-        if !out.is_empty() && !joins_previous {
-            out.push(' ');
-        }
-        match encoded {
-            Some(encoded) => {
-                let bytes = base64::engine::general_purpose::STANDARD.decode(encoded).unwrap();
-                out.push_str(&String::from_utf8(bytes).unwrap());
-            }
-            None => out.push_str(word),
-        }
-        previous_encoded = encoded.is_some();
-    }
-    out
-}
-
-/// The first link in `message` that starts with `prefix`.
-fn link(message: &str, prefix: &str) -> String {
-    let start = message.find(prefix).unwrap_or_else(|| panic!("no {prefix} in:\n{message}"));
-    message[start..]
-        .chars()
-        .take_while(|c| !c.is_whitespace() && *c != '"' && *c != '<' && *c != '>')
-        .collect()
-}
+use crate::harness::fixtures::{
+    delivery, papers_of_yesterday, recent, set_upvotes, store, subscribed, yesterday,
+};
+use crate::harness::mail::{header, link, read_mails};
+use crate::harness::{TestApp, api_token, on_both_engines};
 
 /// Mails to `to`, oldest first.
-fn mails_to(community: &Community, to: &str) -> Vec<String> {
+fn mails_to(community: &TestApp, to: &str) -> Vec<String> {
     community.mails().into_iter().filter(|m| m.contains(&format!("To: {to}"))).collect()
 }
 
 async fn subscribing_is_double_opt_in_and_a_digest_is_sent_once(db: &Db) {
-    let community = Community::new(db).await;
+    let community = TestApp::new(db).await;
     let ids = papers_of_yesterday(db, 3).await;
     let period = Period::Day(yesterday());
 
     // The form on a feed page: an address is enough.
-    let feed = community.site.get("/papers/trending").await;
+    let feed = community.get("/papers/trending").await;
     assert!(feed.text.contains("action=\"/subscribe\""), "{}", feed.text);
     let mut visitor = community.browser();
     let answer = visitor.post("/subscribe", &[("email", "Ada@Example.org")]).await;
@@ -144,7 +38,7 @@ async fn subscribing_is_double_opt_in_and_a_digest_is_sent_once(db: &Db) {
     assert!(confirmations[0].contains("Subject: Confirm your Paperboy digest"));
 
     // Nothing but the confirmation until it is used.
-    let (composed, _) = delivery(community.mail.path()).run(db, Some(period), false, false).await.unwrap();
+    let (composed, _) = delivery(community.mail_dir()).run(db, Some(period), false, false).await.unwrap();
     assert_eq!(composed.readers, 0);
     assert_eq!(mails_to(&community, "ada@example.org").len(), 1);
 
@@ -163,7 +57,7 @@ async fn subscribing_is_double_opt_in_and_a_digest_is_sent_once(db: &Db) {
     assert!(again.text.contains("This link was used already"), "{}", again.text);
 
     // The digest: one message, multipart, with the list headers and absolute links.
-    let (composed, sent) = delivery(community.mail.path()).run(db, Some(period), false, false).await.unwrap();
+    let (composed, sent) = delivery(community.mail_dir()).run(db, Some(period), false, false).await.unwrap();
     assert_eq!((composed.queued, sent.unwrap().sent), (1, 1));
     let mails = mails_to(&community, "ada@example.org");
     assert_eq!(mails.len(), 2);
@@ -189,16 +83,16 @@ async fn subscribing_is_double_opt_in_and_a_digest_is_sent_once(db: &Db) {
     assert!(digest.contains("An abstract about Paper number 0."));
 
     // Never twice: the same period again, or a week that holds the same papers.
-    let (composed, sent) = delivery(community.mail.path()).run(db, Some(period), false, false).await.unwrap();
+    let (composed, sent) = delivery(community.mail_dir()).run(db, Some(period), false, false).await.unwrap();
     assert_eq!((composed.queued, composed.existing, sent.unwrap().sent), (0, 1, 0));
     let weekly =
         Preferences { frequency: paperboy::domain::digest::Frequency::Weekly, ..Preferences::default() };
     db.set_preferences(pending.id, &weekly).await.unwrap();
     let week = Period::Week(yesterday());
-    let (composed, _) = delivery(community.mail.path()).run(db, Some(week), false, false).await.unwrap();
+    let (composed, _) = delivery(community.mail_dir()).run(db, Some(week), false, false).await.unwrap();
     assert_eq!((composed.readers, composed.empty), (1, 1), "every paper of the week was sent already");
     assert_eq!(mails_to(&community, "ada@example.org").len(), 2);
-    let metrics = community.site.get("/metrics").await.text;
+    let metrics = community.get("/metrics").await.text;
     assert!(metrics.contains("paperboy_digests{state=\"sent\"} 1"), "{metrics}");
     let history = db.digest_history(db.digest_records(Some(period)).await.unwrap()[0].id).await.unwrap();
     let states: Vec<&str> = history.iter().map(|(_, state, _)| state.as_str()).collect();
@@ -206,11 +100,11 @@ async fn subscribing_is_double_opt_in_and_a_digest_is_sent_once(db: &Db) {
 }
 
 async fn settings_and_one_click_unsubscribe_need_only_the_link(db: &Db) {
-    let community = Community::new(db).await;
+    let community = TestApp::new(db).await;
     papers_of_yesterday(db, 2).await;
     let period = Period::Day(yesterday());
     subscribed(db, "bob@example.org", &Preferences::default()).await;
-    delivery(community.mail.path()).run(db, Some(period), false, false).await.unwrap();
+    delivery(community.mail_dir()).run(db, Some(period), false, false).await.unwrap();
     let digest = mails_to(&community, "bob@example.org").pop().unwrap();
     let manage = link(&digest, "http://paperboy.test/subscription?token=");
     let manage = manage.trim_start_matches("http://paperboy.test").to_owned();
@@ -265,7 +159,7 @@ async fn settings_and_one_click_unsubscribe_need_only_the_link(db: &Db) {
     assert!(page.text.contains("bob@example.org is unsubscribed"), "{}", page.text);
     assert!(page.text.contains("Subscribe again"), "{}", page.text);
     let (composed, _) =
-        delivery(community.mail.path()).run(db, Some(Period::Week(yesterday())), false, false).await.unwrap();
+        delivery(community.mail_dir()).run(db, Some(Period::Week(yesterday())), false, false).await.unwrap();
     assert_eq!(composed.readers, 0, "no digest after unsubscribing");
     let back = reader.post(&manage, &[("frequency", "weekly")]).await;
     assert!(back.text.contains("bob@example.org gets the digest every Friday"), "{}", back.text);
@@ -273,11 +167,11 @@ async fn settings_and_one_click_unsubscribe_need_only_the_link(db: &Db) {
 }
 
 async fn forged_expired_replayed_and_other_readers_tokens_open_nothing(db: &Db) {
-    let community = Community::new(db).await;
+    let community = TestApp::new(db).await;
     papers_of_yesterday(db, 1).await;
     let ada = subscribed(db, "ada@example.org", &Preferences::default()).await;
     subscribed(db, "eve@example.org", &Preferences::default()).await;
-    delivery(community.mail.path()).run(db, Some(Period::Day(yesterday())), false, false).await.unwrap();
+    delivery(community.mail_dir()).run(db, Some(Period::Day(yesterday())), false, false).await.unwrap();
     let eve_digest = mails_to(&community, "eve@example.org").pop().unwrap();
     let eve_link = link(&eve_digest, "http://paperboy.test/subscription?token=");
     let eve_token = eve_link.split("token=").nth(1).unwrap().to_owned();
@@ -300,8 +194,7 @@ async fn forged_expired_replayed_and_other_readers_tokens_open_nothing(db: &Db) 
             browser.post(&format!("/unsubscribe?token={token}"), &[("List-Unsubscribe", "One-Click")]).await;
         assert_eq!(post.status, StatusCode::NOT_FOUND);
         let api_reply =
-            api(&community.site, "GET", &format!("/api/subscriptions/current?token={token}"), None, None)
-                .await;
+            community.api("GET", &format!("/api/subscriptions/current?token={token}"), None, None).await;
         assert_eq!(api_reply.status, StatusCode::NOT_FOUND, "{}", api_reply.text);
         assert!(api_reply.json()["error"].as_str().unwrap().contains("not valid"));
     }
@@ -338,7 +231,7 @@ async fn expire_confirmations(db: &Db) {
 }
 
 async fn the_same_address_a_hundred_times_gets_one_email(db: &Db) {
-    let community = Community::with(db, |config| config.trust_forwarded_for = true).await;
+    let community = TestApp::with(db, |config| config.trust_forwarded_for = true).await;
     // A hundred requests at once, each from its own client address: one email.
     let shared = &community;
     let requests = (0..100).map(|n| async move {
@@ -372,13 +265,12 @@ async fn the_same_address_a_hundred_times_gets_one_email(db: &Db) {
     assert_eq!(statuses.iter().filter(|s| **s == StatusCode::OK).count(), 10, "{statuses:?}");
     assert_eq!(statuses[11], StatusCode::TOO_MANY_REQUESTS);
     let api_reply =
-        api(&community.site, "POST", "/api/subscriptions", None, Some(json!({"email": "x@example.org"})))
-            .await;
+        community.api("POST", "/api/subscriptions", None, Some(json!({"email": "x@example.org"}))).await;
     assert!(api_reply.status == StatusCode::ACCEPTED || api_reply.status == StatusCode::TOO_MANY_REQUESTS);
 }
 
 async fn bad_addresses_and_header_injection_are_refused(db: &Db) {
-    let community = Community::new(db).await;
+    let community = TestApp::new(db).await;
     let mut browser = community.browser();
     for email in [
         "not-an-email",
@@ -390,15 +282,12 @@ async fn bad_addresses_and_header_injection_are_refused(db: &Db) {
         let page = browser.post("/subscribe", &[("email", email)]).await;
         assert_eq!(page.status, StatusCode::BAD_REQUEST, "{email:?}");
         assert!(page.text.contains("is not an email address"), "{email:?}: {}", page.text);
-        let reply =
-            api(&community.site, "POST", "/api/subscriptions", None, Some(json!({"email": email}))).await;
+        let reply = community.api("POST", "/api/subscriptions", None, Some(json!({"email": email}))).await;
         assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{email:?}");
         assert!(reply.json()["error"].as_str().unwrap().contains("is not an email address"));
     }
     // Every field that could reach a header or a template is checked.
-    let reply = api(
-        &community.site,
-        "POST",
+    let reply = community.api("POST",
         "/api/subscriptions",
         None,
         Some(json!({"email": "ada@example.org", "includeKeywords": ["ok", "evil\r\nBcc: eve@example.org"]})),
@@ -413,21 +302,16 @@ async fn bad_addresses_and_header_injection_are_refused(db: &Db) {
         ("timeZone", json!("Europe/Nowhere")),
         ("colour", json!("red")),
     ] {
-        let reply = api(
-            &community.site,
-            "POST",
-            "/api/subscriptions",
-            None,
-            Some(json!({"email": "ada@example.org", field: value})),
-        )
-        .await;
+        let reply = community
+            .api("POST", "/api/subscriptions", None, Some(json!({"email": "ada@example.org", field: value})))
+            .await;
         assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{field}: {}", reply.text);
     }
     assert!(community.mails().is_empty(), "nothing was sent for refused requests");
 }
 
 async fn unsubscribing_an_unknown_address_tells_nothing(db: &Db) {
-    let community = Community::new(db).await;
+    let community = TestApp::new(db).await;
     subscribed(db, "known@example.org", &Preferences::default()).await;
     let mut browser = community.browser();
     let csrf = browser.form("/unsubscribe").await;
@@ -451,7 +335,7 @@ async fn unsubscribing_an_unknown_address_tells_nothing(db: &Db) {
 }
 
 async fn filters_choose_the_papers_and_a_reader_they_match_nothing_gets_nothing(db: &Db) {
-    let community = Community::new(db).await;
+    let community = TestApp::new(db).await;
     let mut physics = recent("2611.00901", "Quantum spin liquids in frustrated magnets", 1);
     physics.categories = vec!["cond-mat.str-el".into()];
     let transformers = recent("2611.00902", "Sparse transformers for long documents", 1);
@@ -484,7 +368,7 @@ async fn filters_choose_the_papers_and_a_reader_they_match_nothing_gets_nothing(
     )
     .await;
     let (composed, sent) =
-        delivery(community.mail.path()).run(db, Some(Period::Day(yesterday())), false, false).await.unwrap();
+        delivery(community.mail_dir()).run(db, Some(Period::Day(yesterday())), false, false).await.unwrap();
     assert_eq!((composed.readers, composed.queued, composed.empty), (4, 3, 1));
     assert_eq!(sent.unwrap().sent, 3);
     let papers_in = |to: &str| {
@@ -501,7 +385,7 @@ async fn filters_choose_the_papers_and_a_reader_they_match_nothing_gets_nothing(
 }
 
 async fn a_personal_digest_ranks_by_what_the_reader_upvoted(db: &Db) {
-    let community = Community::new(db).await;
+    let community = TestApp::new(db).await;
     let mut member = community.member("ada").await;
     let token = api_token(&mut member).await;
     // Three liked papers near one direction, and two candidates: one near it, one far.
@@ -529,14 +413,13 @@ async fn a_personal_digest_ranks_by_what_the_reader_upvoted(db: &Db) {
     .await
     .unwrap();
     let subscribe =
-        api(&community.site, "POST", "/api/subscriptions", Some(&token), Some(json!({"mode": "personal"})))
-            .await;
+        community.api("POST", "/api/subscriptions", Some(&token), Some(json!({"mode": "personal"}))).await;
     assert_eq!(subscribe.status, StatusCode::OK, "{}", subscribe.text);
     assert_eq!(subscribe.json()["state"], "active", "an account's confirmed address needs no opt-in");
     let period = Period::Day(yesterday());
 
     // Too little history: trending, saying so.
-    delivery(community.mail.path()).run(db, Some(period), false, false).await.unwrap();
+    delivery(community.mail_dir()).run(db, Some(period), false, false).await.unwrap();
     let first = mails_to(&community, "ada@example.org").pop().unwrap();
     assert!(
         first.contains("Subject: Papers for you")
@@ -548,7 +431,7 @@ async fn a_personal_digest_ranks_by_what_the_reader_upvoted(db: &Db) {
     // With three upvotes, the next period ranks by them, with the reason.
     for paper in &liked {
         let reply =
-            api(&community.site, "POST", &format!("/api/papers/{}/vote", paper.id), Some(&token), None).await;
+            community.api("POST", &format!("/api/papers/{}/vote", paper.id), Some(&token), None).await;
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     }
     let ada = db.subscription_by_email(&"ada@example.org".parse().unwrap()).await.unwrap().unwrap();
@@ -575,22 +458,22 @@ async fn sqlx_delete_sent(db: &Db) {
 }
 
 async fn the_api_reads_changes_and_ends_a_subscription(db: &Db) {
-    let community = Community::new(db).await;
-    let accepted = api(
-        &community.site,
-        "POST",
-        "/api/subscriptions",
-        None,
-        Some(json!({"email": "bot@example.org", "frequency": "weekly"})),
-    )
-    .await;
+    let community = TestApp::new(db).await;
+    let accepted = community
+        .api(
+            "POST",
+            "/api/subscriptions",
+            None,
+            Some(json!({"email": "bot@example.org", "frequency": "weekly"})),
+        )
+        .await;
     assert_eq!(accepted.status, StatusCode::ACCEPTED, "{}", accepted.text);
     assert_eq!(accepted.json()["status"], "confirmation_sent");
     let id = subscribed(db, "api@example.org", &Preferences::default()).await;
     let key = paperboy::digest::links::LinkKey::load(db).await.unwrap();
     let token = key.token(id, "api@example.org");
     let uri = format!("/api/subscriptions/current?token={token}");
-    let shown = api(&community.site, "GET", &uri, None, None).await;
+    let shown = community.api("GET", &uri, None, None).await;
     assert_eq!(shown.status, StatusCode::OK, "{}", shown.text);
     let json = shown.json();
     assert_eq!(
@@ -598,9 +481,7 @@ async fn the_api_reads_changes_and_ends_a_subscription(db: &Db) {
         (Some("active"), Some("daily"), Some(8))
     );
     assert!(json["unsubscribeUrl"].as_str().unwrap().starts_with("http://paperboy.test/unsubscribe?token="));
-    let changed = api(
-        &community.site,
-        "PATCH",
+    let changed = community.api("PATCH",
         &uri,
         None,
         Some(json!({"frequency": "weekly", "weekday": "sunday", "categories": ["cs.LG"], "papersPerEmail": 3, "mode": "personal"})),
@@ -610,12 +491,12 @@ async fn the_api_reads_changes_and_ends_a_subscription(db: &Db) {
     let json = changed.json();
     assert_eq!((json["weekday"].as_str(), json["papersPerEmail"].as_u64()), (Some("sunday"), Some(3)));
     assert_eq!(json["categories"], json!(["cs.LG"]));
-    let bad = api(&community.site, "PATCH", &uri, None, Some(json!({"hour": "noon"}))).await;
+    let bad = community.api("PATCH", &uri, None, Some(json!({"hour": "noon"}))).await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     assert!(bad.json()["error"].as_str().unwrap().contains("hour `noon`"));
-    let no_token = api(&community.site, "GET", "/api/subscriptions/current", None, None).await;
+    let no_token = community.api("GET", "/api/subscriptions/current", None, None).await;
     assert_eq!(no_token.status, StatusCode::UNAUTHORIZED);
-    let ended = api(&community.site, "DELETE", &uri, None, None).await;
+    let ended = community.api("DELETE", &uri, None, None).await;
     assert_eq!(ended.status, StatusCode::OK);
     assert_eq!(ended.json()["state"], "unsubscribed");
     let spec: serde_json::Value = serde_json::from_str(paperboy::api::OPENAPI).unwrap();
@@ -626,7 +507,7 @@ async fn the_api_reads_changes_and_ends_a_subscription(db: &Db) {
 }
 
 async fn the_worker_sends_each_reader_theirs_at_their_hour(db: &Db) {
-    let community = Community::new(db).await;
+    let community = TestApp::new(db).await;
     papers_of_yesterday(db, 2).await;
     let id = subscribed(db, "due@example.org", &Preferences::default()).await;
     subscribed(db, "later@example.org", &Preferences::default()).await;
@@ -638,13 +519,13 @@ async fn the_worker_sends_each_reader_theirs_at_their_hour(db: &Db) {
         Db::Postgres(pool) => sqlx::query(sql).bind(past).bind(id).execute(pool).await.map(drop),
     }
     .unwrap();
-    let (composed, sent) = delivery(community.mail.path()).run(db, None, false, false).await.unwrap();
+    let (composed, sent) = delivery(community.mail_dir()).run(db, None, false, false).await.unwrap();
     assert_eq!((composed.readers, composed.queued, sent.unwrap().sent), (1, 1, 1));
     assert_eq!(mails_to(&community, "due@example.org").len(), 1);
     assert!(mails_to(&community, "later@example.org").is_empty(), "not due yet");
     let due = db.subscription(id).await.unwrap().unwrap();
     assert!(due.next_due_at.unwrap() > Utc::now(), "the next one is tomorrow");
-    let (composed, _) = delivery(community.mail.path()).run(db, None, false, false).await.unwrap();
+    let (composed, _) = delivery(community.mail_dir()).run(db, None, false, false).await.unwrap();
     assert_eq!(composed.readers, 0);
 }
 
@@ -727,13 +608,13 @@ async fn a_worker_enqueues_and_sends_the_digests_due() {
         let _ = stopped.await;
     }));
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while crate::community::read_mails(mail.path()).is_empty() {
+    while read_mails(mail.path()).is_empty() {
         assert!(std::time::Instant::now() < deadline, "the worker sent no digest");
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     stop.send(()).unwrap();
     worker.await.unwrap().unwrap();
-    let mails = crate::community::read_mails(mail.path());
+    let mails = read_mails(mail.path());
     assert_eq!(mails.len(), 1);
     assert!(mails[0].contains("To: worker@example.org"));
     assert_eq!(db.job_counts().await.unwrap().failed, 0);

@@ -10,12 +10,12 @@ use paperboy_arxiv::ArxivId;
 use paperboy_arxiv::client::{ArxivClient, ClientConfig};
 use paperboy_arxiv::oai::MetadataFormat;
 
-use crate::harness::{ReplayServer, Reply, TestDb, fixture, shared};
+use crate::harness::{ReplayServer, Scripted, TestDb, fixture, shared};
 
 const DELAY: Duration = Duration::from_millis(200);
 
-fn recorded(name: &str) -> Reply {
-    Reply::file(shared(&format!("fixtures/arxiv-oai-pmh/{name}")))
+fn recorded(name: &str) -> Scripted {
+    Scripted::file(shared(&format!("fixtures/arxiv-oai-pmh/{name}")))
 }
 
 fn client(server: &ReplayServer, attempts: u32) -> ArxivClient {
@@ -50,7 +50,7 @@ async fn follows_the_resumption_token_chain_politely() {
     let test = TestDb::sqlite().await;
     let server = ReplayServer::start(vec![
         recorded("ListRecordsResponse.xml"),
-        Reply::file(fixture("oai-last-page.xml")),
+        Scripted::file(fixture("oai-last-page.xml")),
     ])
     .await;
     let report = harvest(&test.db, &client(&server, 3), &options()).await.unwrap();
@@ -81,8 +81,8 @@ async fn follows_the_resumption_token_chain_politely() {
 async fn waits_as_long_as_a_503_retry_after_asks() {
     let test = TestDb::sqlite().await;
     let server = ReplayServer::start(vec![
-        Reply::status(503, vec![("retry-after", "1".into())]),
-        Reply::file(fixture("oai-last-page.xml")),
+        Scripted::status(503, vec![("retry-after", "1".into())]),
+        Scripted::file(fixture("oai-last-page.xml")),
     ])
     .await;
     let report = harvest(&test.db, &client(&server, 3), &options()).await.unwrap();
@@ -97,8 +97,8 @@ async fn waits_as_long_as_a_503_retry_after_asks() {
 async fn a_short_retry_after_never_undercuts_the_politeness_delay() {
     let test = TestDb::sqlite().await;
     let server = ReplayServer::start(vec![
-        Reply::status(503, vec![("retry-after", "0".into())]),
-        Reply::file(fixture("oai-last-page.xml")),
+        Scripted::status(503, vec![("retry-after", "0".into())]),
+        Scripted::file(fixture("oai-last-page.xml")),
     ])
     .await;
     harvest(&test.db, &client(&server, 3), &options()).await.unwrap();
@@ -111,8 +111,8 @@ async fn retry_after_may_be_an_http_date() {
     let test = TestDb::sqlite().await;
     let when = (chrono::Utc::now() + chrono::Duration::seconds(2)).format("%a, %d %b %Y %H:%M:%S GMT");
     let server = ReplayServer::start(vec![
-        Reply::status(503, vec![("retry-after", when.to_string())]),
-        Reply::file(fixture("oai-last-page.xml")),
+        Scripted::status(503, vec![("retry-after", when.to_string())]),
+        Scripted::file(fixture("oai-last-page.xml")),
     ])
     .await;
     harvest(&test.db, &client(&server, 3), &options()).await.unwrap();
@@ -127,18 +127,18 @@ async fn retry_after_may_be_an_http_date() {
 #[tokio::test]
 async fn retry_after_waits_do_not_use_up_the_attempts_but_an_hour_is_too_long() {
     let test = TestDb::sqlite().await;
-    let busy = Reply::status(503, vec![("retry-after", "0".into())]);
+    let busy = Scripted::status(503, vec![("retry-after", "0".into())]);
     let server = ReplayServer::start(vec![
         busy.clone(),
         busy.clone(),
         busy,
-        Reply::file(fixture("oai-last-page.xml")),
+        Scripted::file(fixture("oai-last-page.xml")),
     ])
     .await;
     // One attempt, yet three waits: flow control is not failure.
     harvest(&test.db, &client(&server, 1), &options()).await.unwrap();
 
-    let server = ReplayServer::start(vec![Reply::status(503, vec![("retry-after", "3600".into())])]).await;
+    let server = ReplayServer::start(vec![Scripted::status(503, vec![("retry-after", "3600".into())])]).await;
     let err = harvest(&test.db, &client(&server, 3), &options()).await.unwrap_err();
     assert!(format!("{err:#}").contains("Retry-After of 3600 s is longer than"), "{err:#}");
     assert_eq!(server.seen().len(), 1);
@@ -148,13 +148,13 @@ async fn retry_after_waits_do_not_use_up_the_attempts_but_an_hour_is_too_long() 
 async fn an_expired_resumption_token_starts_the_harvest_over() {
     let test = TestDb::sqlite().await;
     let server =
-        ReplayServer::start(vec![recorded("ListRecordsResponse.xml"), Reply::status(500, vec![])]).await;
+        ReplayServer::start(vec![recorded("ListRecordsResponse.xml"), Scripted::status(500, vec![])]).await;
     harvest(&test.db, &client(&server, 1), &options()).await.unwrap_err();
 
     server.push(vec![
         recorded("ErrorResponseBadResumptionToken.xml"),
         recorded("ListRecordsResponse.xml"),
-        Reply::file(fixture("oai-last-page.xml")),
+        Scripted::file(fixture("oai-last-page.xml")),
     ]);
     let report = harvest(&test.db, &client(&server, 1), &options()).await.unwrap();
     assert!(report.resumed);
@@ -204,7 +204,7 @@ async fn a_page_cut_off_mid_record_keeps_its_complete_records_and_resumes_later(
     let last_page = std::fs::read(fixture("oai-last-page.xml")).unwrap();
     let text = String::from_utf8(last_page.clone()).unwrap();
     let cut_at = text.find("<title>Another Handwritten").unwrap();
-    let cut = Reply::ok(last_page[..cut_at].to_vec());
+    let cut = Scripted::ok(last_page[..cut_at].to_vec());
     let server = ReplayServer::start(vec![recorded("ListRecordsResponse.xml"), cut.clone(), cut]).await;
 
     let err = harvest(&test.db, &client(&server, 2), &options()).await.unwrap_err();
@@ -218,7 +218,7 @@ async fn a_page_cut_off_mid_record_keeps_its_complete_records_and_resumes_later(
     assert_eq!(test.db.count_papers().await.unwrap(), 7, "page 1 and the complete record of page 2 are kept");
 
     // The same command again resumes at page 2 instead of starting over.
-    server.push(vec![Reply::file(fixture("oai-last-page.xml"))]);
+    server.push(vec![Scripted::file(fixture("oai-last-page.xml"))]);
     let report = harvest(&test.db, &client(&server, 2), &options()).await.unwrap();
     assert!(report.resumed);
     assert_eq!((report.pages, report.counts.inserted, report.counts.unchanged), (1, 1, 1));
@@ -229,7 +229,7 @@ async fn a_page_cut_off_mid_record_keeps_its_complete_records_and_resumes_later(
 #[tokio::test]
 async fn garbage_instead_of_xml_fails_after_retries_and_stores_nothing() {
     let test = TestDb::sqlite().await;
-    let garbage = Reply::ok(b"<html><body>Service temporarily unavailable".to_vec());
+    let garbage = Scripted::ok(b"<html><body>Service temporarily unavailable".to_vec());
     let server = ReplayServer::start(vec![garbage.clone(), garbage]).await;
     let err = harvest(&test.db, &client(&server, 2), &options()).await.unwrap_err();
     assert!(format!("{err:#}").contains("page 1"), "{err:#}");
@@ -240,7 +240,7 @@ async fn garbage_instead_of_xml_fails_after_retries_and_stores_nothing() {
 #[tokio::test]
 async fn fetch_stores_every_entry_of_an_atom_feed() {
     let test = TestDb::sqlite().await;
-    let server = ReplayServer::start(vec![Reply::file(fixture("atom-three-entries.xml"))]).await;
+    let server = ReplayServer::start(vec![Scripted::file(fixture("atom-three-entries.xml"))]).await;
     let ids: Vec<ArxivId> = ["hep-th/9901001", "2503.11731", "2503.12002", "2503.99999"]
         .iter()
         .map(|s| s.parse().unwrap())
@@ -262,7 +262,7 @@ async fn fetch_stores_every_entry_of_an_atom_feed() {
 #[tokio::test]
 async fn fetch_reports_an_api_error() {
     let test = TestDb::sqlite().await;
-    let server = ReplayServer::start(vec![Reply::file(fixture("atom-error.xml"))]).await;
+    let server = ReplayServer::start(vec![Scripted::file(fixture("atom-error.xml"))]).await;
     let err = fetch(&test.db, &client(&server, 2), &["2503.11731".parse().unwrap()]).await.unwrap_err();
     assert!(format!("{err:#}").contains("incorrect id format"), "{err:#}");
 }

@@ -11,7 +11,7 @@ use paperboy::db::queue::Dedupe;
 use paperboy::jobs::Job;
 use serde_json::json;
 
-use crate::harness::{ReplayServer, Reply, TestDb, fixture, on_both_engines};
+use crate::harness::{ReplayServer, Scripted, TestDb, fixture, on_both_engines};
 
 async fn the_queue_deduplicates_retries_and_settles_once(db: &Db) {
     let now = Utc::now();
@@ -86,7 +86,7 @@ const ANSWER: Duration = Duration::from_millis(400);
 async fn two_workers_share_the_queue_and_a_killed_workers_job_runs_again_once() {
     let test_db = TestDb::postgres().await;
     let db = &test_db.db;
-    let replies = (0..JOBS + 4).map(|_| Reply::file(fixture("oai-last-page.xml")).after(ANSWER)).collect();
+    let replies = (0..JOBS + 4).map(|_| Scripted::file(fixture("oai-last-page.xml")).after(ANSWER)).collect();
     let server = ReplayServer::start(replies).await;
     let first: chrono::NaiveDate = "2026-10-01".parse().unwrap();
     for day in 0..JOBS as u64 {

@@ -8,9 +8,8 @@ use axum::http::StatusCode;
 use paperboy::mail::Mailer;
 use paperboy::mail::Outbox;
 
-use crate::community::{Community, csrf_in, decode_quoted_printable};
-use crate::delivery::{Sink, python};
-use crate::harness::TestDb;
+use crate::harness::mail::{Sink, decode_quoted_printable, python};
+use crate::harness::{TestApp, TestDb, csrf_in};
 
 #[tokio::test]
 async fn account_mail_goes_out_over_smtp_when_configured() {
@@ -19,7 +18,7 @@ async fn account_mail_goes_out_over_smtp_when_configured() {
     let test_db = TestDb::sqlite().await;
     let url = smtp.url();
     let mailer = Mailer::new(Some(&url), PathBuf::from("unused")).unwrap();
-    let community = Community::with(&test_db.db, |config| {
+    let community = TestApp::with(&test_db.db, |config| {
         config.mail = Outbox { mailer, from: "Paperboy <news@paperboy.test>".parse().unwrap() };
     })
     .await;

@@ -17,4 +17,5 @@ mod jobs;
 mod mail;
 mod search;
 mod site;
+mod snapshots;
 mod storage;

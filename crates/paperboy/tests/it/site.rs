@@ -5,154 +5,18 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::Router;
-use axum::body::{Body, to_bytes};
-use axum::http::{HeaderMap, Request, StatusCode, header};
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
 use chrono::NaiveDate;
-use paperboy::app::{Core, SiteConfig};
 use paperboy::db::Db;
 use paperboy::domain::feed::{FeatureRules, rule_entries};
-use paperboy::http::App;
-use paperboy::http::state::WebState;
 use paperboy::progress::Progress;
 use paperboy::quota::RateLimit;
 use paperboy::search::Search;
-use paperboy::search::follow;
-use paperboy_arxiv::{Paper, RawPaper};
-use paperboy_search::SearchIndex;
 use serde_json::Value;
-use tower::ServiceExt;
 
-use crate::harness::on_both_engines;
-
-pub const HOSTILE_TITLE: &str = "<script>alert(1)</script> Bounds for $x<y$ and {braces";
-pub const HOSTILE_SUMMARY: &str = "\"><img src=x onerror=alert(1)> We prove $\\alpha \\le \\beta$ at a price of $5, with a stray \\ and \\$.";
-
-/// A paper announced on `day`.
-pub fn dated(id: &str, title: &str, day: &str) -> Paper {
-    RawPaper {
-        id: Some(id.into()),
-        title: Some(title.into()),
-        summary: Some(format!("An abstract about {title}, with energy $E = mc^2$ in it.")),
-        authors: vec!["Ada Lovelace".into(), "Alan Turing".into()],
-        categories: vec!["cs.CL".into(), "cs.LG".into()],
-        announce_date: day.parse().ok(),
-        ..RawPaper::default()
-    }
-    .validate()
-    .unwrap()
-}
-
-/// The papers the site tests use: three on Monday 11 May 2026, two on Tuesday (one hostile),
-/// one on Monday 18 May, none in between; one in another category.
-pub fn sample() -> Vec<Paper> {
-    let mut hostile = RawPaper {
-        id: Some("2605.00005".into()),
-        title: Some(HOSTILE_TITLE.into()),
-        summary: Some(HOSTILE_SUMMARY.into()),
-        authors: vec!["<b>Bold</b> Author".into(), "Ada O'Neil".into()],
-        categories: vec!["cs.CL".into()],
-        announce_date: "2026-05-12".parse().ok(),
-        ..RawPaper::default()
-    }
-    .validate()
-    .unwrap();
-    hostile.doi = Some("10.1000/x\"><img src=x>".into());
-    let mut robots = dated("2605.00006", "Robots that grasp", "2026-05-18");
-    robots.categories = vec!["cs.RO".into()];
-    robots.github_repo = Some("https://github.com/example/grasp".into());
-    robots.project_page = Some("https://grasp.example.org/".into());
-    vec![
-        dated("2605.00001", "Sparse attention", "2026-05-11"),
-        dated("2605.00002", "Graph networks", "2026-05-11"),
-        dated("2605.00003", "Diffusion models", "2026-05-11"),
-        dated("2605.00004", "Language agents", "2026-05-12"),
-        hostile,
-        robots,
-    ]
-}
-
-/// Stores `papers` as an import does: with the default feature rules.
-pub async fn store(db: &Db, papers: Vec<Paper>) {
-    let entries = rule_entries(&FeatureRules::default(), &papers);
-    db.upsert_papers(papers).await.unwrap();
-    db.add_feed_entries(&entries).await.unwrap();
-}
-
-/// Sets a paper's upvote count (until votes can be cast, the counter is set directly).
-pub async fn set_upvotes(db: &Db, id: &str, upvotes: i64) {
-    let sql = "UPDATE papers SET upvotes = $1 WHERE id = $2";
-    match db {
-        Db::Sqlite(pool) => sqlx::query(sql).bind(upvotes).bind(id).execute(pool).await.map(drop),
-        Db::Postgres(pool) => sqlx::query(sql).bind(upvotes).bind(id).execute(pool).await.map(drop),
-    }
-    .unwrap();
-}
-
-/// The router of a site over `db`, with a keyword index of what `db` holds, that notices
-/// catalog changes at once.
-pub struct Site {
-    router: Router,
-}
-
-pub struct Reply {
-    pub status: StatusCode,
-    pub headers: HeaderMap,
-    pub text: String,
-}
-
-impl Reply {
-    pub fn json(&self) -> Value {
-        serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("{e}: {}", self.text))
-    }
-}
-
-impl Site {
-    pub async fn new(db: &Db) -> Site {
-        Site::with_config(
-            db,
-            SiteConfig { base_url: "http://paperboy.test".into(), rate_limit: None, ..SiteConfig::default() },
-        )
-        .await
-    }
-
-    pub async fn with_config(db: &Db, config: SiteConfig) -> Site {
-        Site::with_search(db, Search::new(keyword_index(db).await), config)
-    }
-
-    pub fn with_search(db: &Db, search: Search, config: SiteConfig) -> Site {
-        let mut web = WebState::new(&config);
-        web.version.freshness = Duration::ZERO;
-        let app = App::from_parts(Core::new(db.clone(), Arc::new(search), config), web);
-        Site { router: paperboy::server::router(app) }
-    }
-
-    pub async fn request(&self, request: Request<Body>) -> Reply {
-        let response = self.router.clone().oneshot(request).await.unwrap();
-        let status = response.status();
-        let headers = response.headers().clone();
-        let bytes = to_bytes(response.into_body(), 16 << 20).await.unwrap();
-        Reply { status, headers, text: String::from_utf8_lossy(&bytes).into_owned() }
-    }
-
-    pub async fn get(&self, uri: &str) -> Reply {
-        self.request(Request::get(uri).body(Body::empty()).unwrap()).await
-    }
-
-    /// `GET uri` with one request header.
-    pub async fn get_with(&self, uri: &str, name: header::HeaderName, value: &str) -> Reply {
-        self.request(Request::get(uri).header(name, value).body(Body::empty()).unwrap()).await
-    }
-}
-
-/// A keyword index of what `db` holds.
-pub async fn keyword_index(db: &Db) -> Arc<SearchIndex> {
-    let index = Arc::new(SearchIndex::in_memory().unwrap());
-    follow::catch_up(db, &index, index.writer(1).unwrap(), &Progress::records(false, "indexing"))
-        .await
-        .unwrap();
-    index
-}
+use crate::harness::fixtures::{dated, sample, set_upvotes, store};
+use crate::harness::{TestApp, keyword_index, on_both_engines};
 
 /// Asserts that hostile markup from the catalog arrives inert.
 fn assert_inert(uri: &str, text: &str) {
@@ -165,7 +29,7 @@ async fn feed_pages_show_days_weeks_and_months(db: &Db) {
     store(db, sample()).await;
     set_upvotes(db, "2605.00002", 7).await;
     set_upvotes(db, "2605.00004", 3).await;
-    let site = Site::new(db).await;
+    let site = TestApp::new(db).await;
 
     // The newest day with papers, on the home page.
     let home = site.get("/").await;
@@ -237,7 +101,7 @@ on_both_engines!(feed_pages_show_days_weeks_and_months);
 
 async fn a_paper_page_renders_math_links_and_bibtex_safely(db: &Db) {
     store(db, sample()).await;
-    let site = Site::new(db).await;
+    let site = TestApp::new(db).await;
     let page = site.get("/papers/2605.00005").await;
     assert_eq!(page.status, StatusCode::OK);
     assert_inert("/papers/2605.00005", &page.text);
@@ -276,7 +140,7 @@ on_both_engines!(a_paper_page_renders_math_links_and_bibtex_safely);
 
 async fn search_pages_highlight_filter_and_page(db: &Db) {
     store(db, sample()).await;
-    let site = Site::new(db).await;
+    let site = TestApp::new(db).await;
     let results = site.get("/search?q=attention").await;
     assert_eq!(results.status, StatusCode::OK);
     assert!(
@@ -301,7 +165,7 @@ on_both_engines!(search_pages_highlight_filter_and_page);
 async fn bad_page_addresses_get_friendly_pages_never_a_500() {
     let test = crate::harness::TestDb::sqlite().await;
     store(&test.db, sample()).await;
-    let site = Site::new(&test.db).await;
+    let site = TestApp::new(&test.db).await;
     for (uri, status) in [
         ("/papers/date/2025-02-30", StatusCode::BAD_REQUEST),
         ("/papers/date/yesterday", StatusCode::BAD_REQUEST),
@@ -336,7 +200,7 @@ async fn bad_page_addresses_get_friendly_pages_never_a_500() {
 async fn pages_carry_validators_and_are_compressed() {
     let test = crate::harness::TestDb::sqlite().await;
     store(&test.db, sample()).await;
-    let site = Site::new(&test.db).await;
+    let site = TestApp::new(&test.db).await;
     let first = site.get("/papers/date/2026-05-11").await;
     let etag = first.headers[header::ETAG].to_str().unwrap().to_owned();
     assert!(first.headers.contains_key(header::LAST_MODIFIED));
@@ -359,7 +223,7 @@ async fn pages_carry_validators_and_are_compressed() {
 
 async fn feeds_are_rss_and_atom_with_stable_absolute_links(db: &Db) {
     store(db, sample()).await;
-    let site = Site::new(db).await;
+    let site = TestApp::new(db).await;
     for uri in [
         "/feeds/daily.rss",
         "/feeds/daily.atom",
@@ -399,7 +263,7 @@ on_both_engines!(feeds_are_rss_and_atom_with_stable_absolute_links);
 async fn daily_papers_follow_hugging_faces_api(db: &Db) {
     store(db, sample()).await;
     set_upvotes(db, "2605.00003", 4).await;
-    let site = Site::new(db).await;
+    let site = TestApp::new(db).await;
 
     let day = site.get("/api/daily_papers?date=2026-05-11").await;
     assert_eq!(day.status, StatusCode::OK);
@@ -462,7 +326,7 @@ on_both_engines!(daily_papers_follow_hugging_faces_api);
 
 async fn search_and_listing_endpoints_check_their_input(db: &Db) {
     store(db, sample()).await;
-    let site = Site::new(db).await;
+    let site = TestApp::new(db).await;
     let results = site.get("/api/papers/search?q=graph").await.json();
     assert_eq!(results[0]["paper"]["id"], "2605.00002");
     assert_eq!(results[0]["paper"]["submittedOnDailyAt"], "2026-05-11T00:00:00.000Z");
@@ -508,7 +372,7 @@ on_both_engines!(search_and_listing_endpoints_check_their_input);
 async fn the_openapi_document_covers_every_endpoint() {
     let test = crate::harness::TestDb::sqlite().await;
     store(&test.db, sample()).await;
-    let site = Site::new(&test.db).await;
+    let site = TestApp::new(&test.db).await;
     let document = site.get("/api/openapi.json").await.json();
     assert_eq!(document["openapi"], "3.1.0");
     let mut operations = std::collections::BTreeSet::new();
@@ -585,12 +449,10 @@ async fn the_openapi_document_covers_every_endpoint() {
 #[tokio::test]
 async fn clients_are_rate_limited_and_told_their_quota() {
     let test = crate::harness::TestDb::sqlite().await;
-    let config = SiteConfig {
-        base_url: "http://paperboy.test".into(),
-        rate_limit: Some(RateLimit { requests: 3, window: Duration::from_secs(60) }),
-        ..SiteConfig::default()
-    };
-    let site = Site::with_config(&test.db, config).await;
+    let site = TestApp::with(&test.db, |c| {
+        c.rate_limit = Some(RateLimit { requests: 3, window: Duration::from_secs(60) });
+    })
+    .await;
     for remaining in [2, 1, 0] {
         let reply = site.get("/api/daily_papers").await;
         assert_eq!(reply.status, StatusCode::OK);
@@ -622,7 +484,7 @@ async fn clients_are_rate_limited_and_told_their_quota() {
 async fn the_api_allows_any_origin_and_metrics_count_routes() {
     let test = crate::harness::TestDb::sqlite().await;
     store(&test.db, sample()).await;
-    let site = Site::new(&test.db).await;
+    let site = TestApp::new(&test.db).await;
     let reply = site.get_with("/api/papers/2605.00001", header::ORIGIN, "https://elsewhere.example").await;
     assert_eq!(reply.headers[header::ACCESS_CONTROL_ALLOW_ORIGIN], "*");
     site.get("/api/papers/search?q=graph").await;
@@ -657,7 +519,7 @@ async fn curators_feature_papers_and_rules_choose_what_joins(db: &Db) {
     let later = NaiveDate::from_ymd_opt(2026, 5, 14).unwrap();
     assert_eq!(db.feature(None, &id, later).await.unwrap(), Some(Featured::Moved { from: day }));
     assert_eq!(db.feature(None, &"2605.99999".parse().unwrap(), day).await.unwrap(), None);
-    let site = Site::new(db).await;
+    let site = TestApp::new(db).await;
     let moved = site.get("/api/daily_papers?date=2026-05-14").await.json();
     assert_eq!(moved[0]["paper"]["id"], "2605.00001");
     assert_eq!(site.get("/api/daily_papers?date=2026-05-13").await.json(), serde_json::json!([]));
@@ -674,7 +536,7 @@ async fn with_a_model_search_is_hybrid_and_metrics_show_the_vector_index_catchin
     paperboy::search::embedding::embed_catalog(&test.db, embedder.clone(), 4, &quiet).await.unwrap();
     let semantic = Arc::new(paperboy::search::semantic::Semantic::open(embedder, None).await.unwrap());
     let search = Search::with_semantic(keyword_index(&test.db).await, semantic.clone());
-    let site = Site::with_search(&test.db, search, SiteConfig { rate_limit: None, ..SiteConfig::default() });
+    let site = TestApp::with_search(&test.db, search, |_| {});
 
     let metrics = site.get("/metrics").await.text;
     assert!(metrics.contains("paperboy_index_lag_papers{index=\"vectors\"} 6"), "{metrics}");

@@ -1,0 +1,104 @@
+//! The one test harness every integration test uses: a database of its own on either engine
+//! ([`TestDb`], [`on_both_engines!`]), the application over it with its clients ([`app`]),
+//! the papers and subscriptions tests start from ([`fixtures`]), mail as tests read it and a real
+//! SMTP server ([`mail`]), and a local server that replays recorded arXiv answers ([`replay`]).
+//! Test modules take their helpers from here, never from each other.
+
+pub mod app;
+pub mod fixtures;
+pub mod mail;
+pub mod replay;
+
+pub use app::{BASE_URL, TestApp, api_token, csrf_in, keyword_index};
+pub use fixtures::paper;
+pub use replay::{ReplayServer, Scripted};
+
+use std::path::PathBuf;
+
+use paperboy::db::Db;
+use paperboy::db::scratch::ScratchDatabase;
+
+/// The PostgreSQL server tests create their databases on.
+pub fn postgres_server_url() -> String {
+    std::env::var("PAPERBOY_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+/// A database of its own for one test, removed when the test ends.
+pub struct TestDb {
+    pub db: Db,
+    _dir: Option<tempfile::TempDir>,
+    scratch: Option<ScratchDatabase>,
+}
+
+impl TestDb {
+    pub async fn sqlite() -> TestDb {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open_embedded(dir.path()).await.unwrap();
+        db.migrate().await.unwrap();
+        TestDb { db, _dir: Some(dir), scratch: None }
+    }
+
+    pub async fn postgres() -> TestDb {
+        let scratch = ScratchDatabase::create(&postgres_server_url(), "test")
+            .await
+            .expect("PostgreSQL must be reachable at PAPERBOY_TEST_POSTGRES_URL (default 127.0.0.1:5432)");
+        let db = Db::connect(scratch.url()).await.unwrap();
+        db.migrate().await.unwrap();
+        TestDb { db, _dir: None, scratch: Some(scratch) }
+    }
+
+    /// The data directory of this SQLite database, for running the binary against it.
+    pub fn data_dir(&self) -> &std::path::Path {
+        self._dir.as_ref().expect("a SQLite test database").path()
+    }
+
+    /// The URL of this PostgreSQL database, for running the binary against it.
+    pub fn postgres_url(&self) -> String {
+        self.scratch.as_ref().expect("a PostgreSQL test database").url().to_owned()
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some(scratch) = self.scratch.take() {
+            // Drop runs outside async context: drop the database from a runtime of its own.
+            std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                runtime.block_on(scratch.drop_database()).unwrap();
+            })
+            .join()
+            .unwrap();
+        }
+    }
+}
+
+/// Runs each named `async fn(&Db)` as two tests, `NAME::sqlite` and `NAME::postgres`.
+macro_rules! on_both_engines {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test]
+            async fn sqlite() {
+                let test_db = crate::harness::TestDb::sqlite().await;
+                super::$name(&test_db.db).await;
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                let test_db = crate::harness::TestDb::postgres().await;
+                super::$name(&test_db.db).await;
+            }
+        }
+    )*};
+}
+pub(crate) use on_both_engines;
+
+/// A file among the handwritten fixtures of `paperboy-arxiv`.
+pub fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../paperboy-arxiv/tests/fixtures").join(name)
+}
+
+/// A file in the read-only `shared/` folder beside the repository.
+pub fn shared(path: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared").join(path)
+}
