@@ -60,14 +60,16 @@ impl From<Refusal> for AppError {
     fn from(refusal: Refusal) -> Self {
         let message = refusal.to_string();
         match refusal {
-            Refusal::NoSuchPaper(_) | Refusal::NoSuchComment => AppError::NotFound(message),
+            Refusal::NoSuchPaper(_) | Refusal::NoSuchComment | Refusal::ParentElsewhere => {
+                AppError::NotFound(message)
+            }
             Refusal::PaperHidden | Refusal::NotYourComment => AppError::Forbidden(message),
-            Refusal::CommentGone | Refusal::AlreadySubmitted { .. } => AppError::Conflict(message),
+            Refusal::CommentGone | Refusal::AlreadySubmitted { .. } | Refusal::OutsideWindow { .. } => {
+                AppError::Conflict(message)
+            }
             Refusal::DailyCap(_) => AppError::TooManyRequests { message, retry_after: seconds_to_midnight() },
             Refusal::TooMany { retry_after, .. } => AppError::TooManyRequests { message, retry_after },
-            Refusal::ParentElsewhere | Refusal::OutsideWindow { .. } | Refusal::Link(_) => {
-                AppError::BadRequest(message)
-            }
+            Refusal::Link(_) => AppError::BadRequest(message),
         }
     }
 }

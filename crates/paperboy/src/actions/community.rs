@@ -61,11 +61,16 @@ fn require_moderator(user: &User) -> Result<(), AppError> {
     if user.role.moderates() { Ok(()) } else { Err(AppError::Forbidden("only curators may do this".into())) }
 }
 
+/// A curator's reason: at most [`MAX_REASON_CHARS`] as written, no control characters but line
+/// breaks.
 fn check_reason(reason: Option<&str>) -> Result<String, AppError> {
-    let reason = reason.unwrap_or_default().trim();
+    let reason = reason.unwrap_or_default();
     if reason.chars().count() > MAX_REASON_CHARS || reason.chars().any(|c| c.is_control() && c != '\n') {
-        return Err(AppError::BadRequest(format!("a reason has at most {MAX_REASON_CHARS} characters")));
+        return Err(AppError::BadRequest(format!(
+            "a reason has at most {MAX_REASON_CHARS} characters, and no control characters but line breaks"
+        )));
     }
+    let reason = reason.trim();
     Ok(if reason.is_empty() { "no reason given".into() } else { reason.to_owned() })
 }
 

@@ -1,5 +1,9 @@
-//! Who calls the API: the account of a personal token (`Authorization: Bearer pb_...`).
+//! Who calls the API: the account of a personal token (`Authorization: Bearer pb_...`), required
+//! ([`ApiUser`]) or optional ([`MaybeApiUser`]); each documents the security it asks for.
 
+use aide::generate::GenContext;
+use aide::openapi::{Operation, Response, SecurityRequirement};
+use aide::operation::OperationInput;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
@@ -8,6 +12,7 @@ use crate::db::users::User;
 use crate::domain::secrets::Secret;
 use crate::error::AppError;
 use crate::http::App;
+use crate::http::error::error_responses;
 
 /// The account a request's bearer token belongs to; 401 without a valid one.
 pub struct ApiUser(pub User);
@@ -38,5 +43,50 @@ impl FromRequestParts<App> for ApiUser {
                 app.core.config.base_url
             ))),
         }
+    }
+}
+
+/// The account of the request's bearer token, if it sends one; 401 for an unknown or revoked
+/// token.
+pub struct MaybeApiUser(pub Option<User>);
+
+impl FromRequestParts<App> for MaybeApiUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, AppError> {
+        Ok(MaybeApiUser(ApiUser::optional(&parts.headers, app).await?.map(|ApiUser(user)| user)))
+    }
+}
+
+/// The name of the token scheme in the OpenAPI document.
+pub const BEARER: &str = "bearer";
+
+fn bearer() -> SecurityRequirement {
+    [(BEARER.to_owned(), Vec::new())].into_iter().collect()
+}
+
+impl OperationInput for ApiUser {
+    fn operation_input(_: &mut GenContext, operation: &mut Operation) {
+        operation.security.push(bearer());
+    }
+
+    fn inferred_early_responses(
+        ctx: &mut GenContext,
+        operation: &mut Operation,
+    ) -> Vec<(Option<u16>, Response)> {
+        error_responses(ctx, operation, &[(401, "No API token was sent, or it is unknown or revoked.")])
+    }
+}
+
+impl OperationInput for MaybeApiUser {
+    fn operation_input(_: &mut GenContext, operation: &mut Operation) {
+        operation.security.extend([SecurityRequirement::default(), bearer()]);
+    }
+
+    fn inferred_early_responses(
+        ctx: &mut GenContext,
+        operation: &mut Operation,
+    ) -> Vec<(Option<u16>, Response)> {
+        error_responses(ctx, operation, &[(401, "The API token sent is unknown or revoked.")])
     }
 }

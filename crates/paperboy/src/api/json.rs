@@ -2,8 +2,15 @@
 //! milliseconds, 24-hex-digit object ids), shared by every endpoint that shows a paper, a feed
 //! item, a user or a comment.
 
+use aide::generate::GenContext;
+use aide::openapi::{Operation, Response};
+use aide::operation::OperationOutput;
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use chrono::{DateTime, SecondsFormat, Utc};
 use paperboy_arxiv::{ArxivId, Paper};
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::db::community::Comment;
@@ -14,12 +21,13 @@ use crate::domain::markdown;
 
 /// A paper as `GET /api/papers/{id}` returns it. Fields Hugging Face has and Paperboy does not
 /// (linked models, datasets and spaces) are present with empty values, so clients find them.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PaperJson {
     pub id: String,
     pub authors: Vec<AuthorJson>,
     /// When arXiv published version 1; null when no source said.
+    #[schemars(extend("format" = "date-time"))]
     pub published_at: Option<String>,
     pub title: String,
     pub summary: String,
@@ -27,9 +35,11 @@ pub struct PaperJson {
     pub num_comments: u64,
     pub github_repo: Option<String>,
     pub project_page: Option<String>,
+    #[schemars(extend("format" = "date-time"))]
     pub withdrawn_at: Option<String>,
     /// When and by whom it joined the daily feed; absent when it is on no feed.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("format" = "date-time"))]
     pub submitted_on_daily_at: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub submitted_on_daily_by: Option<UserJson>,
@@ -46,12 +56,14 @@ pub struct PaperJson {
     pub journal_ref: Option<String>,
     pub doi: Option<String>,
     pub license: Option<String>,
+    #[schemars(extend("format" = "date-time"))]
     pub updated_at: Option<String>,
+    #[schemars(extend("format" = "date"))]
     pub announced_on: Option<String>,
 }
 
 /// A user as Hugging Face describes one.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct UserJson {
     #[serde(rename = "_id")]
@@ -85,7 +97,7 @@ impl UserJson {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct AuthorJson {
     #[serde(rename = "_id")]
     pub id: String,
@@ -178,12 +190,13 @@ pub fn object_id(parts: &[&[u8]]) -> String {
 }
 
 /// One item of the daily feed (and of search results), as Hugging Face shapes it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DailyItemJson {
     pub paper: PaperJson,
     /// When it joined the feed (a real time of day); for a search result on no feed, when the
     /// paper was published.
+    #[schemars(extend("format" = "date-time"))]
     pub published_at: Option<String>,
     pub title: String,
     pub summary: String,
@@ -215,7 +228,7 @@ impl From<FeedItem> for DailyItemJson {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CommentJson {
     id: i64,
@@ -225,7 +238,9 @@ pub struct CommentJson {
     body: String,
     /// The body rendered to safe HTML.
     html: String,
+    #[schemars(extend("format" = "date-time"))]
     created_at: String,
+    #[schemars(extend("format" = "date-time"))]
     edited_at: Option<String>,
     deleted: bool,
     hidden: bool,
@@ -246,5 +261,28 @@ impl CommentJson {
             deleted: comment.deleted_at.is_some(),
             hidden: comment.hidden_at.is_some(),
         }
+    }
+}
+
+/// A resource made by the request, answered `201 Created`.
+pub struct Created<T>(pub T);
+
+impl<T: Serialize> IntoResponse for Created<T> {
+    fn into_response(self) -> axum::response::Response {
+        (StatusCode::CREATED, Json(self.0)).into_response()
+    }
+}
+
+impl<T: JsonSchema> OperationOutput for Created<T> {
+    type Inner = T;
+
+    fn operation_response(ctx: &mut GenContext, operation: &mut Operation) -> Option<Response> {
+        let mut response = Json::<T>::operation_response(ctx, operation)?;
+        response.description = "Created.".into();
+        Some(response)
+    }
+
+    fn inferred_responses(ctx: &mut GenContext, operation: &mut Operation) -> Vec<(Option<u16>, Response)> {
+        Self::operation_response(ctx, operation).map(|response| (Some(201), response)).into_iter().collect()
     }
 }

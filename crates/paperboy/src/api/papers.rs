@@ -2,101 +2,180 @@
 //! `GET /api/papers/search` (ranked, in the daily items' shape) and `GET /api/papers` (every
 //! paper, newest first, by cursor).
 
+use aide::transform::TransformOperation;
 use axum::Json;
-use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Response};
+use axum::extract::{RawQuery, State};
 use chrono::NaiveDate;
 use paperboy_arxiv::ArxivId;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::contract::{CURSOR, NOT_BLANK, PAPER_ID, checked, no_null};
 use super::json::{AuthorJson, DailyItemJson, PaperJson};
-use super::paging::{next_link, parse_limit};
-use crate::actions::search::CheckedSearch;
+use super::paging::{Paged, next_link, parse_limit};
+use crate::actions::search::{CheckedSearch, MAX_QUERY_CHARS};
 use crate::domain::text::url_encode;
-use crate::http::extract::Params;
-
 use crate::error::AppError;
 use crate::http::App;
+use crate::http::error::error_responses;
+use crate::http::extract::{Params, PathParam};
 
-/// `GET /api/papers/{id}`: 400 for a malformed id, 404 for an unknown or hidden one. Also
-/// `GET /api/papers/{id}/comments`.
-pub async fn show_paper(
-    State(app): State<App>,
-    raw_id: Result<Path<String>, PathRejection>,
-) -> Result<Response, AppError> {
-    let Path(raw_id) = raw_id.map_err(|e| AppError::BadRequest(e.body_text()))?;
-    if let Some(comments) = super::community::list_comments(&app, &raw_id).await {
-        return comments;
+/// A paper named in the path.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct PaperPath {
+    /// The arXiv id: new style (`2503.11731`, a version such as `v2` may follow) or old style,
+    /// its slash sent as `%2F` (`hep-th%2F9901001`).
+    #[schemars(pattern(PAPER_ID))]
+    pub id: String,
+}
+
+impl PaperPath {
+    /// The paper's id: 400 when the text is not shaped like one, 404 when arXiv never issued
+    /// it (a month that has not come, a number zero, an archive arXiv never had).
+    pub fn paper(&self) -> Result<ArxivId, AppError> {
+        let text = checked(PAPER_ID, &self.id, "an arXiv id such as 2503.11731 or hep-th/9901001")?;
+        text.parse().map_err(|err| AppError::NotFound(format!("paper {text} not found: {err}")))
     }
-    let id: ArxivId =
-        raw_id.parse().map_err(|e: paperboy_arxiv::IdError| AppError::BadRequest(e.to_string()))?;
+}
+
+/// The paper, or 404 for one the catalog lacks or the curators hid.
+pub async fn visible_paper(app: &App, id: &ArxivId) -> Result<Json<PaperJson>, AppError> {
     let (stored, entry) = app
         .core
         .db
-        .paper_with_entry(&id)
+        .paper_with_entry(id)
         .await?
         .filter(|(stored, _)| stored.hidden_at.is_none())
         .ok_or_else(|| AppError::NotFound(format!("paper {id} not found")))?;
-    Ok(Json(PaperJson::new(stored, entry.as_ref())).into_response())
+    Ok(Json(PaperJson::new(stored, entry.as_ref())))
+}
+
+/// `GET /api/papers/{id}`.
+pub async fn show_paper(
+    State(app): State<App>,
+    PathParam(path): PathParam<PaperPath>,
+) -> Result<Json<PaperJson>, AppError> {
+    visible_paper(&app, &path.paper()?).await
+}
+
+pub fn show_paper_docs(op: TransformOperation) -> TransformOperation {
+    op.id("showPaper")
+        .summary("One paper")
+        .description("A paper in Hugging Face's shape, with Paperboy's arXiv metadata beside it.")
+        .with(|op| errors(op, &[(404, "The catalog has no such paper, or the curators hid it.")]))
+}
+
+/// An old-style id with its slash as written: `/api/papers/hep-th/9901001`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct OldStylePath {
+    pub id: String,
+    pub number: String,
+}
+
+/// `GET /api/papers/{archive}/{number}`: the same as [`show_paper`], for old-style ids whose
+/// slash was not encoded. Not in the document, whose `{id}` takes `%2F`.
+pub async fn show_old_style_paper(
+    State(app): State<App>,
+    PathParam(path): PathParam<OldStylePath>,
+) -> Result<Json<PaperJson>, AppError> {
+    let id = PaperPath { id: format!("{}/{}", path.id, path.number) };
+    visible_paper(&app, &id.paper()?).await
+}
+
+/// Adds the error answers `statuses` to an operation's documentation.
+pub fn errors<'t>(mut op: TransformOperation<'t>, statuses: &[(u16, &str)]) -> TransformOperation<'t> {
+    let responses = aide::generate::in_context(|ctx| error_responses(ctx, op.inner_mut(), statuses));
+    let documented = op.inner_mut().responses.get_or_insert_with(Default::default);
+    for (status, response) in responses {
+        if let Some(status) = status {
+            documented
+                .responses
+                .insert(aide::openapi::StatusCode::Code(status), aide::openapi::ReferenceOr::Item(response));
+        }
+    }
+    op
 }
 
 /// Results `GET /api/papers/search` returns unless `limit` says otherwise, and the most.
 const SEARCH_LIMIT: u64 = 50;
 const MAX_SEARCH_LIMIT: u64 = 120;
 
-#[derive(Debug, Default, Deserialize)]
+/// How search results are ranked.
+#[derive(JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code, reason = "only its schema is used: `mode` is read as text, with its own messages")]
+enum SearchMode {
+    /// BM25 over titles, abstracts and authors.
+    Keyword,
+    /// Nearest neighbours of the query's embedding (keyword when no model is loaded).
+    Semantic,
+    /// Both, fused by reciprocal rank (the default with a model).
+    Hybrid,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[schemars(transform = no_null)]
 pub struct SearchParams {
+    /// The words to search for, in the query language of the search page (`"a phrase"`,
+    /// `-word`, `author:`, `cat:`, `date:`); an arXiv id or address puts that paper first.
+    #[schemars(required, length(max = MAX_QUERY_CHARS), pattern(NOT_BLANK))]
     q: Option<String>,
+    /// How many results, from 1 to 120 (50 when absent).
+    #[schemars(with = "Option<u64>", range(min = 1, max = MAX_SEARCH_LIMIT))]
     limit: Option<String>,
+    /// Paperboy's addition: how results are ranked.
+    #[schemars(with = "Option<SearchMode>")]
     mode: Option<String>,
 }
 
 /// `GET /api/papers/search?q=...&limit=...&mode=...`: papers ranked by relevance, in the
-/// daily items' shape. `mode` (Paperboy's addition) is keyword, semantic or hybrid; hybrid
-/// is the default when a model is loaded, keyword otherwise.
+/// daily items' shape.
 pub async fn search_papers(
     State(app): State<App>,
-    params: Params<SearchParams>,
+    Params(params): Params<SearchParams>,
 ) -> Result<Json<Vec<DailyItemJson>>, AppError> {
-    let params = params.0;
     let q = params.q.unwrap_or_default();
     if q.trim().is_empty() {
         return Err(AppError::BadRequest("q is required: the words to search for".into()));
     }
     let limit = parse_limit(params.limit.as_deref(), SEARCH_LIMIT, MAX_SEARCH_LIMIT)?;
-    let checked = CheckedSearch::from_params(
-        &q,
-        params.mode.as_deref(),
-        None,
-        None,
-        None,
-        app.core.search.semantic_enabled(),
-    )
-    .map_err(AppError::BadRequest)?;
+    let semantic = app.core.search.semantic_enabled();
+    let checked = CheckedSearch::from_params(&q, params.mode.as_deref(), None, None, None, semantic)
+        .map_err(AppError::BadRequest)?;
     let results = app.search(&checked, 0, limit, true).await?;
     Ok(Json(results.hits.into_iter().map(|hit| DailyItemJson::new(hit.paper, hit.entry.as_ref())).collect()))
+}
+
+pub fn search_papers_docs(op: TransformOperation) -> TransformOperation {
+    op.id("searchPapers").summary("Search papers").description(
+        "Papers ranked by relevance, in the daily items' shape, as Hugging Face's search answers.",
+    )
 }
 
 /// Papers `GET /api/papers` returns unless `limit` says otherwise, and the most.
 const LIST_LIMIT: u64 = 50;
 const MAX_LIST_LIMIT: u64 = 100;
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
+#[schemars(transform = no_null)]
 pub struct ListParams {
+    /// Where the previous page ended: pass the one from its `Link` header.
+    #[schemars(pattern(CURSOR))]
     cursor: Option<String>,
+    /// How many papers, from 1 to 100 (50 when absent).
+    #[schemars(with = "Option<u64>", range(min = 1, max = MAX_LIST_LIMIT))]
     limit: Option<String>,
 }
 
 /// An item of `GET /api/papers`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PaperListItemJson {
     pub id: String,
     pub title: String,
     pub summary: String,
     pub authors: Vec<AuthorJson>,
+    #[schemars(extend("format" = "date-time"))]
     pub published_at: Option<String>,
     pub upvotes: u64,
     pub project_page: Option<String>,
@@ -109,20 +188,27 @@ pub struct PaperListItemJson {
 pub async fn list_papers(
     State(app): State<App>,
     RawQuery(raw): RawQuery,
-    params: Params<ListParams>,
-) -> Result<Response, AppError> {
-    let params = params.0;
+    Params(params): Params<ListParams>,
+) -> Result<Paged<PaperListItemJson>, AppError> {
     let limit = parse_limit(params.limit.as_deref(), LIST_LIMIT, MAX_LIST_LIMIT)?;
-    let after = params.cursor.as_deref().filter(|c| !c.is_empty()).map(parse_cursor).transpose()?;
-    let mut papers =
-        app.core.db.papers_newest_first(after.as_ref().map(|(day, id)| (*day, id)), limit + 1).await?;
+    let after = params.cursor.as_deref().map(parse_cursor).transpose()?;
+    let mut papers = app.core.db.papers_newest_first(after, limit + 1).await?;
     let more = papers.len() as u64 > limit;
     papers.truncate(limit as usize);
     let next = papers
         .last()
         .filter(|_| more)
-        .and_then(|last| last.paper.announce_date.map(|day| format!("{day}~{}", last.paper.id)));
-    let items: Vec<PaperListItemJson> = papers
+        .and_then(|last| last.paper.announce_date.map(|day| format!("{day}~{}", last.paper.id)))
+        .map(|cursor| {
+            next_link(
+                &app.core.config.base_url,
+                "/api/papers",
+                raw.as_deref(),
+                "cursor",
+                &url_encode(&cursor),
+            )
+        });
+    let items = papers
         .into_iter()
         .map(|stored| {
             let paper = PaperJson::new(stored, None);
@@ -139,28 +225,20 @@ pub async fn list_papers(
             }
         })
         .collect();
-    let mut response = Json(items).into_response();
-    if let Some(cursor) = next {
-        let link = next_link(
-            &app.core.config.base_url,
-            "/api/papers",
-            raw.as_deref(),
-            "cursor",
-            &url_encode(&cursor),
-        );
-        if let Ok(value) = HeaderValue::from_str(&link) {
-            response.headers_mut().insert(header::LINK, value);
-        }
-    }
-    Ok(response)
+    Ok(Paged { items, next })
+}
+
+pub fn list_papers_docs(op: TransformOperation) -> TransformOperation {
+    op.id("listPapers")
+        .summary("Every paper")
+        .description("Every paper of the catalog, newest announced first.")
 }
 
 /// A cursor: the announce day and id of the last paper of the previous page, `DAY~ID`.
-fn parse_cursor(text: &str) -> Result<(NaiveDate, ArxivId), AppError> {
+fn parse_cursor(text: &str) -> Result<(NaiveDate, &str), AppError> {
+    let text = checked(CURSOR, text, "a cursor: pass the one from the previous page's Link header")?;
     let invalid =
         || AppError::BadRequest("invalid cursor: pass the one from the previous page's Link header".into());
     let (day, id) = text.split_once('~').ok_or_else(invalid)?;
-    let day: NaiveDate = day.parse().map_err(|_| invalid())?;
-    let id: ArxivId = id.parse().map_err(|_| invalid())?;
-    Ok((day, id))
+    Ok((day.parse().map_err(|_| invalid())?, id))
 }

@@ -4,31 +4,45 @@
 //! (`202`, the same answer whatever the address); with an API token it subscribes the token's
 //! account at once. `/api/subscriptions/current` reads (`GET`), changes (`PATCH`) and ends
 //! (`DELETE`) the subscription named by `?token=` (the signed token of every digest's links) or
-//! by the API token's account.
+//! by the API token's account. Settings are JSON of the documented types, checked field by
+//! field with a message that names the field.
 
+use std::borrow::Cow;
+
+use aide::generate::GenContext;
+use aide::openapi::{Operation, Response};
+use aide::operation::OperationOutput;
+use aide::transform::TransformOperation;
 use axum::Json;
-use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
-use serde::Serialize;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use schemars::{JsonSchema, Schema, SchemaGenerator};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
-use super::auth::ApiUser;
+use super::auth::MaybeApiUser;
+use super::contract::{CATEGORY, EMAIL, KEYWORD, matches, no_null};
+use super::json::iso_millis;
+use super::papers::errors;
 use crate::actions::subscriptions::CHECK_INBOX;
 use crate::db::digests::Subscription;
+use crate::db::users::User;
 use crate::digest::links::LinkKey;
 use crate::digest::render::Renderer;
-use crate::domain::digest::{Changes, Preferences, weekday_name};
+use crate::domain::digest::{Changes, Input, MAX_KEYWORD_CHARS, MAX_LIST, MAX_PAPERS, weekday_name};
 use crate::error::AppError;
 use crate::http::App;
-use crate::http::extract::Body;
-use crate::http::extract::TokenQuery;
+use crate::http::extract::{Body, Params};
 use crate::http::session::Viewer;
 
 /// A subscription as the API shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SubscriptionJson {
     email: String,
+    /// `pending` until the emailed link is used, then `active`; `paused` after repeated bounces;
+    /// `unsubscribed`.
     state: &'static str,
     frequency: &'static str,
     weekday: String,
@@ -39,8 +53,11 @@ pub struct SubscriptionJson {
     exclude_keywords: Vec<String>,
     mode: &'static str,
     papers_per_email: u32,
+    #[schemars(extend("format" = "date-time"))]
     next_digest_at: Option<String>,
+    /// The settings page, which needs no sign-in.
     manage_url: String,
+    /// Unsubscribes in one click (`POST`).
     unsubscribe_url: String,
 }
 
@@ -65,109 +82,383 @@ async fn to_json(app: &App, subscription: Subscription) -> Result<SubscriptionJs
         exclude_keywords: prefs.exclude,
         mode: prefs.mode.as_str(),
         papers_per_email: prefs.papers_per_email,
-        next_digest_at: subscription.next_due_at.map(super::json::iso_millis),
+        next_digest_at: subscription.next_due_at.map(iso_millis),
     })
 }
 
-/// Splits `email` off a JSON body and reads the rest as settings.
-fn read_body(body: serde_json::Value) -> Result<(Option<String>, Changes), AppError> {
-    let serde_json::Value::Object(mut fields) = body else {
-        return Err(AppError::BadRequest("the body must be a JSON object".into()));
+/// The documented type of a setting; the value is read as JSON and checked in
+/// [`SettingsBody::changes`], so that a refusal names the field.
+#[derive(JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code, reason = "only its schema is used")]
+enum FrequencyName {
+    Daily,
+    Weekly,
+}
+
+#[derive(JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code, reason = "only its schema is used")]
+enum WeekdayName {
+    Monday,
+    Tuesday,
+    Wednesday,
+    Thursday,
+    Friday,
+    Saturday,
+    Sunday,
+}
+
+#[derive(JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code, reason = "only its schema is used")]
+enum ModeName {
+    /// The period's most upvoted papers.
+    Trending,
+    /// The papers closest to what the reader upvoted.
+    Personal,
+}
+
+/// An IANA time zone name, such as `Europe/Berlin` or `UTC`.
+struct TimeZoneName;
+
+impl JsonSchema for TimeZoneName {
+    fn schema_name() -> Cow<'static, str> {
+        "TimeZone".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        let names: Vec<&str> = chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name()).collect();
+        schemars::json_schema!({ "type": "string", "enum": names, "description": "An IANA time zone name." })
+    }
+}
+
+/// An address and settings. Each field is read as JSON and checked against its documented type,
+/// so that the refusal names the field.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct SettingsBody {
+    /// The address to subscribe (`POST` without an API token); never changes afterwards.
+    #[schemars(with = "Option<String>", length(max = 254), pattern(EMAIL))]
+    email: Option<Value>,
+    #[schemars(with = "Option<FrequencyName>")]
+    frequency: Option<Value>,
+    /// The day a weekly digest goes out.
+    #[schemars(with = "Option<WeekdayName>")]
+    weekday: Option<Value>,
+    /// The hour it goes out, in `timeZone`.
+    #[schemars(with = "Option<u32>", range(max = 23))]
+    hour: Option<Value>,
+    #[schemars(with = "Option<TimeZoneName>")]
+    time_zone: Option<Value>,
+    /// arXiv categories or archives (`cs.CL`, `math`); empty for every paper.
+    #[schemars(with = "Option<Vec<String>>", length(max = MAX_LIST), inner(pattern(CATEGORY)))]
+    categories: Option<Value>,
+    /// A paper must mention one of these, as a whole word, in its title or abstract.
+    #[schemars(with = "Option<Vec<String>>", length(max = MAX_LIST), inner(length(max = MAX_KEYWORD_CHARS), pattern(KEYWORD)))]
+    include_keywords: Option<Value>,
+    /// A paper that mentions any of these is left out.
+    #[schemars(with = "Option<Vec<String>>", length(max = MAX_LIST), inner(length(max = MAX_KEYWORD_CHARS), pattern(KEYWORD)))]
+    exclude_keywords: Option<Value>,
+    #[schemars(with = "Option<ModeName>")]
+    mode: Option<Value>,
+    #[schemars(with = "Option<u32>", range(min = 1, max = MAX_PAPERS))]
+    papers_per_email: Option<Value>,
+}
+
+impl SettingsBody {
+    /// The address, if the body has one of the documented form.
+    fn email(&self) -> Result<Option<&str>, AppError> {
+        match &self.email {
+            None => Ok(None),
+            Some(Value::String(email)) if email.chars().count() <= 254 && matches(EMAIL, email) => {
+                Ok(Some(email))
+            }
+            Some(other) => Err(AppError::BadRequest(format!("`{}` is not an email address", shown(other)))),
+        }
+    }
+
+    /// The settings as changes to make, each checked against its documented type.
+    fn changes(&self) -> Result<Changes, AppError> {
+        Ok(Changes {
+            frequency: one_of(&self.frequency, "frequency", &["daily", "weekly"])?,
+            weekday: one_of(
+                &self.weekday,
+                "weekday",
+                &["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"],
+            )?,
+            hour: whole(&self.hour, "hour", 0, 23)?,
+            time_zone: match &self.time_zone {
+                None => None,
+                Some(Value::String(name)) if name.parse::<chrono_tz::Tz>().is_ok() => {
+                    Some(Input::Text(name.clone()))
+                }
+                Some(other) => {
+                    return Err(refused(format!(
+                        "time zone `{}` is not an IANA time zone name such as Europe/Berlin or UTC",
+                        shown(other)
+                    )));
+                }
+            },
+            categories: list(&self.categories, "categories", |item| {
+                matches(CATEGORY, item)
+                    .then_some(())
+                    .ok_or_else(|| format!("`{item}` is not an arXiv category such as cs.CL or math"))
+            })?,
+            include_keywords: list(&self.include_keywords, "include keywords", keyword)?,
+            exclude_keywords: list(&self.exclude_keywords, "exclude keywords", keyword)?,
+            mode: one_of(&self.mode, "mode", &["trending", "personal"])?,
+            papers_per_email: whole(&self.papers_per_email, "papers_per_email", 1, i64::from(MAX_PAPERS))?,
+        })
+    }
+}
+
+fn refused(message: String) -> AppError {
+    AppError::BadRequest(format!("settings: {message}"))
+}
+
+/// A value, at most 40 characters of it, for messages.
+fn shown(value: &Value) -> String {
+    let text = match value {
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
     };
-    let email = match fields.remove("email") {
-        None | Some(serde_json::Value::Null) => None,
-        Some(serde_json::Value::String(email)) => Some(email),
-        Some(_) => return Err(AppError::BadRequest("email must be a string".into())),
+    text.chars().take(40).collect()
+}
+
+fn one_of(value: &Option<Value>, field: &str, names: &[&str]) -> Result<Option<Input>, AppError> {
+    match value {
+        None => Ok(None),
+        Some(Value::String(name)) if names.contains(&name.as_str()) => Ok(Some(Input::Text(name.clone()))),
+        Some(other) => Err(refused(format!("{field} `{}` is not one of {}", shown(other), names.join(", ")))),
+    }
+}
+
+fn whole(value: &Option<Value>, field: &str, min: i64, max: i64) -> Result<Option<Input>, AppError> {
+    let Some(value) = value else { return Ok(None) };
+    let number = value
+        .as_i64()
+        .or_else(|| value.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 1e15).map(|f| f as i64));
+    match number {
+        Some(number) if (min..=max).contains(&number) => Ok(Some(Input::Number(number))),
+        _ => Err(refused(format!("{field} `{}` is not a whole number from {min} to {max}", shown(value)))),
+    }
+}
+
+fn list(
+    value: &Option<Value>,
+    field: &str,
+    check: impl Fn(&str) -> Result<(), String>,
+) -> Result<Option<Input>, AppError> {
+    let Some(value) = value else { return Ok(None) };
+    let Value::Array(items) = value else {
+        return Err(refused(format!("{field} must be a list of text")));
     };
-    let changes = serde_json::from_value(serde_json::Value::Object(fields))
-        .map_err(|err| AppError::BadRequest(format!("settings: {err}")))?;
-    Ok((email, changes))
+    if items.len() > MAX_LIST {
+        return Err(refused(format!("{field}: at most {MAX_LIST}, not {}", items.len())));
+    }
+    let mut texts = Vec::with_capacity(items.len());
+    for item in items {
+        let Value::String(text) = item else {
+            return Err(refused(format!("{field}: `{}` is not text", shown(item))));
+        };
+        check(text).map_err(|message| refused(format!("{field}: {message}")))?;
+        texts.push(text.clone());
+    }
+    Ok(Some(Input::List(texts)))
+}
+
+fn keyword(text: &str) -> Result<(), String> {
+    if text.chars().any(char::is_control) {
+        return Err(format!("keyword `{}` holds a control character", text.escape_default()));
+    }
+    if text.chars().count() > MAX_KEYWORD_CHARS || !matches(KEYWORD, text) {
+        return Err(format!(
+            "keyword `{text}` must have at most {MAX_KEYWORD_CHARS} characters and no white space at either end"
+        ));
+    }
+    Ok(())
+}
+
+/// What subscribing answered.
+pub enum Subscribed {
+    /// An address: the confirmation (or a note) is on its way, whatever the address.
+    Asked,
+    /// The token's account: subscribed at once.
+    Member(Box<SubscriptionJson>),
+}
+
+#[derive(Serialize, JsonSchema)]
+pub struct AskedJson {
+    /// `confirmation_sent`.
+    status: &'static str,
+    message: &'static str,
+}
+
+impl IntoResponse for Subscribed {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Subscribed::Asked => {
+                let asked = AskedJson { status: "confirmation_sent", message: CHECK_INBOX };
+                (StatusCode::ACCEPTED, Json(asked)).into_response()
+            }
+            Subscribed::Member(json) => Json(*json).into_response(),
+        }
+    }
+}
+
+impl OperationOutput for Subscribed {
+    type Inner = SubscriptionJson;
+
+    fn inferred_responses(ctx: &mut GenContext, operation: &mut Operation) -> Vec<(Option<u16>, Response)> {
+        let mut member = Json::<SubscriptionJson>::operation_response(ctx, operation);
+        let mut asked = Json::<AskedJson>::operation_response(ctx, operation);
+        if let Some(member) = member.as_mut() {
+            member.description = "With an API token: the account is subscribed.".into();
+        }
+        if let Some(asked) = asked.as_mut() {
+            asked.description =
+                "An address: the confirmation is on its way, unless one was sent a few minutes ago; \
+                                 the same answer whatever the address."
+                    .into();
+        }
+        [(200, member), (202, asked)].into_iter().filter_map(|(status, r)| Some((Some(status), r?))).collect()
+    }
 }
 
 /// `POST /api/subscriptions`.
 pub async fn subscribe(
     State(app): State<App>,
-    headers: HeaderMap,
     viewer: Viewer,
-    Body(body): Body<serde_json::Value>,
-) -> Result<Response, AppError> {
-    let (email, changes) = read_body(body)?;
-    if let Some(ApiUser(user)) = ApiUser::optional(&headers, &app).await? {
-        if email.as_deref().is_some_and(|email| !email.trim().eq_ignore_ascii_case(&user.email)) {
-            return Err(AppError::BadRequest(
+    MaybeApiUser(user): MaybeApiUser,
+    Body(body): Body<SettingsBody>,
+) -> Result<Subscribed, AppError> {
+    let email = body.email()?;
+    let changes = body.changes()?;
+    if let Some(user) = user {
+        if email.is_some_and(|email| !email.eq_ignore_ascii_case(&user.email)) {
+            return Err(AppError::Conflict(
                 "with an API token, the subscription is the account's: leave email out".into(),
             ));
         }
         let subscription = app.core.subscriptions().subscribe_member(&user, &changes).await?;
-        return Ok((StatusCode::OK, Json(to_json(&app, subscription).await?)).into_response());
+        return Ok(Subscribed::Member(Box::new(to_json(&app, subscription).await?)));
     }
     let Some(email) = email else {
-        return Err(AppError::BadRequest(
+        return Err(AppError::Unauthorized(
             "email is required (or an API token, to subscribe its account)".into(),
         ));
     };
-    app.core.subscriptions().ask(viewer.address, &email, &changes).await?;
-    let answer = serde_json::json!({ "status": "confirmation_sent", "message": CHECK_INBOX });
-    Ok((StatusCode::ACCEPTED, Json(answer)).into_response())
+    app.core.subscriptions().ask(viewer.address, email, &changes).await?;
+    Ok(Subscribed::Asked)
+}
+
+pub fn subscribe_docs(op: TransformOperation) -> TransformOperation {
+    op.id("subscribe")
+        .summary("Subscribe to the digest")
+        .description(
+            "With an email and no token: double opt-in, as the site's form (202, the same answer whatever the \
+             address). With an API token: the token's account, at once (200).",
+        )
+        .with(|op| {
+            errors(
+                op,
+                &[
+                    (401, "Neither an email nor an API token was sent."),
+                    (409, "With an API token, the subscription is the account's: leave email out."),
+                    (429, "Too many requests to subscribe from this address."),
+                ],
+            )
+        })
+}
+
+/// `?token=`: the signed token of a digest's links.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[schemars(transform = no_null)]
+pub struct TokenParams {
+    /// The token of every digest's links; without it, the API token's account.
+    token: Option<String>,
 }
 
 /// The subscription `?token=` or the API token names; 404 (the same for every bad token) or
 /// 401 without either.
-async fn current(app: &App, headers: &HeaderMap, query: &TokenQuery) -> Result<Subscription, AppError> {
-    if let Some(token) = &query.token {
+async fn current(app: &App, user: Option<&User>, params: &TokenParams) -> Result<Subscription, AppError> {
+    if let Some(token) = &params.token {
         return app.core.subscriptions().open(token).await?.ok_or_else(|| {
             AppError::NotFound("this subscription token is not valid: use the link from a digest".into())
         });
     }
-    let Some(ApiUser(user)) = ApiUser::optional(headers, app).await? else {
+    let Some(user) = user else {
         return Err(AppError::Unauthorized(
             "name the subscription with ?token= (from a digest's links) or an API token".into(),
         ));
     };
     app.core
         .subscriptions()
-        .of_member(&user)
+        .of_member(user)
         .await?
         .ok_or_else(|| AppError::NotFound("this account has no subscription: POST /api/subscriptions".into()))
 }
 
+/// What naming a subscription can be refused for.
+const CURRENT_REFUSALS: &[(u16, &str)] = &[
+    (401, "Neither `?token=` nor an API token was sent."),
+    (404, "The token opens no subscription, or the account has none."),
+];
+
 /// `GET /api/subscriptions/current`.
 pub async fn show(
     State(app): State<App>,
-    headers: HeaderMap,
-    Query(query): Query<TokenQuery>,
+    MaybeApiUser(user): MaybeApiUser,
+    Params(params): Params<TokenParams>,
 ) -> Result<Json<SubscriptionJson>, AppError> {
-    let subscription = current(&app, &headers, &query).await?;
+    let subscription = current(&app, user.as_ref(), &params).await?;
     Ok(Json(to_json(&app, subscription).await?))
+}
+
+pub fn show_docs(op: TransformOperation) -> TransformOperation {
+    op.id("showSubscription").summary("A subscription").with(|op| errors(op, CURRENT_REFUSALS))
 }
 
 /// `PATCH /api/subscriptions/current`: the fields sent replace the current settings.
 pub async fn change(
     State(app): State<App>,
-    headers: HeaderMap,
-    Query(query): Query<TokenQuery>,
-    Body(body): Body<serde_json::Value>,
+    MaybeApiUser(user): MaybeApiUser,
+    Params(params): Params<TokenParams>,
+    Body(body): Body<SettingsBody>,
 ) -> Result<Json<SubscriptionJson>, AppError> {
-    let subscription = current(&app, &headers, &query).await?;
-    let (email, changes) = read_body(body)?;
-    if email.is_some() {
-        return Err(AppError::BadRequest(
+    let subscription = current(&app, user.as_ref(), &params).await?;
+    body.email()?;
+    if body.email.is_some() {
+        return Err(AppError::Conflict(
             "the address of a subscription cannot change: subscribe the new one".into(),
         ));
     }
-    let prefs: Preferences = subscription.prefs.with(&changes).map_err(AppError::BadRequest)?;
+    let prefs = subscription.prefs.with(&body.changes()?).map_err(AppError::BadRequest)?;
     let saved = app.core.db.set_preferences(subscription.id, &prefs).await?;
     Ok(Json(to_json(&app, saved).await?))
+}
+
+pub fn change_docs(op: TransformOperation) -> TransformOperation {
+    op.id("changeSubscription").summary("Change a subscription's settings").with(|op| {
+        let mut refusals = CURRENT_REFUSALS.to_vec();
+        refusals.push((409, "The address of a subscription cannot change: subscribe the new one."));
+        errors(op, &refusals)
+    })
 }
 
 /// `DELETE /api/subscriptions/current`: unsubscribes; repeating it changes nothing.
 pub async fn end(
     State(app): State<App>,
-    headers: HeaderMap,
-    Query(query): Query<TokenQuery>,
+    MaybeApiUser(user): MaybeApiUser,
+    Params(params): Params<TokenParams>,
 ) -> Result<Json<SubscriptionJson>, AppError> {
-    let subscription = current(&app, &headers, &query).await?;
+    let subscription = current(&app, user.as_ref(), &params).await?;
     app.core.db.unsubscribe(subscription.id, "API").await?;
     let ended = app.core.db.subscription(subscription.id).await?.unwrap_or(subscription);
     Ok(Json(to_json(&app, ended).await?))
+}
+
+pub fn end_docs(op: TransformOperation) -> TransformOperation {
+    op.id("endSubscription").summary("Unsubscribe").with(|op| errors(op, CURRENT_REFUSALS))
 }

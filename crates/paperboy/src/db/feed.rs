@@ -322,7 +322,7 @@ impl Db {
     /// date (no source gave one or a publication time to estimate it from) is not listed.
     pub async fn papers_newest_first(
         &self,
-        after: Option<(NaiveDate, &ArxivId)>,
+        after: Option<(NaiveDate, &str)>,
         limit: u64,
     ) -> Result<Vec<StoredPaper>, DbError> {
         let rows: Vec<PaperRow> = with_pool!(self, |pool, DB| {
@@ -335,7 +335,7 @@ impl Db {
                     .push(" OR (p.announce_date = ")
                     .push_bind(date)
                     .push(" AND p.id < ")
-                    .push_bind(id.as_str())
+                    .push_bind(id)
                     .push("))");
             }
             sql.push(" ORDER BY p.announce_date DESC, p.id DESC LIMIT ")

@@ -132,8 +132,8 @@ impl fmt::Display for UserName {
     }
 }
 
-/// An email address, lowercased: what a mail server accepts in `RCPT TO`, and nothing that
-/// could break out of a mail header.
+/// An email address, lowercased and ASCII: what a mail server accepts in `RCPT TO`, and nothing
+/// that could break out of a mail header.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Email(String);
 
@@ -153,17 +153,20 @@ impl FromStr for Email {
             return Err(invalid());
         }
         let (local, domain) = text.rsplit_once('@').ok_or_else(invalid)?;
-        let domain_ok = domain.contains('.')
-            && !domain.starts_with(['.', '-'])
-            && !domain.ends_with(['.', '-'])
-            && domain.split('.').all(|label| !label.is_empty() && label.len() <= 63)
-            && domain.chars().all(|c| c.is_alphanumeric() || c == '.' || c == '-');
-        let local_ok = !local.is_empty()
-            && local.len() <= 64
-            && !local.starts_with('.')
-            && !local.ends_with('.')
-            && !local.contains("..")
-            && local.chars().all(|c| c.is_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c));
+        // A dot-atom before the `@`; two or more host labels of letters, digits and inner hyphens
+        // after it; ASCII only, as the API's `EMAIL` pattern states.
+        let atom = |part: &str| {
+            !part.is_empty()
+                && part.chars().all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~".contains(c))
+        };
+        let label = |part: &str| {
+            (1..=63).contains(&part.len())
+                && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                && !part.starts_with('-')
+                && !part.ends_with('-')
+        };
+        let local_ok = local.split('.').all(atom);
+        let domain_ok = domain.split('.').count() >= 2 && domain.split('.').all(label);
         if domain_ok && local_ok { Ok(Email(text)) } else { Err(invalid()) }
     }
 }

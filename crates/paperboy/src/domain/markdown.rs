@@ -11,16 +11,14 @@ use pulldown_cmark::{Event, Options, Parser};
 /// Longest comment, in characters.
 pub const MAX_COMMENT_CHARS: usize = 10_000;
 
-/// Checks a comment's text: not empty, not too long.
+/// Checks a comment's text: at most [`MAX_COMMENT_CHARS`] as written, not only white space; the
+/// text without the white space at either end.
 pub fn check_comment(body: &str) -> Result<&str, String> {
-    let body = body.trim();
-    if body.is_empty() {
-        Err("the comment is empty".into())
-    } else if body.chars().count() > MAX_COMMENT_CHARS {
-        Err(format!("a comment may have at most {MAX_COMMENT_CHARS} characters"))
-    } else {
-        Ok(body)
+    if body.chars().count() > MAX_COMMENT_CHARS {
+        return Err(format!("a comment may have at most {MAX_COMMENT_CHARS} characters"));
     }
+    let body = body.trim();
+    if body.is_empty() { Err("the comment is empty".into()) } else { Ok(body) }
 }
 
 /// Renders a comment's Markdown to safe HTML.

@@ -10,6 +10,10 @@
 
 use std::sync::Arc;
 
+use aide::generate::GenContext;
+use aide::openapi::{Operation, Response as ApiResponse};
+use aide::operation::OperationOutput;
+
 use askama::Template;
 use axum::Json;
 use axum::body::Body;
@@ -41,6 +45,39 @@ impl IntoResponse for AppError {
         response.extensions_mut().insert(Failed(Arc::new(self)));
         response
     }
+}
+
+/// The body of every error answer of the API.
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct ErrorJson {
+    /// What went wrong, and what to change if the request can be fixed.
+    pub error: String,
+}
+
+/// The API documents errors as `{"error": ...}`; which statuses an operation answers with is
+/// listed by its extractors and its documentation ([`error_responses`]).
+impl OperationOutput for AppError {
+    type Inner = ErrorJson;
+
+    fn operation_response(ctx: &mut GenContext, operation: &mut Operation) -> Option<ApiResponse> {
+        Json::<ErrorJson>::operation_response(ctx, operation)
+    }
+}
+
+/// Error answers with these statuses and descriptions, as `{"error": ...}`.
+pub fn error_responses(
+    ctx: &mut GenContext,
+    operation: &mut Operation,
+    statuses: &[(u16, &str)],
+) -> Vec<(Option<u16>, ApiResponse)> {
+    statuses
+        .iter()
+        .filter_map(|(status, description)| {
+            let mut response = Json::<ErrorJson>::operation_response(ctx, operation)?;
+            response.description = (*description).to_owned();
+            Some((Some(*status), response))
+        })
+        .collect()
 }
 
 /// Who reads an answer.

@@ -2,14 +2,19 @@
 //! is wrong, as a page or as JSON for whoever asked) instead of axum's plain-text rejections:
 //! query parameters, path parameters, JSON bodies and forms.
 
+use aide::generate::GenContext;
+use aide::openapi::{Operation, Response};
+use aide::operation::OperationInput;
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Form, FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::request::Parts;
+use schemars::JsonSchema;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use crate::error::AppError;
+use crate::http::error::error_responses;
 
 /// Query parameters, with a 400 when they cannot be read.
 pub struct Params<T>(pub T);
@@ -67,8 +72,94 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for FormData<T> {
     }
 }
 
+/// A JSON body the request may leave out (with no `Content-Type`): then `T`'s defaults.
+pub struct OptionalBody<T>(pub T);
+
+impl<T: DeserializeOwned + Default, S: Send + Sync> FromRequest<S> for OptionalBody<T> {
+    type Rejection = AppError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, AppError> {
+        if request.headers().contains_key(axum::http::header::CONTENT_TYPE) {
+            Ok(OptionalBody(Body::<T>::from_request(request, state).await?.0))
+        } else {
+            Ok(OptionalBody(T::default()))
+        }
+    }
+}
+
 /// `?token=`: the signed token of a digest's links.
 #[derive(Debug, Default, Deserialize)]
 pub struct TokenQuery {
     pub token: Option<String>,
+}
+
+/// Query parameters document themselves from `T`'s schema, and the 400 that rejects them.
+impl<T: JsonSchema> OperationInput for Params<T> {
+    fn operation_input(ctx: &mut GenContext, operation: &mut Operation) {
+        Query::<T>::operation_input(ctx, operation);
+    }
+
+    fn inferred_early_responses(
+        ctx: &mut GenContext,
+        operation: &mut Operation,
+    ) -> Vec<(Option<u16>, Response)> {
+        error_responses(
+            ctx,
+            operation,
+            &[(400, "A parameter is malformed or out of range; the message says which.")],
+        )
+    }
+}
+
+/// Path parameters document themselves from `T`'s schema (a struct with a field per
+/// parameter), and the 400 that rejects them.
+impl<T: JsonSchema> OperationInput for PathParam<T> {
+    fn operation_input(ctx: &mut GenContext, operation: &mut Operation) {
+        Path::<T>::operation_input(ctx, operation);
+    }
+
+    fn inferred_early_responses(
+        ctx: &mut GenContext,
+        operation: &mut Operation,
+    ) -> Vec<(Option<u16>, Response)> {
+        error_responses(ctx, operation, &[(400, "A path parameter is malformed; the message says which.")])
+    }
+}
+
+/// A JSON body documents itself from `T`'s schema, and the 400 that rejects it.
+impl<T: JsonSchema> OperationInput for Body<T> {
+    fn operation_input(ctx: &mut GenContext, operation: &mut Operation) {
+        Json::<T>::operation_input(ctx, operation);
+    }
+
+    fn inferred_early_responses(
+        ctx: &mut GenContext,
+        operation: &mut Operation,
+    ) -> Vec<(Option<u16>, Response)> {
+        error_responses(
+            ctx,
+            operation,
+            &[(
+                400,
+                "The body is not JSON of the documented shape, or a field is out of range; the message says which.",
+            )],
+        )
+    }
+}
+
+/// An optional JSON body documents itself as `T`, not required.
+impl<T: JsonSchema> OperationInput for OptionalBody<T> {
+    fn operation_input(ctx: &mut GenContext, operation: &mut Operation) {
+        Body::<T>::operation_input(ctx, operation);
+        if let Some(aide::openapi::ReferenceOr::Item(body)) = operation.request_body.as_mut() {
+            body.required = false;
+        }
+    }
+
+    fn inferred_early_responses(
+        ctx: &mut GenContext,
+        operation: &mut Operation,
+    ) -> Vec<(Option<u16>, Response)> {
+        Body::<T>::inferred_early_responses(ctx, operation)
+    }
 }

@@ -372,7 +372,7 @@ async fn submissions_follow_the_window_the_cap_and_one_submitter(db: &Db) {
     assert_eq!(twice.status, StatusCode::CONFLICT);
     assert!(twice.json()["error"].as_str().unwrap().contains("submitted already, by ada"));
     let old = site.api("POST", "/api/papers/submit", Some(&token), Some(submit("2609.00001"))).await;
-    assert_eq!(old.status, StatusCode::BAD_REQUEST);
+    assert_eq!(old.status, StatusCode::CONFLICT);
     assert!(old.json()["error"].as_str().unwrap().contains("within 14 days of publication"));
     for garbage in ["not-an-id", "'; DROP TABLE papers; --", ""] {
         let reply = site.api("POST", "/api/papers/submit", Some(&token), Some(submit(garbage))).await;
@@ -402,7 +402,7 @@ async fn submissions_follow_the_window_the_cap_and_one_submitter(db: &Db) {
     assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text);
     assert_eq!(reply.headers[header::LOCATION], "/papers/2611.00005");
     let refused = grace.post("/submit", &[("csrf", &csrf), ("paper", "2609.00001")]).await;
-    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert_eq!(refused.status, StatusCode::CONFLICT);
     assert!(refused.text.contains("within 14 days"));
 }
 on_both_engines!(submissions_follow_the_window_the_cap_and_one_submitter);

@@ -308,7 +308,6 @@ async fn daily_papers_follow_hugging_faces_api(db: &Db) {
         ("date=2025-02-30", "invalid date `2025-02-30`"),
         ("week=2025-W54", "2025 has no week 54"),
         ("month=2025-13", "invalid month `2025-13`"),
-        ("date=2999-01-01", "2999-01-01 is in the future"),
         ("limit=0", "expected number to be >=1"),
         ("limit=101", "expected number to be <=100"),
         ("p=-1", "p must be a whole number"),
@@ -319,6 +318,14 @@ async fn daily_papers_follow_hugging_faces_api(db: &Db) {
         assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{query}");
         let error = reply.json()["error"].as_str().unwrap().to_owned();
         assert!(error.contains(message), "{query}: {error}");
+    }
+    // Periods of the documented form that name nothing yet, or nothing at all, are not found.
+    for (query, message) in
+        [("date=2999-01-01", "2999-01-01 is in the future"), ("week=2027-W53", "2027 has no week 53")]
+    {
+        let reply = site.get(&format!("/api/daily_papers?{query}")).await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND, "{query}");
+        assert!(reply.json()["error"].as_str().unwrap().contains(message), "{query}: {}", reply.text);
     }
 }
 
@@ -492,7 +499,7 @@ async fn the_api_allows_any_origin_and_metrics_count_routes() {
     site.get("/papers/2605.00001").await;
     let metrics = site.get("/metrics").await.text;
     for expected in [
-        "paperboy_http_requests_total{method=\"GET\",route=\"/api/papers/{*id}\",status=\"200\"} 1",
+        "paperboy_http_requests_total{method=\"GET\",route=\"/api/papers/{id}\",status=\"200\"} 1",
         "paperboy_http_requests_total{method=\"GET\",route=\"/papers/{*id}\",status=\"200\"} 2",
         "paperboy_search_duration_seconds_count{mode=\"keyword\"} 1",
         "paperboy_page_cache_hits_total 1",

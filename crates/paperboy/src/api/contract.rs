@@ -1,0 +1,247 @@
+//! What the API accepts, written once for both sides of the contract: the patterns of ids,
+//! periods, cursors, emails and free text go into the OpenAPI document (through `schemars`
+//! attributes that name these constants) and are what the handlers check a value against
+//! before anything else, so that a value the document allows is never refused as malformed and
+//! one it forbids is never accepted. Values that have the documented shape but name nothing
+//! (an id arXiv never issued, week 53 of a short year) are answered 404, not 400.
+//!
+//! The patterns are written in the syntax ECMAScript (JSON Schema) and Rust's `regex` share:
+//! anchors, classes of ASCII ranges and `\uXXXX` escapes, groups, counted repetition.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
+
+use regex::Regex;
+
+use crate::error::AppError;
+
+/// An arXiv id, new style (`2503.11731`) or old (`hep-th/9901001`, its `/` sent as `%2F` in a
+/// path), with an optional version.
+pub const PAPER_ID: &str =
+    r"^([0-9]{4}\.[0-9]{4,5}|[a-z][a-z-]{0,11}(\.[A-Za-z]{2})?/[0-9]{7})(v[1-9][0-9]{0,3})?$";
+
+/// An arXiv id, or the address of its abstract, PDF or HTML page on arxiv.org.
+pub const PAPER_ID_OR_URL: &str = r"^((https?://)?((www|export)\.)?arxiv\.org/(abs|pdf|html)/)?([0-9]{4}\.[0-9]{4,5}|[a-z][a-z-]{0,11}(\.[A-Za-z]{2})?/[0-9]{7})(v[1-9][0-9]{0,3})?(\.pdf)?$";
+
+/// The body of [`DATE`], for patterns that hold a date.
+macro_rules! date_body {
+    () => {
+        "([0-9]{4}-((0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])|(0[469]|11)-(0[1-9]|[12][0-9]|30)|02-(0[1-9]|1[0-9]|2[0-8]))|([0-9]{2}(0[48]|[2468][048]|[13579][26])|([02468][048]|[13579][26])00)-02-29)"
+    };
+}
+
+/// A calendar date, `YYYY-MM-DD`, that exists (leap days included).
+pub const DATE: &str = concat!("^", date_body!(), "$");
+
+/// A date and time of RFC 3339.
+pub const DATE_TIME: &str =
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$";
+
+/// An ISO week, `YYYY-Www`.
+pub const WEEK: &str = r"^[0-9]{4}-W(0[1-9]|[1-4][0-9]|5[0-3])$";
+
+/// A month, `YYYY-MM`.
+pub const MONTH: &str = r"^[0-9]{4}-(0[1-9]|1[0-2])$";
+
+/// Where the previous page of `/api/papers` ended: its last paper's announce day and id.
+pub const CURSOR: &str = concat!("^", date_body!(), r"~([0-9]{4}\.[0-9]{4,5}|[a-z][a-z-]{0,11}/[0-9]{7})$");
+
+/// An email address: a dot-atom, `@`, and two or more host labels (ASCII).
+pub const EMAIL: &str = r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$";
+
+/// Text with a character that is not white space (as Rust's `char::is_whitespace` has it).
+pub const NOT_BLANK: &str =
+    r"[^\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]";
+
+/// Text without control characters but for line breaks.
+pub const NO_CONTROL_BUT_NEWLINE: &str = r"^[^\u0000-\u0009\u000B-\u001F\u007F-\u009F]*$";
+
+/// Text without control characters and without white space at either end: a keyword.
+pub const KEYWORD: &str = r"^([^\u0000-\u0020\u007F-\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]([^\u0000-\u001F\u007F-\u009F]*[^\u0000-\u0020\u007F-\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000])?)?$";
+
+/// An arXiv category or archive: `cs.CL`, `hep-th`, `math`.
+pub const CATEGORY: &str = r"^[A-Za-z0-9-]{1,20}(\.[A-Za-z0-9-]{1,20})?$";
+
+/// An absolute `http(s)` address without spaces, quotes, backslashes or angle brackets; or
+/// nothing, to remove one.
+pub const LINK: &str = r#"^(https?://[^\u0000-\u0020\u007F-\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000/?#"'`<>\\]+([/?#][^\u0000-\u0020\u007F-\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000"'`<>\\]*)?)?$"#;
+
+/// A user name, as accounts are named.
+pub const USER_NAME: &str = r"^[A-Za-z0-9][A-Za-z0-9_-]{1,31}$";
+
+/// Whether `text` matches `pattern`.
+pub fn matches(pattern: &'static str, text: &str) -> bool {
+    static COMPILED: OnceLock<Mutex<HashMap<&'static str, Regex>>> = OnceLock::new();
+    let mut compiled = COMPILED.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
+    let regex = compiled.entry(pattern).or_insert_with(|| {
+        // The patterns above are constants checked by the tests below.
+        #[allow(clippy::expect_used)]
+        Regex::new(pattern).expect("a valid pattern")
+    });
+    regex.is_match(text)
+}
+
+/// `text`, if it matches `pattern`; otherwise a 400 that names `what` and the value.
+pub fn checked<'t>(pattern: &'static str, text: &'t str, what: &str) -> Result<&'t str, AppError> {
+    if matches(pattern, text) {
+        Ok(text)
+    } else {
+        let shown: String = text.chars().take(60).collect();
+        Err(AppError::BadRequest(format!("`{shown}` is not {what}")))
+    }
+}
+
+/// A JSON integer, also when written with a zero fraction (`3.0`), as JSON Schema's `integer`
+/// allows; for optional fields (`#[serde(default, deserialize_with = "integer")]`).
+pub fn integer<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
+    use serde::Deserialize;
+    let Some(number) = Option::<serde_json::Number>::deserialize(deserializer)? else { return Ok(None) };
+    let whole = number.as_i64().or_else(|| {
+        number
+            .as_f64()
+            .filter(|f| f.fract() == 0.0 && (i64::MIN as f64..=i64::MAX as f64).contains(f))
+            .map(|f| f as i64)
+    });
+    whole
+        .map(Some)
+        .ok_or_else(|| serde::de::Error::custom(format!("{number} is not a whole number in range")))
+}
+
+/// Removes `null` from the types of a struct's optional properties: a query string has no null,
+/// only absent parameters.
+pub fn no_null(schema: &mut schemars::Schema) {
+    use serde_json::Value;
+    let Some(properties) =
+        schema.as_object_mut().and_then(|o| o.get_mut("properties")).and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    for property in properties.values_mut().filter_map(Value::as_object_mut) {
+        if let Some(Value::Array(types)) = property.get_mut("type") {
+            types.retain(|t| t != "null");
+            if types.len() == 1 {
+                let only = types.remove(0);
+                property.insert("type".into(), only);
+            }
+        }
+        if let Some(Value::Array(any)) = property.remove("anyOf") {
+            let mut rest: Vec<Value> =
+                any.into_iter().filter(|v| v.get("type") != Some(&Value::from("null"))).collect();
+            match rest.len() {
+                1 => {
+                    if let Value::Object(only) = rest.remove(0) {
+                        property.extend(only);
+                    }
+                }
+                _ => {
+                    property.insert("anyOf".into(), rest.into());
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_of_both_styles_match_and_nothing_else() {
+        for good in ["2503.11731", "2503.11731v2", "0704.0001", "hep-th/9901001", "math.GT/0309136v3"] {
+            assert!(matches(PAPER_ID, good), "{good}");
+        }
+        for bad in ["2503.117", "2503.11731v0", " 2503.11731", "2503.11731 ", "HEP-TH/9901001", "x/1", ""] {
+            assert!(!matches(PAPER_ID, bad), "{bad}");
+        }
+        assert!(matches(PAPER_ID_OR_URL, "https://arxiv.org/abs/2503.11731v2"));
+        assert!(matches(PAPER_ID_OR_URL, "arxiv.org/pdf/2503.11731.pdf"));
+        assert!(!matches(PAPER_ID_OR_URL, "https://example.org/abs/2503.11731"));
+    }
+
+    #[test]
+    fn dates_are_real_calendar_days() {
+        for good in ["2026-05-11", "2024-02-29", "2000-02-29", "0000-02-29", "2026-12-31"] {
+            assert!(matches(DATE, good), "{good}");
+            assert!(chrono::NaiveDate::parse_from_str(good, "%Y-%m-%d").is_ok(), "{good}");
+        }
+        for bad in ["2026-02-29", "1900-02-29", "2026-04-31", "2026-13-01", "2026-5-11", "+2026-05-11"] {
+            assert!(!matches(DATE, bad), "{bad}");
+        }
+        assert!(matches(CURSOR, "2026-05-11~2605.00001") && matches(CURSOR, "2024-02-29~hep-th/9901001"));
+        assert!(!matches(CURSOR, "2026-02-30~2605.00001") && !matches(CURSOR, "2026-05-11~2605.00001v2"));
+        assert!(matches(WEEK, "2026-W53") && !matches(WEEK, "2026-W54") && !matches(WEEK, "2026-w05"));
+        assert!(matches(MONTH, "2026-05") && !matches(MONTH, "2026-13") && !matches(MONTH, "+202-05"));
+        assert!(
+            matches(DATE_TIME, "2026-05-11T08:30:00Z") && matches(DATE_TIME, "2026-05-11t08:30:00.5+02:00")
+        );
+    }
+
+    #[test]
+    fn white_space_and_control_characters_are_rusts() {
+        let spaces: String =
+            (0..=0x3000_u32).filter_map(char::from_u32).filter(|c| c.is_whitespace()).collect();
+        for space in spaces.chars() {
+            assert!(!matches(NOT_BLANK, &space.to_string()), "{:?} counts as white space", space);
+        }
+        assert!(matches(NOT_BLANK, " a ") && !matches(NOT_BLANK, "\u{a0}\u{3000}"));
+        assert!(matches(NOT_BLANK, "\u{feff}"), "a byte-order mark is not white space to Rust");
+        assert!(matches(NO_CONTROL_BUT_NEWLINE, "a\nb") && !matches(NO_CONTROL_BUT_NEWLINE, "a\tb"));
+        for good in ["", "graph", "graph networks", "ü"] {
+            assert!(matches(KEYWORD, good), "{good:?}");
+        }
+        for bad in [" graph", "graph ", "a\u{0}b", "\u{a0}x"] {
+            assert!(!matches(KEYWORD, bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn emails_links_and_names_have_their_shapes() {
+        for good in ["ada@example.org", "First.Last+tag@sub.example.co.uk", "a@b.c"] {
+            assert!(matches(EMAIL, good), "{good}");
+        }
+        for bad in ["ada@example", "ada@-x.org", "a..b@example.org", " ada@example.org", "ada@exa_mple.org"] {
+            assert!(!matches(EMAIL, bad), "{bad}");
+        }
+        let samples = [
+            "ada@example.org",
+            "Ada@Example.ORG",
+            "a.b@c.d",
+            "a@b",
+            "a@b.",
+            "a@.b",
+            "@b.c",
+            "a@b..c",
+            "a.@b.c",
+            ".a@b.c",
+            "a@@b.c",
+            "a@b-.c",
+            "a@-b.c",
+            "a@b_c.d",
+            "ü@b.c",
+            "a@ü.de",
+            "a b@c.d",
+            "{a}|~@b.c",
+            "a@b.c\n",
+            "a\"b@c.d",
+            "a@1.2",
+        ];
+        for sample in samples {
+            let long_label = format!("a@{}.org", "b".repeat(64));
+            for text in [sample, &long_label] {
+                // The parser trims what people paste into a form; the API takes no white space.
+                let parsed = text.trim() == text && text.parse::<crate::domain::accounts::Email>().is_ok();
+                assert_eq!(matches(EMAIL, text), parsed, "the pattern and the parser differ on {text:?}");
+            }
+        }
+        for good in ["", "https://github.com/ada/strings", "http://x.org/?q=1&r=ü#top"] {
+            assert!(matches(LINK, good), "{good}");
+        }
+        for bad in
+            ["github.com/ada", "https://", "https://x.org/a b", "https://x.org/\"", "javascript:alert(1)"]
+        {
+            assert!(!matches(LINK, bad), "{bad}");
+        }
+        assert!(matches(CATEGORY, "cs.CL") && matches(CATEGORY, "hep-th") && !matches(CATEGORY, "cs.CL.x"));
+        assert!(matches(USER_NAME, "ada") && !matches(USER_NAME, "-ada") && !matches(USER_NAME, "a"));
+    }
+}
