@@ -5,8 +5,8 @@
 #   - Debian's chromium and chromium-driver, for the browser test (installed with apt-get when
 #     missing; needs root);
 #   - a virtual environment, default $HOME/.cache/paperboy/venv, with the pinned packages of
-#     crates/paperboy/tests/clients/requirements.txt (huggingface_hub, feedparser, selenium,
-#     and aiosmtpd, a real SMTP server for the mail tests).
+#     crates/paperboy/tests/clients/requirements.txt (huggingface_hub, schemathesis, feedparser,
+#     selenium, and aiosmtpd, a real SMTP server for the mail tests).
 #
 #     export PAPERBOY_TEST_PYTHON=$(scripts/test-tools.sh [VENV])
 set -euo pipefail

@@ -64,9 +64,10 @@ impl From<Refusal> for AppError {
                 AppError::NotFound(message)
             }
             Refusal::PaperHidden | Refusal::NotYourComment => AppError::Forbidden(message),
-            Refusal::CommentGone | Refusal::AlreadySubmitted { .. } | Refusal::OutsideWindow { .. } => {
-                AppError::Conflict(message)
-            }
+            Refusal::CommentGone
+            | Refusal::AlreadySubmitted { .. }
+            | Refusal::OutsideWindow { .. }
+            | Refusal::OwnRole => AppError::Conflict(message),
             Refusal::DailyCap(_) => AppError::TooManyRequests { message, retry_after: seconds_to_midnight() },
             Refusal::TooMany { retry_after, .. } => AppError::TooManyRequests { message, retry_after },
             Refusal::Link(_) => AppError::BadRequest(message),

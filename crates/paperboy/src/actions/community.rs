@@ -233,6 +233,9 @@ impl Community<'_> {
         let Some(target) = self.db.user_by_name(name).await? else {
             return Err(AppError::NotFound(format!("there is no user {name}")));
         };
+        if target.id == user.id {
+            return Err(Refusal::OwnRole.into());
+        }
         self.db.grant(Some(user), &target, role).await?;
         Ok(User { role, ..target })
     }

@@ -536,9 +536,16 @@ pub async fn grant_role(
 }
 
 pub fn grant_role_docs(op: TransformOperation) -> TransformOperation {
-    op.id("grantRole")
-        .summary("Grant a role (admins)")
-        .with(|op| errors(op, &[(403, "Only admins may grant roles."), (404, "There is no such user.")]))
+    op.id("grantRole").summary("Grant a role (admins)").with(|op| {
+        errors(
+            op,
+            &[
+                (403, "Only admins may grant roles."),
+                (404, "There is no such user."),
+                (409, "An admin's own role changes only by another admin."),
+            ],
+        )
+    })
 }
 
 /// One moderation action.

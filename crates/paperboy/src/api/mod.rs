@@ -131,7 +131,9 @@ fn documented() -> Router<App> {
     DOCUMENT.get_or_init(|| {
         // The document is plain data: serialising it cannot fail.
         #[allow(clippy::expect_used)]
-        serde_json::to_string(&api).expect("the OpenAPI document is JSON")
+        let mut document = serde_json::to_value(&api).expect("the OpenAPI document is JSON");
+        drop_unused_schemas(&mut document);
+        document.to_string()
     });
     router
 }
@@ -170,6 +172,38 @@ fn finish(api: &mut OpenApi) {
                 }
             }
         }
+    }
+}
+
+/// Drops the component schemas nothing refers to: aide registers the types of query and path
+/// parameters there, though each parameter carries its own schema inline.
+fn drop_unused_schemas(document: &mut serde_json::Value) {
+    fn refs(value: &serde_json::Value, found: &mut Vec<String>) {
+        match value {
+            serde_json::Value::Object(object) => {
+                if let Some(target) = object.get("$ref").and_then(|r| r.as_str()) {
+                    found.extend(target.strip_prefix("#/components/schemas/").map(str::to_owned));
+                }
+                object.values().for_each(|v| refs(v, found));
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| refs(v, found)),
+            _ => {}
+        }
+    }
+    let Some(schemas) = document.pointer_mut("/components/schemas").map(serde_json::Value::take) else {
+        return;
+    };
+    let mut pending = Vec::new();
+    refs(document, &mut pending);
+    let mut used = serde_json::Map::new();
+    while let Some(name) = pending.pop() {
+        if let Some(schema) = schemas.get(&name).filter(|_| !used.contains_key(&name)) {
+            refs(schema, &mut pending);
+            used.insert(name, schema.clone());
+        }
+    }
+    if let Some(slot) = document.pointer_mut("/components/schemas") {
+        *slot = serde_json::Value::Object(used);
     }
 }
 

@@ -23,6 +23,9 @@ pub enum Refusal {
     ParentElsewhere,
     #[error("{id} was submitted already, by {by}, to the feed of {date}: upvote it instead")]
     AlreadySubmitted { id: String, by: String, date: NaiveDate },
+    /// An admin's own role changes only by another admin, so the site never loses its last one.
+    #[error("you cannot change your own role: ask another admin")]
+    OwnRole,
     #[error("you submitted {0} papers today, the most a day allows; submit more tomorrow (UTC)")]
     DailyCap(u32),
     #[error(

@@ -44,17 +44,24 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for PathPar
     }
 }
 
-/// A JSON request body, with a 400 that names the problem when it cannot be read.
+/// A JSON object request body, with a 400 that names the problem (and where) when it cannot be
+/// read. Every body the API takes is an object: an array is refused, though serde would read
+/// one into a struct's fields in order.
 pub struct Body<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
     type Rejection = AppError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, AppError> {
-        Json::<T>::from_request(request, state)
+        let Json(value) = Json::<serde_json::Value>::from_request(request, state)
             .await
-            .map(|Json(value)| Body(value))
-            .map_err(|rejection: JsonRejection| AppError::BadRequest(rejection.body_text()))
+            .map_err(|rejection: JsonRejection| AppError::BadRequest(rejection.body_text()))?;
+        if !value.is_object() {
+            return Err(AppError::BadRequest("the request body must be a JSON object".into()));
+        }
+        serde_path_to_error::deserialize(value).map(Body).map_err(|error| {
+            AppError::BadRequest(format!("Failed to deserialize the JSON body into the target type: {error}"))
+        })
     }
 }
 

@@ -17,12 +17,15 @@ use paperboy_arxiv::Paper;
 
 use paperboy::domain::accounts::{Email, Role, UserName};
 
-use crate::harness::fixtures::sample;
+use crate::harness::fixtures::{recent, sample};
 
-/// A `paperboy serve` of the site tests' sample papers on a free port, stopped on drop.
+/// A `paperboy serve` of the site tests' sample papers on a free port, stopped on drop, with an
+/// admin, `curator`, and a member, `reader`, and an API token of each.
 struct Server {
     child: Child,
     base_url: String,
+    admin_token: String,
+    member_token: String,
     log: PathBuf,
     _dir: tempfile::TempDir,
 }
@@ -44,26 +47,34 @@ fn record(paper: &Paper) -> serde_json::Value {
         "doi": paper.doi,
         "github_repo": paper.github_repo,
         "project_page": paper.project_page,
+        "published_at": paper.published_at,
         "announce_date": paper.announce_date,
     })
 }
 
 impl Server {
     fn start() -> Server {
+        Server::with(sample(), &[])
+    }
+
+    /// A server of `papers`, which must include the sample papers, run with `serve`'s `options`
+    /// besides.
+    fn with(papers: Vec<Paper>, options: &[&str]) -> Server {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("papers.jsonl");
         let mut out = std::fs::File::create(&file).unwrap();
-        for paper in sample() {
-            writeln!(out, "{}", record(&paper)).unwrap();
+        for paper in &papers {
+            writeln!(out, "{}", record(paper)).unwrap();
         }
         let data = dir.path().join("data");
         let import = paperboy(&data).arg("import").arg(&file).output().unwrap();
         assert!(import.status.success(), "{}", String::from_utf8_lossy(&import.stderr));
-        assert!(String::from_utf8_lossy(&import.stdout).contains("6 joined the daily feed"));
+        let joined = format!("{} joined the daily feed", papers.len());
+        assert!(String::from_utf8_lossy(&import.stdout).contains(&joined));
         let runtime = tokio::runtime::Runtime::new().unwrap();
         // A reader submitted 2605.00003 an hour ago (on its own day) and four people upvoted
         // it, so it trends now.
-        runtime.block_on(async {
+        let (admin_token, member_token) = runtime.block_on(async {
             let db = Db::open_embedded(&data).await.unwrap();
             let id: paperboy_arxiv::ArxivId = "2605.00003".parse().unwrap();
             let mut voters = Vec::new();
@@ -79,18 +90,27 @@ impl Server {
             for voter in &voters {
                 db.set_vote(voter.id, &id, true).await.unwrap();
             }
+            let email: Email = "curator@example.org".parse().unwrap();
+            let handle: UserName = "curator".parse().unwrap();
+            let admin = db.create_user(&handle, &email, None, Role::Admin, false).await.unwrap().unwrap();
+            let (_, admin_token) = db.create_api_token(admin.id, "client tests").await.unwrap();
+            let (_, member_token) = db.create_api_token(voters[0].id, "client tests").await.unwrap();
             db.close().await;
+            (admin_token.expose().to_string(), member_token.expose().to_string())
         });
 
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let log = dir.path().join("serve.log");
         let child = paperboy(&data)
             .args(["serve", "--no-demo", "--rate-limit", "off", "--listen", &format!("127.0.0.1:{port}")])
+            .args(["--oai-url", "http://127.0.0.1:9/", "--arxiv-api-url", "http://127.0.0.1:9/"])
+            .args(options)
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log).unwrap())
             .spawn()
             .unwrap();
-        let server = Server { child, base_url: format!("http://127.0.0.1:{port}"), log, _dir: dir };
+        let base_url = format!("http://127.0.0.1:{port}");
+        let server = Server { child, base_url, admin_token, member_token, log, _dir: dir };
         server.wait_until_searchable();
         server
     }
@@ -225,4 +245,54 @@ fn a_reader_subscribes_in_chromium_and_the_digest_renders_well() {
     assert!(eml.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"), "{eml}");
     let html = shots.join("digest-preview.html");
     run("digest_preview.py", &[html.to_str().unwrap(), shots.to_str().unwrap(), &server.base_url]);
+}
+
+/// Schemathesis reads the served OpenAPI document and throws examples, boundary values and
+/// random valid and invalid requests at every operation, as the admin, then follows the links it
+/// infers between operations (`tests/clients/schemathesis.toml` says how). Any server error, or
+/// any status, header, content type or body the document does not state, or any invalid request
+/// accepted or valid one refused, fails the test. The seed makes a failure reproducible with the
+/// command the output prints.
+#[test]
+fn schemathesis_finds_the_api_true_to_its_openapi_document() {
+    let Some(python) = python("schemathesis_finds_the_api_true_to_its_openapi_document") else { return };
+    // A paper fresh enough to take votes, comments and submissions, beside the old ones, and
+    // no quotas on actions, so the operations behind them run rather than answer 429.
+    let mut papers = sample();
+    papers.push(recent("2612.00001", "Fresh graph networks", 1));
+    let server = Server::with(papers, &["--no-action-limits"]);
+    // Comments of the admin's, 1 and 2, to edit, hide and delete.
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    for body in ["A first comment", "A second comment"] {
+        let url = format!("{}/api/papers/2612.00001/comments", server.base_url);
+        let reply = runtime.block_on(
+            reqwest::Client::new()
+                .post(url)
+                .bearer_auth(&server.admin_token)
+                .header("content-type", "application/json")
+                .body(serde_json::json!({ "body": body }).to_string())
+                .send(),
+        );
+        assert_eq!(reply.unwrap().status(), reqwest::StatusCode::CREATED);
+    }
+    let clients = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/clients");
+    let output = Command::new(&python)
+        .args(["-c", "import sys; from schemathesis.cli import schemathesis; sys.argv[0] = 'st'; sys.exit(schemathesis())"])
+        .arg("--config-file")
+        .arg(clients.join("schemathesis.toml"))
+        .args(["run", &format!("{}/api/openapi.json", server.base_url), "--url", &server.base_url])
+        .arg("--report-dir")
+        .arg(server._dir.path().join("schemathesis"))
+        .env("PAPERBOY_ADMIN_TOKEN", &server.admin_token)
+        .env("PAPERBOY_MEMBER_TOKEN", &server.member_token)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "schemathesis failed:\n{stdout}\n{stderr}\nserver log:\n{}",
+        server.log()
+    );
+    eprintln!("{stdout}");
 }

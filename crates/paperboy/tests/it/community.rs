@@ -549,6 +549,21 @@ async fn curators_moderate_and_every_action_is_logged(db: &Db) {
     );
     assert_eq!(ada.get("/moderation").await.status, StatusCode::FORBIDDEN);
     assert_eq!(community.get("/moderation").await.status, StatusCode::SEE_OTHER);
+
+    // An admin grants roles to others, never to themselves: the last admin cannot step down.
+    db.grant(None, &community.user("cora").await, Role::Admin).await.unwrap();
+    let role = |name: &str, role: &str| {
+        let (path, body) = (format!("/api/users/{name}/role"), serde_json::json!({ "role": role }));
+        let token = curator_token.clone();
+        async move { site.api("POST", &path, Some(&token), Some(body)).await }
+    };
+    let own = role("cora", "user").await;
+    assert_eq!(own.status, StatusCode::CONFLICT, "{}", own.text);
+    assert!(own.json()["error"].as_str().unwrap().contains("your own role"));
+    assert_eq!(community.user("cora").await.role, Role::Admin);
+    let granted = role("ada", "curator").await;
+    assert_eq!(granted.status, StatusCode::OK, "{}", granted.text);
+    assert_eq!(granted.json(), serde_json::json!({"name": "ada", "role": "curator"}));
 }
 on_both_engines!(curators_moderate_and_every_action_is_logged);
 

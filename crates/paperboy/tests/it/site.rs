@@ -451,6 +451,26 @@ async fn the_openapi_document_covers_every_endpoint() {
         routes.iter().map(|r| r.to_string()).collect(),
         "every route of api::routes, and nothing else"
     );
+
+    // Every `$ref` names a schema the document holds, and every schema it holds is used.
+    fn refs<'a>(value: &'a serde_json::Value, found: &mut std::collections::BTreeSet<&'a str>) {
+        match value {
+            serde_json::Value::Object(object) => {
+                if let Some(target) = object.get("$ref").and_then(|r| r.as_str()) {
+                    found.insert(target);
+                }
+                object.values().for_each(|v| refs(v, found));
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| refs(v, found)),
+            _ => {}
+        }
+    }
+    let mut found = std::collections::BTreeSet::new();
+    refs(&document, &mut found);
+    let schemas = document["components"]["schemas"].as_object().unwrap();
+    let held: std::collections::BTreeSet<String> =
+        schemas.keys().map(|name| format!("#/components/schemas/{name}")).collect();
+    assert_eq!(found.iter().map(|r| r.to_string()).collect::<std::collections::BTreeSet<_>>(), held);
 }
 
 #[tokio::test]
