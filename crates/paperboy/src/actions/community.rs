@@ -45,7 +45,7 @@ pub struct Community<'a> {
 }
 
 /// Longest reason a curator gives for hiding something.
-const MAX_REASON_CHARS: usize = 500;
+pub const MAX_REASON_CHARS: usize = 500;
 
 /// An arXiv id or address a user typed.
 pub fn parse_paper_id(text: &str) -> Result<ArxivId, AppError> {
@@ -145,7 +145,7 @@ impl Community<'_> {
         user: &User,
         comment: i64,
         body: Option<&str>,
-    ) -> Result<String, AppError> {
+    ) -> Result<ArxivId, AppError> {
         let body = body.map(check_comment).transpose().map_err(AppError::BadRequest)?;
         within(&self.quotas.comment, user.id, "comment")?;
         Ok(self.db.change_comment(user.id, comment, body).await?)
@@ -157,7 +157,7 @@ impl Community<'_> {
         user: &User,
         comment: i64,
         reason: Option<&str>,
-    ) -> Result<String, AppError> {
+    ) -> Result<ArxivId, AppError> {
         require_moderator(user)?;
         let reason = check_reason(reason)?;
         Ok(self.db.hide_comment(user, comment, &reason).await?)

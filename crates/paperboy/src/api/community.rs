@@ -8,21 +8,23 @@ use axum::Json;
 use axum::extract::State;
 use axum::response::NoContent;
 use paperboy_arxiv::ArxivId;
+use paperboy_arxiv::paper::MAX_LINK_CHARS;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::auth::ApiUser;
-use super::contract::{DATE, LINK, NO_CONTROL_BUT_NEWLINE, NOT_BLANK, PAPER_ID_OR_URL, checked, integer};
+use super::contract::{
+    DATE, LINK, NO_CONTROL_BUT_NEWLINE, NOT_BLANK, PAPER_ID_OR_URL, USER_NAME, checked, integer,
+};
 use super::json::{CommentJson, Created, DailyItemJson, PaperJson, iso_millis, object_id};
-use super::papers::{PaperPath, errors, visible_paper};
+use super::papers::{PaperPath, any_paper};
+use crate::actions::community::MAX_REASON_CHARS;
 use crate::domain::accounts::Role;
 use crate::domain::markdown::MAX_COMMENT_CHARS;
 use crate::error::AppError;
 use crate::http::App;
+use crate::http::error::errors;
 use crate::http::extract::{Body, OptionalBody, PathParam};
-
-/// The longest reason a curator gives (`actions::community`).
-const MAX_REASON_CHARS: u32 = 500;
 
 /// Hugging Face's submit body. Its `media_urls` is accepted and ignored, as any unknown field
 /// is: Paperboy shows no media.
@@ -46,11 +48,11 @@ pub async fn submit_paper(
     let Some(paper_id) = body.paper_id else {
         return Err(AppError::BadRequest("paper_id is required: the arXiv id of the paper to submit".into()));
     };
+    // A malformed id is a 400; one of the right shape that arXiv never issued, a 404.
     let text = checked(PAPER_ID_OR_URL, &paper_id, "an arXiv id or an arxiv.org address")?;
-    ArxivId::from_url_or_id(text)
-        .map_err(|err| AppError::NotFound(format!("arXiv has no paper {text}: {err}")))?;
-    let comment = body.comment.filter(|comment| !comment.trim().is_empty());
-    let (id, _) = app.core.community().submit(&user, text, comment.as_deref()).await?;
+    let (id, _) = ArxivId::from_url_or_id(text)
+        .map_err(|err| AppError::NotFound(format!("arXiv has no paper {}: {err}", text.trim())))?;
+    let (id, _) = app.core.community().submit(&user, id.as_str(), body.comment.as_deref()).await?;
     let (stored, entry) = app
         .core
         .db
@@ -71,6 +73,7 @@ pub fn submit_paper_docs(op: TransformOperation) -> TransformOperation {
             errors(
                 op,
                 &[
+                    (403, "The curators hid the paper: it takes no submissions."),
                     (404, "arXiv has no such paper, or this site does not look papers up and lacks it."),
                     (409, "Someone submitted it already, or it was published too long ago."),
                     (429, "The caller's submissions of the day, or their quota, are used up."),
@@ -184,10 +187,10 @@ pub fn create_comment_docs(op: TransformOperation) -> TransformOperation {
 #[serde(rename_all = "camelCase")]
 pub struct LinksBody {
     /// The paper's code repository; empty to remove it.
-    #[schemars(length(max = 500), pattern(LINK))]
+    #[schemars(length(max = MAX_LINK_CHARS), pattern(LINK))]
     github_repo: Option<String>,
     /// The paper's project page; empty to remove it.
-    #[schemars(length(max = 500), pattern(LINK))]
+    #[schemars(length(max = MAX_LINK_CHARS), pattern(LINK))]
     project_page: Option<String>,
 }
 
@@ -204,7 +207,7 @@ pub async fn set_links(
     }
     let community = app.core.community();
     community.set_links(&user, &id, body.github_repo.as_deref(), body.project_page.as_deref()).await?;
-    visible_paper(&app, &id).await
+    any_paper(&app, &id).await
 }
 
 pub fn set_links_docs(op: TransformOperation) -> TransformOperation {
@@ -216,7 +219,7 @@ pub fn set_links_docs(op: TransformOperation) -> TransformOperation {
                 op,
                 &[
                     (403, "Only the paper's submitter or a curator may edit its links."),
-                    (404, "The catalog has no such paper, or the curators hid it."),
+                    (404, "The catalog has no such paper."),
                 ],
             )
         })
@@ -338,9 +341,6 @@ pub async fn edit_comment(
 ) -> Result<Json<CommentJson>, AppError> {
     let text = body.body.unwrap_or_default();
     let paper = app.core.community().change_comment(&user, path.id, Some(&text)).await?;
-    let paper: ArxivId = paper
-        .parse()
-        .map_err(|_| AppError::Internal(format!("comment {}'s paper id is malformed", path.id)))?;
     comment_json(&app, &paper, path.id).await
 }
 
@@ -494,6 +494,7 @@ pub fn revoke_token_docs(op: TransformOperation) -> TransformOperation {
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct UserPath {
     /// The account's user name.
+    #[schemars(pattern(USER_NAME))]
     name: String,
 }
 
@@ -531,7 +532,8 @@ pub async fn grant_role(
         RoleName::Curator => Role::Curator,
         RoleName::Admin => Role::Admin,
     };
-    let granted = app.core.community().grant(&user, &path.name, role).await?;
+    let name = checked(USER_NAME, &path.name, "a user name (2 to 32 letters, digits, `-` or `_`)")?;
+    let granted = app.core.community().grant(&user, name, role).await?;
     Ok(Json(RoleJson { name: granted.name, role: granted.role.as_str() }))
 }
 

@@ -15,13 +15,44 @@ use regex::Regex;
 
 use crate::error::AppError;
 
+/// The body of [`PAPER_ID`]: an id of either style, without its version.
+macro_rules! id_body {
+    () => {
+        r"([0-9]{4}\.[0-9]{4,5}|[a-z][a-z-]{0,11}(\.[A-Za-z]{2})?/[0-9]{7})"
+    };
+}
+
+/// White space as Rust's `char::is_whitespace` has it, for patterns of text that is trimmed.
+macro_rules! space {
+    () => {
+        r"[\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]"
+    };
+}
+
 /// An arXiv id, new style (`2503.11731`) or old (`hep-th/9901001`, its `/` sent as `%2F` in a
 /// path), with an optional version.
-pub const PAPER_ID: &str =
-    r"^([0-9]{4}\.[0-9]{4,5}|[a-z][a-z-]{0,11}(\.[A-Za-z]{2})?/[0-9]{7})(v[1-9][0-9]{0,3})?$";
+pub const PAPER_ID: &str = concat!("^", id_body!(), r"(v[1-9][0-9]{0,3})?$");
 
-/// An arXiv id, or the address of its abstract, PDF or HTML page on arxiv.org.
-pub const PAPER_ID_OR_URL: &str = r"^((https?://)?((www|export)\.)?arxiv\.org/(abs|pdf|html)/)?([0-9]{4}\.[0-9]{4,5}|[a-z][a-z-]{0,11}(\.[A-Za-z]{2})?/[0-9]{7})(v[1-9][0-9]{0,3})?(\.pdf)?$";
+/// An arXiv id (`arXiv:` may come first), or the address of its abstract, PDF or HTML page on
+/// arxiv.org, as `ArxivId::from_url_or_id` reads them: white space around the whole and around
+/// the id is ignored, and so is an address's query or fragment.
+pub const PAPER_ID_OR_URL: &str = concat!(
+    "^",
+    space!(),
+    "*((arXiv:|arxiv:)?",
+    space!(),
+    "*",
+    id_body!(),
+    r"(v[1-9][0-9]{0,3})?|(https?://)?(www\.|export\.)?arxiv\.org/(abs|pdf|html)/",
+    space!(),
+    "*",
+    id_body!(),
+    r"(v[1-9][0-9]{0,3})?",
+    space!(),
+    r"*(\.pdf)?/*([?#][\s\S]*)?)",
+    space!(),
+    "*$"
+);
 
 /// The body of [`DATE`], for patterns that hold a date.
 macro_rules! date_body {
@@ -46,8 +77,33 @@ pub const MONTH: &str = r"^[0-9]{4}-(0[1-9]|1[0-2])$";
 /// Where the previous page of `/api/papers` ended: its last paper's announce day and id.
 pub const CURSOR: &str = concat!("^", date_body!(), r"~([0-9]{4}\.[0-9]{4,5}|[a-z][a-z-]{0,11}/[0-9]{7})$");
 
-/// An email address: a dot-atom, `@`, and two or more host labels (ASCII).
-pub const EMAIL: &str = r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$";
+/// The body of [`EMAIL`]: beyond ASCII, a character that is neither white space nor a control
+/// character (as Rust's `char` has them), as [`NOT_BLANK`] lists them.
+macro_rules! other_char {
+    () => {
+        r"[^\u0000-\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]"
+    };
+}
+
+/// An email address: a dot-atom, `@`, and a host name of two or more labels of up to 63
+/// characters, starting and ending with no hyphen; letters beyond ASCII are welcome.
+pub const EMAIL: &str = concat!(
+    r"^(?:[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]|",
+    other_char!(),
+    r")+(?:\.(?:[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]|",
+    other_char!(),
+    r")+)*@(?:[A-Za-z0-9]|",
+    other_char!(),
+    r")(?:[A-Za-z0-9-]|",
+    other_char!(),
+    r"){0,62}(?:\.(?:[A-Za-z0-9-]|",
+    other_char!(),
+    r"){1,63})*\.(?:[A-Za-z0-9-]|",
+    other_char!(),
+    r"){0,62}(?:[A-Za-z0-9]|",
+    other_char!(),
+    r")$"
+);
 
 /// Text with a character that is not white space (as Rust's `char::is_whitespace` has it).
 pub const NOT_BLANK: &str =
@@ -72,12 +128,19 @@ pub const USER_NAME: &str = r"^[A-Za-z0-9][A-Za-z0-9_-]{1,31}$";
 /// Whether `text` matches `pattern`.
 pub fn matches(pattern: &'static str, text: &str) -> bool {
     static COMPILED: OnceLock<Mutex<HashMap<&'static str, Regex>>> = OnceLock::new();
-    let mut compiled = COMPILED.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
-    let regex = compiled.entry(pattern).or_insert_with(|| {
-        // The patterns above are constants checked by the tests below.
-        #[allow(clippy::expect_used)]
-        Regex::new(pattern).expect("a valid pattern")
-    });
+    // A `Regex` is cheap to clone (its compiled program is shared), so the lock is held only
+    // to look it up.
+    let regex = {
+        let mut compiled = COMPILED.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
+        compiled
+            .entry(pattern)
+            .or_insert_with(|| {
+                // The patterns above are constants checked by the tests below.
+                #[allow(clippy::expect_used)]
+                Regex::new(pattern).expect("a valid pattern")
+            })
+            .clone()
+    };
     regex.is_match(text)
 }
 
@@ -91,58 +154,39 @@ pub fn checked<'t>(pattern: &'static str, text: &'t str, what: &str) -> Result<&
     }
 }
 
+/// The unit variant of `T` that `text` names: its serde name, which is also what `T`'s schema
+/// lists. Otherwise serde's message, which lists the names.
+pub fn variant<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, String> {
+    use serde::de::IntoDeserializer;
+    T::deserialize(IntoDeserializer::<serde::de::value::Error>::into_deserializer(text))
+        .map_err(|err| err.to_string())
+}
+
 /// A JSON integer, also when written with a zero fraction (`3.0`), as JSON Schema's `integer`
 /// allows; for optional fields (`#[serde(default, deserialize_with = "integer")]`).
 pub fn integer<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
     use serde::Deserialize;
     let Some(number) = Option::<serde_json::Number>::deserialize(deserializer)? else { return Ok(None) };
-    let whole = number.as_i64().or_else(|| {
-        number
-            .as_f64()
-            .filter(|f| f.fract() == 0.0 && (i64::MIN as f64..=i64::MAX as f64).contains(f))
-            .map(|f| f as i64)
-    });
-    whole
+    whole_number(&number)
         .map(Some)
         .ok_or_else(|| serde::de::Error::custom(format!("{number} is not a whole number in range")))
 }
 
-/// Removes `null` from the types of a struct's optional properties: a query string has no null,
-/// only absent parameters.
-pub fn no_null(schema: &mut schemars::Schema) {
-    use serde_json::Value;
-    let Some(properties) =
-        schema.as_object_mut().and_then(|o| o.get_mut("properties")).and_then(Value::as_object_mut)
-    else {
-        return;
-    };
-    for property in properties.values_mut().filter_map(Value::as_object_mut) {
-        if let Some(Value::Array(types)) = property.get_mut("type") {
-            types.retain(|t| t != "null");
-            if types.len() == 1 {
-                let only = types.remove(0);
-                property.insert("type".into(), only);
-            }
-        }
-        if let Some(Value::Array(any)) = property.remove("anyOf") {
-            let mut rest: Vec<Value> =
-                any.into_iter().filter(|v| v.get("type") != Some(&Value::from("null"))).collect();
-            match rest.len() {
-                1 => {
-                    if let Value::Object(only) = rest.remove(0) {
-                        property.extend(only);
-                    }
-                }
-                _ => {
-                    property.insert("anyOf".into(), rest.into());
-                }
-            }
-        }
-    }
+/// A JSON number as JSON Schema's `integer` reads it: whole, also when written with a zero
+/// fraction (`3.0`), and within `i64`.
+pub fn whole_number(number: &serde_json::Number) -> Option<i64> {
+    number.as_i64().or_else(|| {
+        number
+            .as_f64()
+            .filter(|f| f.fract() == 0.0 && (i64::MIN as f64..=i64::MAX as f64).contains(f))
+            .map(|f| f as i64)
+    })
 }
 
 #[cfg(test)]
 mod tests {
+    use paperboy_arxiv::ArxivId;
+
     use super::*;
 
     #[test]
@@ -153,9 +197,32 @@ mod tests {
         for bad in ["2503.117", "2503.11731v0", " 2503.11731", "2503.11731 ", "HEP-TH/9901001", "x/1", ""] {
             assert!(!matches(PAPER_ID, bad), "{bad}");
         }
-        assert!(matches(PAPER_ID_OR_URL, "https://arxiv.org/abs/2503.11731v2"));
-        assert!(matches(PAPER_ID_OR_URL, "arxiv.org/pdf/2503.11731.pdf"));
-        assert!(!matches(PAPER_ID_OR_URL, "https://example.org/abs/2503.11731"));
+        // What the pattern takes, `from_url_or_id` reads, and the reverse.
+        for text in [
+            "2503.11731",
+            " arXiv:2503.11731v2\n",
+            "arXiv: 2503.11731",
+            "arxiv.org/abs/ 2503.11731 .pdf//?",
+            "https://arxiv.org/abs/2503.11731v2",
+            "arxiv.org/pdf/2503.11731.pdf",
+            "http://export.arxiv.org/abs/hep-th/9901001/?context=cs\n#x",
+            "https://www.arxiv.org/html/2503.11731v1/",
+        ] {
+            assert!(matches(PAPER_ID_OR_URL, text), "{text:?}");
+            assert!(ArxivId::from_url_or_id(text).is_ok(), "{text:?}");
+        }
+        for text in [
+            "2503.11731.pdf",
+            "arXiv 2503.11731",
+            "https://arxiv.org/abs/2503.11731.pdf /",
+            "https://example.org/abs/2503.11731",
+            "https://arxiv.org/list/2503.11731",
+            "https://arxiv.org/abs/2503.11731/.pdf",
+            "2503.11731?x",
+        ] {
+            assert!(!matches(PAPER_ID_OR_URL, text), "{text:?}");
+            assert!(ArxivId::from_url_or_id(text).is_err(), "{text:?}");
+        }
     }
 
     #[test]
@@ -224,10 +291,19 @@ mod tests {
             "a@b.c\n",
             "a\"b@c.d",
             "a@1.2",
+            "a@b.-c.d",
+            "a@b.c-",
+            "josé@café.fr",
+            "→@b.de",
+            "a\u{a0}b@c.de",
+            "a@b\u{3000}.de",
+            "a\u{85}@b.de",
+            "🦀@rust.dev",
         ];
         for sample in samples {
-            let long_label = format!("a@{}.org", "b".repeat(64));
-            for text in [sample, &long_label] {
+            let (label_63, label_64) =
+                (format!("a@{}.org", "ü".repeat(63)), format!("a@{}.org", "b".repeat(64)));
+            for text in [sample, &label_63, &label_64] {
                 // The parser trims what people paste into a form; the API takes no white space.
                 let parsed = text.trim() == text && text.parse::<crate::domain::accounts::Email>().is_ok();
                 assert_eq!(matches(EMAIL, text), parsed, "the pattern and the parser differ on {text:?}");

@@ -13,23 +13,22 @@ use chrono::Utc;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use super::contract::{DATE, DATE_TIME, MONTH, WEEK, matches, no_null};
+use super::contract::{DATE, DATE_TIME, MONTH, WEEK, matches, variant};
 use super::json::DailyItemJson;
 use super::paging::{MAX_PAGE, Paged, next_link, parse_limit, parse_page};
-use super::papers::errors;
 use crate::db::feed::{FeedOrder, FeedQuery};
 use crate::domain::feed::{Period, PeriodError};
 use crate::error::AppError;
 use crate::http::App;
-use crate::http::extract::Params;
+use crate::http::error::errors;
+use crate::http::extract::{Params, no_null};
 
 /// Items per page unless `limit` says otherwise, and the most it may say.
 const DEFAULT_LIMIT: u64 = 50;
 const MAX_LIMIT: u64 = 100;
 
 /// How the feed is ordered.
-#[derive(JsonSchema)]
-#[allow(dead_code, reason = "only its schema is used: `sort` is read as text for Hugging Face's messages")]
+#[derive(Deserialize, JsonSchema)]
 enum DailySort {
     /// The latest to join first (the default without a period).
     #[serde(rename = "publishedAt")]
@@ -197,16 +196,18 @@ pub async fn list_daily_papers(
 ) -> Result<Paged<DailyItemJson>, AppError> {
     let limit = parse_limit(params.limit.as_deref(), DEFAULT_LIMIT, MAX_LIMIT)?;
     let page = parse_page(params.p.as_deref())?;
-    let order = match params.sort.as_deref() {
+    let sort = params.sort.as_deref().map(|text| {
+        variant::<DailySort>(text).map_err(|err| {
+            AppError::BadRequest(format!(
+                "unknown sort `{}`: {err}",
+                text.chars().take(40).collect::<String>()
+            ))
+        })
+    });
+    let order = match sort.transpose()? {
         None if period.is_some() => FeedOrder::Upvotes,
-        None | Some("publishedAt") => FeedOrder::Newest,
-        Some("trending") => FeedOrder::Trending,
-        Some(other) => {
-            return Err(AppError::BadRequest(format!(
-                "unknown sort `{}`: use publishedAt or trending",
-                other.chars().take(40).collect::<String>()
-            )));
-        }
+        None | Some(DailySort::PublishedAt) => FeedOrder::Newest,
+        Some(DailySort::Trending) => FeedOrder::Trending,
     };
     let (first, last) = match period {
         Some(period) => (Some(period.first_day()), Some(period.last_day())),

@@ -2,9 +2,10 @@
 //! that describes it, generated from the handlers.
 //!
 //! Shapes follow `API_SHAPES.md` (camelCase, ISO 8601 UTC times with milliseconds), so
-//! `huggingface_hub` clients work unchanged. Handlers are thin: their extractors check the
-//! parameters (every bad one is a 400 with a JSON message), then they ask the actions or `db`,
-//! and shape. `GET` requests may come from any origin (CORS).
+//! `huggingface_hub` clients work unchanged. Handlers are thin: they read the parameters with
+//! the extractors and check them against `contract`'s patterns (a malformed value is a 400, a
+//! well-formed one that names nothing a 404, each with a JSON message), then ask the actions
+//! or `db`, and shape. `GET` requests may come from any origin (CORS).
 //!
 //! The document at `/api/openapi.json` is made by aide from the routes below: each handler's
 //! extractors give its parameters, body, security and the statuses they refuse with; its return
@@ -25,26 +26,34 @@ use std::sync::OnceLock;
 use aide::axum::ApiRouter;
 use aide::axum::routing::{delete_with, get_with, patch_with, post_with};
 use aide::generate::GenContext;
-use aide::openapi::{
-    Info, OpenApi, Operation, ReferenceOr, Response as ApiResponse, SecurityScheme, StatusCode,
-};
+use aide::openapi::{Info, OpenApi, Operation, ReferenceOr, Response as ApiResponse, SecurityScheme};
 use aide::operation::OperationOutput;
 use aide::transform::TransformOperation;
 use axum::Router;
 use axum::http::{HeaderValue, Method, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use tower_http::cors::{Any, CorsLayer};
 
 use crate::error::AppError;
 use crate::http::App;
-use crate::http::error::error_responses;
+use crate::http::error::document_errors;
 
 /// The API's routes, to be nested under `/api`, with `/openapi.json`; unknown paths there get a
 /// JSON 404.
 pub fn routes() -> Router<App> {
     documented()
-        .route("/papers/{id}/{number}", get(papers::show_old_style_paper))
+        // Old-style ids whose slash came as it is (`/api/papers/hep-th/9901001/vote`) reach the
+        // same handlers; the document's `{id}` takes the slash as `%2F`.
+        .route("/papers/{id}/{number}", get(papers::show_paper))
+        .route("/papers/{id}/{number}/vote", post(community::upvote).delete(community::take_vote_back))
+        .route(
+            "/papers/{id}/{number}/comments",
+            get(community::list_comments).post(community::create_comment),
+        )
+        .route("/papers/{id}/{number}/links", post(community::set_links))
+        .route("/papers/{id}/{number}/hide", post(community::hide_paper).delete(community::show_hidden_paper))
+        .route("/papers/{id}/{number}/feature", post(community::feature_paper))
         .fallback(|| async { AppError::NotFound("no such API endpoint".into()) })
         .layer(
             CorsLayer::new()
@@ -149,8 +158,8 @@ fn finish(api: &mut OpenApi) {
     for item in paths.paths.values_mut().filter_map(ReferenceOr::as_item_mut) {
         let operations = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch];
         for operation in operations.into_iter().flatten() {
-            let shared = aide::generate::in_context(|ctx| {
-                error_responses(
+            aide::generate::in_context(|ctx| {
+                document_errors(
                     ctx,
                     operation,
                     &[
@@ -162,15 +171,6 @@ fn finish(api: &mut OpenApi) {
                     ],
                 )
             });
-            let responses = operation.responses.get_or_insert_with(Default::default);
-            for (status, response) in shared {
-                if let Some(status) = status {
-                    responses
-                        .responses
-                        .entry(StatusCode::Code(status))
-                        .or_insert(ReferenceOr::Item(response));
-                }
-            }
         }
     }
 }

@@ -10,15 +10,15 @@ use paperboy_arxiv::ArxivId;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::contract::{CURSOR, NOT_BLANK, PAPER_ID, checked, no_null};
+use super::contract::{CURSOR, NOT_BLANK, PAPER_ID, checked, variant};
 use super::json::{AuthorJson, DailyItemJson, PaperJson};
 use super::paging::{Paged, next_link, parse_limit};
 use crate::actions::search::{CheckedSearch, MAX_QUERY_CHARS};
 use crate::domain::text::url_encode;
 use crate::error::AppError;
 use crate::http::App;
-use crate::http::error::error_responses;
-use crate::http::extract::{Params, PathParam};
+use crate::http::error::errors;
+use crate::http::extract::{Params, PathParam, no_null};
 
 /// A paper named in the path.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -27,25 +27,48 @@ pub struct PaperPath {
     /// its slash sent as `%2F` (`hep-th%2F9901001`).
     #[schemars(pattern(PAPER_ID))]
     pub id: String,
+    /// The number of an old-style id whose slash came as it is (`/api/papers/hep-th/9901001`),
+    /// on the routes [`super::routes`] keeps for them outside the document.
+    #[serde(default)]
+    #[schemars(skip)]
+    pub number: Option<String>,
 }
 
 impl PaperPath {
     /// The paper's id: 400 when the text is not shaped like one, 404 when arXiv never issued
     /// it (a month that has not come, a number zero, an archive arXiv never had).
     pub fn paper(&self) -> Result<ArxivId, AppError> {
-        let text = checked(PAPER_ID, &self.id, "an arXiv id such as 2503.11731 or hep-th/9901001")?;
+        let joined;
+        let text = match &self.number {
+            Some(number) => {
+                joined = format!("{}/{number}", self.id);
+                &joined
+            }
+            None => &self.id,
+        };
+        let text = checked(PAPER_ID, text, "an arXiv id such as 2503.11731 or hep-th/9901001")?;
         text.parse().map_err(|err| AppError::NotFound(format!("paper {text} not found: {err}")))
     }
 }
 
 /// The paper, or 404 for one the catalog lacks or the curators hid.
 pub async fn visible_paper(app: &App, id: &ArxivId) -> Result<Json<PaperJson>, AppError> {
+    paper_json(app, id, false).await
+}
+
+/// The paper, hidden or not (what a curator's change answers with), or 404 for one the catalog
+/// lacks.
+pub async fn any_paper(app: &App, id: &ArxivId) -> Result<Json<PaperJson>, AppError> {
+    paper_json(app, id, true).await
+}
+
+async fn paper_json(app: &App, id: &ArxivId, hidden_too: bool) -> Result<Json<PaperJson>, AppError> {
     let (stored, entry) = app
         .core
         .db
         .paper_with_entry(id)
         .await?
-        .filter(|(stored, _)| stored.hidden_at.is_none())
+        .filter(|(stored, _)| hidden_too || stored.hidden_at.is_none())
         .ok_or_else(|| AppError::NotFound(format!("paper {id} not found")))?;
     Ok(Json(PaperJson::new(stored, entry.as_ref())))
 }
@@ -65,46 +88,17 @@ pub fn show_paper_docs(op: TransformOperation) -> TransformOperation {
         .with(|op| errors(op, &[(404, "The catalog has no such paper, or the curators hid it.")]))
 }
 
-/// An old-style id with its slash as written: `/api/papers/hep-th/9901001`.
-#[derive(Debug, Deserialize, JsonSchema)]
-pub struct OldStylePath {
-    pub id: String,
-    pub number: String,
-}
-
-/// `GET /api/papers/{archive}/{number}`: the same as [`show_paper`], for old-style ids whose
-/// slash was not encoded. Not in the document, whose `{id}` takes `%2F`.
-pub async fn show_old_style_paper(
-    State(app): State<App>,
-    PathParam(path): PathParam<OldStylePath>,
-) -> Result<Json<PaperJson>, AppError> {
-    let id = PaperPath { id: format!("{}/{}", path.id, path.number) };
-    visible_paper(&app, &id.paper()?).await
-}
-
-/// Adds the error answers `statuses` to an operation's documentation.
-pub fn errors<'t>(mut op: TransformOperation<'t>, statuses: &[(u16, &str)]) -> TransformOperation<'t> {
-    let responses = aide::generate::in_context(|ctx| error_responses(ctx, op.inner_mut(), statuses));
-    let documented = op.inner_mut().responses.get_or_insert_with(Default::default);
-    for (status, response) in responses {
-        if let Some(status) = status {
-            documented
-                .responses
-                .insert(aide::openapi::StatusCode::Code(status), aide::openapi::ReferenceOr::Item(response));
-        }
-    }
-    op
-}
-
 /// Results `GET /api/papers/search` returns unless `limit` says otherwise, and the most.
 const SEARCH_LIMIT: u64 = 50;
 const MAX_SEARCH_LIMIT: u64 = 120;
 
 /// How search results are ranked.
-#[derive(JsonSchema)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
-#[allow(dead_code, reason = "only its schema is used: `mode` is read as text, with its own messages")]
 enum SearchMode {
+    /// The default: hybrid when a model is loaded, keyword otherwise (also when absent).
+    #[serde(rename = "")]
+    Default,
     /// BM25 over titles, abstracts and authors.
     Keyword,
     /// Nearest neighbours of the query's embedding (keyword when no model is loaded).
@@ -139,6 +133,9 @@ pub async fn search_papers(
         return Err(AppError::BadRequest("q is required: the words to search for".into()));
     }
     let limit = parse_limit(params.limit.as_deref(), SEARCH_LIMIT, MAX_SEARCH_LIMIT)?;
+    if let Some(mode) = params.mode.as_deref() {
+        variant::<SearchMode>(mode).map_err(|err| AppError::BadRequest(format!("unknown mode: {err}")))?;
+    }
     let semantic = app.core.search.semantic_enabled();
     let checked = CheckedSearch::from_params(&q, params.mode.as_deref(), None, None, None, semantic)
         .map_err(AppError::BadRequest)?;

@@ -22,9 +22,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::auth::MaybeApiUser;
-use super::contract::{CATEGORY, EMAIL, KEYWORD, matches, no_null};
+use super::contract::{CATEGORY, EMAIL, KEYWORD, matches, variant, whole_number};
 use super::json::iso_millis;
-use super::papers::errors;
 use crate::actions::subscriptions::CHECK_INBOX;
 use crate::db::digests::Subscription;
 use crate::db::users::User;
@@ -33,7 +32,8 @@ use crate::digest::render::Renderer;
 use crate::domain::digest::{Changes, Input, MAX_KEYWORD_CHARS, MAX_LIST, MAX_PAPERS, weekday_name};
 use crate::error::AppError;
 use crate::http::App;
-use crate::http::extract::{Body, Params};
+use crate::http::error::errors;
+use crate::http::extract::{Body, Params, TokenQuery};
 use crate::http::session::Viewer;
 
 /// A subscription as the API shows it.
@@ -86,19 +86,17 @@ async fn to_json(app: &App, subscription: Subscription) -> Result<SubscriptionJs
     })
 }
 
-/// The documented type of a setting; the value is read as JSON and checked in
-/// [`SettingsBody::changes`], so that a refusal names the field.
-#[derive(JsonSchema)]
+/// The documented type of a setting, and what [`SettingsBody::changes`] checks the value
+/// against (read as JSON first, so that a refusal names the field).
+#[derive(Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
-#[allow(dead_code, reason = "only its schema is used")]
 enum FrequencyName {
     Daily,
     Weekly,
 }
 
-#[derive(JsonSchema)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
-#[allow(dead_code, reason = "only its schema is used")]
 enum WeekdayName {
     Monday,
     Tuesday,
@@ -109,9 +107,8 @@ enum WeekdayName {
     Sunday,
 }
 
-#[derive(JsonSchema)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
-#[allow(dead_code, reason = "only its schema is used")]
 enum ModeName {
     /// The period's most upvoted papers.
     Trending,
@@ -166,6 +163,27 @@ pub struct SettingsBody {
     papers_per_email: Option<Value>,
 }
 
+/// The body of `PATCH`: [`SettingsBody`] without `email`, since an address never changes.
+#[derive(Debug, Deserialize)]
+#[serde(transparent)]
+pub struct SettingsPatch(SettingsBody);
+
+impl JsonSchema for SettingsPatch {
+    fn schema_name() -> Cow<'static, str> {
+        "SettingsPatch".into()
+    }
+
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        let mut schema = SettingsBody::json_schema(generator);
+        if let Some(properties) =
+            schema.as_object_mut().and_then(|o| o.get_mut("properties")).and_then(Value::as_object_mut)
+        {
+            properties.remove("email");
+        }
+        schema
+    }
+}
+
 impl SettingsBody {
     /// The address, if the body has one of the documented form.
     fn email(&self) -> Result<Option<&str>, AppError> {
@@ -181,12 +199,8 @@ impl SettingsBody {
     /// The settings as changes to make, each checked against its documented type.
     fn changes(&self) -> Result<Changes, AppError> {
         Ok(Changes {
-            frequency: one_of(&self.frequency, "frequency", &["daily", "weekly"])?,
-            weekday: one_of(
-                &self.weekday,
-                "weekday",
-                &["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"],
-            )?,
+            frequency: one_of::<FrequencyName>(&self.frequency, "frequency")?,
+            weekday: one_of::<WeekdayName>(&self.weekday, "weekday")?,
             hour: whole(&self.hour, "hour", 0, 23)?,
             time_zone: match &self.time_zone {
                 None => None,
@@ -207,7 +221,7 @@ impl SettingsBody {
             })?,
             include_keywords: list(&self.include_keywords, "include keywords", keyword)?,
             exclude_keywords: list(&self.exclude_keywords, "exclude keywords", keyword)?,
-            mode: one_of(&self.mode, "mode", &["trending", "personal"])?,
+            mode: one_of::<ModeName>(&self.mode, "mode")?,
             papers_per_email: whole(&self.papers_per_email, "papers_per_email", 1, i64::from(MAX_PAPERS))?,
         })
     }
@@ -226,20 +240,24 @@ fn shown(value: &Value) -> String {
     text.chars().take(40).collect()
 }
 
-fn one_of(value: &Option<Value>, field: &str, names: &[&str]) -> Result<Option<Input>, AppError> {
+/// The name, if it is one of `T`'s.
+fn one_of<T: serde::de::DeserializeOwned>(
+    value: &Option<Value>,
+    field: &str,
+) -> Result<Option<Input>, AppError> {
     match value {
         None => Ok(None),
-        Some(Value::String(name)) if names.contains(&name.as_str()) => Ok(Some(Input::Text(name.clone()))),
-        Some(other) => Err(refused(format!("{field} `{}` is not one of {}", shown(other), names.join(", ")))),
+        Some(Value::String(name)) => match variant::<T>(name) {
+            Ok(_) => Ok(Some(Input::Text(name.clone()))),
+            Err(err) => Err(refused(format!("{field} `{}`: {err}", shown(&Value::String(name.clone()))))),
+        },
+        Some(other) => Err(refused(format!("{field} `{}` is not text", shown(other)))),
     }
 }
 
 fn whole(value: &Option<Value>, field: &str, min: i64, max: i64) -> Result<Option<Input>, AppError> {
     let Some(value) = value else { return Ok(None) };
-    let number = value
-        .as_i64()
-        .or_else(|| value.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 1e15).map(|f| f as i64));
-    match number {
+    match value.as_number().and_then(whole_number) {
         Some(number) if (min..=max).contains(&number) => Ok(Some(Input::Number(number))),
         _ => Err(refused(format!("{field} `{}` is not a whole number from {min} to {max}", shown(value)))),
     }
@@ -372,17 +390,9 @@ pub fn subscribe_docs(op: TransformOperation) -> TransformOperation {
         })
 }
 
-/// `?token=`: the signed token of a digest's links.
-#[derive(Debug, Default, Deserialize, JsonSchema)]
-#[schemars(transform = no_null)]
-pub struct TokenParams {
-    /// The token of every digest's links; without it, the API token's account.
-    token: Option<String>,
-}
-
 /// The subscription `?token=` or the API token names; 404 (the same for every bad token) or
 /// 401 without either.
-async fn current(app: &App, user: Option<&User>, params: &TokenParams) -> Result<Subscription, AppError> {
+async fn current(app: &App, user: Option<&User>, params: &TokenQuery) -> Result<Subscription, AppError> {
     if let Some(token) = &params.token {
         return app.core.subscriptions().open(token).await?.ok_or_else(|| {
             AppError::NotFound("this subscription token is not valid: use the link from a digest".into())
@@ -410,7 +420,7 @@ const CURRENT_REFUSALS: &[(u16, &str)] = &[
 pub async fn show(
     State(app): State<App>,
     MaybeApiUser(user): MaybeApiUser,
-    Params(params): Params<TokenParams>,
+    Params(params): Params<TokenQuery>,
 ) -> Result<Json<SubscriptionJson>, AppError> {
     let subscription = current(&app, user.as_ref(), &params).await?;
     Ok(Json(to_json(&app, subscription).await?))
@@ -424,34 +434,32 @@ pub fn show_docs(op: TransformOperation) -> TransformOperation {
 pub async fn change(
     State(app): State<App>,
     MaybeApiUser(user): MaybeApiUser,
-    Params(params): Params<TokenParams>,
-    Body(body): Body<SettingsBody>,
+    Params(params): Params<TokenQuery>,
+    Body(SettingsPatch(body)): Body<SettingsPatch>,
 ) -> Result<Json<SubscriptionJson>, AppError> {
-    let subscription = current(&app, user.as_ref(), &params).await?;
-    body.email()?;
     if body.email.is_some() {
-        return Err(AppError::Conflict(
+        return Err(AppError::BadRequest(
             "the address of a subscription cannot change: subscribe the new one".into(),
         ));
     }
+    let subscription = current(&app, user.as_ref(), &params).await?;
     let prefs = subscription.prefs.with(&body.changes()?).map_err(AppError::BadRequest)?;
     let saved = app.core.db.set_preferences(subscription.id, &prefs).await?;
     Ok(Json(to_json(&app, saved).await?))
 }
 
 pub fn change_docs(op: TransformOperation) -> TransformOperation {
-    op.id("changeSubscription").summary("Change a subscription's settings").with(|op| {
-        let mut refusals = CURRENT_REFUSALS.to_vec();
-        refusals.push((409, "The address of a subscription cannot change: subscribe the new one."));
-        errors(op, &refusals)
-    })
+    op.id("changeSubscription")
+        .summary("Change a subscription's settings")
+        .description("The address of a subscription never changes: to move it, subscribe the new one.")
+        .with(|op| errors(op, CURRENT_REFUSALS))
 }
 
 /// `DELETE /api/subscriptions/current`: unsubscribes; repeating it changes nothing.
 pub async fn end(
     State(app): State<App>,
     MaybeApiUser(user): MaybeApiUser,
-    Params(params): Params<TokenParams>,
+    Params(params): Params<TokenQuery>,
 ) -> Result<Json<SubscriptionJson>, AppError> {
     let subscription = current(&app, user.as_ref(), &params).await?;
     app.core.db.unsubscribe(subscription.id, "API").await?;

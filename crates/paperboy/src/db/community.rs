@@ -344,7 +344,7 @@ impl Db {
         user: UserId,
         comment: i64,
         body: Option<&str>,
-    ) -> Result<String, DbError> {
+    ) -> Result<ArxivId, DbError> {
         let now = Utc::now();
         with_pool!(self, |pool, DB| {
             let mut tx = pool.begin_with(self.begin_write()).await?;
@@ -383,12 +383,12 @@ impl Db {
             }
             set_clock!(tx, seq);
             tx.commit().await?;
-            Ok(paper)
+            Ok(paper_id)
         })
     }
 
     /// A curator hides a comment; written to the audit log. Returns its paper's id.
-    pub async fn hide_comment(&self, actor: &User, comment: i64, reason: &str) -> Result<String, DbError> {
+    pub async fn hide_comment(&self, actor: &User, comment: i64, reason: &str) -> Result<ArxivId, DbError> {
         let now = Utc::now();
         with_pool!(self, |pool, DB| {
             let mut tx = pool.begin_with(self.begin_write()).await?;
@@ -399,6 +399,9 @@ impl Db {
             if gone {
                 return Err(Refusal::CommentGone.into());
             }
+            let paper_id: ArxivId = paper
+                .parse()
+                .map_err(|_| DbError::CorruptRow { id: paper.clone(), reason: "not an arXiv id".into() })?;
             sqlx::query("UPDATE comments SET hidden_at = $1 WHERE id = $2")
                 .bind(now)
                 .bind(comment)
@@ -409,7 +412,7 @@ impl Db {
             audit!(tx, Some(actor), "hide_comment", comment.to_string(), format!("on {paper}: {reason}"));
             set_clock!(tx, seq);
             tx.commit().await?;
-            Ok(paper)
+            Ok(paper_id)
         })
     }
 

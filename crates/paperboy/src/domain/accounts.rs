@@ -132,8 +132,9 @@ impl fmt::Display for UserName {
     }
 }
 
-/// An email address, lowercased and ASCII: what a mail server accepts in `RCPT TO`, and nothing
-/// that could break out of a mail header.
+/// An email address, lowercased: a dot-atom, `@`, and a host name of two or more labels.
+/// Letters beyond ASCII are welcome (mail goes out with SMTPUTF8 where the server has it);
+/// white space, control characters and anything that could break out of a mail header are not.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Email(String);
 
@@ -147,27 +148,32 @@ impl FromStr for Email {
     type Err = String;
 
     fn from_str(text: &str) -> Result<Email, String> {
-        let text = text.trim().to_lowercase();
+        let text = text.trim();
         let invalid = || format!("`{}` is not an email address", text.chars().take(80).collect::<String>());
-        if text.len() > 254 || text.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        if text.chars().count() > 254 {
             return Err(invalid());
         }
+        let text = text.to_lowercase();
         let (local, domain) = text.rsplit_once('@').ok_or_else(invalid)?;
-        // A dot-atom before the `@`; two or more host labels of letters, digits and inner hyphens
-        // after it; ASCII only, as the API's `EMAIL` pattern states.
+        // As the API's `EMAIL` pattern states: beyond ASCII, any character that is neither
+        // white space nor a control character.
+        let other = |c: char| !c.is_ascii() && !c.is_whitespace() && !c.is_control();
         let atom = |part: &str| {
             !part.is_empty()
-                && part.chars().all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~".contains(c))
+                && part
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~".contains(c) || other(c))
         };
         let label = |part: &str| {
-            (1..=63).contains(&part.len())
-                && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-                && !part.starts_with('-')
-                && !part.ends_with('-')
+            (1..=63).contains(&part.chars().count())
+                && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || other(c))
         };
         let local_ok = local.split('.').all(atom);
-        let domain_ok = domain.split('.').count() >= 2 && domain.split('.').all(label);
-        if domain_ok && local_ok { Ok(Email(text)) } else { Err(invalid()) }
+        let domain_ok = domain.contains('.')
+            && !domain.starts_with('-')
+            && !domain.ends_with('-')
+            && domain.split('.').all(label);
+        if local_ok && domain_ok { Ok(Email(text)) } else { Err(invalid()) }
     }
 }
 
@@ -197,6 +203,7 @@ mod tests {
     fn emails_are_lowercased_and_header_safe() {
         assert_eq!("  Ada@Example.ORG ".parse::<Email>().map(|e| e.0), Ok("ada@example.org".into()));
         assert!("first.last+tag@sub.example.co.uk".parse::<Email>().is_ok());
+        assert_eq!("José@Café.FR".parse::<Email>().map(|e| e.0), Ok("josé@café.fr".into()));
         for bad in [
             "",
             "ada",
@@ -210,6 +217,8 @@ mod tests {
             "<ada@example.org>",
             "ada..x@example.org",
             "\"ada\"@example.org",
+            "ada\u{a0}x@example.org",
+            "ada@exa\u{2028}mple.org",
         ] {
             assert!(bad.parse::<Email>().is_err(), "{bad:?} was accepted");
         }

@@ -11,8 +11,9 @@
 use std::sync::Arc;
 
 use aide::generate::GenContext;
-use aide::openapi::{Operation, Response as ApiResponse};
+use aide::openapi::{Operation, ReferenceOr, Response as ApiResponse, StatusCode as ApiStatus};
 use aide::operation::OperationOutput;
+use aide::transform::TransformOperation;
 
 use askama::Template;
 use axum::Json;
@@ -80,6 +81,33 @@ pub fn error_responses(
         .collect()
 }
 
+/// Documents the error answers `statuses` on an operation. A status it lists already (an
+/// extractor's) keeps its description, with this one added.
+pub fn document_errors(ctx: &mut GenContext, operation: &mut Operation, statuses: &[(u16, &str)]) {
+    for (status, response) in error_responses(ctx, operation, statuses) {
+        let Some(status) = status else { continue };
+        let responses = operation.responses.get_or_insert_with(Default::default);
+        match responses.responses.get_mut(&ApiStatus::Code(status)) {
+            Some(ReferenceOr::Item(listed)) => {
+                if !listed.description.contains(&response.description) {
+                    listed.description = format!("{} {}", listed.description, response.description);
+                }
+            }
+            Some(ReferenceOr::Reference { .. }) => {}
+            None => {
+                responses.responses.insert(ApiStatus::Code(status), ReferenceOr::Item(response));
+            }
+        }
+    }
+}
+
+/// Adds the error answers `statuses` to an operation's documentation: an API handler's
+/// `_docs` function lists its refusals with it.
+pub fn errors<'t>(mut op: TransformOperation<'t>, statuses: &[(u16, &str)]) -> TransformOperation<'t> {
+    aide::generate::in_context(|ctx| document_errors(ctx, op.inner_mut(), statuses));
+    op
+}
+
 /// Who reads an answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Reader {
@@ -131,7 +159,7 @@ pub async fn answer_errors(request: Request, next: Next) -> Response {
     let (mut parts, _) = response.into_parts();
     parts.extensions.remove::<Failed>();
     let body = match reader {
-        Reader::Program => Json(serde_json::json!({ "error": message })).into_response(),
+        Reader::Program => Json(ErrorJson { error: message }).into_response(),
         Reader::Person => page(parts.status, &message),
     };
     let (body_parts, body) = body.into_parts();

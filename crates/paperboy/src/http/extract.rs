@@ -95,9 +95,45 @@ impl<T: DeserializeOwned + Default, S: Send + Sync> FromRequest<S> for OptionalB
 }
 
 /// `?token=`: the signed token of a digest's links.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[schemars(transform = no_null)]
 pub struct TokenQuery {
+    /// The token of every digest's links.
     pub token: Option<String>,
+}
+
+/// Removes `null` from the types of a struct's optional properties: a query string has no null,
+/// only absent parameters.
+pub fn no_null(schema: &mut schemars::Schema) {
+    use serde_json::Value;
+    let Some(properties) =
+        schema.as_object_mut().and_then(|o| o.get_mut("properties")).and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    for property in properties.values_mut().filter_map(Value::as_object_mut) {
+        if let Some(Value::Array(types)) = property.get_mut("type") {
+            types.retain(|t| t != "null");
+            if types.len() == 1 {
+                let only = types.remove(0);
+                property.insert("type".into(), only);
+            }
+        }
+        if let Some(Value::Array(any)) = property.remove("anyOf") {
+            let mut rest: Vec<Value> =
+                any.into_iter().filter(|v| v.get("type") != Some(&Value::from("null"))).collect();
+            match rest.len() {
+                1 => {
+                    if let Value::Object(only) = rest.remove(0) {
+                        property.extend(only);
+                    }
+                }
+                _ => {
+                    property.insert("anyOf".into(), rest.into());
+                }
+            }
+        }
+    }
 }
 
 /// Query parameters document themselves from `T`'s schema, and the 400 that rejects them.

@@ -27,7 +27,7 @@ struct Server {
     admin_token: String,
     member_token: String,
     log: PathBuf,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 impl Drop for Server {
@@ -110,7 +110,7 @@ impl Server {
             .spawn()
             .unwrap();
         let base_url = format!("http://127.0.0.1:{port}");
-        let server = Server { child, base_url, admin_token, member_token, log, _dir: dir };
+        let server = Server { child, base_url, admin_token, member_token, log, dir };
         server.wait_until_searchable();
         server
     }
@@ -169,7 +169,7 @@ fn python(test: &str) -> Option<PathBuf> {
 /// `MAIL_DIR` among `extra` becomes the server's mail directory.
 fn run_client(python: &Path, script: &str, extra: &[&str]) {
     let server = Server::start();
-    let mail = server._dir.path().join("data").join("mail");
+    let mail = server.dir.path().join("data").join("mail");
     let extra: Vec<&str> =
         extra.iter().map(|arg| if *arg == "MAIL_DIR" { mail.to_str().unwrap() } else { arg }).collect();
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/clients").join(script);
@@ -215,7 +215,7 @@ fn a_reader_subscribes_in_chromium_and_the_digest_renders_well() {
     let Some(python) = python("a_reader_subscribes_in_chromium_and_the_digest_renders_well") else { return };
     let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
     let server = Server::start();
-    let data = server._dir.path().join("data");
+    let data = server.dir.path().join("data");
     let scripts = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/clients");
     let run = |script: &str, args: &[&str]| {
         let output = Command::new(&python).arg(scripts.join(script)).args(args).output().unwrap();
@@ -256,8 +256,8 @@ fn a_reader_subscribes_in_chromium_and_the_digest_renders_well() {
 #[test]
 fn schemathesis_finds_the_api_true_to_its_openapi_document() {
     let Some(python) = python("schemathesis_finds_the_api_true_to_its_openapi_document") else { return };
-    // A paper fresh enough to take votes, comments and submissions, beside the old ones, and
-    // no quotas on actions, so the operations behind them run rather than answer 429.
+    // A paper fresh enough to be submitted, beside the old ones, and no quotas on actions, so
+    // the operations behind them run rather than answer 429.
     let mut papers = sample();
     papers.push(recent("2612.00001", "Fresh graph networks", 1));
     let server = Server::with(papers, &["--no-action-limits"]);
@@ -282,7 +282,7 @@ fn schemathesis_finds_the_api_true_to_its_openapi_document() {
         .arg(clients.join("schemathesis.toml"))
         .args(["run", &format!("{}/api/openapi.json", server.base_url), "--url", &server.base_url])
         // Its and hypothesis's working files go to the server's temporary directory.
-        .current_dir(server._dir.path())
+        .current_dir(server.dir.path())
         .env("PAPERBOY_ADMIN_TOKEN", &server.admin_token)
         .env("PAPERBOY_MEMBER_TOKEN", &server.member_token)
         .output()

@@ -9,7 +9,7 @@ use chrono::{Duration, Utc};
 use paperboy::db::Db;
 use paperboy::domain::accounts::{Email, Role, UserName};
 
-use crate::harness::fixtures::{recent, store};
+use crate::harness::fixtures::{paper, recent, store};
 use crate::harness::{TestApp, api_token, csrf_in, on_both_engines};
 
 async fn accounts_sign_up_confirm_and_sign_in(db: &Db) {
@@ -323,6 +323,14 @@ async fn api_tokens_act_for_their_owner_until_revoked(db: &Db) {
     assert_eq!(me.json()["name"], "ada");
     let vote = site.api("POST", "/api/papers/2611.00001/vote", Some(&token), None).await;
     assert_eq!(vote.json(), serde_json::json!({"upvotes": 1, "voted": true}));
+    // An old-style id may keep its slash as it is (the document's `{id}` takes `%2F`).
+    store(db, vec![paper("hep-th/9901001", "An old paper")]).await;
+    for path in ["/api/papers/hep-th/9901001/vote", "/api/papers/hep-th%2F9901001/vote"] {
+        let old = site.api("POST", path, Some(&token), None).await;
+        assert_eq!(old.json(), serde_json::json!({"upvotes": 1, "voted": true}), "{path}");
+    }
+    let comments = site.api("GET", "/api/papers/hep-th/9901001/comments", None, None).await;
+    assert_eq!((comments.status, comments.json()), (StatusCode::OK, serde_json::json!([])));
     let tokens = site.api("GET", "/api/tokens", Some(&token), None).await.json();
     let id = tokens[0]["id"].as_i64().unwrap();
     assert!(tokens[0]["lastUsedAt"].is_string());

@@ -494,6 +494,9 @@ async fn the_api_reads_changes_and_ends_a_subscription(db: &Db) {
     let bad = community.api("PATCH", &uri, None, Some(json!({"hour": "noon"}))).await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     assert!(bad.json()["error"].as_str().unwrap().contains("hour `noon`"));
+    let moved = community.api("PATCH", &uri, None, Some(json!({"email": "other@example.org"}))).await;
+    assert_eq!(moved.status, StatusCode::BAD_REQUEST);
+    assert!(moved.json()["error"].as_str().unwrap().contains("cannot change"));
     let no_token = community.api("GET", "/api/subscriptions/current", None, None).await;
     assert_eq!(no_token.status, StatusCode::UNAUTHORIZED);
     let ended = community.api("DELETE", &uri, None, None).await;
