@@ -155,11 +155,26 @@ pub fn checked<'t>(pattern: &'static str, text: &'t str, what: &str) -> Result<&
 }
 
 /// The unit variant of `T` that `text` names: its serde name, which is also what `T`'s schema
-/// lists. Otherwise serde's message, which lists the names.
-pub fn variant<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, String> {
+/// lists ([`names`]).
+pub fn variant<T: serde::de::DeserializeOwned>(text: &str) -> Option<T> {
     use serde::de::IntoDeserializer;
-    T::deserialize(IntoDeserializer::<serde::de::value::Error>::into_deserializer(text))
-        .map_err(|err| err.to_string())
+    T::deserialize(IntoDeserializer::<serde::de::value::Error>::into_deserializer(text)).ok()
+}
+
+/// The names `T`'s schema lists (an `enum`, or a `oneOf` of `const`s when its variants are
+/// described), the empty one left out, for messages: `keyword, semantic, hybrid`.
+pub fn names<T: schemars::JsonSchema>() -> String {
+    let schema = schemars::SchemaGenerator::default().into_root_schema_for::<T>();
+    let listed: Vec<&serde_json::Value> = match (schema.get("enum"), schema.get("oneOf")) {
+        (Some(serde_json::Value::Array(names)), _) => names.iter().collect(),
+        (_, Some(serde_json::Value::Array(cases))) => {
+            cases.iter().filter_map(|case| case.get("const")).collect()
+        }
+        _ => Vec::new(),
+    };
+    let names: Vec<&str> =
+        listed.into_iter().filter_map(serde_json::Value::as_str).filter(|n| !n.is_empty()).collect();
+    names.join(", ")
 }
 
 /// A JSON integer, also when written with a zero fraction (`3.0`), as JSON Schema's `integer`
@@ -223,6 +238,30 @@ mod tests {
             assert!(!matches(PAPER_ID_OR_URL, text), "{text:?}");
             assert!(ArxivId::from_url_or_id(text).is_err(), "{text:?}");
         }
+    }
+
+    #[test]
+    fn names_come_from_the_schema_and_variants_from_serde() {
+        #[derive(Debug, PartialEq, serde::Deserialize, schemars::JsonSchema)]
+        #[serde(rename_all = "lowercase")]
+        enum Plain {
+            Daily,
+            Weekly,
+        }
+        #[derive(Debug, PartialEq, serde::Deserialize, schemars::JsonSchema)]
+        enum Described {
+            /// The default.
+            #[serde(rename = "")]
+            Default,
+            /// The newest first.
+            #[serde(rename = "publishedAt")]
+            PublishedAt,
+        }
+        assert_eq!(names::<Plain>(), "daily, weekly");
+        assert_eq!(names::<Described>(), "publishedAt");
+        assert_eq!(variant::<Plain>("weekly"), Some(Plain::Weekly));
+        assert_eq!(variant::<Described>(""), Some(Described::Default));
+        assert_eq!(variant::<Plain>("Weekly"), None);
     }
 
     #[test]

@@ -13,7 +13,7 @@ use chrono::Utc;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use super::contract::{DATE, DATE_TIME, MONTH, WEEK, matches, variant};
+use super::contract::{DATE, DATE_TIME, MONTH, WEEK, matches, names, variant};
 use super::json::DailyItemJson;
 use super::paging::{MAX_PAGE, Paged, next_link, parse_limit, parse_page};
 use crate::db::feed::{FeedOrder, FeedQuery};
@@ -197,11 +197,9 @@ pub async fn list_daily_papers(
     let limit = parse_limit(params.limit.as_deref(), DEFAULT_LIMIT, MAX_LIMIT)?;
     let page = parse_page(params.p.as_deref())?;
     let sort = params.sort.as_deref().map(|text| {
-        variant::<DailySort>(text).map_err(|err| {
-            AppError::BadRequest(format!(
-                "unknown sort `{}`: {err}",
-                text.chars().take(40).collect::<String>()
-            ))
+        variant::<DailySort>(text).ok_or_else(|| {
+            let shown: String = text.chars().take(40).collect();
+            AppError::BadRequest(format!("unknown sort `{shown}`: use {}", names::<DailySort>()))
         })
     });
     let order = match sort.transpose()? {

@@ -10,7 +10,7 @@ use paperboy_arxiv::ArxivId;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::contract::{CURSOR, NOT_BLANK, PAPER_ID, checked, variant};
+use super::contract::{CURSOR, NOT_BLANK, PAPER_ID, checked, names, variant};
 use super::json::{AuthorJson, DailyItemJson, PaperJson};
 use super::paging::{Paged, next_link, parse_limit};
 use crate::actions::search::{CheckedSearch, MAX_QUERY_CHARS};
@@ -133,8 +133,11 @@ pub async fn search_papers(
         return Err(AppError::BadRequest("q is required: the words to search for".into()));
     }
     let limit = parse_limit(params.limit.as_deref(), SEARCH_LIMIT, MAX_SEARCH_LIMIT)?;
-    if let Some(mode) = params.mode.as_deref() {
-        variant::<SearchMode>(mode).map_err(|err| AppError::BadRequest(format!("unknown mode: {err}")))?;
+    if let Some(mode) = params.mode.as_deref()
+        && variant::<SearchMode>(mode).is_none()
+    {
+        let shown: String = mode.chars().take(40).collect();
+        return Err(AppError::BadRequest(format!("unknown mode `{shown}`: use {}", names::<SearchMode>())));
     }
     let semantic = app.core.search.semantic_enabled();
     let checked = CheckedSearch::from_params(&q, params.mode.as_deref(), None, None, None, semantic)

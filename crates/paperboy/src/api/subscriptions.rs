@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::auth::MaybeApiUser;
-use super::contract::{CATEGORY, EMAIL, KEYWORD, matches, variant, whole_number};
+use super::contract::{CATEGORY, EMAIL, KEYWORD, matches, names, variant, whole_number};
 use super::json::iso_millis;
 use crate::actions::subscriptions::CHECK_INBOX;
 use crate::db::digests::Subscription;
@@ -241,17 +241,14 @@ fn shown(value: &Value) -> String {
 }
 
 /// The name, if it is one of `T`'s.
-fn one_of<T: serde::de::DeserializeOwned>(
+fn one_of<T: serde::de::DeserializeOwned + JsonSchema>(
     value: &Option<Value>,
     field: &str,
 ) -> Result<Option<Input>, AppError> {
     match value {
         None => Ok(None),
-        Some(Value::String(name)) => match variant::<T>(name) {
-            Ok(_) => Ok(Some(Input::Text(name.clone()))),
-            Err(err) => Err(refused(format!("{field} `{}`: {err}", shown(&Value::String(name.clone()))))),
-        },
-        Some(other) => Err(refused(format!("{field} `{}` is not text", shown(other)))),
+        Some(Value::String(name)) if variant::<T>(name).is_some() => Ok(Some(Input::Text(name.clone()))),
+        Some(other) => Err(refused(format!("{field} `{}` is not one of {}", shown(other), names::<T>()))),
     }
 }
 

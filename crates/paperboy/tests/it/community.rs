@@ -542,12 +542,17 @@ async fn curators_moderate_and_every_action_is_logged(db: &Db) {
     let seen = cora.get("/papers/2611.00001").await;
     assert_eq!(seen.status, StatusCode::OK);
     assert!(seen.text.contains("Show this paper again"));
+    // Its links still change, and the answer is the paper as curators see it.
+    let page = serde_json::json!({"projectPage": "https://x.org/fresh"});
+    let relinked = site.api("POST", "/api/papers/2611.00001/links", Some(&curator_token), Some(page)).await;
+    assert_eq!(relinked.status, StatusCode::OK, "{}", relinked.text);
+    assert_eq!(relinked.json()["projectPage"], "https://x.org/fresh");
 
     let log = site.api("GET", "/api/moderation/log", Some(&curator_token), None).await.json();
     let actions: Vec<&str> = log.as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
-    assert_eq!(actions, ["hide_paper", "feature", "hide_comment", "edit_links", "grant"]);
-    assert!(log.as_array().unwrap().iter().take(4).all(|e| e["actor"] == "cora"));
-    assert_eq!(log[4]["actor"], "cli");
+    assert_eq!(actions, ["edit_links", "hide_paper", "feature", "hide_comment", "edit_links", "grant"]);
+    assert!(log.as_array().unwrap().iter().take(5).all(|e| e["actor"] == "cora"));
+    assert_eq!(log[5]["actor"], "cli");
     let page = cora.get("/moderation").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(
