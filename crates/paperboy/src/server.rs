@@ -1,9 +1,9 @@
 //! The HTTP server: the site and the API under one router, the middleware every request passes,
 //! health checks, and serving until a signal with a grace period for requests in flight.
 //!
-//! Every request passes, outermost first: the metrics and access log with the request's id
-//! ([`crate::http::observe`]), the security headers, the writing of error answers for their
-//! reader ([`crate::http::error`]), the rate limit ([`crate::http::limit`]), then gzip for
+//! Every request passes, outermost first: [`crate::http::observe`] (the request's id, the
+//! writing of error answers for their reader by [`crate::http::error`], the security headers,
+//! the metrics and the access log), the rate limit ([`crate::http::limit`]), then gzip for
 //! responses not compressed yet, then CORS for `GET /api/*`. `/healthz` answers while the
 //! process runs; `/readyz` only while the database answers too, so a load balancer stops sending
 //! traffic to an instance that lost its database.
@@ -21,7 +21,7 @@ use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
 
 use crate::error::AppError;
-use crate::http::{App, error, limit, observe, security};
+use crate::http::{App, limit, observe};
 
 /// The whole application as a router, ready to serve or to test with `oneshot`.
 pub fn router(app: App) -> Router {
@@ -34,8 +34,6 @@ pub fn router(app: App) -> Router {
         .fallback(|| async { AppError::NotFound("there is no page at this address".into()) })
         .layer(CompressionLayer::new())
         .layer(axum::middleware::from_fn_with_state(app.clone(), limit::limit))
-        .layer(axum::middleware::from_fn(error::answer_errors))
-        .layer(axum::middleware::from_fn(security::secure_headers))
         .layer(axum::middleware::from_fn_with_state(app.clone(), observe::observe))
         .with_state(app)
 }

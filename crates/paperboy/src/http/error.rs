@@ -3,7 +3,7 @@
 //!
 //! A handler (or a middleware, such as the rate limit) returns the error; its response carries
 //! the status and headers (`Retry-After`, `WWW-Authenticate`) and the error itself, and
-//! [`answer_errors`], which knows the request, writes the body. Who reads it is decided by the
+//! [`answer`], called by the outermost middleware, which knows the request, writes the body. Who reads it is decided by the
 //! route family (everything under `/api/` is the API) and then by `Accept` (the site's script
 //! asks for JSON). Our own failures are logged here, once, with the request's id; the client
 //! learns only that something went wrong, and the id to quote.
@@ -20,14 +20,12 @@ use axum::Json;
 use axum::body::Body;
 use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::error::AppError;
-use crate::http::observe::RequestId;
 use crate::http::page::Layout;
 
-/// The error a response answers with, until [`answer_errors`] writes it out.
+/// The error a response answers with, until [`answer`] writes it out.
 #[derive(Debug, Clone)]
 struct Failed(Arc<AppError>);
 
@@ -110,13 +108,14 @@ pub fn errors<'t>(mut op: TransformOperation<'t>, statuses: &[(u16, &str)]) -> T
 
 /// Who reads an answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Reader {
+pub enum Reader {
     Person,
     Program,
 }
 
 impl Reader {
-    fn of(request: &Request) -> Reader {
+    /// The reader of `request`'s answer: a program under `/api/` or when it asks for JSON only.
+    pub fn of(request: &Request) -> Reader {
         let path = request.uri().path();
         if path == "/api" || path.starts_with("/api/") {
             return Reader::Program;
@@ -138,11 +137,9 @@ struct ErrorPage<'a> {
     message: &'a str,
 }
 
-/// Middleware: writes the body of every error answer for its reader, and logs our own failures.
-pub async fn answer_errors(request: Request, next: Next) -> Response {
-    let reader = Reader::of(&request);
-    let id = request.extensions().get::<RequestId>().cloned().unwrap_or_default();
-    let response = next.run(request).await;
+/// `response` with the body of its error, if it has one, written for `reader`; a failure of
+/// ours is logged with the request's id, `id`.
+pub fn answer(response: Response, reader: Reader, id: &str) -> Response {
     let Some(Failed(err)) = response.extensions().get::<Failed>().cloned() else { return response };
     let message = match err.is_internal() {
         true => {
