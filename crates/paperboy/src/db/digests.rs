@@ -217,6 +217,7 @@ pub const OUTBOX: Queue = Queue {
     done_at: "sent_at",
     failed_at: None,
     done_by_anyone: true,
+    error_of_last_attempt: true,
     claimed: "id, subscription_id, recipient, mode, period, papers, message_id, attempts, worker",
 };
 

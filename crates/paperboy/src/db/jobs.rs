@@ -16,12 +16,14 @@ use super::{Db, DbError, with_pool};
 pub const JOBS: Queue = Queue {
     table: "jobs",
     due: "run_at",
+    // Jobs are never cancelled: the last name is never stored (the table does not allow it).
     states: ["queued", "running", "done", "failed", "cancelled"],
     taken_over: None,
     max_attempts: Some("max_attempts"),
     done_at: "finished_at",
     failed_at: Some("finished_at"),
     done_by_anyone: false,
+    error_of_last_attempt: false,
     claimed: "id, kind, payload, attempts, max_attempts",
 };
 

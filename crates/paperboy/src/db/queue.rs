@@ -12,8 +12,9 @@
 //! unattempted. Renewing and settling check the holder (the worker and the attempt that claimed
 //! it), so a worker that lost its lease changes nothing; a queue may let "done" through from
 //! anyone, for work that cannot be undone (a message handed to the mail server is sent).
-//! Callers run claims and settlements inside their own transactions, so what they record beside
-//! (an event, a paused subscription) commits with the change of state.
+//! Claims and settlements run on any executor: the outbox runs them inside its own transactions,
+//! so what it records beside (an event, a paused subscription) commits with the change of
+//! state; jobs, which record nothing beside, run them on the pool.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -77,6 +78,9 @@ pub struct Queue {
     pub failed_at: Option<&'static str>,
     /// Whether "done" is recorded whoever holds the item now, not only by its holder.
     pub done_by_anyone: bool,
+    /// Whether `last_error` tells of the last attempt (none once done, a note when released)
+    /// rather than of the last failure.
+    pub error_of_last_attempt: bool,
     /// The columns a claim answers with; [`claim`] adds `taken_over`, whether this claim took
     /// the item over.
     pub claimed: &'static str,
@@ -276,6 +280,9 @@ where
     match outcome {
         Outcome::Done => {
             update.push(format!(", {} = ", queue.done_at)).push_bind(now);
+            if queue.error_of_last_attempt {
+                update.push(", last_error = NULL");
+            }
         }
         Outcome::Retry { at, error } => {
             update.push(format!(", {} = ", queue.due)).push_bind(at);
@@ -289,6 +296,9 @@ where
         }
         Outcome::Released => {
             update.push(", attempts = attempts - 1");
+            if queue.error_of_last_attempt {
+                update.push(", last_error = 'given back unattempted'");
+            }
         }
     }
     if outcome == Outcome::Done && queue.done_by_anyone {
@@ -379,6 +389,7 @@ mod tests {
             done_at: "done_at",
             failed_at: None,
             done_by_anyone: false,
+            error_of_last_attempt: false,
             claimed: "id",
         };
         for state in State::ALL {

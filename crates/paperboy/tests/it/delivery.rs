@@ -186,6 +186,8 @@ async fn a_run_outlasts_the_smtp_server_going_down() {
     assert_eq!(records.len(), 400);
     let retried = records.iter().filter(|r| r.attempts > 1).count();
     assert!(retried > 0 && at_outage < 400, "the outage happened mid-run: {at_outage} sent before it");
+    let stale: Vec<_> = records.iter().filter(|r| r.last_error.is_some()).collect();
+    assert!(stale.is_empty(), "a digest sent after a retry keeps no error: {stale:?}");
     let received = received(&sink);
     // Only an attempt the server cut off can have left a copy behind: at most one per retry.
     let extra = assert_delivered_once_each(&records, &received, |record| record.attempts - 1);
