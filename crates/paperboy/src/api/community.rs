@@ -84,6 +84,7 @@ pub fn submit_paper_docs(op: TransformOperation) -> TransformOperation {
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
+#[schemars(rename = "Vote")]
 pub struct VoteJson {
     /// The paper's upvotes now.
     upvotes: i64,
@@ -123,7 +124,7 @@ pub async fn take_vote_back(
 }
 
 pub fn take_vote_back_docs(op: TransformOperation) -> TransformOperation {
-    op.id("takeVoteBack").summary("Take an upvote back").with(|op| errors(op, PAPER_REFUSALS))
+    op.id("unvotePaper").summary("Take an upvote back").with(|op| errors(op, PAPER_REFUSALS))
 }
 
 /// `GET /api/papers/{id}/comments`: the thread, oldest first.
@@ -171,7 +172,7 @@ pub async fn create_comment(
 }
 
 pub fn create_comment_docs(op: TransformOperation) -> TransformOperation {
-    op.id("createComment").summary("Comment on a paper").with(|op| {
+    op.id("addComment").summary("Comment on a paper").with(|op| {
         errors(
             op,
             &[
@@ -211,7 +212,7 @@ pub async fn set_links(
 }
 
 pub fn set_links_docs(op: TransformOperation) -> TransformOperation {
-    op.id("setLinks")
+    op.id("setPaperLinks")
         .summary("Set a paper's links")
         .description("For the paper's submitter and curators.")
         .with(|op| {
@@ -266,7 +267,7 @@ pub async fn show_hidden_paper(
 }
 
 pub fn show_hidden_paper_docs(op: TransformOperation) -> TransformOperation {
-    op.id("showPaperAgain")
+    op.id("showPaper")
         .summary("Show a hidden paper again (curators)")
         .with(|op| errors(op, MODERATION_REFUSALS))
 }
@@ -279,6 +280,7 @@ pub struct FeatureBody {
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
+#[schemars(rename = "Featured")]
 pub struct FeaturedJson {
     /// What featuring did: `Added`, `Moved { from: DAY }` or `AlreadyThere`.
     featured: String,
@@ -391,6 +393,7 @@ async fn comment_json(app: &App, paper: &ArxivId, comment: i64) -> Result<Json<C
 /// The caller, as Hugging Face's `whoami` reads it.
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(rename = "WhoAmI")]
 pub struct WhoAmIJson {
     #[serde(rename = "type")]
     kind: &'static str,
@@ -421,11 +424,12 @@ pub async fn show_whoami(ApiUser(user): ApiUser) -> Json<WhoAmIJson> {
 }
 
 pub fn show_whoami_docs(op: TransformOperation) -> TransformOperation {
-    op.id("whoAmI").summary("The token's account")
+    op.id("whoami").summary("The token's account")
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(rename = "Token")]
 pub struct TokenJson {
     id: i64,
     name: String,
@@ -515,6 +519,7 @@ pub struct RoleBody {
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
+#[schemars(rename = "RoleGranted")]
 pub struct RoleJson {
     name: String,
     role: &'static str,
@@ -552,6 +557,7 @@ pub fn grant_role_docs(op: TransformOperation) -> TransformOperation {
 
 /// One moderation action.
 #[derive(Debug, Serialize, JsonSchema)]
+#[schemars(rename = "AuditEntry")]
 pub struct AuditJson {
     #[schemars(extend("format" = "date-time"))]
     at: String,
@@ -589,7 +595,7 @@ pub async fn show_audit_log(
 }
 
 pub fn show_audit_log_docs(op: TransformOperation) -> TransformOperation {
-    op.id("moderationLog")
+    op.id("auditLog")
         .summary("The moderation log (curators)")
         .with(|op| errors(op, &[(403, "Only curators may read the moderation log.")]))
 }

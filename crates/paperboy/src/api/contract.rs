@@ -115,8 +115,33 @@ pub const NO_CONTROL_BUT_NEWLINE: &str = r"^[^\u0000-\u0009\u000B-\u001F\u007F-\
 /// Text without control characters and without white space at either end: a keyword.
 pub const KEYWORD: &str = r"^([^\u0000-\u0020\u007F-\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]([^\u0000-\u001F\u007F-\u009F]*[^\u0000-\u0020\u007F-\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000])?)?$";
 
+/// The body of [`CATEGORY`].
+macro_rules! category_body {
+    () => {
+        r"[A-Za-z0-9-]{1,20}(\.[A-Za-z0-9-]{1,20})?"
+    };
+}
+
 /// An arXiv category or archive: `cs.CL`, `hep-th`, `math`.
-pub const CATEGORY: &str = r"^[A-Za-z0-9-]{1,20}(\.[A-Za-z0-9-]{1,20})?$";
+pub const CATEGORY: &str = concat!("^", category_body!(), "$");
+
+/// Up to 20 categories (`MAX_LIST` of digest settings) in one text, separated by commas or new
+/// lines, white space around each and empty items ignored: `cs.CL, math`.
+pub const CATEGORY_LIST: &str = concat!(
+    "^(",
+    space!(),
+    "|,)*(",
+    category_body!(),
+    "(",
+    space!(),
+    r"*[,\u000A](",
+    space!(),
+    "|,)*",
+    category_body!(),
+    "){0,19})?(",
+    space!(),
+    "|,)*$"
+);
 
 /// An absolute `http(s)` address without spaces, quotes, backslashes or angle brackets; or
 /// nothing, to remove one.
@@ -136,7 +161,6 @@ pub fn matches(pattern: &'static str, text: &str) -> bool {
             .entry(pattern)
             .or_insert_with(|| {
                 // The patterns above are constants checked by the tests below.
-                #[allow(clippy::expect_used)]
                 Regex::new(pattern).expect("a valid pattern")
             })
             .clone()
@@ -358,5 +382,33 @@ mod tests {
         }
         assert!(matches(CATEGORY, "cs.CL") && matches(CATEGORY, "hep-th") && !matches(CATEGORY, "cs.CL.x"));
         assert!(matches(USER_NAME, "ada") && !matches(USER_NAME, "-ada") && !matches(USER_NAME, "a"));
+    }
+
+    #[test]
+    fn categories_in_one_text_match_what_the_digest_settings_take() {
+        use crate::domain::digest::{Changes, Input, MAX_LIST, Preferences};
+        let many = |n: usize| vec!["cs.CL"; n].join(", ");
+        let (most, too_many) = (many(MAX_LIST), many(MAX_LIST + 1));
+        for text in [
+            "cs.CL",
+            "cs.CL, math",
+            " cs.LG,\nhep-th ,",
+            ",,",
+            "",
+            "cs.CL,\u{3000}math",
+            most.as_str(),
+            too_many.as_str(),
+            "cs.CL math",
+            "cs.CL;math",
+            "cs.CL.x",
+            "cs.CL,<script>",
+        ] {
+            let changes = Changes { categories: Some(Input::Text(text.to_owned())), ..Changes::default() };
+            assert_eq!(
+                matches(CATEGORY_LIST, text),
+                Preferences::default().with(&changes).is_ok(),
+                "{text:?}"
+            );
+        }
     }
 }

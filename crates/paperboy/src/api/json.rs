@@ -23,6 +23,7 @@ use crate::domain::markdown;
 /// (linked models, datasets and spaces) are present with empty values, so clients find them.
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(rename = "Paper")]
 pub struct PaperJson {
     pub id: String,
     pub authors: Vec<AuthorJson>,
@@ -65,6 +66,7 @@ pub struct PaperJson {
 /// A user as Hugging Face describes one.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(rename = "User")]
 pub struct UserJson {
     #[serde(rename = "_id")]
     pub id: String,
@@ -98,6 +100,7 @@ impl UserJson {
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
+#[schemars(rename = "Author")]
 pub struct AuthorJson {
     #[serde(rename = "_id")]
     pub id: String,
@@ -192,6 +195,7 @@ pub fn object_id(parts: &[&[u8]]) -> String {
 /// One item of the daily feed (and of search results), as Hugging Face shapes it.
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(rename = "DailyItem")]
 pub struct DailyItemJson {
     pub paper: PaperJson,
     /// When it joined the feed (a real time of day); for a search result on no feed, when the
@@ -230,6 +234,7 @@ impl From<FeedItem> for DailyItemJson {
 
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(rename = "Comment")]
 pub struct CommentJson {
     id: i64,
     parent_id: Option<i64>,

@@ -40,7 +40,7 @@ use crate::http::App;
 use crate::http::error::document_errors;
 
 /// The API's routes, to be nested under `/api`, with `/openapi.json`; unknown paths there get a
-/// JSON 404.
+/// JSON 404, and a method a path does not take a JSON 405 with the `Allow` header.
 pub fn routes() -> Router<App> {
     documented()
         // Old-style ids whose slash came as it is (`/api/papers/hep-th/9901001/vote`) reach the
@@ -54,6 +54,9 @@ pub fn routes() -> Router<App> {
         .route("/papers/{id}/{number}/links", post(community::set_links))
         .route("/papers/{id}/{number}/hide", post(community::hide_paper).delete(community::show_hidden_paper))
         .route("/papers/{id}/{number}/feature", post(community::feature_paper))
+        .method_not_allowed_fallback(|method: Method| async move {
+            AppError::MethodNotAllowed(format!("{method} is not one of this endpoint's methods (see Allow)"))
+        })
         .fallback(|| async { AppError::NotFound("no such API endpoint".into()) })
         .layer(
             CorsLayer::new()
@@ -139,7 +142,6 @@ fn documented() -> Router<App> {
     finish(&mut api);
     DOCUMENT.get_or_init(|| {
         // The document is plain data: serialising it cannot fail.
-        #[allow(clippy::expect_used)]
         let mut document = serde_json::to_value(&api).expect("the OpenAPI document is JSON");
         drop_unused_schemas(&mut document);
         document.to_string()
@@ -243,7 +245,7 @@ async fn show_openapi() -> OpenApiDocument {
 }
 
 fn show_openapi_docs(op: TransformOperation) -> TransformOperation {
-    op.id("openapi").summary("This document")
+    op.id("getOpenApi").summary("This document")
 }
 
 /// The OpenAPI document of the API, as served at `/api/openapi.json`.

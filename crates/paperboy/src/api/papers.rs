@@ -82,7 +82,7 @@ pub async fn show_paper(
 }
 
 pub fn show_paper_docs(op: TransformOperation) -> TransformOperation {
-    op.id("showPaper")
+    op.id("getPaper")
         .summary("One paper")
         .description("A paper in Hugging Face's shape, with Paperboy's arXiv metadata beside it.")
         .with(|op| errors(op, &[(404, "The catalog has no such paper, or the curators hid it.")]))
@@ -170,6 +170,7 @@ pub struct ListParams {
 /// An item of `GET /api/papers`.
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(rename = "PaperListItem")]
 pub struct PaperListItemJson {
     pub id: String,
     pub title: String,

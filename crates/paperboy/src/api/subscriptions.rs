@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::auth::MaybeApiUser;
-use super::contract::{CATEGORY, EMAIL, KEYWORD, matches, names, variant, whole_number};
+use super::contract::{CATEGORY, CATEGORY_LIST, EMAIL, KEYWORD, matches, names, variant, whole_number};
 use super::json::iso_millis;
 use crate::actions::subscriptions::CHECK_INBOX;
 use crate::db::digests::Subscription;
@@ -39,6 +39,7 @@ use crate::http::session::Viewer;
 /// A subscription as the API shows it.
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(rename = "Subscription")]
 pub struct SubscriptionJson {
     email: String,
     /// `pending` until the emailed link is used, then `active`; `paused` after repeated bounces;
@@ -107,6 +108,40 @@ enum WeekdayName {
     Sunday,
 }
 
+/// A day of the week by name, or by its number from 1 (Monday) to 7 (Sunday).
+struct WeekdaySetting;
+
+impl JsonSchema for WeekdaySetting {
+    fn schema_name() -> Cow<'static, str> {
+        "Weekday".into()
+    }
+
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        schemars::json_schema!({
+            "oneOf": [generator.subschema_for::<WeekdayName>(), { "type": "integer", "minimum": 1, "maximum": 7 }]
+        })
+    }
+}
+
+/// Categories as a list, or in one text separated by commas or new lines (as the site's form
+/// sends them).
+struct CategoriesSetting;
+
+impl JsonSchema for CategoriesSetting {
+    fn schema_name() -> Cow<'static, str> {
+        "Categories".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        schemars::json_schema!({
+            "oneOf": [
+                { "type": "array", "maxItems": MAX_LIST, "items": { "type": "string", "pattern": CATEGORY } },
+                { "type": "string", "pattern": CATEGORY_LIST }
+            ]
+        })
+    }
+}
+
 #[derive(Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 enum ModeName {
@@ -134,22 +169,24 @@ impl JsonSchema for TimeZoneName {
 /// so that the refusal names the field.
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(rename = "SubscriptionSettings")]
 pub struct SettingsBody {
     /// The address to subscribe (`POST` without an API token); never changes afterwards.
     #[schemars(with = "Option<String>", length(max = 254), pattern(EMAIL))]
     email: Option<Value>,
     #[schemars(with = "Option<FrequencyName>")]
     frequency: Option<Value>,
-    /// The day a weekly digest goes out.
-    #[schemars(with = "Option<WeekdayName>")]
+    /// The day a weekly digest goes out: its name, or its number from 1 (Monday) to 7.
+    #[schemars(with = "Option<WeekdaySetting>")]
     weekday: Option<Value>,
     /// The hour it goes out, in `timeZone`.
     #[schemars(with = "Option<u32>", range(max = 23))]
     hour: Option<Value>,
     #[schemars(with = "Option<TimeZoneName>")]
     time_zone: Option<Value>,
-    /// arXiv categories or archives (`cs.CL`, `math`); empty for every paper.
-    #[schemars(with = "Option<Vec<String>>", length(max = MAX_LIST), inner(pattern(CATEGORY)))]
+    /// arXiv categories or archives (`cs.CL`, `math`); none for every paper. A list, or one
+    /// text with them separated by commas or new lines.
+    #[schemars(with = "Option<CategoriesSetting>")]
     categories: Option<Value>,
     /// A paper must mention one of these, as a whole word, in its title or abstract.
     #[schemars(with = "Option<Vec<String>>", length(max = MAX_LIST), inner(length(max = MAX_KEYWORD_CHARS), pattern(KEYWORD)))]
@@ -200,7 +237,10 @@ impl SettingsBody {
     fn changes(&self) -> Result<Changes, AppError> {
         Ok(Changes {
             frequency: one_of::<FrequencyName>(&self.frequency, "frequency")?,
-            weekday: one_of::<WeekdayName>(&self.weekday, "weekday")?,
+            weekday: match &self.weekday {
+                Some(Value::Number(_)) => whole(&self.weekday, "weekday", 1, 7)?,
+                _ => one_of::<WeekdayName>(&self.weekday, "weekday")?,
+            },
             hour: whole(&self.hour, "hour", 0, 23)?,
             time_zone: match &self.time_zone {
                 None => None,
@@ -214,11 +254,20 @@ impl SettingsBody {
                     )));
                 }
             },
-            categories: list(&self.categories, "categories", |item| {
-                matches(CATEGORY, item)
-                    .then_some(())
-                    .ok_or_else(|| format!("`{item}` is not an arXiv category such as cs.CL or math"))
-            })?,
+            categories: match &self.categories {
+                Some(Value::String(text)) if matches(CATEGORY_LIST, text) => Some(Input::Text(text.clone())),
+                Some(Value::String(text)) => {
+                    return Err(refused(format!(
+                        "categories `{}` are not up to {MAX_LIST} arXiv categories such as cs.CL or math, separated by commas",
+                        shown(&Value::String(text.clone()))
+                    )));
+                }
+                _ => list(&self.categories, "categories", |item| {
+                    matches(CATEGORY, item)
+                        .then_some(())
+                        .ok_or_else(|| format!("`{item}` is not an arXiv category such as cs.CL or math"))
+                })?,
+            },
             include_keywords: list(&self.include_keywords, "include keywords", keyword)?,
             exclude_keywords: list(&self.exclude_keywords, "exclude keywords", keyword)?,
             mode: one_of::<ModeName>(&self.mode, "mode")?,
@@ -304,6 +353,7 @@ pub enum Subscribed {
 }
 
 #[derive(Serialize, JsonSchema)]
+#[schemars(rename = "Asked")]
 pub struct AskedJson {
     /// `confirmation_sent`.
     status: &'static str,
@@ -465,5 +515,5 @@ pub async fn end(
 }
 
 pub fn end_docs(op: TransformOperation) -> TransformOperation {
-    op.id("endSubscription").summary("Unsubscribe").with(|op| errors(op, CURRENT_REFUSALS))
+    op.id("unsubscribe").summary("Unsubscribe").with(|op| errors(op, CURRENT_REFUSALS))
 }

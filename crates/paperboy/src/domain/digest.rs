@@ -145,9 +145,9 @@ impl Input {
     }
 }
 
-/// Changes to preferences: the fields present replace the current values. JSON names them in
-/// camelCase like the rest of the API (`timeZone`); the snake_case of the site's forms
-/// (`time_zone`) is accepted too.
+/// Changes to preferences: the fields present replace the current values. The site's forms
+/// name them in snake_case (`time_zone`), read here as aliases of the camelCase names the API
+/// uses (`timeZone`); the API checks its JSON itself and builds these.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Changes {

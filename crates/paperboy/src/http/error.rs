@@ -48,6 +48,7 @@ impl IntoResponse for AppError {
 
 /// The body of every error answer of the API.
 #[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+#[schemars(rename = "Error")]
 pub struct ErrorJson {
     /// What went wrong, and what to change if the request can be fixed.
     pub error: String,
@@ -172,6 +173,7 @@ fn page(status: StatusCode, message: &str) -> Response {
         StatusCode::BAD_REQUEST => "That address is not quite right",
         StatusCode::NOT_FOUND => "Not found",
         StatusCode::GONE => "Gone",
+        StatusCode::METHOD_NOT_ALLOWED => "Not possible here",
         StatusCode::UNAUTHORIZED => "Please sign in",
         StatusCode::FORBIDDEN => "Not allowed",
         StatusCode::CONFLICT => "Already done",

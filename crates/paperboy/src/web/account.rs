@@ -5,7 +5,7 @@
 //! link and asking for a reset all answer the same whatever the address, and what differs goes
 //! into the email, which only the address's owner reads. Links from emails open a page with a
 //! button rather than acting on `GET`, so mail scanners that fetch links use nothing up.
-//! Every form carries a CSRF token ([`crate::web::session`]); every answer is `private, no-store`.
+//! Every form carries a CSRF token ([`crate::http::session`]); every answer is `private, no-store`.
 
 use askama::Template;
 use axum::extract::{Path, State};

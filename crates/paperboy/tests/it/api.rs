@@ -165,3 +165,14 @@ async fn errors_are_pages_for_people_and_json_for_programs() {
         "the API speaks JSON"
     );
 }
+
+#[tokio::test]
+async fn a_method_an_endpoint_does_not_take_is_a_json_405_with_allow() {
+    let test = TestDb::sqlite().await;
+    let (status, headers, body) = request(&test.db, "/api/papers/2606.00124/vote", &[]).await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+    let allow = headers[axum::http::header::ALLOW].to_str().unwrap();
+    assert!(allow.contains("POST") && allow.contains("DELETE") && !allow.contains("GET"), "{allow}");
+    let json: Value = serde_json::from_str(&body).unwrap();
+    assert!(json["error"].as_str().unwrap().starts_with("GET is not one of"), "{json}");
+}

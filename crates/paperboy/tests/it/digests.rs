@@ -491,6 +491,16 @@ async fn the_api_reads_changes_and_ends_a_subscription(db: &Db) {
     let json = changed.json();
     assert_eq!((json["weekday"].as_str(), json["papersPerEmail"].as_u64()), (Some("sunday"), Some(3)));
     assert_eq!(json["categories"], json!(["cs.LG"]));
+    // A weekday by its number and categories in one text, as the document allows.
+    let numbered =
+        community.api("PATCH", &uri, None, Some(json!({"weekday": 5, "categories": " cs.CL,\nmath"}))).await;
+    assert_eq!(numbered.status, StatusCode::OK, "{}", numbered.text);
+    let json = numbered.json();
+    assert_eq!((json["weekday"].as_str(), &json["categories"]), (Some("friday"), &json!(["cs.CL", "math"])));
+    for refused in [json!({"weekday": 8}), json!({"categories": "cs.CL math"})] {
+        let answer = community.api("PATCH", &uri, None, Some(refused.clone())).await;
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{refused}");
+    }
     let bad = community.api("PATCH", &uri, None, Some(json!({"hour": "noon"}))).await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     assert!(bad.json()["error"].as_str().unwrap().contains("hour `noon`"));
