@@ -108,8 +108,12 @@ enum WeekdayName {
     Sunday,
 }
 
-/// A day of the week by name, or by its number from 1 (Monday) to 7 (Sunday).
+/// A day of the week by name, or by its number from 1 (Monday) to 7 (Sunday), as a number or
+/// as text.
 struct WeekdaySetting;
+
+/// The weekdays' numbers as text.
+const WEEKDAY_NUMBERS: [&str; 7] = ["1", "2", "3", "4", "5", "6", "7"];
 
 impl JsonSchema for WeekdaySetting {
     fn schema_name() -> Cow<'static, str> {
@@ -118,7 +122,11 @@ impl JsonSchema for WeekdaySetting {
 
     fn json_schema(generator: &mut SchemaGenerator) -> Schema {
         schemars::json_schema!({
-            "oneOf": [generator.subschema_for::<WeekdayName>(), { "type": "integer", "minimum": 1, "maximum": 7 }]
+            "oneOf": [
+                generator.subschema_for::<WeekdayName>(),
+                { "type": "string", "enum": WEEKDAY_NUMBERS },
+                { "type": "integer", "minimum": 1, "maximum": 7 }
+            ]
         })
     }
 }
@@ -239,6 +247,9 @@ impl SettingsBody {
             frequency: one_of::<FrequencyName>(&self.frequency, "frequency")?,
             weekday: match &self.weekday {
                 Some(Value::Number(_)) => whole(&self.weekday, "weekday", 1, 7)?,
+                Some(Value::String(number)) if WEEKDAY_NUMBERS.contains(&number.as_str()) => {
+                    Some(Input::Text(number.clone()))
+                }
                 _ => one_of::<WeekdayName>(&self.weekday, "weekday")?,
             },
             hour: whole(&self.hour, "hour", 0, 23)?,

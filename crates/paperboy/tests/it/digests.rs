@@ -497,7 +497,9 @@ async fn the_api_reads_changes_and_ends_a_subscription(db: &Db) {
     assert_eq!(numbered.status, StatusCode::OK, "{}", numbered.text);
     let json = numbered.json();
     assert_eq!((json["weekday"].as_str(), &json["categories"]), (Some("friday"), &json!(["cs.CL", "math"])));
-    for refused in [json!({"weekday": 8}), json!({"categories": "cs.CL math"})] {
+    let texted = community.api("PATCH", &uri, None, Some(json!({"weekday": "7"}))).await;
+    assert_eq!(texted.json()["weekday"], "sunday", "{}", texted.text);
+    for refused in [json!({"weekday": 8}), json!({"weekday": "8"}), json!({"categories": "cs.CL math"})] {
         let answer = community.api("PATCH", &uri, None, Some(refused.clone())).await;
         assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{refused}");
     }
