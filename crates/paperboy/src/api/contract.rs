@@ -152,18 +152,16 @@ pub const USER_NAME: &str = r"^[A-Za-z0-9][A-Za-z0-9_-]{1,31}$";
 
 /// Whether `text` matches `pattern`.
 pub fn matches(pattern: &'static str, text: &str) -> bool {
-    static COMPILED: OnceLock<Mutex<HashMap<&'static str, Regex>>> = OnceLock::new();
-    // A `Regex` is cheap to clone (its compiled program is shared), so the lock is held only
-    // to look it up.
-    let regex = {
+    static COMPILED: OnceLock<Mutex<HashMap<&'static str, &'static Regex>>> = OnceLock::new();
+    // Each pattern is compiled once and kept for the life of the process (they are the few
+    // constants above), so that every match shares its search caches: a cloned `Regex` would
+    // start with empty ones, built again on each request. The lock is held only to look it up.
+    let regex: &'static Regex = {
         let mut compiled = COMPILED.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
-        compiled
-            .entry(pattern)
-            .or_insert_with(|| {
-                // The patterns above are constants checked by the tests below.
-                Regex::new(pattern).expect("a valid pattern")
-            })
-            .clone()
+        compiled.entry(pattern).or_insert_with(|| {
+            // The patterns above are constants checked by the tests below.
+            Box::leak(Box::new(Regex::new(pattern).expect("a valid pattern")))
+        })
     };
     regex.is_match(text)
 }
