@@ -253,6 +253,16 @@ fn hostile_queries_return_results_or_nothing_never_errors() {
     }
 }
 
+#[test]
+fn a_phrase_excluded_where_it_never_occurs_is_a_query() {
+    let index = index_of(&corpus());
+    for query in ["1(a -1-1 ", "graph -\"no such phrase\"", "-1-1"] {
+        let parsed = parse(query);
+        assert!(index.search(&parsed, 0, 10).is_ok(), "{query}");
+        assert!(index.highlight(&parsed, &["2503.00001".into()]).is_ok(), "{query}");
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
     #[test]
