@@ -267,10 +267,11 @@ impl SettingsBody {
             },
             categories: match &self.categories {
                 Some(Value::String(text)) if matches(CATEGORY_LIST, text) => Some(Input::Text(text.clone())),
-                Some(Value::String(text)) => {
+                Some(text @ Value::String(_)) => {
                     return Err(refused(format!(
-                        "categories `{}` are not up to {MAX_LIST} arXiv categories such as cs.CL or math, separated by commas",
-                        shown(&Value::String(text.clone()))
+                        "categories `{}` are not up to {MAX_LIST} arXiv categories such as cs.CL or math, \
+                         separated by commas",
+                        shown(text)
                     )));
                 }
                 _ => list(&self.categories, "categories", |item| {

@@ -3,10 +3,10 @@
 //!
 //! A handler (or a middleware, such as the rate limit) returns the error; its response carries
 //! the status and headers (`Retry-After`, `WWW-Authenticate`) and the error itself, and
-//! [`answer`], called by the outermost middleware, which knows the request, writes the body. Who reads it is decided by the
-//! route family (everything under `/api/` is the API) and then by `Accept` (the site's script
-//! asks for JSON). Our own failures are logged here, once, with the request's id; the client
-//! learns only that something went wrong, and the id to quote.
+//! [`answer`], called by the outermost middleware, which knows the request, writes the body.
+//! Who reads it is decided by the route family (everything under `/api/` is the API) and then
+//! by `Accept` (the site's script asks for JSON). Our own failures are logged here, once, with
+//! the request's id; the client learns only that something went wrong, and the id to quote.
 
 use std::sync::Arc;
 
