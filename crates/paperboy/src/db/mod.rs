@@ -7,6 +7,7 @@
 //! `ON CONFLICT ... DO UPDATE`), and compiled for each engine by that macro. The database is the
 //! truth; search indexes and caches are rebuilt from it.
 
+pub mod authors;
 pub mod checkpoints;
 pub mod community;
 pub mod digests;
@@ -157,13 +158,14 @@ impl Db {
         }
     }
 
-    /// Brings the schema up to date. Safe to run at every start and from several processes.
+    /// Brings the schema up to date, then fills in what a migration made but SQL cannot compute
+    /// (`backfills`). Safe to run at every start and from several processes.
     pub async fn migrate(&self) -> Result<(), DbError> {
         match self {
             Db::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await?,
             Db::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
         }
-        Ok(())
+        self.backfill_paper_authors().await
     }
 
     /// The statement that opens a transaction which will write.

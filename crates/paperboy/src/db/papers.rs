@@ -4,7 +4,11 @@
 //! batch's ids, plans each id with [`plan_paper`] (the batch's records for that id merged in
 //! order over the stored row with [`Paper::merge_over`]: an older version never overwrites a
 //! newer one, and a source that lacks a field keeps the stored value), and writes only rows that
-//! changed, with multi-row statements.
+//! changed, with multi-row statements, together with their lookup rows (categories, and authors
+//! by [`AuthorName::key`](crate::domain::authors::AuthorName::key)). A catalog stored before
+//! the authors' table existed is filled in once after the migration
+//! ([`Db::backfill_paper_authors`]), in batches that each lock the catalog clock, so a writer
+//! storing papers meanwhile never sees its rows undone.
 //!
 //! Writes are optimistic: each row carries a `revision`, and a write applies only if the row
 //! still has the revision that was read (or, for a new paper, still does not exist). A writer
@@ -25,6 +29,8 @@ use paperboy_arxiv::{ArxivId, Merge, Paper};
 use sqlx::types::Json;
 use sqlx::{AssertSqlSafe, QueryBuilder};
 
+use crate::domain::authors::author_keys;
+
 use super::{Db, DbError, set_clock, take_clock, with_pool};
 
 /// Rows per multi-row statement: 21 parameters each stays under SQLite's 32,766.
@@ -32,6 +38,9 @@ const ROWS_PER_STATEMENT: usize = 500;
 
 /// How often a batch re-plans rows that other writers changed under it before giving up.
 const MAX_ROUNDS: usize = 8;
+
+/// Papers whose author rows one backfill transaction writes.
+const BACKFILL_BATCH: i64 = 2_000;
 
 /// What a batch upsert did with its records.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -149,6 +158,38 @@ macro_rules! bind_paper {
             $row.push_bind($bind);
         })*
     }};
+}
+
+/// Replaces the rows of the lookup table `$table` (`"name (column, paper_id, column)"`) of the
+/// papers `$ids` with `$rows` (three values each, in the columns' order), inside the transaction
+/// `$tx` of the pool type `$DB`.
+macro_rules! rewrite_rows {
+    ($tx:ident, $DB:ident, $table:literal, $ids:expr, $rows:expr) => {{
+        let table_name = $table.split(' ').next().unwrap_or($table);
+        let mut delete = QueryBuilder::<$DB>::new(format!("DELETE FROM {table_name} WHERE paper_id IN ("));
+        let mut list = delete.separated(", ");
+        for id in $ids {
+            list.push_bind(*id);
+        }
+        delete.push(")");
+        delete.build().execute(&mut *$tx).await?;
+        // Three parameters a row: a larger chunk than for papers still fits.
+        for chunk in $rows.chunks(ROWS_PER_STATEMENT * 4) {
+            let mut insert = QueryBuilder::<$DB>::new(concat!("INSERT INTO ", $table, " "));
+            insert.push_values(chunk, |mut row, (a, paper_id, b)| {
+                row.push_bind(a).push_bind(*paper_id).push_bind(b);
+            });
+            insert.build().execute(&mut *$tx).await?;
+        }
+    }};
+}
+
+/// The `paper_authors` rows of papers given by id and author list: key, paper id, place.
+fn author_rows<'a>(papers: impl IntoIterator<Item = (&'a str, &'a [String])>) -> Vec<(String, &'a str, i64)> {
+    papers
+        .into_iter()
+        .flat_map(|(id, authors)| author_keys(authors).map(move |(key, position)| (key, id, position as i64)))
+        .collect()
 }
 
 impl TryFrom<PaperRow> for StoredPaper {
@@ -301,15 +342,7 @@ impl Db {
                         }
                     }
                     if !written_papers.is_empty() {
-                        let mut delete =
-                            QueryBuilder::<DB>::new("DELETE FROM paper_categories WHERE paper_id IN (");
-                        let mut list = delete.separated(", ");
-                        for paper in &written_papers {
-                            list.push_bind(paper.id.as_str());
-                        }
-                        delete.push(")");
-                        delete.build().execute(&mut *tx).await?;
-
+                        let ids: Vec<&str> = written_papers.iter().map(|p| p.id.as_str()).collect();
                         let categories: Vec<(&str, &str, bool)> = written_papers
                             .iter()
                             .flat_map(|paper| {
@@ -320,16 +353,22 @@ impl Db {
                                     .map(|(i, c)| (c.as_str(), paper.id.as_str(), i == 0))
                             })
                             .collect();
-                        // Three parameters a row: a larger chunk than for papers still fits.
-                        for rows in categories.chunks(ROWS_PER_STATEMENT * 4) {
-                            let mut insert = QueryBuilder::<DB>::new(
-                                "INSERT INTO paper_categories (category, paper_id, is_primary) ",
-                            );
-                            insert.push_values(rows, |mut row, (category, paper_id, is_primary)| {
-                                row.push_bind(*category).push_bind(*paper_id).push_bind(*is_primary);
-                            });
-                            insert.build().execute(&mut *tx).await?;
-                        }
+                        rewrite_rows!(
+                            tx,
+                            DB,
+                            "paper_categories (category, paper_id, is_primary)",
+                            &ids,
+                            &categories
+                        );
+                        let authors =
+                            author_rows(written_papers.iter().map(|p| (p.id.as_str(), p.authors.as_slice())));
+                        rewrite_rows!(
+                            tx,
+                            DB,
+                            "paper_authors (author_key, paper_id, position)",
+                            &ids,
+                            &authors
+                        );
                     }
                 }
                 if lost.is_empty() {
@@ -404,6 +443,61 @@ impl Db {
                 .await?
         });
         Ok(count.max(0) as u64)
+    }
+}
+
+impl Db {
+    /// Fills `paper_authors` for every stored paper, when the migration that made the table
+    /// found papers already there; then forgets the task. Resumable: an interrupted run starts
+    /// again and writes the same rows.
+    pub(super) async fn backfill_paper_authors(&self) -> Result<(), DbError> {
+        let pending: Option<String> = with_pool!(self, |pool, DB| {
+            sqlx::query_scalar("SELECT name FROM backfills WHERE name = 'paper_authors'")
+                .fetch_optional(pool)
+                .await?
+        });
+        if pending.is_none() {
+            return Ok(());
+        }
+        let started = std::time::Instant::now();
+        let mut after = String::new();
+        let mut filled = 0_u64;
+        loop {
+            let last: Option<String> = with_pool!(self, |pool, DB| {
+                let mut tx = pool.begin_with(self.begin_write()).await?;
+                let _clock = take_clock!(tx);
+                let rows: Vec<(String, Json<Vec<String>>)> =
+                    sqlx::query_as("SELECT id, authors FROM papers WHERE id > $1 ORDER BY id LIMIT $2")
+                        .bind(after.as_str())
+                        .bind(BACKFILL_BATCH)
+                        .fetch_all(&mut *tx)
+                        .await?;
+                let ids: Vec<&str> = rows.iter().map(|(id, _)| id.as_str()).collect();
+                let authors =
+                    author_rows(rows.iter().map(|(id, Json(authors))| (id.as_str(), authors.as_slice())));
+                if !ids.is_empty() {
+                    rewrite_rows!(tx, DB, "paper_authors (author_key, paper_id, position)", &ids, &authors);
+                }
+                if rows.is_empty() {
+                    sqlx::query("DELETE FROM backfills WHERE name = 'paper_authors'")
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                filled += rows.len() as u64;
+                rows.last().map(|(id, _)| id.clone())
+            });
+            match last {
+                Some(id) => after = id,
+                None => break,
+            }
+        }
+        tracing::info!(
+            papers = filled,
+            seconds = started.elapsed().as_secs_f64(),
+            "filled in the authors of stored papers"
+        );
+        Ok(())
     }
 }
 

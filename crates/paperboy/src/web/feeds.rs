@@ -1,7 +1,7 @@
-//! RSS 2.0 and Atom feeds: the daily feed, trending, any category and any search.
+//! RSS 2.0 and Atom feeds: the daily feed, trending, any category, any author and any search.
 //!
 //! `/feeds/daily.rss`, `/feeds/trending.atom`, `/feeds/categories/cs.CL.rss`,
-//! `/feeds/search.atom?q=...`. Each item's guid (Atom: id) is the paper's absolute address, so
+//! `/feeds/authors/Ada%20Lovelace.atom`, `/feeds/search.atom?q=...`. Each item's guid (Atom: id) is the paper's absolute address, so
 //! it stays the same however often the feed is rebuilt; links are absolute, from the configured
 //! base URL. Text is escaped, and characters XML 1.0 forbids are dropped.
 
@@ -19,8 +19,10 @@ use crate::http::App;
 use crate::http::cache::Rendered;
 use crate::http::extract::{Params, PathParam};
 use crate::http::page::{cached, render};
+use crate::web::authors;
 use crate::web::pages::check_category;
 use crate::web::search::SearchParams;
+use crate::web::view::author_href;
 
 /// Items in a feed.
 const ITEMS: u64 = 50;
@@ -132,6 +134,32 @@ pub async fn show_category_feed(
             description: format!("The newest papers in {category} on Paperboy."),
             page: format!("/categories/{category}"),
             path: format!("/feeds/categories/{category}"),
+            query: String::new(),
+            items: papers.iter().map(|paper| item(&app, paper, announced(paper))).collect(),
+        };
+        write(&app, &channel, format)
+    })
+    .await
+}
+
+/// `GET /feeds/authors/{file}`: `Ada Lovelace.rss`, an author's newest papers.
+pub async fn show_author_feed(
+    State(app): State<App>,
+    PathParam(file): PathParam<String>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    cached(&app, &uri, &headers, || async {
+        let (name, format) = Format::split(&file).ok_or_else(no_such_feed)?;
+        let author = authors::find(&app, name).await?;
+        let (papers, _) = app.core.db.papers_by_authors(&author.keys, 0, ITEMS).await?;
+        let shown = if author.name.is_empty() { name } else { author.name.as_str() };
+        let page = author_href(shown);
+        let channel = Channel {
+            title: format!("Paperboy: {shown}"),
+            description: format!("The newest papers by {shown} on Paperboy."),
+            path: authors::feed_path(shown),
+            page,
             query: String::new(),
             items: papers.iter().map(|paper| item(&app, paper, announced(paper))).collect(),
         };

@@ -5,6 +5,7 @@
 
 pub mod account;
 pub mod assets;
+pub mod authors;
 pub mod community;
 pub mod digest;
 pub mod feeds;
@@ -36,6 +37,7 @@ pub fn routes() -> Router<App> {
         .route("/submit", get(community::show_submit).post(community::submit_paper))
         .route("/search", get(search::show_search))
         .route("/categories/{category}", get(pages::show_category))
+        .route("/authors/{name}", get(authors::show_author))
         .route("/about", get(pages::show_about))
         .route("/signup", get(account::show_sign_up).post(account::create_account))
         .route("/login", get(account::show_login).post(account::create_session))
@@ -55,5 +57,6 @@ pub fn routes() -> Router<App> {
         .route("/settings/digest/unsubscribe", post(digest::unsubscribe_account))
         .route("/feeds/{file}", get(feeds::show_feed))
         .route("/feeds/categories/{file}", get(feeds::show_category_feed))
+        .route("/feeds/authors/{file}", get(feeds::show_author_feed))
         .route("/static/{file}", get(assets::show_asset))
 }

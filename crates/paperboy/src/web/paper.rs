@@ -15,7 +15,7 @@ use crate::db::users::Session;
 use crate::domain::accounts::UserId;
 use crate::domain::feed::Period;
 use crate::domain::markdown;
-use crate::domain::text::{url_encode, url_encode_path};
+use crate::domain::text::url_encode_path;
 use crate::error::AppError;
 use crate::http::App;
 use crate::http::cache::Rendered;
@@ -24,7 +24,7 @@ use crate::http::page::Layout;
 use crate::http::page::{cached, private_html, render};
 use crate::http::session::Viewer;
 use crate::web::latex;
-use crate::web::view::{Card, Link, byline};
+use crate::web::view::{Card, Link, author_href, byline};
 
 /// Similar papers shown under the abstract.
 const SIMILAR: usize = 5;
@@ -166,13 +166,7 @@ async fn render_paper(app: &App, id: &ArxivId, session: Option<&Session>) -> Res
         title_html: latex::to_html(&paper.title),
         title_text: paper.title.clone(),
         description: paper.summary.chars().take(200).collect(),
-        authors: paper
-            .authors
-            .iter()
-            .map(|name| {
-                Link::new(format!("/search?q={}", url_encode(&format!("author:\"{name}\""))), name.clone())
-            })
-            .collect(),
+        authors: paper.authors.iter().map(|name| Link::new(author_href(name), name.clone())).collect(),
         categories: paper.categories.clone(),
         facts: facts(paper),
         feed,

@@ -5,7 +5,7 @@
 use crate::db::feed::FeedItem;
 use crate::db::papers::StoredPaper;
 use crate::domain::feed::{FeedEntry, FeedSource};
-use crate::domain::text::short_authors;
+use crate::domain::text::url_encode;
 use crate::search::SearchHit;
 use crate::web::latex;
 
@@ -54,13 +54,47 @@ impl Pager {
     }
 }
 
+/// An author page's address: `/authors/Ada%20Lovelace`.
+pub fn author_href(name: &str) -> String {
+    format!("/authors/{}", url_encode(name).replace('+', "%20"))
+}
+
+/// An author in a card's list, with what follows the name: ", ", " and " or nothing.
+#[derive(Debug, Clone)]
+pub struct CardAuthor {
+    pub link: Link,
+    pub then: &'static str,
+}
+
+/// The first authors of `authors`, linked to their pages: all of them up to `most`, otherwise
+/// `most - 1` and a count of the others ("A, B, C and 9 others").
+fn card_authors(authors: &[String], most: usize) -> (Vec<CardAuthor>, usize) {
+    let shown = if authors.len() <= most { authors.len() } else { most - 1 };
+    let others = authors.len() - shown;
+    let list = authors[..shown]
+        .iter()
+        .enumerate()
+        .map(|(i, name)| CardAuthor {
+            link: Link::new(author_href(name), name),
+            then: match (i + 1 == shown, i + 2 == shown) {
+                (true, _) => "",
+                (false, true) if others == 0 => " and ",
+                _ => ", ",
+            },
+        })
+        .collect();
+    (list, others)
+}
+
 /// A paper in a listing.
 #[derive(Debug, Clone)]
 pub struct Card {
     pub id: String,
     pub href: String,
     pub title_html: String,
-    pub authors: String,
+    pub authors: Vec<CardAuthor>,
+    /// Authors not named.
+    pub more_authors: usize,
     pub excerpt_html: String,
     pub upvotes: i64,
     pub comments: i64,
@@ -74,11 +108,13 @@ impl Card {
         let paper = &stored.paper;
         let byline =
             paper.announce_date.map(|d| format!("Announced {}", d.format("%-d %b %Y"))).unwrap_or_default();
+        let (authors, more_authors) = card_authors(&paper.authors, CARD_AUTHORS);
         Card {
             id: paper.id.to_string(),
             href: format!("/papers/{}", paper.id),
             title_html: latex::to_html(&paper.title),
-            authors: short_authors(&paper.authors, CARD_AUTHORS),
+            authors,
+            more_authors,
             excerpt_html: latex::excerpt_html(&paper.summary, EXCERPT_CHARS),
             upvotes: stored.upvotes,
             comments: stored.num_comments,
@@ -123,5 +159,20 @@ mod tests {
         assert_eq!(pager.next.as_ref().map(|l| l.href.as_str()), Some("?page=2"));
         assert_eq!(pager.position, "Page 1 of 3");
         assert!(Pager::numbered(1, 50, 50, |p| p.to_string()).is_empty());
+    }
+
+    #[test]
+    fn cards_link_their_first_authors_and_count_the_others() {
+        let names = |n: usize| (1..=n).map(|i| format!("A {i}")).collect::<Vec<_>>();
+        let text = |(list, others): (Vec<CardAuthor>, usize)| {
+            let named: String = list.iter().map(|a| format!("{}{}", a.link.label, a.then)).collect();
+            if others > 0 { format!("{named} and {others} others") } else { named }
+        };
+        assert_eq!(text(card_authors(&names(0), 4)), "");
+        assert_eq!(text(card_authors(&names(1), 4)), "A 1");
+        assert_eq!(text(card_authors(&names(3), 4)), "A 1, A 2 and A 3");
+        assert_eq!(text(card_authors(&names(4), 4)), "A 1, A 2, A 3 and A 4");
+        assert_eq!(text(card_authors(&names(12), 4)), "A 1, A 2, A 3 and 9 others");
+        assert_eq!(author_href("José García/López"), "/authors/Jos%C3%A9%20Garc%C3%ADa%2FL%C3%B3pez");
     }
 }

@@ -15,6 +15,7 @@ mod harvest;
 mod import;
 mod jobs;
 mod mail;
+mod people;
 mod search;
 mod site;
 mod snapshots;

@@ -1,0 +1,101 @@
+//! `GET /authors/{name}`: an author's papers, newest announced first, with what they add up to
+//! (papers, upvotes, comments), the other spellings the page takes in and the fuller names an
+//! ambiguous abbreviation may stand for. The name is matched folded (case, accents and
+//! punctuation aside) and an initial joins the one full name it can stand for
+//! ([`crate::domain::authors`]); an abbreviation shows its full name's page, whose canonical
+//! address is the full name's.
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::Response;
+
+use crate::db::authors::Author;
+use crate::domain::authors::AuthorName;
+use crate::error::AppError;
+use crate::http::App;
+use crate::http::extract::{Params, PathParam};
+use crate::http::page::{FeedLinks, Layout, cached, render};
+use crate::web::pages::{PAGE_SIZE, PageParams};
+use crate::web::view::{Card, Link, Pager, author_href};
+
+/// The longest name looked up: arXiv's longest real names are far shorter.
+const MAX_NAME_CHARS: usize = 300;
+
+#[derive(Template)]
+#[template(path = "author.html")]
+struct AuthorPage {
+    layout: Layout,
+    name: String,
+    papers: u64,
+    upvotes: i64,
+    comments: i64,
+    also_written: Vec<String>,
+    may_be: Vec<Link>,
+    cards: Vec<Card>,
+    pager: Pager,
+}
+
+/// `GET /authors/{name}`.
+pub async fn show_author(
+    State(app): State<App>,
+    PathParam(name): PathParam<String>,
+    uri: Uri,
+    headers: HeaderMap,
+    Params(params): Params<PageParams>,
+) -> Response {
+    cached(&app, &uri, &headers, || async {
+        let page = params.number()?;
+        let author = find(&app, &name).await?;
+        let (papers, totals) =
+            app.core.db.papers_by_authors(&author.keys, (page - 1) * PAGE_SIZE, PAGE_SIZE).await?;
+        let shown = if author.name.is_empty() { name.trim().to_owned() } else { author.name.clone() };
+        let href = author_href(&shown);
+        let base = &app.core.config.base_url;
+        let layout = Layout::new("", format!("{base}{href}")).with_feeds(author_feeds(base, &shown));
+        let view = AuthorPage {
+            layout,
+            papers: totals.papers,
+            upvotes: totals.upvotes,
+            comments: totals.comments,
+            also_written: author.also_written,
+            may_be: author.may_be.iter().map(|other| Link::new(author_href(other), other)).collect(),
+            cards: papers.iter().map(Card::from_paper).collect(),
+            pager: Pager::numbered(page, PAGE_SIZE, totals.papers, |n| format!("{href}?page={n}")),
+            name: shown,
+        };
+        render(StatusCode::OK, &view)
+    })
+    .await
+}
+
+/// The author `name` stands for: a 400 for what is not a name, a 404 when no paper lists it.
+pub async fn find(app: &App, name: &str) -> Result<Author, AppError> {
+    let shown: String = name.chars().take(40).collect();
+    if name.chars().count() > MAX_NAME_CHARS {
+        return Err(AppError::BadRequest(format!("`{shown}...` is too long for an author's name")));
+    }
+    let parsed = AuthorName::parse(name).ok_or_else(|| {
+        AppError::BadRequest(format!("`{shown}` is not an author's name: it has no letters"))
+    })?;
+    app.core
+        .db
+        .find_author(&parsed)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("No paper in the catalog lists an author called {shown}.")))
+}
+
+/// The address of an author's feeds, without the extension: `/feeds/authors/Ada%20Lovelace`.
+pub fn feed_path(name: &str) -> String {
+    author_href(name).replacen("/authors/", "/feeds/authors/", 1)
+}
+
+/// The RSS and Atom feeds of an author's new papers.
+fn author_feeds(base: &str, name: &str) -> FeedLinks {
+    let path = feed_path(name);
+    FeedLinks {
+        title: format!("Paperboy: {name}"),
+        rss: format!("{base}{path}.rss"),
+        atom: format!("{base}{path}.atom"),
+    }
+}
