@@ -21,3 +21,30 @@ CREATE TABLE backfills (
 ) STRICT;
 
 INSERT INTO backfills (name) SELECT 'paper_authors' WHERE EXISTS (SELECT 1 FROM papers);
+
+-- Members' claims to be an author: of one paper's author entry (paper_id), or of every paper
+-- under a name, later ones included (paper_id NULL). Pending until a curator verifies or rejects
+-- it; a rejected claim may be filed once more. Pages show verified claims only.
+CREATE TABLE author_claims (
+    id          INTEGER PRIMARY KEY,
+    user_id     INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    author_key  TEXT NOT NULL,                     -- as in paper_authors
+    name        TEXT NOT NULL,                     -- as written on the paper it was claimed from
+    paper_id    TEXT REFERENCES papers (id) ON DELETE CASCADE,
+    status      TEXT NOT NULL CHECK (status IN ('pending', 'verified', 'rejected')),
+    filings     INTEGER NOT NULL,                  -- 1, or 2 once a rejected claim is filed again
+    created_at  TEXT NOT NULL,
+    decided_at  TEXT,
+    decided_by  INTEGER REFERENCES users (id) ON DELETE SET NULL
+) STRICT;
+
+CREATE UNIQUE INDEX author_claims_paper ON author_claims (user_id, author_key, paper_id) WHERE paper_id IS NOT NULL;
+CREATE UNIQUE INDEX author_claims_name ON author_claims (user_id, author_key) WHERE paper_id IS NULL;
+CREATE INDEX author_claims_key ON author_claims (author_key, status);
+CREATE INDEX author_claims_of_paper ON author_claims (paper_id, status);
+CREATE INDEX author_claims_status ON author_claims (status, created_at);
+
+-- What a member says of themselves on their profile: a short bio (plain text) and links
+-- (a JSON array of absolute http(s) addresses).
+ALTER TABLE users ADD COLUMN bio TEXT NOT NULL DEFAULT '';
+ALTER TABLE users ADD COLUMN links TEXT NOT NULL DEFAULT '[]';

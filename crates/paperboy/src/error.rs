@@ -63,17 +63,24 @@ impl From<Refusal> for AppError {
     fn from(refusal: Refusal) -> Self {
         let message = refusal.to_string();
         match refusal {
-            Refusal::NoSuchPaper(_) | Refusal::NoSuchComment | Refusal::ParentElsewhere => {
-                AppError::NotFound(message)
+            Refusal::NoSuchPaper(_)
+            | Refusal::NoSuchComment
+            | Refusal::ParentElsewhere
+            | Refusal::NoSuchClaim => AppError::NotFound(message),
+            Refusal::PaperHidden | Refusal::NotYourComment | Refusal::OwnClaim => {
+                AppError::Forbidden(message)
             }
-            Refusal::PaperHidden | Refusal::NotYourComment => AppError::Forbidden(message),
             Refusal::CommentGone
             | Refusal::AlreadySubmitted { .. }
             | Refusal::OutsideWindow { .. }
-            | Refusal::OwnRole => AppError::Conflict(message),
+            | Refusal::OwnRole
+            | Refusal::ClaimTaken { .. }
+            | Refusal::ClaimExists(_)
+            | Refusal::ClaimRejectedTwice
+            | Refusal::ClaimDecided(_) => AppError::Conflict(message),
             Refusal::DailyCap(_) => AppError::TooManyRequests { message, retry_after: seconds_to_midnight() },
             Refusal::TooMany { retry_after, .. } => AppError::TooManyRequests { message, retry_after },
-            Refusal::Link(_) => AppError::BadRequest(message),
+            Refusal::Link(_) | Refusal::NotAnAuthor { .. } => AppError::BadRequest(message),
         }
     }
 }

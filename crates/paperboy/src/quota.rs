@@ -129,6 +129,8 @@ pub struct ActionLimits {
     pub submit: RateLimiter<UserId>,
     pub vote: RateLimiter<UserId>,
     pub comment: RateLimiter<UserId>,
+    /// Authorship claims filed, per member.
+    pub claim: RateLimiter<UserId>,
     /// Asking to subscribe to digests, or for an unsubscribe link, per client address.
     pub subscribe: RateLimiter<IpAddr>,
 }
@@ -148,6 +150,7 @@ impl ActionLimits {
             submit: RateLimiter::new(quota(30, 3600)),
             vote: RateLimiter::new(quota(300, 600)),
             comment: RateLimiter::new(quota(20, 600)),
+            claim: RateLimiter::new(quota(30, 3600)),
             subscribe: RateLimiter::new(quota(10, 3600)),
         }
     }

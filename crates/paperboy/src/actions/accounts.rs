@@ -11,7 +11,10 @@ use std::net::IpAddr;
 
 use chrono::Duration;
 
+use paperboy_arxiv::paper::check_link;
+
 use crate::db::Db;
+use crate::db::claims::Profile;
 use crate::db::users::{SignUp, User};
 use crate::domain::accounts::{Email, LinkPurpose, UserName, check_password};
 use crate::domain::secrets::{self, Secret};
@@ -222,4 +225,36 @@ pub async fn create_token(db: &Db, user: &User, name: &str) -> Result<Secret, Ap
         )));
     }
     Ok(db.create_api_token(user.id, name).await?.1)
+}
+
+/// The longest bio a member may set.
+pub const MAX_BIO_CHARS: usize = 500;
+
+/// The most links a profile shows.
+pub const MAX_PROFILE_LINKS: usize = 5;
+
+/// Checks and stores `user`'s bio (plain text, line breaks kept) and links (one absolute
+/// http(s) address a line, as the form sends them).
+pub async fn set_profile(db: &Db, user: &User, bio: &str, links: &str) -> Result<Profile, AppError> {
+    let bio = bio.trim().replace("\r\n", "\n");
+    if bio.chars().count() > MAX_BIO_CHARS || bio.chars().any(|c| c.is_control() && c != '\n') {
+        return Err(AppError::BadRequest(format!(
+            "a bio has at most {MAX_BIO_CHARS} characters, and no control characters but line breaks"
+        )));
+    }
+    let links: Vec<String> = links
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| {
+            check_link("link", Some(line.to_owned()))
+                .map_err(|invalid| AppError::BadRequest(invalid.to_string()))
+                .map(Option::unwrap_or_default)
+        })
+        .collect::<Result<_, _>>()?;
+    if links.len() > MAX_PROFILE_LINKS {
+        return Err(AppError::BadRequest(format!("a profile shows at most {MAX_PROFILE_LINKS} links")));
+    }
+    let profile = Profile { bio, links };
+    db.set_profile(user.id, &profile).await?;
+    Ok(profile)
 }

@@ -9,9 +9,11 @@ use paperboy_arxiv::client::ArxivClient;
 use paperboy_arxiv::paper::check_link;
 
 use crate::db::Db;
+use crate::db::claims::{Claim, ClaimRequest};
 use crate::db::community::{Submitted, VoteCount};
 use crate::db::feed::Featured;
 use crate::db::users::User;
+use crate::domain::authors::AuthorName;
 use crate::domain::markdown::check_comment;
 use crate::domain::{Refusal, accounts::Role};
 use crate::error::AppError;
@@ -43,6 +45,9 @@ pub struct Community<'a> {
     pub arxiv: Option<&'a ArxivClient>,
     pub submissions: SubmitRules,
 }
+
+/// The longest author name a claim names; arXiv's longest are far shorter.
+pub const MAX_AUTHOR_CHARS: usize = 300;
 
 /// Longest reason a curator gives for hiding something.
 pub const MAX_REASON_CHARS: usize = 500;
@@ -183,7 +188,8 @@ impl Community<'_> {
         Ok(())
     }
 
-    /// Sets a paper's GitHub repository and project page: its submitter or a curator may.
+    /// Sets a paper's GitHub repository and project page: its verified authors, its submitter or
+    /// a curator may.
     pub async fn set_links(
         &self,
         user: &User,
@@ -191,13 +197,14 @@ impl Community<'_> {
         github_repo: Option<&str>,
         project_page: Option<&str>,
     ) -> Result<(), AppError> {
-        let Some((_, entry)) = self.db.paper_with_entry(id).await? else {
+        let Some((stored, entry)) = self.db.paper_with_entry(id).await? else {
             return Err(Refusal::NoSuchPaper(id.to_string()).into());
         };
         let submitter = entry.and_then(|entry| entry.submitted_by).is_some_and(|by| by == user.name);
-        if !submitter && user.role < Role::Curator {
+        let author = stored.claimed.iter().any(|claimed| claimed.user == user.name);
+        if !submitter && !author && user.role < Role::Curator {
             return Err(AppError::Forbidden(
-                "only the paper's submitter or a curator may edit its links".into(),
+                "only the paper's verified authors, its submitter or a curator may edit its links".into(),
             ));
         }
         let check = |field: &'static str, value: Option<&str>| {
@@ -223,6 +230,40 @@ impl Community<'_> {
             .feature(Some(user), id, date)
             .await?
             .ok_or_else(|| Refusal::NoSuchPaper(id.to_string()).into())
+    }
+
+    /// Files `user`'s claim to be the author called `name` on the paper `id`, or on every paper
+    /// under that name (`all_papers`), pending a curator's verdict. `for_user`, when a client
+    /// names whom the claim is for, must be `user`: nobody claims for someone else.
+    pub async fn claim(
+        &self,
+        user: &User,
+        id: &ArxivId,
+        name: &str,
+        all_papers: bool,
+        for_user: Option<&str>,
+    ) -> Result<i64, AppError> {
+        if for_user.is_some_and(|other| !other.eq_ignore_ascii_case(&user.name)) {
+            return Err(AppError::Forbidden("you can only claim authorship for yourself".into()));
+        }
+        let name = name.trim();
+        let Some(folded) = AuthorName::parse(name).filter(|_| name.chars().count() <= MAX_AUTHOR_CHARS)
+        else {
+            return Err(AppError::BadRequest(format!(
+                "`{}` is not an author's name: give it as the paper writes it",
+                name.chars().take(60).collect::<String>()
+            )));
+        };
+        within(&self.quotas.claim, user.id, "claim")?;
+        let key = folded.key();
+        let request = ClaimRequest { paper: id, name, key: &key, all_papers };
+        Ok(self.db.file_claim(user, request).await?)
+    }
+
+    /// A curator verifies (`verify`) or rejects a pending claim.
+    pub async fn decide_claim(&self, user: &User, claim: i64, verify: bool) -> Result<Claim, AppError> {
+        require_moderator(user)?;
+        Ok(self.db.decide_claim(user, claim, verify).await?)
     }
 
     /// An admin gives another account a role.

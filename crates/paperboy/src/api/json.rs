@@ -101,17 +101,28 @@ impl UserJson {
 
 #[derive(Debug, Serialize, JsonSchema)]
 #[schemars(rename = "Author")]
+#[serde(rename_all = "camelCase")]
 pub struct AuthorJson {
     #[serde(rename = "_id")]
     pub id: String,
     pub name: String,
     pub hidden: bool,
+    /// `claimed_verified` when a member is the verified author of this entry; absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<&'static str>,
+    /// When the claim was verified.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("format" = "date-time"))]
+    pub status_last_changed_at: Option<String>,
+    /// The member verified as this author.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user: Option<UserJson>,
 }
 
 impl PaperJson {
     /// The paper, with its feed entry when it is on a feed.
     pub fn new(stored: StoredPaper, entry: Option<&FeedEntry>) -> PaperJson {
-        let StoredPaper { paper, upvotes, num_comments, .. } = stored;
+        let StoredPaper { paper, upvotes, num_comments, claimed, .. } = stored;
         let Paper {
             id,
             version,
@@ -137,7 +148,17 @@ impl PaperJson {
             authors: authors
                 .into_iter()
                 .enumerate()
-                .map(|(i, name)| AuthorJson { id: author_object_id(&id, i), name, hidden: false })
+                .map(|(i, name)| {
+                    let claim = claimed.iter().find(|c| c.position == i);
+                    AuthorJson {
+                        id: author_object_id(&id, i),
+                        name,
+                        hidden: false,
+                        status: claim.map(|_| "claimed_verified"),
+                        status_last_changed_at: claim.map(|c| iso_millis(c.verified_at)),
+                        user: claim.map(|c| UserJson::named(&c.user)),
+                    }
+                })
                 .collect(),
             id: id.to_string(),
             published_at: published.map(iso_millis),

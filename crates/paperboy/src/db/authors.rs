@@ -152,7 +152,9 @@ impl Db {
                 (rows, totals.build_query_as().fetch_one(pool).await?)
             }
         );
-        let papers_found = rows.into_iter().map(StoredPaper::try_from).collect::<Result<_, _>>()?;
+        let mut papers_found: Vec<StoredPaper> =
+            rows.into_iter().map(StoredPaper::try_from).collect::<Result<_, _>>()?;
+        self.attach_claims(papers_found.iter_mut()).await?;
         let totals = AuthorTotals {
             papers: papers.max(0) as u64,
             upvotes: upvotes.unwrap_or(0),

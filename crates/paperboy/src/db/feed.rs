@@ -234,7 +234,9 @@ impl Db {
             sql.push_bind(i64::try_from(query.offset).unwrap_or(i64::MAX));
             sql.build_query_as().fetch_all(pool).await?
         });
-        rows.into_iter().map(FeedItem::try_from).collect()
+        let mut items: Vec<FeedItem> = rows.into_iter().map(FeedItem::try_from).collect::<Result<_, _>>()?;
+        self.attach_claims(items.iter_mut().map(|item| &mut item.paper)).await?;
+        Ok(items)
     }
 
     /// How many entries a feed query selects, ignoring its order and page.
@@ -313,7 +315,9 @@ impl Db {
             .await?;
             (rows, count)
         });
-        let papers = rows.into_iter().map(StoredPaper::try_from).collect::<Result<_, _>>()?;
+        let mut papers: Vec<StoredPaper> =
+            rows.into_iter().map(StoredPaper::try_from).collect::<Result<_, _>>()?;
+        self.attach_claims(papers.iter_mut()).await?;
         Ok((papers, count.max(0) as u64))
     }
 
@@ -342,7 +346,10 @@ impl Db {
                 .push_bind(i64::try_from(limit).unwrap_or(i64::MAX));
             sql.build_query_as().fetch_all(pool).await?
         });
-        rows.into_iter().map(StoredPaper::try_from).collect()
+        let mut papers: Vec<StoredPaper> =
+            rows.into_iter().map(StoredPaper::try_from).collect::<Result<_, _>>()?;
+        self.attach_claims(papers.iter_mut()).await?;
+        Ok(papers)
     }
 
     /// The papers among `ids` that are stored, in the order of `ids`, each with its feed entry
@@ -377,6 +384,7 @@ impl Db {
             };
             found.insert(paper.paper.id.as_str().to_owned(), (paper, entry));
         }
+        self.attach_claims(found.values_mut().map(|(paper, _)| paper)).await?;
         Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
     }
 

@@ -9,6 +9,7 @@
 
 pub mod authors;
 pub mod checkpoints;
+pub mod claims;
 pub mod community;
 pub mod digests;
 pub mod embeddings;

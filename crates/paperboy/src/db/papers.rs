@@ -31,6 +31,7 @@ use sqlx::{AssertSqlSafe, QueryBuilder};
 
 use crate::domain::authors::author_keys;
 
+use super::claims::ClaimedAuthor;
 use super::{Db, DbError, set_clock, take_clock, with_pool};
 
 /// Rows per multi-row statement: 21 parameters each stays under SQLite's 32,766.
@@ -74,6 +75,8 @@ pub struct StoredPaper {
     pub num_comments: i64,
     /// When curators hid it from feeds, search and listings.
     pub hidden_at: Option<DateTime<Utc>>,
+    /// Its verified authors, for listings and pages ([`Db::attach_claims`]); empty otherwise.
+    pub claimed: Vec<ClaimedAuthor>,
 }
 
 /// The catalog's columns of `papers`, declared once: each column, the type a row reads it as,
@@ -230,6 +233,7 @@ impl TryFrom<PaperRow> for StoredPaper {
             upvotes: row.upvotes,
             num_comments: row.num_comments,
             hidden_at: row.hidden_at,
+            claimed: Vec::new(),
         })
     }
 }
@@ -382,13 +386,29 @@ impl Db {
         })
     }
 
-    /// One paper by id, if stored.
+    /// One paper by id, if stored, with its verified authors.
     pub async fn get_paper(&self, id: &ArxivId) -> Result<Option<StoredPaper>, DbError> {
         let sql = format!("SELECT {PAPER_SELECT} FROM papers p WHERE id = $1");
         let row: Option<PaperRow> = with_pool!(self, |pool, DB| {
             sqlx::query_as(AssertSqlSafe(sql.as_str())).bind(id.as_str()).fetch_optional(pool).await?
         });
-        row.map(StoredPaper::try_from).transpose()
+        let mut paper = row.map(StoredPaper::try_from).transpose()?;
+        self.attach_claims(paper.iter_mut()).await?;
+        Ok(paper)
+    }
+
+    /// Fills in the `claimed` authors of `papers` ([`Db::claimed_authors`]).
+    pub(super) async fn attach_claims<'a>(
+        &self,
+        papers: impl IntoIterator<Item = &'a mut StoredPaper>,
+    ) -> Result<(), DbError> {
+        let papers: Vec<&mut StoredPaper> = papers.into_iter().collect();
+        let ids: Vec<String> = papers.iter().map(|p| p.paper.id.to_string()).collect();
+        let mut claimed = self.claimed_authors(&ids).await?;
+        for paper in papers {
+            paper.claimed = claimed.remove(paper.paper.id.as_str()).unwrap_or_default();
+        }
+        Ok(())
     }
 
     /// How many papers the catalog holds.

@@ -35,6 +35,20 @@ pub enum Refusal {
     /// A quota of single actions is used up; it refills after `retry_after` seconds.
     #[error("too many {action} attempts; try again in {} minutes", .retry_after.div_ceil(60))]
     TooMany { action: &'static str, retry_after: u64 },
+    #[error("{id} lists no author called {name}: claim the name as the paper writes it")]
+    NotAnAuthor { id: String, name: String },
+    #[error("{by} is the verified author of this entry: ask a curator if that is wrong")]
+    ClaimTaken { by: String },
+    #[error("you claimed this already; it is {0}")]
+    ClaimExists(&'static str),
+    #[error("this claim was rejected twice: ask a curator")]
+    ClaimRejectedTwice,
+    #[error("there is no such claim")]
+    NoSuchClaim,
+    #[error("this claim was {0} already")]
+    ClaimDecided(&'static str),
+    #[error("you cannot decide your own claim: another curator must")]
+    OwnClaim,
     /// An emailed link that does not work (any more).
     #[error(transparent)]
     Link(#[from] LinkError),

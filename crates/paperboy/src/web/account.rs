@@ -15,6 +15,7 @@ use chrono::Duration;
 use serde::Deserialize;
 
 use crate::actions::accounts::{self, CONFIRM_HOURS};
+use crate::db::claims::{Claim, Profile};
 use crate::db::moderation::AuditEntry;
 use crate::db::users::{ApiToken, User};
 use crate::domain::accounts::LinkPurpose;
@@ -38,6 +39,8 @@ pub struct AccountForm {
     pub password: Option<String>,
     pub token: Option<String>,
     pub next: Option<String>,
+    pub bio: Option<String>,
+    pub links: Option<String>,
 }
 
 /// `?next=` and `?token=`.
@@ -364,6 +367,8 @@ struct SettingsPage {
     layout: Layout,
     user: User,
     csrf: String,
+    profile: Profile,
+    claims: Vec<Claim>,
     tokens: Vec<ApiToken>,
     new_token: Option<String>,
     error: Option<String>,
@@ -376,14 +381,25 @@ pub async fn show_settings(State(app): State<App>, viewer: Viewer) -> Response {
 
 async fn settings(app: &App, viewer: &Viewer, new_token: Option<String>, error: Option<String>) -> Response {
     let Some(session) = &viewer.session else { return Redirect::to("/login?next=/settings").into_response() };
-    let tokens = match app.core.db.api_tokens(session.user.id).await {
-        Ok(tokens) => tokens,
-        Err(err) => return AppError::from(err).into_response(),
+    let user = session.user.id;
+    let read = async {
+        let db = &app.core.db;
+        Ok::<_, AppError>((
+            db.api_tokens(user).await?,
+            db.profile(user).await?,
+            db.claims_of(user, 100).await?,
+        ))
+    };
+    let (tokens, profile, claims) = match read.await {
+        Ok(read) => read,
+        Err(err) => return err.into_response(),
     };
     let page = SettingsPage {
         layout: Layout::new("", format!("{}/settings", app.core.config.base_url)),
         user: session.user.clone(),
         csrf: session.csrf_token.clone(),
+        profile,
+        claims,
         tokens,
         new_token,
         error,
@@ -396,6 +412,8 @@ async fn settings(app: &App, viewer: &Viewer, new_token: Option<String>, error: 
 #[template(path = "moderation.html")]
 struct ModerationPage {
     layout: Layout,
+    csrf: String,
+    claims: Vec<Claim>,
     entries: Vec<AuditEntry>,
 }
 
@@ -410,15 +428,49 @@ pub async fn show_moderation_log(State(app): State<App>, viewer: Viewer) -> Resp
     if !session.user.role.moderates() {
         return AppError::Forbidden("only curators may read the moderation log".into()).into_response();
     }
-    let entries = match app.core.db.audit_log(LOG_ENTRIES).await {
-        Ok(entries) => entries,
-        Err(err) => return AppError::from(err).into_response(),
+    let read = async {
+        Ok::<_, AppError>((
+            app.core.db.pending_claims(LOG_ENTRIES as u32).await?,
+            app.core.db.audit_log(LOG_ENTRIES).await?,
+        ))
+    };
+    let (claims, entries) = match read.await {
+        Ok(read) => read,
+        Err(err) => return err.into_response(),
     };
     let page = ModerationPage {
         layout: Layout::new("", format!("{}/moderation", app.core.config.base_url)),
+        csrf: session.csrf_token.clone(),
+        claims,
         entries,
     };
     private_page(StatusCode::OK, &page, Some(session))
+}
+
+/// `POST /settings/profile`: the bio and links the member's profile shows.
+pub async fn save_profile(
+    State(app): State<App>,
+    viewer: Viewer,
+    FormData(form): FormData<AccountForm>,
+) -> Response {
+    let result = async {
+        viewer.check_csrf(form.csrf.as_deref())?;
+        let user = viewer.require_user()?;
+        accounts::set_profile(
+            &app.core.db,
+            user,
+            form.bio.as_deref().unwrap_or_default(),
+            form.links.as_deref().unwrap_or_default(),
+        )
+        .await?;
+        Ok::<_, AppError>(user.name.clone())
+    }
+    .await;
+    match result {
+        Ok(name) => Redirect::to(&format!("/users/{name}")).into_response(),
+        Err(AppError::BadRequest(message)) => settings(&app, &viewer, None, Some(message)).await,
+        Err(err) => err.into_response(),
+    }
 }
 
 /// `POST /settings/tokens`: a new token, shown on the page this once.

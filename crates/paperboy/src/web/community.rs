@@ -1,6 +1,7 @@
 //! The site's community forms: vote, comment, edit and delete a comment, submit a paper, and the
-//! curators' actions. They post to the paper's own address (`/papers/{id}/vote`, `/comments`,
-//! `/links`, `/hide`, `/feature`), to `/comments/{id}/{edit,delete,hide}` and to `/submit`.
+//! curators' actions, authorship claims and their verdicts. They post to the paper's own address
+//! (`/papers/{id}/vote`, `/comments`, `/links`, `/claim`, `/hide`, `/feature`), to
+//! `/comments/{id}/{edit,delete,hide}`, `/claims/{id}/{verify,reject}` and to `/submit`.
 //!
 //! Without JavaScript a form posts and the browser is sent back to the paper (`303 See Other`).
 //! With it, `static/app.js` posts the vote form with `Accept: application/json` and updates the
@@ -38,6 +39,11 @@ pub struct ActionForm {
     date: Option<String>,
     paper: Option<String>,
     comment: Option<String>,
+    /// The author a claim names, "1" to claim every paper under the name, and the member it is
+    /// for, when a form says (it must be the one who sends it).
+    author: Option<String>,
+    all: Option<String>,
+    user: Option<String>,
 }
 
 fn wants_json(headers: &HeaderMap) -> bool {
@@ -111,6 +117,12 @@ pub async fn act_on_paper(
                     .await?;
                 Ok(Redirect::to(&back).into_response())
             }
+            "claim" => {
+                let name = form.author.as_deref().unwrap_or_default();
+                let all = form.all.as_deref() == Some("1");
+                app.core.community().claim(user, &id, name, all, form.user.as_deref()).await?;
+                Ok(Redirect::to(&format!("/users/{}", user.name)).into_response())
+            }
             "hide" => {
                 app.core
                     .community()
@@ -165,6 +177,31 @@ pub async fn act_on_comment(
     }
     .await;
     result.unwrap_or_else(|err| fail(err, json, "/"))
+}
+
+/// `POST /claims/{id}/{verify,reject}`: a curator's verdict on an authorship claim.
+pub async fn decide_claim(
+    State(app): State<App>,
+    path: Result<Path<(i64, String)>, PathRejection>,
+    viewer: Viewer,
+    FormData(form): FormData<ActionForm>,
+) -> Response {
+    let Ok(Path((claim, action))) = path else {
+        return AppError::NotFound("There is no such claim.".into()).into_response();
+    };
+    let result = async {
+        let user = viewer.require_user()?;
+        viewer.check_csrf(form.csrf.as_deref())?;
+        let verify = match action.as_str() {
+            "verify" => true,
+            "reject" => false,
+            _ => return Err(AppError::NotFound("there is no such page".into())),
+        };
+        app.core.community().decide_claim(user, claim, verify).await?;
+        Ok(Redirect::to("/moderation#claims").into_response())
+    }
+    .await;
+    result.unwrap_or_else(|err| fail(err, false, "/moderation"))
 }
 
 fn submit_page(app: &App, csrf: String, form: &ActionForm) -> FormPage {

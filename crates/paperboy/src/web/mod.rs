@@ -13,6 +13,7 @@ pub mod form;
 pub mod latex;
 pub mod pages;
 pub mod paper;
+pub mod profiles;
 pub mod search;
 pub mod view;
 
@@ -34,10 +35,12 @@ pub fn routes() -> Router<App> {
         .route("/papers/trending", get(pages::show_trending))
         .route("/papers/{*id}", get(paper::show_paper).post(community::act_on_paper))
         .route("/comments/{id}/{action}", post(community::act_on_comment))
+        .route("/claims/{id}/{action}", post(community::decide_claim))
         .route("/submit", get(community::show_submit).post(community::submit_paper))
         .route("/search", get(search::show_search))
         .route("/categories/{category}", get(pages::show_category))
         .route("/authors/{name}", get(authors::show_author))
+        .route("/users/{name}", get(profiles::show_profile))
         .route("/about", get(pages::show_about))
         .route("/signup", get(account::show_sign_up).post(account::create_account))
         .route("/login", get(account::show_login).post(account::create_session))
@@ -46,6 +49,7 @@ pub fn routes() -> Router<App> {
         .route("/password/forgot", get(account::show_forgot_password).post(account::request_reset_link))
         .route("/links/{purpose}", get(account::show_link).post(account::use_link))
         .route("/settings", get(account::show_settings))
+        .route("/settings/profile", post(account::save_profile))
         .route("/settings/tokens", post(account::create_token))
         .route("/settings/tokens/{id}/revoke", post(account::revoke_token))
         .route("/moderation", get(account::show_moderation_log))

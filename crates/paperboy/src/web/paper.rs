@@ -38,7 +38,7 @@ struct PaperPage {
     title_html: String,
     title_text: String,
     description: String,
-    authors: Vec<Link>,
+    authors: Vec<PaperAuthor>,
     categories: Vec<String>,
     facts: Vec<(&'static str, String)>,
     feed: Option<Link>,
@@ -58,6 +58,12 @@ struct PaperPage {
     hidden: bool,
     github_repo: String,
     project_page: String,
+}
+
+/// An author of the paper, with the member verified as them.
+struct PaperAuthor {
+    link: Link,
+    claimed: Option<String>,
 }
 
 /// The signed-in reader of a paper page.
@@ -148,7 +154,8 @@ async fn render_paper(app: &App, id: &ArxivId, session: Option<&Session>) -> Res
             voted: app.core.db.has_voted(session.user.id, id).await?,
             moderator,
             edits_links: moderator
-                || entry.as_ref().and_then(|e| e.submitted_by.as_deref()) == Some(session.user.name.as_str()),
+                || entry.as_ref().and_then(|e| e.submitted_by.as_deref()) == Some(session.user.name.as_str())
+                || stored.claimed.iter().any(|c| c.user == session.user.name),
             user_id: session.user.id,
         }),
         None => None,
@@ -166,7 +173,15 @@ async fn render_paper(app: &App, id: &ArxivId, session: Option<&Session>) -> Res
         title_html: latex::to_html(&paper.title),
         title_text: paper.title.clone(),
         description: paper.summary.chars().take(200).collect(),
-        authors: paper.authors.iter().map(|name| Link::new(author_href(name), name.clone())).collect(),
+        authors: paper
+            .authors
+            .iter()
+            .enumerate()
+            .map(|(i, name)| PaperAuthor {
+                link: Link::new(author_href(name), name.clone()),
+                claimed: stored.claimed.iter().find(|c| c.position == i).map(|c| c.user.clone()),
+            })
+            .collect(),
         categories: paper.categories.clone(),
         facts: facts(paper),
         feed,

@@ -2,6 +2,7 @@
 //! field is already safe HTML (escaped text, checked MathML, `<mark>` highlights); every other
 //! string is escaped by the template.
 
+use crate::db::claims::ClaimedAuthor;
 use crate::db::feed::FeedItem;
 use crate::db::papers::StoredPaper;
 use crate::domain::feed::{FeedEntry, FeedSource};
@@ -64,11 +65,13 @@ pub fn author_href(name: &str) -> String {
 pub struct CardAuthor {
     pub link: Link,
     pub then: &'static str,
+    /// The member verified as this author.
+    pub claimed: Option<String>,
 }
 
 /// The first authors of `authors`, linked to their pages: all of them up to `most`, otherwise
 /// `most - 1` and a count of the others ("A, B, C and 9 others").
-fn card_authors(authors: &[String], most: usize) -> (Vec<CardAuthor>, usize) {
+fn card_authors(authors: &[String], claimed: &[ClaimedAuthor], most: usize) -> (Vec<CardAuthor>, usize) {
     let shown = if authors.len() <= most { authors.len() } else { most - 1 };
     let others = authors.len() - shown;
     let list = authors[..shown]
@@ -76,6 +79,7 @@ fn card_authors(authors: &[String], most: usize) -> (Vec<CardAuthor>, usize) {
         .enumerate()
         .map(|(i, name)| CardAuthor {
             link: Link::new(author_href(name), name),
+            claimed: claimed.iter().find(|c| c.position == i).map(|c| c.user.clone()),
             then: match (i + 1 == shown, i + 2 == shown) {
                 (true, _) => "",
                 (false, true) if others == 0 => " and ",
@@ -108,7 +112,7 @@ impl Card {
         let paper = &stored.paper;
         let byline =
             paper.announce_date.map(|d| format!("Announced {}", d.format("%-d %b %Y"))).unwrap_or_default();
-        let (authors, more_authors) = card_authors(&paper.authors, CARD_AUTHORS);
+        let (authors, more_authors) = card_authors(&paper.authors, &stored.claimed, CARD_AUTHORS);
         Card {
             id: paper.id.to_string(),
             href: format!("/papers/{}", paper.id),
@@ -168,11 +172,11 @@ mod tests {
             let named: String = list.iter().map(|a| format!("{}{}", a.link.label, a.then)).collect();
             if others > 0 { format!("{named} and {others} others") } else { named }
         };
-        assert_eq!(text(card_authors(&names(0), 4)), "");
-        assert_eq!(text(card_authors(&names(1), 4)), "A 1");
-        assert_eq!(text(card_authors(&names(3), 4)), "A 1, A 2 and A 3");
-        assert_eq!(text(card_authors(&names(4), 4)), "A 1, A 2, A 3 and A 4");
-        assert_eq!(text(card_authors(&names(12), 4)), "A 1, A 2, A 3 and 9 others");
+        assert_eq!(text(card_authors(&names(0), &[], 4)), "");
+        assert_eq!(text(card_authors(&names(1), &[], 4)), "A 1");
+        assert_eq!(text(card_authors(&names(3), &[], 4)), "A 1, A 2 and A 3");
+        assert_eq!(text(card_authors(&names(4), &[], 4)), "A 1, A 2, A 3 and A 4");
+        assert_eq!(text(card_authors(&names(12), &[], 4)), "A 1, A 2, A 3 and 9 others");
         assert_eq!(author_href("José García/López"), "/authors/Jos%C3%A9%20Garc%C3%ADa%2FL%C3%B3pez");
     }
 }

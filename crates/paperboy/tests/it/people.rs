@@ -1,11 +1,13 @@
 //! People: author pages that gather the spellings of a name, their feeds, and the lookup table
-//! behind them, kept with the catalog and filled in for a catalog stored before it. Both
-//! engines.
+//! behind them, kept with the catalog and filled in for a catalog stored before it; authorship
+//! claims and curators' verdicts, with their abuse cases; members' profiles. Both engines.
 
 use axum::http::{StatusCode, header};
 use paperboy::db::Db;
+use paperboy::domain::accounts::Role;
 use paperboy_arxiv::Paper;
 
+use crate::harness::app::{Browser, Reply};
 use crate::harness::fixtures::{dated, sample, set_upvotes, store};
 use crate::harness::{TestApp, on_both_engines};
 
@@ -154,3 +156,161 @@ async fn a_catalog_stored_before_author_pages_is_filled_in_once(db: &Db) {
 }
 
 on_both_engines!(a_catalog_stored_before_author_pages_is_filled_in_once);
+
+/// `POST`s a claim of `name` on `paper` from `member`'s browser.
+async fn claim(member: &mut Browser<'_>, paper: &str, name: &str, all: bool) -> Reply {
+    let csrf = member.session_csrf().await;
+    let mut fields = vec![("csrf", csrf.as_str()), ("author", name)];
+    if all {
+        fields.push(("all", "1"));
+    }
+    member.post(&format!("/papers/{paper}/claim"), &fields).await
+}
+
+/// The id of the newest pending claim on the moderation page `curator` sees.
+async fn pending_claim(curator: &mut Browser<'_>) -> String {
+    let page = curator.get("/moderation").await.text;
+    let start = page.find("action=\"/claims/").unwrap_or_else(|| panic!("no claim waiting:\n{page}")) + 16;
+    page[start..start + page[start..].find('/').unwrap()].to_owned()
+}
+
+async fn members_claim_authorship_and_curators_decide(db: &Db) {
+    store(
+        db,
+        vec![
+            by("2605.00001", "2026-05-11", &["Ada Lovelace", "Alan Turing"]),
+            by("2605.00002", "2026-05-12", &["ADA LOVELACE"]),
+            by("2605.00003", "2026-05-13", &["Grace Hopper"]),
+        ],
+    )
+    .await;
+    let site = TestApp::new(db).await;
+    let mut ada = site.member("ada").await;
+    let mut bob = site.member("bob").await;
+    let mut cora = site.member("cora").await;
+    db.grant(None, &site.user("cora").await, Role::Curator).await.unwrap();
+
+    // The paper must list the name; nobody decides their own claim; claims wait for a curator.
+    assert_eq!(claim(&mut ada, "2605.00003", "Ada Lovelace", false).await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(claim(&mut ada, "2605.00099", "Ada Lovelace", false).await.status, StatusCode::NOT_FOUND);
+    let filed = claim(&mut ada, "2605.00001", "Ada Lovelace", true).await;
+    assert_eq!(filed.status, StatusCode::SEE_OTHER, "{}", filed.text);
+    assert_eq!(claim(&mut ada, "2605.00001", "Ada Lovelace", true).await.status, StatusCode::CONFLICT);
+    assert!(!site.get("/papers/2605.00001").await.text.contains("Verified author"), "pending is not shown");
+    let id = pending_claim(&mut cora).await;
+    let csrf = cora.session_csrf().await;
+    let mut ada_decides = ada.session_csrf().await;
+    let own = ada.post(&format!("/claims/{id}/verify"), &[("csrf", &ada_decides)]).await;
+    assert_eq!(own.status, StatusCode::FORBIDDEN, "only curators decide");
+
+    // Verified: every paper under the name shows the member, on pages, cards and in the API.
+    assert_eq!(
+        cora.post(&format!("/claims/{id}/verify"), &[("csrf", &csrf)]).await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        cora.post(&format!("/claims/{id}/reject"), &[("csrf", &csrf)]).await.status,
+        StatusCode::CONFLICT
+    );
+    for paper in ["2605.00001", "2605.00002"] {
+        let page = site.get(&format!("/papers/{paper}")).await.text;
+        assert!(page.contains("href=\"/users/ada\" title=\"Verified author: ada\""), "{paper}: {page}");
+    }
+    assert!(site.get("/papers/date/2026-05-12").await.text.contains("href=\"/users/ada\""), "cards too");
+    let json = site.get("/api/papers/2605.00001").await.json();
+    assert_eq!(json["authors"][0]["status"], "claimed_verified");
+    assert_eq!(json["authors"][0]["user"]["user"], "ada");
+    assert!(json["authors"][1].get("user").is_none(), "{json}");
+    let log = cora.get("/moderation").await.text;
+    assert!(log.contains("verify_claim") && log.contains("ada as Ada Lovelace"), "{log}");
+
+    // A later paper under the name is claimed at once; the verified author may edit its links.
+    store(db, vec![by("2605.00004", "2026-05-14", &["Ada Lovelace"])]).await;
+    assert!(site.get("/papers/2605.00004").await.text.contains("Verified author: ada"));
+    ada_decides = ada.session_csrf().await;
+    let links = ada
+        .post(
+            "/papers/2605.00004/links",
+            &[("csrf", &ada_decides), ("github_repo", "https://github.com/ada/engine")],
+        )
+        .await;
+    assert_eq!(links.status, StatusCode::SEE_OTHER, "{}", links.text);
+
+    // Nobody claims for someone else.
+    let csrf_bob = bob.session_csrf().await;
+    let for_ada = bob
+        .post("/papers/2605.00003/claim", &[("csrf", &csrf_bob), ("author", "Grace Hopper"), ("user", "ada")])
+        .await;
+    assert_eq!(for_ada.status, StatusCode::FORBIDDEN, "{}", for_ada.text);
+
+    // Someone else cannot take a verified entry; a rejected claim is filed again once.
+    assert_eq!(claim(&mut bob, "2605.00001", "Ada Lovelace", false).await.status, StatusCode::CONFLICT);
+    for round in 0..2 {
+        assert_eq!(
+            claim(&mut bob, "2605.00003", "Grace Hopper", false).await.status,
+            StatusCode::SEE_OTHER,
+            "{round}"
+        );
+        let id = pending_claim(&mut cora).await;
+        assert_eq!(
+            cora.post(&format!("/claims/{id}/reject"), &[("csrf", &csrf)]).await.status,
+            StatusCode::SEE_OTHER
+        );
+    }
+    let third = claim(&mut bob, "2605.00003", "Grace Hopper", false).await;
+    assert_eq!(third.status, StatusCode::CONFLICT, "{}", third.text);
+    assert!(bob.get("/settings").await.text.contains("rejected"));
+
+    // A curator's own claim waits for another curator.
+    assert_eq!(claim(&mut cora, "2605.00003", "Grace Hopper", false).await.status, StatusCode::SEE_OTHER);
+    let id = pending_claim(&mut cora).await;
+    assert_eq!(
+        cora.post(&format!("/claims/{id}/verify"), &[("csrf", &csrf)]).await.status,
+        StatusCode::FORBIDDEN
+    );
+}
+
+on_both_engines!(members_claim_authorship_and_curators_decide);
+
+async fn a_profile_shows_what_a_member_wrote_said_and_submitted(db: &Db) {
+    store(db, vec![by("2605.00001", "2026-05-11", &["Ada Lovelace"])]).await;
+    let site = TestApp::new(db).await;
+    let mut ada = site.member("ada").await;
+    let csrf = ada.session_csrf().await;
+    let comment =
+        ada.post("/papers/2605.00001/comments", &[("csrf", &csrf), ("body", "Lovely **engine**.")]).await;
+    assert_eq!(comment.status, StatusCode::SEE_OTHER);
+    let saved = ada
+        .post(
+            "/settings/profile",
+            &[("csrf", &csrf), ("bio", "Poet of <b>numbers</b>."), ("links", "https://ada.example.org\n\n")],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.text);
+    let profile = site.get("/users/ada").await;
+    assert_eq!(profile.status, StatusCode::OK);
+    assert!(
+        profile.text.contains("Poet of &#60;b&#62;numbers&#60;/b&#62;.")
+            && !profile.text.contains("<b>numbers")
+    );
+    assert!(profile.text.contains("href=\"https://ada.example.org\" rel=\"nofollow ugc noopener\""));
+    assert!(
+        profile.text.contains("Lovely **engine**.") && profile.text.contains("/papers/2605.00001#comment-")
+    );
+
+    for links in [
+        "javascript:alert(1)",
+        "https://a.example\nhttps://b.example\nhttps://c.example\nhttps://d.example\nhttps://e.example\nhttps://f.example",
+        "https://x.example/\"><script>",
+    ] {
+        let refused = ada.post("/settings/profile", &[("csrf", &csrf), ("bio", ""), ("links", links)]).await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{links}");
+    }
+    let long = "a".repeat(501);
+    let refused = ada.post("/settings/profile", &[("csrf", &csrf), ("bio", &long), ("links", "")]).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert_eq!(site.get("/users/nobody").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(site.get("/users/%3Cscript%3E").await.status, StatusCode::NOT_FOUND);
+}
+
+on_both_engines!(a_profile_shows_what_a_member_wrote_said_and_submitted);
