@@ -46,7 +46,7 @@ pub struct Community<'a> {
     pub submissions: SubmitRules,
 }
 
-/// The longest author name a claim names; arXiv's longest are far shorter.
+/// The longest author name a claim or an author page takes; arXiv's longest are far shorter.
 pub const MAX_AUTHOR_CHARS: usize = 300;
 
 /// Longest reason a curator gives for hiding something.

@@ -10,6 +10,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
 
+use crate::actions::community::MAX_AUTHOR_CHARS;
 use crate::db::authors::Author;
 use crate::domain::authors::AuthorName;
 use crate::error::AppError;
@@ -18,9 +19,6 @@ use crate::http::extract::{Params, PathParam};
 use crate::http::page::{FeedLinks, Layout, cached, render};
 use crate::web::pages::{PAGE_SIZE, PageParams};
 use crate::web::view::{Card, Link, Pager, author_href};
-
-/// The longest name looked up: arXiv's longest real names are far shorter.
-const MAX_NAME_CHARS: usize = 300;
 
 #[derive(Template)]
 #[template(path = "author.html")]
@@ -72,7 +70,7 @@ pub async fn show_author(
 /// The author `name` stands for: a 400 for what is not a name, a 404 when no paper lists it.
 pub async fn find(app: &App, name: &str) -> Result<Author, AppError> {
     let shown: String = name.chars().take(40).collect();
-    if name.chars().count() > MAX_NAME_CHARS {
+    if name.chars().count() > MAX_AUTHOR_CHARS {
         return Err(AppError::BadRequest(format!("`{shown}...` is too long for an author's name")));
     }
     let parsed = AuthorName::parse(name).ok_or_else(|| {
