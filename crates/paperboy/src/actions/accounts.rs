@@ -14,8 +14,7 @@ use chrono::Duration;
 use paperboy_arxiv::paper::check_link;
 
 use crate::db::Db;
-use crate::db::claims::Profile;
-use crate::db::users::{SignUp, User};
+use crate::db::users::{Profile, SignUp, User};
 use crate::domain::accounts::{Email, LinkPurpose, UserName, check_password};
 use crate::domain::secrets::{self, Secret};
 use crate::error::AppError;

@@ -44,12 +44,7 @@ impl Db {
     /// The author `name` stands for ([`Namesakes::decide`] over the names stored with its
     /// surname and initial), or `None` when no paper lists it or a name it may stand for.
     pub async fn find_author(&self, name: &AuthorName) -> Result<Option<Author>, DbError> {
-        let stored: Vec<String> = self
-            .author_keys_from(&name.namesake_prefix(), NAMESAKES)
-            .await?
-            .into_iter()
-            .map(|(k, _)| k)
-            .collect();
+        let stored = self.author_keys_from(&name.namesake_prefix(), NAMESAKES).await?;
         let (key, keys, others) = match Namesakes::decide(name, &stored) {
             Namesakes::Unknown => return Ok(None),
             Namesakes::Page { keys, others } => (name.key(), keys, others),
@@ -97,14 +92,14 @@ impl Db {
         Ok(counts.into_iter().rev().max_by_key(|(_, count)| *count).map(|(spelling, _)| spelling))
     }
 
-    /// The keys stored from `prefix` on (`smith j`: every `smith j...`), with how many papers
-    /// each is on; at most `limit`.
-    pub async fn author_keys_from(&self, prefix: &str, limit: u32) -> Result<Vec<(String, i64)>, DbError> {
+    /// The distinct keys stored from `prefix` on (`smith j`: every `smith j...`), at most
+    /// `limit`.
+    async fn author_keys_from(&self, prefix: &str, limit: u32) -> Result<Vec<String>, DbError> {
         let end = format!("{prefix}\u{10FFFF}");
-        let rows = with_pool!(self, |pool, DB| {
-            sqlx::query_as(
-                "SELECT author_key, COUNT(*) FROM paper_authors WHERE author_key >= $1 AND author_key < $2 \
-                 GROUP BY author_key ORDER BY author_key LIMIT $3",
+        let keys = with_pool!(self, |pool, DB| {
+            sqlx::query_scalar(
+                "SELECT DISTINCT author_key FROM paper_authors WHERE author_key >= $1 AND author_key < $2 \
+                 ORDER BY author_key LIMIT $3",
             )
             .bind(prefix)
             .bind(end.as_str())
@@ -112,7 +107,7 @@ impl Db {
             .fetch_all(pool)
             .await?
         });
-        Ok(rows)
+        Ok(keys)
     }
 
     /// The papers one of `keys` wrote, newest announced first, `limit` from `offset`, and what

@@ -2,8 +2,7 @@
 //! a name (later ones too), and a curator's verdict, written to the audit log in the same
 //! transaction. Pages and the API show verified claims only ([`Db::claimed_authors`]): a claim
 //! of one paper wins over a claim of the name, and of two verified claims of a name the first
-//! verified wins. Also what a member's profile shows of them: the bio and links they set, their
-//! comments and the papers they are the verified author of.
+//! verified wins.
 
 use std::collections::HashMap;
 
@@ -314,68 +313,7 @@ impl Db {
     }
 }
 
-/// What a member says of themselves, and what they did, for their profile.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Profile {
-    pub bio: String,
-    pub links: Vec<String>,
-}
-
-/// A member's comment as their profile lists it.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct ProfileComment {
-    pub id: i64,
-    pub paper_id: String,
-    pub title: String,
-    pub body: String,
-    pub created_at: DateTime<Utc>,
-}
-
 impl Db {
-    /// The bio and links `user` set.
-    pub async fn profile(&self, user: UserId) -> Result<Profile, DbError> {
-        let row: Option<(String, sqlx::types::Json<Vec<String>>)> = with_pool!(self, |pool, DB| {
-            sqlx::query_as("SELECT bio, links FROM users WHERE id = $1")
-                .bind(user)
-                .fetch_optional(pool)
-                .await?
-        });
-        Ok(row.map(|(bio, links)| Profile { bio, links: links.0 }).unwrap_or_default())
-    }
-
-    /// Replaces `user`'s bio and links (checked by the caller). Moves the catalog clock, since
-    /// cached profiles show them.
-    pub async fn set_profile(&self, user: UserId, profile: &Profile) -> Result<(), DbError> {
-        with_pool!(self, |pool, DB| {
-            let mut tx = pool.begin_with(self.begin_write()).await?;
-            let seq = take_clock!(tx) + 1;
-            sqlx::query("UPDATE users SET bio = $1, links = $2 WHERE id = $3")
-                .bind(profile.bio.as_str())
-                .bind(sqlx::types::Json(&profile.links))
-                .bind(user)
-                .execute(&mut *tx)
-                .await?;
-            set_clock!(tx, seq);
-            tx.commit().await?;
-        });
-        Ok(())
-    }
-
-    /// `user`'s latest comments that are neither deleted nor hidden, on papers not hidden.
-    pub async fn comments_by(&self, user: UserId, limit: u32) -> Result<Vec<ProfileComment>, DbError> {
-        Ok(with_pool!(self, |pool, DB| {
-            sqlx::query_as(
-                "SELECT c.id, c.paper_id, p.title, c.body, c.created_at FROM comments c JOIN papers p ON p.id = c.paper_id \
-                 WHERE c.user_id = $1 AND c.deleted_at IS NULL AND c.hidden_at IS NULL AND p.hidden_at IS NULL \
-                 ORDER BY c.created_at DESC, c.id DESC LIMIT $2",
-            )
-            .bind(user)
-            .bind(i64::from(limit))
-            .fetch_all(pool)
-            .await?
-        }))
-    }
-
     /// The ids of the papers `user` is a verified author of, newest announced first.
     pub async fn claimed_paper_ids(&self, user: UserId, limit: u32) -> Result<Vec<String>, DbError> {
         Ok(with_pool!(self, |pool, DB| {

@@ -50,6 +50,16 @@ pub struct Comment {
     pub hidden_at: Option<DateTime<Utc>>,
 }
 
+/// A member's comment as their profile lists it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ProfileComment {
+    pub id: i64,
+    pub paper_id: String,
+    pub title: String,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+}
+
 /// Runs the rule checks of the paper `$id` in `$tx`: it must be stored and not hidden.
 macro_rules! open_paper {
     ($tx:ident, $id:expr) => {{
@@ -472,5 +482,22 @@ impl Db {
             tx.commit().await?;
             Ok(changed)
         })
+    }
+}
+
+impl Db {
+    /// `user`'s latest comments that are neither deleted nor hidden, on papers not hidden.
+    pub async fn comments_by(&self, user: UserId, limit: u32) -> Result<Vec<ProfileComment>, DbError> {
+        Ok(with_pool!(self, |pool, DB| {
+            sqlx::query_as(
+                "SELECT c.id, c.paper_id, p.title, c.body, c.created_at FROM comments c JOIN papers p ON p.id = c.paper_id \
+                 WHERE c.user_id = $1 AND c.deleted_at IS NULL AND c.hidden_at IS NULL AND p.hidden_at IS NULL \
+                 ORDER BY c.created_at DESC, c.id DESC LIMIT $2",
+            )
+            .bind(user)
+            .bind(i64::from(limit))
+            .fetch_all(pool)
+            .await?
+        }))
     }
 }

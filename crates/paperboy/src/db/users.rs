@@ -1,4 +1,4 @@
-//! Accounts, sessions, emailed links and personal API tokens.
+//! Accounts, sessions, emailed links, personal API tokens, and the bio and links of a profile.
 //!
 //! Secrets are looked up by their SHA-256 ([`Secret::hash`]); the database never holds one a
 //! client could present. A session, link or token is valid only for a confirmed account, and
@@ -6,7 +6,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::{Db, DbError, with_pool};
+use super::{Db, DbError, set_clock, take_clock, with_pool};
 use crate::domain::Refusal;
 use crate::domain::accounts::{Email, LinkError, LinkPurpose, Role, UserId, UserName};
 use crate::domain::secrets::Secret;
@@ -71,6 +71,13 @@ pub enum SignUp {
     EmailTaken(User),
     /// Another account has that name.
     NameTaken,
+}
+
+/// What a member says of themselves on their profile.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Profile {
+    pub bio: String,
+    pub links: Vec<String>,
 }
 
 /// A signed-in browser session.
@@ -512,5 +519,36 @@ fn link_state(
         Some((_, _, Some(_))) => Err(LinkError::Used),
         Some((_, expires_at, None)) if expires_at <= now => Err(LinkError::Expired),
         Some((user_id, _, None)) => Ok(user_id),
+    }
+}
+
+impl Db {
+    /// The bio and links `user` set.
+    pub async fn profile(&self, user: UserId) -> Result<Profile, DbError> {
+        let row: Option<(String, sqlx::types::Json<Vec<String>>)> = with_pool!(self, |pool, DB| {
+            sqlx::query_as("SELECT bio, links FROM users WHERE id = $1")
+                .bind(user)
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(row.map(|(bio, links)| Profile { bio, links: links.0 }).unwrap_or_default())
+    }
+
+    /// Replaces `user`'s bio and links (checked by the caller). Moves the catalog clock, since
+    /// cached profiles show them.
+    pub async fn set_profile(&self, user: UserId, profile: &Profile) -> Result<(), DbError> {
+        with_pool!(self, |pool, DB| {
+            let mut tx = pool.begin_with(self.begin_write()).await?;
+            let seq = take_clock!(tx) + 1;
+            sqlx::query("UPDATE users SET bio = $1, links = $2 WHERE id = $3")
+                .bind(profile.bio.as_str())
+                .bind(sqlx::types::Json(&profile.links))
+                .bind(user)
+                .execute(&mut *tx)
+                .await?;
+            set_clock!(tx, seq);
+            tx.commit().await?;
+        });
+        Ok(())
     }
 }

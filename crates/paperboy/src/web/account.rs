@@ -15,9 +15,9 @@ use chrono::Duration;
 use serde::Deserialize;
 
 use crate::actions::accounts::{self, CONFIRM_HOURS};
-use crate::db::claims::{Claim, Profile};
+use crate::db::claims::Claim;
 use crate::db::moderation::AuditEntry;
-use crate::db::users::{ApiToken, User};
+use crate::db::users::{ApiToken, Profile, User};
 use crate::domain::accounts::LinkPurpose;
 use crate::domain::secrets::Secret;
 use crate::error::AppError;
