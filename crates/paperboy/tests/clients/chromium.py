@@ -8,7 +8,7 @@ import re
 import time
 
 from selenium import webdriver
-from selenium.common.exceptions import NoAlertPresentException
+from selenium.common.exceptions import NoAlertPresentException, StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
@@ -20,7 +20,8 @@ for flag in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--win
 options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
 service = Service(os.environ.get("PAPERBOY_TEST_CHROMEDRIVER", "/usr/bin/chromedriver"))
 driver = webdriver.Chrome(options=options, service=service)
-wait = WebDriverWait(driver, 10)
+# Waits that read the page while a click's navigation replaces it retry instead of failing.
+wait = WebDriverWait(driver, 10, ignored_exceptions=[StaleElementReferenceException])
 console = []
 
 
