@@ -32,6 +32,10 @@ pub enum AppError {
     /// It clashes with what is there: a duplicate, a taken name.
     #[error("{0}")]
     Conflict(String),
+    /// A collection of that title exists already; `slug` is its slug, as Hugging Face's client
+    /// reads it from the answer.
+    #[error("{message}")]
+    Exists { message: String, slug: String },
     /// The client's quota for this action is used up.
     #[error("{message}")]
     TooManyRequests { message: String, retry_after: u64 },
@@ -66,10 +70,14 @@ impl From<Refusal> for AppError {
             Refusal::NoSuchPaper(_)
             | Refusal::NoSuchComment
             | Refusal::ParentElsewhere
-            | Refusal::NoSuchClaim => AppError::NotFound(message),
-            Refusal::PaperHidden | Refusal::NotYourComment | Refusal::OwnClaim => {
-                AppError::Forbidden(message)
-            }
+            | Refusal::NoSuchClaim
+            | Refusal::NoSuchCollection
+            | Refusal::NoSuchItem => AppError::NotFound(message),
+            Refusal::PaperHidden
+            | Refusal::NotYourComment
+            | Refusal::OwnClaim
+            | Refusal::NotYourCollection => AppError::Forbidden(message),
+            Refusal::CollectionExists { slug, .. } => AppError::Exists { message, slug },
             Refusal::CommentGone
             | Refusal::AlreadySubmitted { .. }
             | Refusal::OutsideWindow { .. }
@@ -77,7 +85,10 @@ impl From<Refusal> for AppError {
             | Refusal::ClaimTaken { .. }
             | Refusal::ClaimExists(_)
             | Refusal::ClaimRejectedTwice
-            | Refusal::ClaimDecided(_) => AppError::Conflict(message),
+            | Refusal::ClaimDecided(_)
+            | Refusal::TooManyCollections(_)
+            | Refusal::InCollection(_)
+            | Refusal::CollectionFull(_) => AppError::Conflict(message),
             Refusal::DailyCap(_) => AppError::TooManyRequests { message, retry_after: seconds_to_midnight() },
             Refusal::TooMany { retry_after, .. } => AppError::TooManyRequests { message, retry_after },
             Refusal::Link(_) | Refusal::NotAnAuthor { .. } => AppError::BadRequest(message),
@@ -102,7 +113,7 @@ impl AppError {
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             AppError::Gone(_) => StatusCode::GONE,
-            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Conflict(_) | AppError::Exists { .. } => StatusCode::CONFLICT,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Db(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

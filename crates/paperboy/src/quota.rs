@@ -131,6 +131,8 @@ pub struct ActionLimits {
     pub comment: RateLimiter<UserId>,
     /// Authorship claims filed, per member.
     pub claim: RateLimiter<UserId>,
+    /// Changes to collections and the reading list, per member.
+    pub collect: RateLimiter<UserId>,
     /// Asking to subscribe to digests, or for an unsubscribe link, per client address.
     pub subscribe: RateLimiter<IpAddr>,
 }
@@ -151,6 +153,7 @@ impl ActionLimits {
             vote: RateLimiter::new(quota(300, 600)),
             comment: RateLimiter::new(quota(20, 600)),
             claim: RateLimiter::new(quota(30, 3600)),
+            collect: RateLimiter::new(quota(600, 600)),
             subscribe: RateLimiter::new(quota(10, 3600)),
         }
     }

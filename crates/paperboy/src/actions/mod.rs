@@ -4,6 +4,7 @@
 //! that says what went wrong.
 
 pub mod accounts;
+pub mod collections;
 pub mod community;
 pub mod search;
 pub mod subscriptions;

@@ -150,6 +150,19 @@ pub const LINK: &str = r#"^(https?://[^\u0000-\u0020\u007F-\u00A0\u1680\u2000-\u
 /// A user name, as accounts are named.
 pub const USER_NAME: &str = r"^[A-Za-z0-9][A-Za-z0-9_-]{1,31}$";
 
+/// The last part of a collection's address: its slug and key (24 hex digits), or the key alone.
+pub const COLLECTION_ADDRESS: &str = r"^([a-z0-9-]*-)?[0-9a-f]{24}$";
+
+/// A collection's title: something not blank, without control characters.
+pub const COLLECTION_TITLE: &str = concat!(
+    r"^[^\u0000-\u001F\u007F-\u009F]*",
+    r"[^\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\u0000-\u001F\u007F-\u009F]",
+    r"[^\u0000-\u001F\u007F-\u009F]*$"
+);
+
+/// A paper as a collection listing's `item` filter names it: `papers/` and its id.
+pub const PAPER_ITEM: &str = concat!("^papers/", id_body!(), r"(v[1-9][0-9]{0,3})?$");
+
 /// Whether `text` matches `pattern`.
 pub fn matches(pattern: &'static str, text: &str) -> bool {
     static COMPILED: OnceLock<Mutex<HashMap<&'static str, &'static Regex>>> = OnceLock::new();

@@ -13,6 +13,7 @@
 //! of its rules). `contract` holds the patterns the document states and the handlers check.
 
 pub mod auth;
+pub mod collections;
 pub mod community;
 pub mod contract;
 pub mod daily;
@@ -104,6 +105,23 @@ fn documented() -> Router<App> {
                 .delete_with(community::delete_comment, community::delete_comment_docs),
         )
         .api_route("/comments/{id}/hide", post_with(community::hide_comment, community::hide_comment_docs))
+        .api_route(
+            "/collections",
+            get_with(collections::list_collections, collections::list_collections_docs)
+                .post_with(collections::create_collection, collections::create_collection_docs),
+        )
+        .api_route(
+            "/collections/{owner}/{slug}",
+            get_with(collections::show_collection, collections::show_collection_docs)
+                .patch_with(collections::update_collection, collections::update_collection_docs)
+                .delete_with(collections::delete_collection, collections::delete_collection_docs),
+        )
+        .api_route("/collections/{owner}/{slug}/items", post_with(collections::add_item, collections::add_item_docs))
+        .api_route(
+            "/collections/{owner}/{slug}/items/{item}",
+            patch_with(collections::update_item, collections::update_item_docs)
+                .delete_with(collections::delete_item, collections::delete_item_docs),
+        )
         .api_route("/whoami-v2", get_with(community::show_whoami, community::show_whoami_docs))
         .api_route("/tokens", get_with(community::list_tokens, community::list_tokens_docs))
         .api_route("/tokens/{id}", delete_with(community::revoke_token, community::revoke_token_docs))
@@ -122,7 +140,7 @@ fn documented() -> Router<App> {
                 version: env!("CARGO_PKG_VERSION").into(),
                 description: Some(
                     "Research papers worth reading: the daily feed, search, papers, the community's votes and \
-                     comments, and digest subscriptions, in Hugging Face's shapes where Hugging Face has them. \
+                     comments, members' collections, and digest subscriptions, in Hugging Face's shapes where Hugging Face has them. \
                      Writes take a personal API token (`Authorization: Bearer pb_...`, made on the site's \
                      settings page)."
                         .into(),

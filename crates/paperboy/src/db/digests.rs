@@ -1068,19 +1068,39 @@ impl Db {
         Ok(found)
     }
 
-    /// The papers `user` upvoted, newest vote first, at most `limit`.
-    pub async fn upvoted_papers(&self, user: UserId, limit: i64) -> Result<Vec<(String, String)>, DbError> {
-        Ok(with_pool!(self, |pool, DB| {
+    /// The papers `user` upvoted or saved to one of their collections, newest first, each once,
+    /// at most `limit`.
+    pub async fn liked_papers(&self, user: UserId, limit: i64) -> Result<Vec<Liked>, DbError> {
+        let rows: Vec<(String, String, bool)> = with_pool!(self, |pool, DB| {
             sqlx::query_as(
-                "SELECT p.id, p.title FROM votes v JOIN papers p ON p.id = v.paper_id WHERE v.user_id = $1 \
-                 ORDER BY v.created_at DESC LIMIT $2",
+                "SELECT id, title, saved FROM (\
+                 SELECT p.id, p.title, FALSE AS saved, v.created_at AS liked_at FROM votes v \
+                 JOIN papers p ON p.id = v.paper_id WHERE v.user_id = $1 \
+                 UNION ALL SELECT p.id, p.title, TRUE AS saved, i.added_at AS liked_at FROM collection_items i \
+                 JOIN collections c ON c.id = i.collection_id JOIN papers p ON p.id = i.paper_id WHERE c.user_id = $1\
+                 ) liked ORDER BY liked_at DESC LIMIT $2",
             )
             .bind(user)
             .bind(limit)
             .fetch_all(pool)
             .await?
-        }))
+        });
+        let mut seen = HashSet::new();
+        Ok(rows
+            .into_iter()
+            .filter(|(id, _, _)| seen.insert(id.clone()))
+            .map(|(id, title, saved)| Liked { id, title, saved })
+            .collect())
     }
+}
+
+/// A paper a reader showed they like.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Liked {
+    pub id: String,
+    pub title: String,
+    /// Saved to a collection, rather than upvoted.
+    pub saved: bool,
 }
 
 /// A digest to put in the outbox.

@@ -5,22 +5,23 @@
 //! categories), include keywords (any one must appear in the title or abstract, as a whole
 //! word), exclude keywords (none may), and every paper the reader was sent before. `trending`
 //! takes the first papers left; `personal` ranks them by cosine similarity to the papers the
-//! reader upvoted (their stored embeddings) and says which upvote each is close to, or falls
-//! back to trending, saying so, for a reader with fewer than [`MIN_HISTORY`] such upvotes.
+//! reader upvoted or saved to a collection (their stored embeddings) and says which one each is
+//! close to, or falls back to trending, saying so, for a reader with fewer than [`MIN_HISTORY`]
+//! such papers.
 
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 
-use crate::db::digests::{NewDigest, PeriodPaper, Subscription};
+use crate::db::digests::{Liked, NewDigest, PeriodPaper, Subscription};
 use crate::db::{Db, DbError};
 use crate::domain::digest::{Mode, Period, Pick};
 use crate::domain::secrets::Secret;
 use crate::progress::Progress;
 
-/// Upvoted papers with vectors a reader needs for a personal ranking.
+/// Upvoted or saved papers with vectors a reader needs for a personal ranking.
 pub const MIN_HISTORY: usize = 3;
-/// Upvotes a personal ranking looks at, newest first.
+/// Upvoted or saved papers a personal ranking looks at, newest first.
 const HISTORY: i64 = 200;
 /// Subscriptions read per query.
 const PAGE: i64 = 500;
@@ -182,7 +183,7 @@ impl<'a> Composer<'a> {
         let prefs = &subscription.prefs;
         let limit = prefs.papers_per_email as usize;
         let history = match (prefs.mode, subscription.user_id) {
-            (Mode::Personal, Some(user)) => self.db.upvoted_papers(user, HISTORY).await?,
+            (Mode::Personal, Some(user)) => self.db.liked_papers(user, HISTORY).await?,
             _ => Vec::new(),
         };
         let profile = match prefs.mode {
@@ -193,12 +194,12 @@ impl<'a> Composer<'a> {
         if ranks_personally {
             self.load_vectors(period).await?;
         }
-        let upvoted: HashSet<&str> = history.iter().map(|(id, _)| id.as_str()).collect();
+        let liked: HashSet<&str> = history.iter().map(|paper| paper.id.as_str()).collect();
         let Some(candidates) = self.periods.get(&period) else { return Ok(Vec::new()) };
         let wanted: Vec<&Candidate> = candidates
             .papers
             .iter()
-            .filter(|c| !sent.contains(&c.paper.id) && !upvoted.contains(c.paper.id.as_str()))
+            .filter(|c| !sent.contains(&c.paper.id) && !liked.contains(c.paper.id.as_str()))
             .filter(|c| c.matches(subscription))
             .collect();
         let trending = |reason: fn(&Candidate) -> Option<String>| {
@@ -207,47 +208,47 @@ impl<'a> Composer<'a> {
         match (prefs.mode, ranks_personally, &candidates.vectors) {
             (Mode::Trending, _, _) => Ok(trending(|_| None)),
             (Mode::Personal, true, Some(vectors)) => {
-                let mut ranked: Vec<(f32, &Candidate, &str)> = wanted
+                let mut ranked: Vec<(f32, &Candidate, &Liked)> = wanted
                     .iter()
                     .filter_map(|c| {
                         let vector = vectors.get(&c.paper.id)?;
-                        let (score, title) = profile
+                        let (score, because) = profile
                             .iter()
-                            .map(|(title, liked)| (cosine(vector, liked), title.as_str()))
+                            .map(|(because, liked)| (cosine(vector, liked), because))
                             .max_by(|a, b| a.0.total_cmp(&b.0))?;
-                        Some((score, *c, title))
+                        Some((score, *c, because))
                     })
                     .collect();
                 ranked.sort_by(|a, b| b.0.total_cmp(&a.0));
                 Ok(ranked
                     .into_iter()
                     .take(limit)
-                    .map(|(_, c, title)| Pick {
+                    .map(|(_, c, because)| Pick {
                         id: c.paper.id.clone(),
-                        reason: Some(format!("Close to “{title}”, which you upvoted.")),
+                        reason: Some(format!(
+                            "Close to “{}”, which you {}.",
+                            because.title,
+                            if because.saved { "saved" } else { "upvoted" }
+                        )),
                     })
                     .collect())
             }
             (Mode::Personal, _, _) => Ok(trending(|c| {
                 Some(format!(
-                    "Trending with {} upvotes. Upvote papers you like to make this digest yours.",
+                    "Trending with {} upvotes. Upvote or save papers you like to make this digest yours.",
                     c.paper.upvotes
                 ))
             })),
         }
     }
 
-    /// The titles and vectors of the reader's upvoted papers that have vectors.
-    async fn profile(&mut self, history: &[(String, String)]) -> Result<Vec<(String, Vec<f32>)>, DbError> {
+    /// The reader's liked papers that have vectors, with their vectors.
+    async fn profile(&mut self, history: &[Liked]) -> Result<Vec<(Liked, Vec<f32>)>, DbError> {
         let Some(model) = self.model().await? else { return Ok(Vec::new()) };
-        let ids: Vec<String> = history.iter().map(|(id, _)| id.clone()).collect();
-        let titles: HashMap<&str, &str> =
-            history.iter().map(|(id, title)| (id.as_str(), title.as_str())).collect();
-        let vectors = self.db.embeddings_of(&model, &ids).await?;
-        Ok(vectors
-            .into_iter()
-            .map(|(id, vector)| (titles.get(id.as_str()).copied().unwrap_or_default().to_owned(), vector))
-            .collect())
+        let ids: Vec<String> = history.iter().map(|paper| paper.id.clone()).collect();
+        let mut vectors: HashMap<String, Vec<f32>> =
+            self.db.embeddings_of(&model, &ids).await?.into_iter().collect();
+        Ok(history.iter().filter_map(|paper| Some((paper.clone(), vectors.remove(&paper.id)?))).collect())
     }
 
     async fn model(&mut self) -> Result<Option<String>, DbError> {

@@ -49,6 +49,22 @@ pub enum Refusal {
     ClaimDecided(&'static str),
     #[error("you cannot decide your own claim: another curator must")]
     OwnClaim,
+    /// A collection that is not there, or is private and not the caller's: both answer alike,
+    /// so a private collection's existence does not leak.
+    #[error("there is no such collection")]
+    NoSuchCollection,
+    #[error("only its owner changes a collection")]
+    NotYourCollection,
+    #[error("you have a collection called {title} already")]
+    CollectionExists { title: String, slug: String },
+    #[error("you keep {0} collections, the most a member may: delete one first")]
+    TooManyCollections(i64),
+    #[error("{0} is in this collection already")]
+    InCollection(String),
+    #[error("a collection holds at most {0} papers: start another one")]
+    CollectionFull(i64),
+    #[error("this collection has no such item")]
+    NoSuchItem,
     /// An emailed link that does not work (any more).
     #[error(transparent)]
     Link(#[from] LinkError),

@@ -52,6 +52,9 @@ impl IntoResponse for AppError {
 pub struct ErrorJson {
     /// What went wrong, and what to change if the request can be fixed.
     pub error: String,
+    /// The slug of the collection that exists already, on a 409 that says so.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub slug: Option<String>,
 }
 
 /// The API documents errors as `{"error": ...}`; which statuses an operation answers with is
@@ -157,7 +160,13 @@ pub fn answer(response: Response, reader: Reader, id: &str) -> Response {
     let (mut parts, _) = response.into_parts();
     parts.extensions.remove::<Failed>();
     let body = match reader {
-        Reader::Program => Json(ErrorJson { error: message }).into_response(),
+        Reader::Program => {
+            let slug = match &*err {
+                AppError::Exists { slug, .. } => Some(slug.clone()),
+                _ => None,
+            };
+            Json(ErrorJson { error: message, slug }).into_response()
+        }
         Reader::Person => page(parts.status, &message),
     };
     let (body_parts, body) = body.into_parts();

@@ -1,6 +1,6 @@
 //! The site's community forms: vote, comment, edit and delete a comment, submit a paper, and the
 //! curators' actions, authorship claims and their verdicts. They post to the paper's own address
-//! (`/papers/{id}/vote`, `/comments`, `/links`, `/claim`, `/hide`, `/feature`), to
+//! (`/papers/{id}/vote`, `/save`, `/comments`, `/links`, `/claim`, `/hide`, `/feature`), to
 //! `/comments/{id}/{edit,delete,hide}`, `/claims/{id}/{verify,reject}` and to `/submit`.
 //!
 //! Without JavaScript a form posts and the browser is sent back to the paper (`303 See Other`).
@@ -44,6 +44,9 @@ pub struct ActionForm {
     author: Option<String>,
     all: Option<String>,
     user: Option<String>,
+    /// "1" to put the paper on the reading list, "0" to take it off; and where to go after.
+    saved: Option<String>,
+    next: Option<String>,
 }
 
 fn wants_json(headers: &HeaderMap) -> bool {
@@ -94,6 +97,16 @@ pub async fn act_on_paper(
                         .into_response()
                 } else {
                     Redirect::to(&back).into_response()
+                })
+            }
+            "save" => {
+                let saved = flag(form.saved.as_deref())?;
+                app.core.community().save(user, &id, saved).await?;
+                Ok(if json {
+                    Json(serde_json::json!({ "saved": saved })).into_response()
+                } else {
+                    let next = form.next.as_deref().filter(|n| n.starts_with('/') && !n.starts_with("//"));
+                    Redirect::to(next.unwrap_or(&back)).into_response()
                 })
             }
             "comments" => {

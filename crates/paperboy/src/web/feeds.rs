@@ -1,7 +1,9 @@
-//! RSS 2.0 and Atom feeds: the daily feed, trending, any category, any author and any search.
+//! RSS 2.0 and Atom feeds: the daily feed, trending, any category, any author, any public
+//! collection and any search.
 //!
 //! `/feeds/daily.rss`, `/feeds/trending.atom`, `/feeds/categories/cs.CL.rss`,
-//! `/feeds/authors/Ada%20Lovelace.atom`, `/feeds/search.atom?q=...`. Each item's guid (Atom: id) is the paper's absolute address, so
+//! `/feeds/authors/Ada%20Lovelace.atom`, `/feeds/collections/ada/graphs-0123456789abcdef01234567.rss`
+//! (its papers as they are added), `/feeds/search.atom?q=...`. Each item's guid (Atom: id) is the paper's absolute address, so
 //! it stays the same however often the feed is rebuilt; links are absolute, from the configured
 //! base URL. Text is escaped, and characters XML 1.0 forbids are dropped.
 
@@ -11,6 +13,8 @@ use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
 use chrono::{DateTime, NaiveTime, Utc};
 
+use crate::actions::collections::parse_address;
+use crate::db::collections::ItemOrder;
 use crate::db::feed::{FeedOrder, FeedQuery};
 use crate::db::papers::StoredPaper;
 use crate::domain::text::url_encode;
@@ -162,6 +166,38 @@ pub async fn show_author_feed(
             page,
             query: String::new(),
             items: papers.iter().map(|paper| item(&app, paper, announced(paper))).collect(),
+        };
+        write(&app, &channel, format)
+    })
+    .await
+}
+
+/// `GET /feeds/collections/{owner}/{file}`: `graphs-0123456789abcdef01234567.rss`, the papers
+/// most recently added to a public collection. A private one is a 404, as to everyone but its
+/// owner, whose feed reader has no session.
+pub async fn show_collection_feed(
+    State(app): State<App>,
+    PathParam((owner, file)): PathParam<(String, String)>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    cached(&app, &uri, &headers, || async {
+        let (address, format) = Format::split(&file).ok_or_else(no_such_feed)?;
+        let key = parse_address(address)?;
+        let collection = app.core.community().find_collection(&owner, &key, None).await?;
+        let items = app.core.db.items(collection.id, ItemOrder::Newest, 0, ITEMS as i64).await?;
+        let page = collection.href();
+        let channel = Channel {
+            title: format!("Paperboy: {} by {}", collection.title, collection.owner),
+            description: if collection.description.is_empty() {
+                format!("Papers {} adds to {} on Paperboy.", collection.owner, collection.title)
+            } else {
+                collection.description.clone()
+            },
+            path: format!("/feeds{page}"),
+            page,
+            query: String::new(),
+            items: items.iter().map(|i| item(&app, &i.paper, i.added_at)).collect(),
         };
         write(&app, &channel, format)
     })

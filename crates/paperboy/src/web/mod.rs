@@ -6,6 +6,8 @@
 pub mod account;
 pub mod assets;
 pub mod authors;
+pub mod bibtex;
+pub mod collections;
 pub mod community;
 pub mod digest;
 pub mod feeds;
@@ -41,6 +43,10 @@ pub fn routes() -> Router<App> {
         .route("/categories/{category}", get(pages::show_category))
         .route("/authors/{name}", get(authors::show_author))
         .route("/users/{name}", get(profiles::show_profile))
+        .route("/collections", get(collections::show_collections).post(collections::create_collection))
+        .route("/collections/{owner}/{file}", get(collections::show_collection))
+        .route("/collections/{owner}/{slug}/{action}", post(collections::act_on_collection))
+        .route("/reading-list", get(collections::show_reading_list))
         .route("/about", get(pages::show_about))
         .route("/signup", get(account::show_sign_up).post(account::create_account))
         .route("/login", get(account::show_login).post(account::create_session))
@@ -62,5 +68,6 @@ pub fn routes() -> Router<App> {
         .route("/feeds/{file}", get(feeds::show_feed))
         .route("/feeds/categories/{file}", get(feeds::show_category_feed))
         .route("/feeds/authors/{file}", get(feeds::show_author_feed))
+        .route("/feeds/collections/{owner}/{file}", get(feeds::show_collection_feed))
         .route("/static/{file}", get(assets::show_asset))
 }

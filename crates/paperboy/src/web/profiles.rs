@@ -1,6 +1,6 @@
 //! `GET /users/{name}`: a member's profile: the bio and links they set (text, and addresses
 //! checked when saved, shown `nofollow`), the author names they are verified as, the papers they
-//! wrote and submitted, and their latest comments. Kept in the page cache like other pages; what
+//! wrote and submitted, their public collections, and their latest comments. Kept in the page cache like other pages; what
 //! changes a profile moves the catalog clock.
 
 use askama::Template;
@@ -35,6 +35,8 @@ struct ProfilePage {
     author_names: Vec<Link>,
     papers: Vec<Card>,
     submissions: Vec<Card>,
+    /// Public collections, in the member's order, with their sizes.
+    collections: Vec<(Link, i64)>,
     comments: Vec<CommentLine>,
 }
 
@@ -75,6 +77,12 @@ pub async fn show_profile(
             ..FeedQuery::all(FeedOrder::Newest, 0, u64::from(SHOWN))
         };
         let submissions = db.feed(&submitted).await?;
+        let collections = db
+            .collections_of(user.id, None)
+            .await?
+            .iter()
+            .map(|c| (Link::new(c.href(), c.title.clone()), c.items))
+            .collect();
         let comments = db
             .comments_by(user.id, COMMENTS)
             .await?
@@ -95,6 +103,7 @@ pub async fn show_profile(
             author_names,
             papers: papers.iter().map(|(paper, _)| Card::from_paper(paper)).collect(),
             submissions: submissions.iter().map(Card::from_feed).collect(),
+            collections,
             comments,
             name: user.name,
         };

@@ -1,6 +1,6 @@
 """A member's visit in headless Chromium: sign up with the form, confirm through the emailed
 link (read from the server's mail directory), upvote a paper without the page reloading,
-comment in Markdown, and sign out. Asserts the console stays free of errors (the site's
+comment in Markdown, save a paper to the reading list and to a new collection, and sign out. Asserts the console stays free of errors (the site's
 Content-Security-Policy included) and saves screenshots.
 
     python member.py BASE_URL SCREENSHOT_DIR MAIL_DIR
@@ -75,6 +75,26 @@ try:
     readable()
     driver.save_screenshot(os.path.join(shots, "commented.png"))
 
+    # Saving: a card's "Save" leads to the reading list and the collections; a new collection
+    # takes the paper with a note, and its page shows it.
+    visit("/papers/date/2026-05-11")
+    driver.find_element(By.CSS_SELECTOR, "a.save[href='/papers/2605.00001/save']").click()
+    wait.until(ready.url_contains("/papers/2605.00001/save"))
+    accessible_basics()
+    readable()
+    fill("form[action='/papers/2605.00001/save']")
+    wait.until(lambda d: "Take it off your reading list" in text("main"))
+    fill("form[action='/collections']", title="Worth keeping", note="Read the proofs first.")
+    wait.until(ready.url_contains("/collections/grace/worth-keeping-"))
+    assert text("h1") == "Worth keeping", text("main")
+    assert "Read the proofs first." in text(".note"), text("main")
+    accessible_basics()
+    readable()
+    driver.save_screenshot(os.path.join(shots, "collection.png"))
+    driver.find_element(By.CSS_SELECTOR, "div.account a[href='/reading-list']").click()
+    wait.until(ready.url_contains("/collections/grace/reading-list-"))
+    assert "1 paper" in text(".summary") and "private" in text(".summary"), text("main")
+
     driver.find_element(By.CSS_SELECTOR, "div.account form button").click()
     wait.until(lambda d: d.find_elements(By.LINK_TEXT, "Sign in"))
     assert not driver.find_elements(By.CSS_SELECTOR, "div.account a[href='/settings']")
@@ -84,4 +104,4 @@ try:
 finally:
     driver.quit()
 
-print(f"chromium: a member signed up, voted without a reload and commented; screenshots in {shots}")
+print(f"chromium: a member signed up, voted without a reload, commented and saved papers; screenshots in {shots}")

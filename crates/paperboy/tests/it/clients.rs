@@ -173,7 +173,14 @@ fn run_client(python: &Path, script: &str, extra: &[&str]) {
     let extra: Vec<&str> =
         extra.iter().map(|arg| if *arg == "MAIL_DIR" { mail.to_str().unwrap() } else { arg }).collect();
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/clients").join(script);
-    let output = Command::new(python).arg(&path).arg(&server.base_url).args(&extra).output().unwrap();
+    let output = Command::new(python)
+        .arg(&path)
+        .arg(&server.base_url)
+        .args(&extra)
+        .env("PAPERBOY_ADMIN_TOKEN", &server.admin_token)
+        .env("PAPERBOY_MEMBER_TOKEN", &server.member_token)
+        .output()
+        .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{script} failed:\n{stdout}\n{stderr}\nserver log:\n{}", server.log());
@@ -184,6 +191,13 @@ fn run_client(python: &Path, script: &str, extra: &[&str]) {
 fn the_hugging_face_client_works_against_paperboy() {
     if let Some(python) = python("the_hugging_face_client_works_against_paperboy") {
         run_client(&python, "hf_client.py", &[]);
+    }
+}
+
+#[test]
+fn the_hugging_face_client_keeps_collections_of_papers() {
+    if let Some(python) = python("the_hugging_face_client_keeps_collections_of_papers") {
+        run_client(&python, "hf_collections.py", &[]);
     }
 }
 

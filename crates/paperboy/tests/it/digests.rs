@@ -425,7 +425,7 @@ async fn a_personal_digest_ranks_by_what_the_reader_upvoted(db: &Db) {
         first.contains("Subject: Papers for you")
             || header(&first, "Subject").unwrap().starts_with("Papers for you")
     );
-    assert!(first.contains("Upvote papers you like to make this digest yours."), "{first}");
+    assert!(first.contains("Upvote or save papers you like to make this digest yours."), "{first}");
     assert!(first.find("2611.00812").unwrap() < first.find("2611.00811").unwrap(), "trending order");
 
     // With three upvotes, the next period ranks by them, with the reason.

@@ -390,7 +390,7 @@ async fn schema(db: &Db) -> Vec<String> {
 }
 
 /// `index NAME on TABLE (COLUMNS) [unique] [partial]` from a `CREATE INDEX` statement, in either
-/// engine's spelling.
+/// engine's spelling (PostgreSQL quotes a column named like a keyword, `"position"`).
 fn index_fact(name: &str, table: &str, sql: &str) -> String {
     let sql = sql.to_lowercase();
     let unique = if sql.starts_with("create unique") { " unique" } else { "" };
@@ -408,7 +408,7 @@ fn index_fact(name: &str, table: &str, sql: &str) -> String {
             depth == 0
         })
         .map_or(sql.len(), |(at, _)| open + at);
-    let columns: String = sql[open..close].chars().filter(|c| !c.is_whitespace()).collect();
+    let columns: String = sql[open..close].chars().filter(|c| !c.is_whitespace() && *c != '"').collect();
     format!("index {name} on {table} ({columns}){unique}{partial}")
 }
 
