@@ -272,17 +272,30 @@ pub async fn list_collections(
         offset: (page * limit) as i64,
         limit: limit as i64 + 1,
     };
+    listing(&app, filter, page, "/api/collections", raw.as_deref()).await
+}
+
+/// A page of the collections `filter` asks for (`filter.limit` one more than the page holds,
+/// to know whether another follows), as listings show them: with their first 4 papers. `path`
+/// and `raw_query` make the next page's `Link`.
+pub async fn listing(
+    app: &App,
+    filter: CollectionFilter<'_>,
+    page: u64,
+    path: &str,
+    raw_query: Option<&str>,
+) -> Result<Paged<CollectionJson>, AppError> {
+    let limit = (filter.limit - 1).max(0) as usize;
     let mut collections = app.core.db.list_collections(filter).await?;
-    let more = collections.len() as u64 > limit;
-    collections.truncate(limit as usize);
+    let more = collections.len() > limit;
+    collections.truncate(limit);
     let mut items = Vec::with_capacity(collections.len());
     for collection in collections {
         let first = app.core.db.items(collection.id, ItemOrder::Position, 0, LISTED_ITEMS).await?;
         items.push(CollectionJson { position: None, ..CollectionJson::new(collection, first) });
     }
-    let next = more.then(|| {
-        next_link(&app.core.config.base_url, "/api/collections", raw.as_deref(), "p", &(page + 1).to_string())
-    });
+    let next =
+        more.then(|| next_link(&app.core.config.base_url, path, raw_query, "p", &(page + 1).to_string()));
     Ok(Paged { items, next })
 }
 

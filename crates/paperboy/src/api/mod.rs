@@ -21,6 +21,7 @@ pub mod json;
 pub mod paging;
 pub mod papers;
 pub mod subscriptions;
+pub mod users;
 
 use std::sync::OnceLock;
 
@@ -125,6 +126,10 @@ fn documented() -> Router<App> {
         .api_route("/whoami-v2", get_with(community::show_whoami, community::show_whoami_docs))
         .api_route("/tokens", get_with(community::list_tokens, community::list_tokens_docs))
         .api_route("/tokens/{id}", delete_with(community::revoke_token, community::revoke_token_docs))
+        .api_route("/users/{name}/overview", get_with(users::show_overview, users::show_overview_docs))
+        .api_route("/users/{name}/papers", get_with(users::list_papers, users::list_papers_docs))
+        .api_route("/users/{name}/submissions", get_with(users::list_submissions, users::list_submissions_docs))
+        .api_route("/users/{name}/collections", get_with(users::list_collections, users::list_collections_docs))
         .api_route("/users/{name}/role", post_with(community::grant_role, community::grant_role_docs))
         .api_route("/moderation/log", get_with(community::show_audit_log, community::show_audit_log_docs))
         .api_route("/subscriptions", post_with(subscriptions::subscribe, subscriptions::subscribe_docs))

@@ -314,18 +314,25 @@ impl Db {
 }
 
 impl Db {
-    /// The ids of the papers `user` is a verified author of, newest announced first.
-    pub async fn claimed_paper_ids(&self, user: UserId, limit: u32) -> Result<Vec<String>, DbError> {
+    /// The ids of the papers `user` is a verified author of, newest announced first, `limit`
+    /// from `offset`.
+    pub async fn claimed_paper_ids(
+        &self,
+        user: UserId,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Vec<String>, DbError> {
         Ok(with_pool!(self, |pool, DB| {
             sqlx::query_scalar(
                 "SELECT p.id FROM papers p WHERE p.hidden_at IS NULL AND p.id IN ( \
                    SELECT c.paper_id FROM author_claims c WHERE c.user_id = $1 AND c.status = 'verified' AND c.paper_id IS NOT NULL \
                    UNION SELECT a.paper_id FROM paper_authors a JOIN author_claims c ON c.author_key = a.author_key \
                    WHERE c.user_id = $1 AND c.status = 'verified' AND c.paper_id IS NULL) \
-                 ORDER BY p.announce_date DESC, p.id DESC LIMIT $2",
+                 ORDER BY p.announce_date DESC, p.id DESC LIMIT $2 OFFSET $3",
             )
             .bind(user)
-            .bind(i64::from(limit))
+            .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+            .bind(i64::try_from(offset).unwrap_or(i64::MAX))
             .fetch_all(pool)
             .await?
         }))

@@ -73,6 +73,20 @@ pub enum SignUp {
     NameTaken,
 }
 
+/// What a member's activity adds up to, for their overview.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MemberTotals {
+    /// Papers they are the verified author of, and the upvotes those papers have.
+    pub papers: i64,
+    pub upvotes_received: i64,
+    /// Upvotes they gave.
+    pub votes: i64,
+    /// Comments they wrote that are neither deleted nor hidden.
+    pub comments: i64,
+    pub submissions: i64,
+    pub public_collections: i64,
+}
+
 /// What a member says of themselves on their profile.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Profile {
@@ -523,6 +537,36 @@ fn link_state(
 }
 
 impl Db {
+    /// What `user`'s activity adds up to. Hidden papers are not counted.
+    pub async fn member_totals(&self, user: UserId) -> Result<MemberTotals, DbError> {
+        // SUM of BIGINT is NUMERIC on PostgreSQL: cast back.
+        let row: (i64, Option<i64>, i64, i64, i64, i64) = with_pool!(self, |pool, DB| {
+            sqlx::query_as(
+                "SELECT COUNT(*), CAST(SUM(p.upvotes) AS BIGINT), \
+                 (SELECT COUNT(*) FROM votes WHERE user_id = $1), \
+                 (SELECT COUNT(*) FROM comments WHERE user_id = $1 AND deleted_at IS NULL AND hidden_at IS NULL), \
+                 (SELECT COUNT(*) FROM feed_entries f JOIN users u ON u.name = f.submitted_by WHERE u.id = $1), \
+                 (SELECT COUNT(*) FROM collections WHERE user_id = $1 AND NOT private) \
+                 FROM papers p WHERE p.hidden_at IS NULL AND p.id IN ( \
+                   SELECT c.paper_id FROM author_claims c WHERE c.user_id = $1 AND c.status = 'verified' AND c.paper_id IS NOT NULL \
+                   UNION SELECT a.paper_id FROM paper_authors a JOIN author_claims c ON c.author_key = a.author_key \
+                   WHERE c.user_id = $1 AND c.status = 'verified' AND c.paper_id IS NULL)",
+            )
+            .bind(user)
+            .fetch_one(pool)
+            .await?
+        });
+        let (papers, upvotes_received, votes, comments, submissions, public_collections) = row;
+        Ok(MemberTotals {
+            papers,
+            upvotes_received: upvotes_received.unwrap_or(0),
+            votes,
+            comments,
+            submissions,
+            public_collections,
+        })
+    }
+
     /// The bio and links `user` set.
     pub async fn profile(&self, user: UserId) -> Result<Profile, DbError> {
         let row: Option<(String, sqlx::types::Json<Vec<String>>)> = with_pool!(self, |pool, DB| {

@@ -70,7 +70,7 @@ pub async fn show_profile(
                 author_names.push(Link::new(author_href(&claim.name), claim.name));
             }
         }
-        let ids = db.claimed_paper_ids(user.id, SHOWN).await?;
+        let ids = db.claimed_paper_ids(user.id, 0, u64::from(SHOWN)).await?;
         let papers = db.get_papers_with_entries(&ids).await?;
         let submitted = FeedQuery {
             submitter: Some(user.name.clone()),

@@ -56,6 +56,18 @@ assert found and found[0].id == "2605.00002", ids(found)
 assert found[0].title == "Graph networks"
 assert len(list(api.list_papers(query="abstract", limit=2))) == 2
 
+# The reader submitted 2605.00003 and upvoted it, as three others did.
+reader = api.get_user_overview("reader")
+assert reader.username == "reader" and reader.fullname == "reader", reader
+assert reader.avatar_url.startswith(base), reader.avatar_url
+assert reader.num_likes == 1 and reader.num_papers == 0 and reader.num_followers == 0, reader
+try:
+    api.get_user_overview("nobody-here")
+except HfHubHTTPError as error:
+    assert error.response.status_code == 404, error.response.status_code
+else:
+    raise AssertionError("an unknown member was found")
+
 for bad in [dict(date="2025-02-30"), dict(week="2025-W54"), dict(limit=101), dict(sort="popular")]:
     try:
         list(api.list_daily_papers(**bad))

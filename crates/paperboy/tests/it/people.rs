@@ -1,13 +1,14 @@
 //! People: author pages that gather the spellings of a name, their feeds, and the lookup table
 //! behind them, kept with the catalog and filled in for a catalog stored before it; authorship
-//! claims and curators' verdicts, with their abuse cases; members' profiles. Both engines.
+//! claims and curators' verdicts, with their abuse cases; members' profiles, on the site and
+//! through the API. Both engines.
 
 use axum::http::{StatusCode, header};
 use paperboy::db::Db;
 use paperboy::domain::accounts::Role;
 use paperboy_arxiv::Paper;
 
-use crate::harness::app::{Browser, Reply};
+use crate::harness::app::{Browser, Reply, api_token};
 use crate::harness::fixtures::{dated, sample, set_upvotes, store};
 use crate::harness::{TestApp, on_both_engines};
 
@@ -314,3 +315,84 @@ async fn a_profile_shows_what_a_member_wrote_said_and_submitted(db: &Db) {
 }
 
 on_both_engines!(a_profile_shows_what_a_member_wrote_said_and_submitted);
+
+async fn members_are_read_through_the_api(db: &Db) {
+    store(
+        db,
+        vec![
+            by("2605.00001", "2026-05-11", &["Ada Lovelace"]),
+            by("2605.00002", "2026-05-12", &["Ada Lovelace", "Alan Turing"]),
+            by("2605.00003", "2026-05-13", &["Grace Hopper"]),
+        ],
+    )
+    .await;
+    set_upvotes(db, "2605.00002", 5).await;
+    let site = TestApp::new(db).await;
+    let mut ada = site.member("ada").await;
+    let mut cora = site.member("cora").await;
+    db.grant(None, &site.user("cora").await, Role::Curator).await.unwrap();
+    assert_eq!(claim(&mut ada, "2605.00001", "Ada Lovelace", true).await.status, StatusCode::SEE_OTHER);
+    let id = pending_claim(&mut cora).await;
+    let csrf = cora.session_csrf().await;
+    assert_eq!(
+        cora.post(&format!("/claims/{id}/verify"), &[("csrf", &csrf)]).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let csrf = ada.session_csrf().await;
+    let fields = [("csrf", csrf.as_str()), ("bio", "Poet of numbers."), ("links", "https://ada.example.org")];
+    assert_eq!(ada.post("/settings/profile", &fields).await.status, StatusCode::SEE_OTHER);
+    let voted = ada.post("/papers/2605.00003/vote", &[("csrf", &csrf), ("up", "1")]).await;
+    assert_eq!(voted.status, StatusCode::SEE_OTHER);
+    let token = api_token(&mut ada).await;
+    for (title, private) in [("Open", false), ("Secret", true)] {
+        let made = site
+            .api(
+                "POST",
+                "/api/collections",
+                Some(&token),
+                Some(serde_json::json!({"title": title, "private": private})),
+            )
+            .await;
+        assert_eq!(made.status, StatusCode::OK, "{}", made.text);
+    }
+
+    let overview = site.api("GET", "/api/users/ada/overview", None, None).await;
+    assert_eq!(overview.status, StatusCode::OK, "{}", overview.text);
+    let overview = overview.json();
+    assert_eq!(overview["user"], "ada");
+    assert_eq!(overview["details"], "Poet of numbers.");
+    assert_eq!(overview["links"], serde_json::json!(["https://ada.example.org"]));
+    assert_eq!((overview["numPapers"].as_i64(), overview["numUpvotes"].as_i64()), (Some(2), Some(5)));
+    assert_eq!((overview["numLikes"].as_i64(), overview["numCollections"].as_i64()), (Some(1), Some(1)));
+
+    let papers = site.api("GET", "/api/users/ada/papers?limit=1", None, None).await;
+    assert_eq!(papers.status, StatusCode::OK, "{}", papers.text);
+    assert_eq!(papers.json()[0]["id"], "2605.00002", "newest first");
+    assert_eq!(papers.json()[0]["authors"][0]["status"], "claimed_verified");
+    let next = papers.headers[header::LINK].to_str().unwrap();
+    assert_eq!(next, "<http://paperboy.test/api/users/ada/papers?limit=1&p=1>; rel=\"next\"");
+    let second = site.api("GET", "/api/users/ada/papers?limit=1&p=1", None, None).await;
+    assert_eq!(second.json()[0]["id"], "2605.00001");
+    assert!(second.headers.get(header::LINK).is_none(), "the last page");
+    assert_eq!(site.api("GET", "/api/users/ada/submissions", None, None).await.json(), serde_json::json!([]));
+
+    let listed = |reply: Reply| -> Vec<String> {
+        reply.json().as_array().unwrap().iter().map(|c| c["title"].as_str().unwrap().to_owned()).collect()
+    };
+    assert_eq!(listed(site.api("GET", "/api/users/ada/collections", None, None).await), ["Open"]);
+    let own = listed(site.api("GET", "/api/users/ada/collections", Some(&token), None).await);
+    assert_eq!(own.len(), 2, "{own:?}");
+
+    for (uri, status) in [
+        ("/api/users/nobody/overview", StatusCode::NOT_FOUND),
+        ("/api/users/%3Cscript%3E/overview", StatusCode::BAD_REQUEST),
+        ("/api/users/ada/papers?limit=0", StatusCode::BAD_REQUEST),
+        ("/api/users/ada/papers?p=-1", StatusCode::BAD_REQUEST),
+    ] {
+        let reply = site.api("GET", uri, None, None).await;
+        assert_eq!(reply.status, status, "{uri}: {}", reply.text);
+        assert!(reply.json()["error"].is_string(), "{uri}");
+    }
+}
+
+on_both_engines!(members_are_read_through_the_api);
