@@ -606,6 +606,37 @@ pub enum BenchCommand {
     ///       ../shared/data/arxiv-2025-2026.jsonl.gz
     #[command(verbatim_doc_comment)]
     Search(BenchSearchArgs),
+
+    /// How well the "For you" ranking finds what simulated members would save, beside "most
+    /// upvoted" in the same run: members who care for one arXiv category saved some of its
+    /// earlier papers; part of their saves from the last --window-days is held out, and each
+    /// ranking of those days' papers is scored by recall@20 and nDCG@20 of them. Example:
+    ///
+    ///   paperboy bench for-you ../shared/data/arxiv-2025-2026.jsonl.gz --members 300
+    #[command(verbatim_doc_comment, name = "for-you")]
+    ForYou(BenchForYouArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchForYouArgs {
+    /// A file of papers with announce dates, in any format `import` reads.
+    pub file: PathBuf,
+
+    /// Simulated members.
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    pub members: u64,
+
+    /// Seeds the upvotes and the members: the same seed gives the same run.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+
+    /// The days of the recent feed a member's page ranks.
+    #[arg(long, default_value_t = 14, value_parser = clap::value_parser!(u64).range(1..=365))]
+    pub window_days: u64,
+
+    /// The days before the window that members' saves come from.
+    #[arg(long, default_value_t = 90, value_parser = clap::value_parser!(u64).range(1..=3650))]
+    pub history_days: u64,
 }
 
 #[derive(Debug, Args)]

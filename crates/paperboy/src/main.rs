@@ -119,6 +119,17 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             print!("{}", paperboy::bench::digest::bench_digest(&args).await?);
             Ok(ExitCode::SUCCESS)
         }
+        Command::Bench(BenchCommand::ForYou(args)) => {
+            let options = paperboy::bench::foryou::ForYouOptions {
+                file: args.file,
+                members: args.members as usize,
+                seed: args.seed,
+                window_days: args.window_days,
+                history_days: args.history_days,
+            };
+            print!("{}", paperboy::bench::foryou::bench_for_you(&options)?);
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Bench(BenchCommand::Vectors(args)) => {
             print!("{}", paperboy::bench::vectors::bench_vectors(&args)?);
             Ok(ExitCode::SUCCESS)

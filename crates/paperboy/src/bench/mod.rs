@@ -2,12 +2,15 @@
 //! measured in the same process.
 //!
 //! - [`digest`]: composing and sending digests through an SMTP server, beside raw sends;
+//! - [`foryou`]: how well "For you" finds simulated members' held-out saves, beside "most
+//!   upvoted";
 //! - [`import`]: the import pipeline on SQLite and PostgreSQL beside a parse-only baseline;
 //! - [`relevance`]: nDCG@10 and recall@100 of each search mode on a BEIR-format set;
 //! - [`search`]: keyword search latency beside SQLite FTS5 on the same papers and queries;
 //! - [`vectors`]: the vector index over synthetic embeddings: build, latency, recall, memory.
 
 pub mod digest;
+pub mod foryou;
 pub mod import;
 pub mod relevance;
 pub mod search;

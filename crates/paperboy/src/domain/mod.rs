@@ -14,6 +14,7 @@ pub mod collections;
 pub mod digest;
 pub mod feed;
 pub mod markdown;
+pub mod recommend;
 pub mod refusal;
 pub mod secrets;
 pub mod text;

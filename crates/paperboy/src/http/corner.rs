@@ -26,7 +26,8 @@ pub fn account_corner(session: &Session) -> String {
     let moderation =
         if session.user.role.moderates() { "<a href=\"/moderation\">Moderation</a> " } else { "" };
     format!(
-        "{ACCOUNT_START}<a href=\"/settings\">{name}</a> <a href=\"/reading-list\">Reading list</a> \
+        "{ACCOUNT_START}<a href=\"/settings\">{name}</a> <a href=\"/papers/for-you\">For you</a> \
+         <a href=\"/reading-list\">Reading list</a> \
          <a href=\"/collections\">Collections</a> <a href=\"/submit\">Submit a paper</a> {moderation}\
          <form class=\"inline\" method=\"post\" action=\"/logout\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">\
          <button type=\"submit\" class=\"link\">Sign out</button></form>{ACCOUNT_END}",

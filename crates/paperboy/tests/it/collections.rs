@@ -374,3 +374,56 @@ async fn a_collection_holds_ten_thousand_papers_and_not_one_more() {
         whole["items"].as_array().unwrap().iter().map(|i| i["position"].as_i64().unwrap()).collect();
     assert_eq!(places, (0..10_000).collect::<Vec<i64>>());
 }
+
+/// A paper on the feed of `day` about `topic`.
+fn about(id: &str, day: &str, title: &str, topic: &str) -> Paper {
+    let mut paper = dated(id, title, day);
+    paper.summary = format!("We study {topic}. Our method improves {topic} on three benchmarks.");
+    paper
+}
+
+async fn for_you_ranks_the_recent_feed_by_what_a_member_liked(db: &Db) {
+    store(
+        db,
+        vec![
+            about(
+                "2605.00005",
+                "2026-05-13",
+                "Robot grasping from touch",
+                "robot grasping with tactile sensors",
+            ),
+            about("2605.00001", "2026-05-11", "Quantum error correction codes", "surface codes for qubits"),
+            about(
+                "2605.00002",
+                "2026-05-12",
+                "Tactile robot grasping in clutter",
+                "robot grasping with tactile sensors",
+            ),
+            about("2605.00003", "2026-05-13", "Protein language models", "protein structure prediction"),
+            about("2605.00004", "2026-05-14", "Sparse attention", "long document transformers"),
+        ],
+    )
+    .await;
+    crate::harness::fixtures::set_upvotes(db, "2605.00004", 40).await;
+    let site = TestApp::new(db).await;
+    let anonymous = site.get("/papers/for-you").await;
+    assert_eq!(anonymous.status, StatusCode::SEE_OTHER);
+    assert_eq!(anonymous.headers[header::LOCATION], "/login?next=%2Fpapers%2Ffor-you");
+
+    let mut ada = site.member("ada").await;
+    let empty = ada.get("/papers/for-you").await.text;
+    assert!(empty.contains("Upvote or save papers you find worth reading"), "{empty}");
+    let csrf = ada.session_csrf().await;
+    let saved = ada.post("/papers/2605.00005/save", &[("csrf", &csrf), ("saved", "1")]).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    let page = ada.get("/papers/for-you").await.text;
+    let first = page.find("/papers/2605.00002\"").unwrap_or_else(|| panic!("{page}"));
+    for other in ["2605.00001", "2605.00003", "2605.00004"] {
+        let at = page.find(&format!("/papers/{other}\"")).unwrap_or_else(|| panic!("{other}: {page}"));
+        assert!(first < at, "the robot paper first, before {other}, however upvoted: {page}");
+    }
+    assert!(page.contains("Close to “Robot grasping from touch”, which you saved."), "{page}");
+    assert!(!page.contains("/papers/2605.00005\""), "what the member liked is not offered again");
+}
+
+on_both_engines!(for_you_ranks_the_recent_feed_by_what_a_member_liked);
