@@ -14,6 +14,7 @@ use crate::db::community::{Submitted, VoteCount};
 use crate::db::feed::Featured;
 use crate::db::users::User;
 use crate::domain::authors::AuthorName;
+use crate::domain::code;
 use crate::domain::markdown::check_comment;
 use crate::domain::{Refusal, accounts::Role};
 use crate::error::AppError;
@@ -211,7 +212,11 @@ impl Community<'_> {
             check_link(field, value.map(str::to_owned))
                 .map_err(|invalid| AppError::BadRequest(invalid.to_string()))
         };
-        let github_repo = check("githubRepo", github_repo)?;
+        let github_repo = github_repo
+            .map(code::github_repo)
+            .transpose()
+            .map_err(AppError::BadRequest)?
+            .flatten();
         let project_page = check("projectPage", project_page)?;
         self.db.set_paper_links(user, id, github_repo.as_deref(), project_page.as_deref()).await?;
         Ok(())

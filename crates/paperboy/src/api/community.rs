@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use super::auth::ApiUser;
 use super::contract::{
-    DATE, LINK, NO_CONTROL_BUT_NEWLINE, NOT_BLANK, PAPER_ID_OR_URL, USER_NAME, checked, integer,
+    DATE, GITHUB_REPO, LINK, NO_CONTROL_BUT_NEWLINE, NOT_BLANK, PAPER_ID_OR_URL, USER_NAME, checked, integer,
 };
 use super::json::{CommentJson, Created, DailyItemJson, PaperJson, iso_millis, object_id};
 use super::papers::{PaperPath, any_paper};
@@ -187,8 +187,8 @@ pub fn create_comment_docs(op: TransformOperation) -> TransformOperation {
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct LinksBody {
-    /// The paper's code repository; empty to remove it.
-    #[schemars(length(max = MAX_LINK_CHARS), pattern(LINK))]
+    /// The paper's repository on GitHub, `https://github.com/owner/repo`; empty to remove it.
+    #[schemars(length(max = MAX_LINK_CHARS), pattern(GITHUB_REPO))]
     github_repo: Option<String>,
     /// The paper's project page; empty to remove it.
     #[schemars(length(max = MAX_LINK_CHARS), pattern(LINK))]
@@ -203,8 +203,11 @@ pub async fn set_links(
     Body(body): Body<LinksBody>,
 ) -> Result<Json<PaperJson>, AppError> {
     let id = path.paper()?;
-    for link in [&body.github_repo, &body.project_page].into_iter().flatten() {
-        checked(LINK, link, "an absolute http(s) address without spaces, quotes or angle brackets")?;
+    if let Some(repo) = &body.github_repo {
+        checked(GITHUB_REPO, repo, "a GitHub repository's address, as in https://github.com/owner/repo")?;
+    }
+    if let Some(page) = &body.project_page {
+        checked(LINK, page, "an absolute http(s) address without spaces, quotes or angle brackets")?;
     }
     let community = app.core.community();
     community.set_links(&user, &id, body.github_repo.as_deref(), body.project_page.as_deref()).await?;

@@ -147,6 +147,9 @@ pub const CATEGORY_LIST: &str = concat!(
 /// nothing, to remove one.
 pub const LINK: &str = r#"^(https?://[^\u0000-\u0020\u007F-\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000/?#"'`<>\\]+([/?#][^\u0000-\u0020\u007F-\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000"'`<>\\]*)?)?$"#;
 
+/// A repository on GitHub, as `domain::code::github_repo` takes it; or nothing, to remove one.
+pub const GITHUB_REPO: &str = r"^(https?://(www\.)?github\.com/[A-Za-z0-9](-?[A-Za-z0-9]){0,38}/\.?[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}/?)?$";
+
 /// A user name, as accounts are named.
 pub const USER_NAME: &str = r"^[A-Za-z0-9][A-Za-z0-9_-]{1,31}$";
 
@@ -238,6 +241,27 @@ mod tests {
     use paperboy_arxiv::ArxivId;
 
     use super::*;
+
+    #[test]
+    fn the_repository_pattern_takes_what_the_check_takes() {
+        use crate::domain::code::github_repo;
+        for text in [
+            "https://github.com/a/b",
+            "http://www.github.com/a-b/c.d_e.git/",
+            "https://github.com/owner/.github",
+            "https://github.com/a/",
+            "https://github.com/a/b/tree/main",
+            "https://github.com/-a/b",
+            "https://github.com/a--b/c",
+            "https://github.com/a/..",
+            "https://github.com/a/.x",
+            "https://gitlab.com/a/b",
+            "https://GitHub.com/a/b",
+            "",
+        ] {
+            assert_eq!(matches(GITHUB_REPO, text), github_repo(text).is_ok(), "{text:?}");
+        }
+    }
 
     #[test]
     fn ids_of_both_styles_match_and_nothing_else() {

@@ -16,6 +16,7 @@ use serde::Serialize;
 use crate::db::community::Comment;
 use crate::db::feed::FeedItem;
 use crate::db::papers::StoredPaper;
+use crate::domain::code::repository;
 use crate::domain::feed::FeedEntry;
 use crate::domain::markdown;
 
@@ -34,6 +35,7 @@ pub struct PaperJson {
     pub summary: String,
     pub upvotes: u64,
     pub num_comments: u64,
+    /// The repository people set, or else the one the paper's comment or abstract links to.
     pub github_repo: Option<String>,
     pub project_page: Option<String>,
     #[schemars(extend("format" = "date-time"))]
@@ -51,6 +53,8 @@ pub struct PaperJson {
     pub linked_spaces: Vec<serde_json::Value>,
     pub num_total_spaces: u64,
     // Paperboy's additions: arXiv metadata Hugging Face does not carry.
+    /// Whether `githubRepo` was found in the paper's comment or abstract, not set by someone.
+    pub github_repo_found: bool,
     pub version: Option<u32>,
     pub categories: Vec<String>,
     pub comment: Option<String>,
@@ -123,6 +127,7 @@ impl PaperJson {
     /// The paper, with its feed entry when it is on a feed.
     pub fn new(stored: StoredPaper, entry: Option<&FeedEntry>) -> PaperJson {
         let StoredPaper { paper, upvotes, num_comments, claimed, .. } = stored;
+        let repository = repository(&paper);
         let Paper {
             id,
             version,
@@ -134,7 +139,6 @@ impl PaperJson {
             journal_ref,
             doi,
             license,
-            github_repo,
             project_page,
             published_at,
             updated_at,
@@ -166,7 +170,8 @@ impl PaperJson {
             summary,
             upvotes: upvotes.max(0) as u64,
             num_comments: num_comments.max(0) as u64,
-            github_repo,
+            github_repo_found: repository.as_ref().is_some_and(|r| r.found),
+            github_repo: repository.map(|r| r.url),
             project_page,
             withdrawn_at: None,
             submitted_on_daily_at: entry.map(|e| iso_millis(e.submitted_at)),

@@ -10,6 +10,7 @@
 pub mod accounts;
 pub mod authors;
 pub mod category;
+pub mod code;
 pub mod collections;
 pub mod digest;
 pub mod feed;

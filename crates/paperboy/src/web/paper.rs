@@ -13,6 +13,7 @@ use paperboy_arxiv::{ArxivId, Paper};
 use crate::db::community::Comment;
 use crate::db::users::Session;
 use crate::domain::accounts::UserId;
+use crate::domain::code::{Repository, repository};
 use crate::domain::feed::Period;
 use crate::domain::markdown;
 use crate::domain::text::url_encode_path;
@@ -283,8 +284,10 @@ fn links(paper: &Paper) -> Vec<Link> {
     if let Some(doi) = &paper.doi {
         links.push(Link::new(format!("https://doi.org/{}", url_encode_path(doi)), "DOI"));
     }
-    if let Some(code) = &paper.github_repo {
-        links.push(Link::new(code.clone(), "Code"));
+    match repository(paper) {
+        Some(Repository { url, found: false }) => links.push(Link::new(url, "Code")),
+        Some(Repository { url, found: true }) => links.push(Link::new(url, "Code (linked in the abstract)")),
+        None => {}
     }
     if let Some(project) = &paper.project_page {
         links.push(Link::new(project.clone(), "Project page"));

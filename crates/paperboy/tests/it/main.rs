@@ -7,6 +7,7 @@ mod api;
 mod architecture;
 mod cli;
 mod clients;
+mod code;
 mod collections;
 mod community;
 mod delivery;
