@@ -153,8 +153,8 @@ pub enum Command {
     ///
     /// Jobs: the trending refresh (enqueued every 5 minutes), the email digests (every minute:
     /// each reader's digest at their hour, sent through --smtp-url or into DATA_DIR/mail, with
-    /// links starting with --base-url) and, with --daily-harvest, yesterday's arXiv records
-    /// (enqueued once a day). Any number of workers may share one
+    /// links starting with --base-url), with --daily-harvest yesterday's arXiv records
+    /// (enqueued once a day), and with --stars the repositories' GitHub stars (every hour). Any number of workers may share one
     /// PostgreSQL database: each job runs on one of them, and a job whose worker dies runs again
     /// elsewhere once its lease expires. Failed jobs are retried with exponential backoff (30 s,
     /// 1 min, 2 min, ...) up to 5 attempts. On one machine, `paperboy serve --with-worker` runs
@@ -207,8 +207,48 @@ pub enum Command {
     Reindex,
 
     /// Measure Paperboy's speed with reproducible benchmarks.
+    /// Refresh the GitHub stars of papers' repositories now, and print what it did.
+    ///
+    /// Papers' repositories are the ones people set, or the ones their arXiv comment or abstract
+    /// links to. Each is asked about through GitHub's REST API with the ETag of its last
+    /// answer; the rate-limit headers are honoured (the run waits up to --max-wait, then stops
+    /// and leaves the rest for the next run). A worker started with --stars does this every
+    /// hour. Example:
+    ///
+    ///   GITHUB_TOKEN=ghp_... paperboy stars
+    #[command(verbatim_doc_comment)]
+    Stars(StarsArgs),
+
     #[command(subcommand)]
     Bench(BenchCommand),
+}
+
+/// Where GitHub's API is and how to use it.
+#[derive(Debug, Clone, Args)]
+pub struct GitHubArgs {
+    /// GitHub's REST API.
+    #[arg(
+        long,
+        env = "PAPERBOY_GITHUB_API_URL",
+        default_value = "https://api.github.com",
+        value_name = "URL"
+    )]
+    pub github_api_url: String,
+
+    /// A GitHub token: 5,000 requests an hour instead of 60. Read from the environment, so it
+    /// stays out of the process list.
+    #[arg(long, env = "GITHUB_TOKEN", hide_env_values = true, value_name = "TOKEN")]
+    pub github_token: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct StarsArgs {
+    #[command(flatten)]
+    pub github: GitHubArgs,
+
+    /// The longest to wait for GitHub's rate limit to reset before stopping, in seconds.
+    #[arg(long, default_value_t = 120, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(0..=3600))]
+    pub max_wait: u64,
 }
 
 /// How a worker runs, for `paperboy worker` and `paperboy serve --with-worker`.
@@ -231,6 +271,13 @@ pub struct WorkerArgs {
     /// Seconds an idle worker waits before looking for jobs again.
     #[arg(long, env = "PAPERBOY_JOB_POLL", default_value_t = 2.0, value_name = "SECONDS", value_parser = parse_delay)]
     pub job_poll: f64,
+
+    /// Refresh the GitHub stars of papers' repositories every hour (see `paperboy stars`).
+    #[arg(long, env = "PAPERBOY_STARS", value_parser = BoolishValueParser::new())]
+    pub stars: bool,
+
+    #[command(flatten)]
+    pub github: GitHubArgs,
 }
 
 #[derive(Debug, Args)]

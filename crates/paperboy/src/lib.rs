@@ -21,4 +21,5 @@ pub mod progress;
 pub mod quota;
 pub mod search;
 pub mod server;
+pub mod stars;
 pub mod web;

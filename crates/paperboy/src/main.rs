@@ -101,6 +101,17 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("The {} schema is up to date.", db.engine());
             Ok(ExitCode::SUCCESS)
         }
+        Command::Stars(args) => {
+            let db = open_db(&cli.global).await?;
+            let github = github(&args.github)?;
+            let options = paperboy::stars::StarsOptions {
+                max_wait: std::time::Duration::from_secs(args.max_wait),
+                ..paperboy::stars::StarsOptions::default()
+            };
+            let report = paperboy::stars::refresh(&db, &github, options).await?;
+            println!("{}", report.summary());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Bench(BenchCommand::Import(args)) => {
             print!("{}", paperboy::bench::bench_import(&args).await?);
             Ok(ExitCode::SUCCESS)
@@ -164,8 +175,15 @@ fn worker_config(
         lease: std::time::Duration::from_secs(args.job_lease),
         poll: std::time::Duration::from_secs_f64(args.job_poll),
         digests: Some(Delivery { outbox: outbox(global)?, base_url, send: SendOptions::default() }),
+        stars: if args.stars { Some(github(&args.github)?) } else { None },
         ..WorkerConfig::new(arxiv, feature_rules(global))
     })
+}
+
+/// GitHub's client, as configured.
+fn github(args: &paperboy::cli::GitHubArgs) -> anyhow::Result<paperboy::stars::GitHub> {
+    let agent = paperboy_arxiv::client::user_agent(None);
+    Ok(paperboy::stars::GitHub::new(&args.github_api_url, args.github_token.clone(), &agent)?)
 }
 
 async fn run_digest(global: &GlobalArgs, command: DigestCommand) -> anyhow::Result<ExitCode> {

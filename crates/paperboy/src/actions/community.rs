@@ -212,11 +212,8 @@ impl Community<'_> {
             check_link(field, value.map(str::to_owned))
                 .map_err(|invalid| AppError::BadRequest(invalid.to_string()))
         };
-        let github_repo = github_repo
-            .map(code::github_repo)
-            .transpose()
-            .map_err(AppError::BadRequest)?
-            .flatten();
+        let github_repo =
+            github_repo.map(code::github_repo).transpose().map_err(AppError::BadRequest)?.flatten();
         let project_page = check("projectPage", project_page)?;
         self.db.set_paper_links(user, id, github_repo.as_deref(), project_page.as_deref()).await?;
         Ok(())

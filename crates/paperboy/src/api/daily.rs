@@ -36,6 +36,10 @@ enum DailySort {
     /// By the trending score; without a period, what trends now.
     #[serde(rename = "trending")]
     Trending,
+    /// Trending with code: papers whose GitHub repository gained the most stars over the last
+    /// 7 days (then the most starred); Paperboy's addition.
+    #[serde(rename = "trendingWithCode")]
+    TrendingWithCode,
 }
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]
@@ -206,6 +210,7 @@ pub async fn list_daily_papers(
         None if period.is_some() => FeedOrder::Upvotes,
         None | Some(DailySort::PublishedAt) => FeedOrder::Newest,
         Some(DailySort::Trending) => FeedOrder::Trending,
+        Some(DailySort::TrendingWithCode) => FeedOrder::StarsGained,
     };
     let (first, last) = match period {
         Some(period) => (Some(period.first_day()), Some(period.last_day())),

@@ -32,7 +32,17 @@ pub enum FeedOrder {
     Newest,
     /// The trending score ([`crate::domain::trending`]), then the latest to join.
     Trending,
+    /// "Trending with code": only papers whose GitHub repository was counted, by the stars it
+    /// gained over the last [`STARS_GAINED_DAYS`] days, then by its stars.
+    StarsGained,
 }
+
+/// The days "trending with code" counts stars gained over.
+pub const STARS_GAINED_DAYS: u64 = 7;
+
+/// The stars of the repository of the feed entry `f`, in SQL.
+const STARS: &str = "(SELECT r.stars FROM paper_repos pr JOIN repositories r ON r.repo = pr.repo \
+                     WHERE pr.paper_id = f.paper_id)";
 
 /// What a feed listing selects.
 #[derive(Debug, Clone)]
@@ -221,6 +231,7 @@ impl Db {
             FeedOrder::Upvotes => "p.upvotes DESC, f.submitted_at, f.paper_id",
             FeedOrder::Newest => "f.submitted_at DESC, f.paper_id DESC",
             FeedOrder::Trending => "f.trending_score DESC, f.submitted_at DESC, f.paper_id DESC",
+            FeedOrder::StarsGained => "",
         };
         let rows: Vec<FeedRow> = with_pool!(self, |pool, DB| {
             let mut sql = QueryBuilder::<DB>::new(format!(
@@ -228,7 +239,21 @@ impl Db {
                  FROM feed_entries f JOIN papers p ON p.id = f.paper_id WHERE 1 = 1"
             ));
             push_filters(&mut sql, query);
-            sql.push(format!(" ORDER BY {order} LIMIT "));
+            if query.order == FeedOrder::StarsGained {
+                // Gained: the stars now less the oldest count of the window (none: nothing gained).
+                let since = Utc::now().date_naive() - chrono::Days::new(STARS_GAINED_DAYS);
+                sql.push(
+                    " ORDER BY (SELECT r.stars - COALESCE((SELECT s.stars FROM repository_stars s \
+                     WHERE s.repo = r.repo AND s.day >= ",
+                )
+                .push_bind(since)
+                .push(format!(
+                    " ORDER BY s.day LIMIT 1), r.stars) FROM paper_repos pr JOIN repositories r ON r.repo = pr.repo \
+                     WHERE pr.paper_id = f.paper_id) DESC, {STARS} DESC, f.paper_id DESC LIMIT "
+                ));
+            } else {
+                sql.push(format!(" ORDER BY {order} LIMIT "));
+            }
             sql.push_bind(i64::try_from(query.limit).unwrap_or(i64::MAX));
             sql.push(" OFFSET ");
             sql.push_bind(i64::try_from(query.offset).unwrap_or(i64::MAX));
@@ -420,5 +445,8 @@ where
     }
     if let Some(submitter) = &query.submitter {
         sql.push(" AND f.submitted_by = ").push_bind(submitter.clone());
+    }
+    if query.order == FeedOrder::StarsGained {
+        sql.push(format!(" AND {STARS} IS NOT NULL"));
     }
 }

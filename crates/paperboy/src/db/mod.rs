@@ -10,6 +10,7 @@
 pub mod authors;
 pub mod checkpoints;
 pub mod claims;
+pub mod code;
 pub mod collections;
 pub mod community;
 pub mod digests;

@@ -94,13 +94,18 @@ impl Db {
         with_pool!(self, |pool, DB| {
             let mut tx = pool.begin_with(self.begin_write()).await?;
             let seq = take_clock!(tx) + 1;
-            let changed = sqlx::query("UPDATE papers SET github_repo = $1, project_page = $2 WHERE id = $3")
-                .bind(github_repo)
-                .bind(project_page)
-                .bind(id.as_str())
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
+            // A new clock number, so what follows the catalog's changes (the stars job's
+            // repositories, the search index) sees the edit.
+            let changed = sqlx::query(
+                "UPDATE papers SET github_repo = $1, project_page = $2, change_seq = $3 WHERE id = $4",
+            )
+            .bind(github_repo)
+            .bind(project_page)
+            .bind(seq)
+            .bind(id.as_str())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
             if changed == 0 {
                 return Ok(false);
             }

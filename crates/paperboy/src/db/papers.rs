@@ -77,6 +77,9 @@ pub struct StoredPaper {
     pub hidden_at: Option<DateTime<Utc>>,
     /// Its verified authors, for listings and pages ([`Db::attach_claims`]); empty otherwise.
     pub claimed: Vec<ClaimedAuthor>,
+    /// Its repository's GitHub stars, once counted, for listings and pages (attached with the
+    /// claims); `None` otherwise.
+    pub stars: Option<i64>,
 }
 
 /// The catalog's columns of `papers`, declared once: each column, the type a row reads it as,
@@ -238,6 +241,7 @@ impl TryFrom<PaperRow> for StoredPaper {
             num_comments: row.num_comments,
             hidden_at: row.hidden_at,
             claimed: Vec::new(),
+            stars: None,
         })
     }
 }
@@ -401,16 +405,33 @@ impl Db {
         Ok(paper)
     }
 
-    /// Fills in the `claimed` authors of `papers` ([`Db::claimed_authors`]).
+    /// Fills in the `claimed` authors of `papers` ([`Db::claimed_authors`]) and their
+    /// repositories' `stars`.
     pub(super) async fn attach_claims<'a>(
         &self,
         papers: impl IntoIterator<Item = &'a mut StoredPaper>,
     ) -> Result<(), DbError> {
         let papers: Vec<&mut StoredPaper> = papers.into_iter().collect();
+        if papers.is_empty() {
+            return Ok(());
+        }
         let ids: Vec<String> = papers.iter().map(|p| p.paper.id.to_string()).collect();
         let mut claimed = self.claimed_authors(&ids).await?;
+        let stars: HashMap<String, i64> = with_pool!(self, |pool, DB| {
+            let mut sql = QueryBuilder::<DB>::new(
+                "SELECT pr.paper_id, r.stars FROM paper_repos pr JOIN repositories r ON r.repo = pr.repo \
+                 WHERE r.stars IS NOT NULL AND pr.paper_id IN (",
+            );
+            let mut list = sql.separated(", ");
+            for id in &ids {
+                list.push_bind(id.as_str());
+            }
+            sql.push(")");
+            sql.build_query_as::<(String, i64)>().fetch_all(pool).await?.into_iter().collect()
+        });
         for paper in papers {
             paper.claimed = claimed.remove(paper.paper.id.as_str()).unwrap_or_default();
+            paper.stars = stars.get(paper.paper.id.as_str()).copied();
         }
         Ok(())
     }

@@ -4,7 +4,8 @@
 //! the leased queue of [`crate::db::queue`]). The
 //! scheduler only enqueues: the trending refresh every [`TRENDING_EVERY`], the digest run every
 //! [`DIGESTS_EVERY`] (it composes what is due at each reader's hour and sends the outbox), and,
-//! when a daily harvest is configured, yesterday's arXiv records once a day. On the trending
+//! when a daily harvest is configured, yesterday's arXiv records once a day, and with GitHub
+//! settings the repositories' stars every [`STARS_EVERY`]. On the trending
 //! tick each worker also deletes finished jobs after a week, and expired sessions and links.
 //! The scheduler runs inside each worker, and de-duplication keys make several workers enqueue
 //! each job once. A worker claims one job at a time, renews its lease while it runs, and
@@ -32,9 +33,12 @@ use crate::digest::Delivery;
 use crate::digest::send::{SendOptions, SendReport};
 use crate::domain::feed::FeatureRules;
 use crate::ingest::harvest::{HarvestOptions, harvest};
+use crate::stars::{GitHub, StarsOptions, refresh};
 
 /// How often the trending scores are refreshed.
 pub const TRENDING_EVERY: Duration = Duration::from_secs(300);
+/// How often the repositories' stars are refreshed.
+pub const STARS_EVERY: Duration = Duration::from_secs(3600);
 /// How often due digests are looked for: readers get theirs within this of their hour.
 pub const DIGESTS_EVERY: Duration = Duration::from_secs(60);
 /// Backoff of the first retry, doubled for each further one, up to an hour.
@@ -54,6 +58,8 @@ pub enum Job {
     Harvest { from: NaiveDate, until: Option<NaiveDate>, set: Option<String> },
     /// Compose the email digests due now and send what the outbox holds.
     Digests,
+    /// Refresh the GitHub stars of papers' repositories that are due.
+    RefreshStars,
 }
 
 impl Job {
@@ -62,6 +68,7 @@ impl Job {
             Job::RefreshTrending => "refresh_trending",
             Job::Harvest { .. } => "harvest",
             Job::Digests => "digests",
+            Job::RefreshStars => "refresh_stars",
         }
     }
 
@@ -90,6 +97,8 @@ pub struct WorkerConfig {
     pub retry_base: Duration,
     /// Email digests: composed and sent at each reader's hour when set.
     pub digests: Option<Delivery>,
+    /// GitHub's client: the repositories' stars are refreshed every [`STARS_EVERY`] when set.
+    pub stars: Option<GitHub>,
 }
 
 impl WorkerConfig {
@@ -103,6 +112,7 @@ impl WorkerConfig {
             poll: Duration::from_secs(2),
             retry_base: RETRY_BASE,
             digests: None,
+            stars: None,
         }
     }
 }
@@ -118,6 +128,10 @@ pub async fn schedule_digests(db: &Db, config: &WorkerConfig) -> anyhow::Result<
 /// Enqueues what is due at this moment; safe to call from every worker, often.
 pub async fn schedule(db: &Db, config: &WorkerConfig) -> anyhow::Result<()> {
     Job::RefreshTrending.enqueue(db, Dedupe::WhileActive("refresh_trending")).await?;
+    if config.stars.is_some() {
+        let hour = Utc::now().timestamp() / STARS_EVERY.as_secs() as i64;
+        Job::RefreshStars.enqueue(db, Dedupe::Once(&format!("refresh_stars:{hour}"))).await?;
+    }
     if config.daily_harvest {
         let yesterday = Utc::now().date_naive() - chrono::Days::new(1);
         let job = Job::Harvest { from: yesterday, until: Some(yesterday), set: config.harvest_set.clone() };
@@ -251,6 +265,11 @@ async fn execute(db: &Db, config: &WorkerConfig, job: &ClaimedJob) -> anyhow::Re
             };
             let report = harvest(db, &config.arxiv, &options).await?;
             tracing::info!(report = %report.summary(), "harvest job");
+        }
+        Job::RefreshStars => {
+            let github = config.stars.as_ref().context("this worker has no GitHub settings for stars")?;
+            let report = refresh(db, github, StarsOptions::default()).await?;
+            tracing::info!(report = %report.summary(), "stars");
         }
         Job::Digests => {
             let delivery = config.digests.as_ref().context("this worker has no mail settings for digests")?;

@@ -1,7 +1,7 @@
 //! RSS 2.0 and Atom feeds: the daily feed, trending, any category, any author, any public
 //! collection and any search.
 //!
-//! `/feeds/daily.rss`, `/feeds/trending.atom`, `/feeds/categories/cs.CL.rss`,
+//! `/feeds/daily.rss`, `/feeds/trending.atom`, `/feeds/trending-code.rss`, `/feeds/categories/cs.CL.rss`,
 //! `/feeds/authors/Ada%20Lovelace.atom`, `/feeds/collections/ada/graphs-0123456789abcdef01234567.rss`
 //! (its papers as they are added), `/feeds/search.atom?q=...`. Each item's guid (Atom: id) is the paper's absolute address, so
 //! it stays the same however often the feed is rebuilt; links are absolute, from the configured
@@ -114,6 +114,7 @@ pub async fn show_feed(
         let channel = match name {
             "daily" => daily(&app).await?,
             "trending" => trending(&app).await?,
+            "trending-code" => trending_code(&app).await?,
             "search" => search(&app, &params).await?,
             _ => return Err(no_such_feed()),
         };
@@ -230,6 +231,19 @@ async fn trending(app: &App) -> Result<Channel, AppError> {
         description: "The papers trending on Paperboy's feed.".into(),
         page: "/papers/trending".into(),
         path: "/feeds/trending".into(),
+        query: String::new(),
+        items: items.iter().map(|i| item(app, &i.paper, i.entry.submitted_at)).collect(),
+    })
+}
+
+async fn trending_code(app: &App) -> Result<Channel, AppError> {
+    let items = app.core.db.feed(&FeedQuery::all(FeedOrder::StarsGained, 0, ITEMS)).await?;
+    Ok(Channel {
+        title: "Paperboy: trending papers with code".into(),
+        description: "Papers on Paperboy's feed whose GitHub repository gained the most stars this week."
+            .into(),
+        page: "/papers/trending/code".into(),
+        path: "/feeds/trending-code".into(),
         query: String::new(),
         items: items.iter().map(|i| item(app, &i.paper, i.entry.submitted_at)).collect(),
     })

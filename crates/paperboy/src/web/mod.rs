@@ -36,6 +36,7 @@ pub fn routes() -> Router<App> {
         .route("/papers/month", get(pages::latest_month))
         .route("/papers/month/{month}", get(pages::show_month))
         .route("/papers/trending", get(pages::show_trending))
+        .route("/papers/trending/code", get(pages::show_trending_code))
         .route("/papers/for-you", get(foryou::show_for_you))
         .route("/papers/{*id}", get(paper::show_paper).post(community::act_on_paper))
         .route("/comments/{id}/{action}", post(community::act_on_comment))

@@ -9,7 +9,7 @@ use axum::response::{Redirect, Response};
 use chrono::{NaiveDate, Utc};
 use serde::Deserialize;
 
-use crate::db::feed::{FeedOrder, FeedQuery};
+use crate::db::feed::{FeedOrder, FeedQuery, STARS_GAINED_DAYS};
 use crate::db::{Db, DbError};
 use crate::domain::category::is_category;
 use crate::domain::feed::{Period, PeriodError};
@@ -237,6 +237,41 @@ fn daily_feed_links(app: &App) -> FeedLinks {
         rss: format!("{base}/feeds/daily.rss"),
         atom: format!("{base}/feeds/daily.atom"),
     }
+}
+
+/// `GET /papers/trending/code`: trending with code.
+pub async fn show_trending_code(
+    State(app): State<App>,
+    uri: Uri,
+    headers: HeaderMap,
+    Params(params): Params<PageParams>,
+) -> Response {
+    cached(&app, &uri, &headers, || async {
+        let page = params.number()?;
+        let query = FeedQuery::all(FeedOrder::StarsGained, (page - 1) * PAGE_SIZE, PAGE_SIZE);
+        let total = app.core.db.count_feed(&query).await?;
+        let items = app.core.db.feed(&query).await?;
+        let base = &app.core.config.base_url;
+        let layout = Layout::new("trending", format!("{base}/papers/trending/code")).with_feeds(FeedLinks {
+            title: "Paperboy trending papers with code".into(),
+            rss: format!("{base}/feeds/trending-code.rss"),
+            atom: format!("{base}/feeds/trending-code.atom"),
+        });
+        let view = ListPage {
+            layout,
+            heading: "Trending with code".into(),
+            summary: format!(
+                "Papers on the feed whose GitHub repository gained the most stars over the last \
+                 {STARS_GAINED_DAYS} days, then the most starred. Stars are refreshed through GitHub's API every \
+                 few hours."
+            ),
+            empty: "No paper on the feed has a repository whose stars were counted yet.".into(),
+            cards: items.iter().map(Card::from_feed).collect(),
+            pager: Pager::numbered(page, PAGE_SIZE, total, |n| format!("/papers/trending/code?page={n}")),
+        };
+        render(StatusCode::OK, &view)
+    })
+    .await
 }
 
 /// The latest day whose feed has papers; today (UTC) while the feed is empty.

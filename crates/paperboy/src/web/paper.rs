@@ -198,7 +198,7 @@ async fn render_paper(app: &App, id: &ArxivId, session: Option<&Session>) -> Res
         facts: facts(paper),
         feed,
         byline,
-        links: links(paper),
+        links: links(paper, stored.stars),
         upvotes: stored.upvotes,
         comments: stored.num_comments,
         abstract_html: latex::to_html(&paper.summary),
@@ -275,7 +275,7 @@ fn facts(paper: &Paper) -> Vec<(&'static str, String)> {
     facts
 }
 
-fn links(paper: &Paper) -> Vec<Link> {
+fn links(paper: &Paper, stars: Option<i64>) -> Vec<Link> {
     let id = &paper.id;
     let mut links = vec![
         Link::new(format!("https://arxiv.org/abs/{id}"), "arXiv page"),
@@ -284,10 +284,12 @@ fn links(paper: &Paper) -> Vec<Link> {
     if let Some(doi) = &paper.doi {
         links.push(Link::new(format!("https://doi.org/{}", url_encode_path(doi)), "DOI"));
     }
-    match repository(paper) {
-        Some(Repository { url, found: false }) => links.push(Link::new(url, "Code")),
-        Some(Repository { url, found: true }) => links.push(Link::new(url, "Code (linked in the abstract)")),
-        None => {}
+    if let Some(Repository { url, found }) = repository(paper) {
+        let mut label = if found { "Code (linked in the abstract)".to_owned() } else { "Code".to_owned() };
+        if let Some(stars) = stars {
+            label += &format!(" ★ {stars}");
+        }
+        links.push(Link::new(url, label));
     }
     if let Some(project) = &paper.project_page {
         links.push(Link::new(project.clone(), "Project page"));

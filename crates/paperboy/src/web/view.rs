@@ -102,6 +102,8 @@ pub struct Card {
     pub excerpt_html: String,
     pub upvotes: i64,
     pub comments: i64,
+    /// Its GitHub repository's stars, once counted.
+    pub stars: Option<i64>,
     pub categories: Vec<String>,
     /// Where it comes from: "Submitted by ada", "Featured", "Announced 11 May 2026".
     pub byline: String,
@@ -122,6 +124,7 @@ impl Card {
             excerpt_html: latex::excerpt_html(&paper.summary, EXCERPT_CHARS),
             upvotes: stored.upvotes,
             comments: stored.num_comments,
+            stars: stored.stars,
             categories: paper.categories.clone(),
             byline,
         }

@@ -1,5 +1,6 @@
 //! A real HTTP server on loopback that replays scripted answers (recorded arXiv responses and
-//! handwritten ones) and records what it was asked: arXiv is never contacted.
+//! handwritten ones, GitHub's answers) and records what it was asked: neither arXiv nor GitHub
+//! is ever contacted.
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -9,7 +10,7 @@ use std::time::Instant;
 
 use axum::Router;
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 
 /// One scripted answer of the replay server.
@@ -54,8 +55,12 @@ impl Scripted {
 /// A request the replay server received.
 #[derive(Debug, Clone)]
 pub struct Seen {
+    pub path: String,
     pub query: String,
     pub user_agent: String,
+    /// The `Authorization` and `If-None-Match` headers, when sent.
+    pub authorization: Option<String>,
+    pub if_none_match: Option<String>,
     pub at: Instant,
 }
 
@@ -94,13 +99,21 @@ impl ReplayServer {
 
 async fn replay(
     State(script): State<Arc<Mutex<Script>>>,
+    uri: Uri,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Response {
-    let user_agent = headers.get("user-agent").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let next = {
         let mut script = script.lock().unwrap();
-        script.seen.push(Seen { query: query.unwrap_or_default(), user_agent, at: Instant::now() });
+        script.seen.push(Seen {
+            path: uri.path().to_owned(),
+            query: query.unwrap_or_default(),
+            user_agent: header("user-agent").unwrap_or_default(),
+            authorization: header("authorization"),
+            if_none_match: header("if-none-match"),
+            at: Instant::now(),
+        });
         script.replies.pop_front()
     };
     match next {
