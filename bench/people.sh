@@ -11,6 +11,10 @@
 #      time; the median and 90th percentile of curl's total time. Cases: the author with 500
 #      papers, the sample's most prolific author (Yang Liu, 289), a profile, and the day page.
 #   2. cached: wrk on the same pages as readers get them, from the page cache.
+#   3. collections and For you: ada (signed in through the link `user add` prints) keeps a public
+#      collection of 1,000 papers and saved 20 recent cs.RO papers; render times of the
+#      collection's first page (100 papers), its JSON with all 1,000, its BibTeX, and her For
+#      you page (the last 14 feed days ranked for her), beside the day page, as in 1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -43,8 +47,9 @@ with open(sys.argv[1], "w") as out:
         }) + "\n")
 PY
 "$binary" --data-dir "$data" import "$sample" "$data/ada.jsonl" >/dev/null 2>&1
-"$binary" --data-dir "$data" user add ada@example.org --name ada >/dev/null 2>&1
-"$binary" --data-dir "$data" serve --listen "127.0.0.1:$port" --rate-limit 1000000000/60s 2>"$log" &
+link="$("$binary" --data-dir "$data" user add ada@example.org --name ada --base-url "$base" | grep -o 'http[^ ]*token=[A-Za-z0-9_-]*')"
+"$binary" --data-dir "$data" serve --listen "127.0.0.1:$port" --base-url "$base" --rate-limit 1000000000/60s \
+    --no-action-limits 2>"$log" &
 server=$!
 for _ in $(seq 1 120); do curl -sf -o /dev/null "$base/healthz" && break; sleep 0.5; done
 curl -sf -o /dev/null "$base/healthz" || { cat "$log" >&2; exit 1; }
@@ -79,3 +84,54 @@ echo "| -------------------------- | ----- | -------- | ------- | ------- | ----
 measure "day page" 64 "$base$day_page"
 measure "author, 500 papers" 64 "$base/authors/Ada%20Benchmark"
 measure "profile" 64 "$base/users/ada"
+
+# Sign ada in, make her a token, and fill her collections through the API.
+jar="$data/cookies"
+csrf="$(curl -sf -c "$jar" "$link" | grep -o 'name="csrf" value="[^"]*"' | head -1 | sed 's/.*value="//; s/"$//')"
+curl -sf -b "$jar" -c "$jar" -o /dev/null -d "csrf=$csrf&token=${link##*token=}" "$base/links/login"
+session="$(awk '$6 == "pb_session" { print $7 }' "$jar")"
+csrf="$(curl -sf -b "pb_session=$session" "$base/settings" | grep -o 'name="csrf" value="[^"]*"' | head -1 | sed 's/.*value="//; s/"$//')"
+token="$(curl -sf -b "pb_session=$session" -d "csrf=$csrf&name=bench" "$base/settings/tokens" | grep -o 'pb_[A-Za-z0-9_-]*' | head -1)"
+[[ -n "$token" ]] || { echo "could not sign in and make a token" >&2; cat "$log" >&2; exit 1; }
+collection="$(python3 - "$base" "$token" <<'PY'
+import json, sys, urllib.request
+base, token = sys.argv[1], sys.argv[2]
+def call(method, path, body=None):
+    request = urllib.request.Request(base + path, method=method, data=json.dumps(body).encode() if body else None,
+                                     headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    with urllib.request.urlopen(request) as answer:
+        return json.load(answer)
+every = call("POST", "/api/collections", {"title": "A thousand papers"})["slug"]
+liked = call("POST", "/api/collections", {"title": "Robots", "private": True})["slug"]
+papers, robots, page = [], [], 0
+while len(papers) < 1000 or len(robots) < 20:
+    for item in call("GET", f"/api/daily_papers?limit=100&p={page}"):
+        papers.append(item["paper"]["id"])
+        if "cs.RO" in item["paper"]["categories"]:
+            robots.append(item["paper"]["id"])
+    page += 1
+for paper in papers[:1000]:
+    call("POST", f"/api/collections/{every}/items", {"item": {"id": paper, "type": "paper"}})
+for paper in robots[:20]:
+    call("POST", f"/api/collections/{liked}/items", {"item": {"id": paper, "type": "paper"}})
+print(every)
+PY
+)"
+echo
+echo "Collections and For you, rendered, one request at a time, $renders each:"
+echo
+echo "| page                                   | median ms | p90 ms |"
+echo "| -------------------------------------- | --------- | ------ |"
+render_case() {
+    local name="$1" url="$2"; shift 2
+    for i in $(seq 1 "$renders"); do
+        curl -sf -o /dev/null -w '%{time_total}\n' "$@" "$url?render=$i"
+    done | sort -n | awk -v name="$name" '
+        { t[NR] = $1 * 1000 }
+        END { printf "| %-38s | %9.2f | %6.2f |\n", name, t[int((NR + 1) / 2)], t[int(NR * 0.9)] }'
+}
+render_case "day page" "$base$day_page"
+render_case "collection, page 1 of 10 (100 papers)" "$base/collections/$collection"
+render_case "collection JSON, 1,000 papers" "$base/api/collections/$collection"
+render_case "collection BibTeX, 1,000 papers" "$base/collections/$collection.bib"
+render_case "For you, 20 saved papers" "$base/papers/for-you" -H "Cookie: pb_session=$session"

@@ -134,7 +134,7 @@ pub struct CollectionForm {
 }
 
 /// `next` when it is a path of this site, else `fallback`.
-fn back_to(next: Option<&str>, fallback: String) -> String {
+pub fn back_to(next: Option<&str>, fallback: String) -> String {
     match next {
         Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
             path.to_owned()

@@ -22,6 +22,7 @@ use crate::http::App;
 use crate::http::error::sentence;
 use crate::http::extract::{FormData, PathParam};
 use crate::http::session::Viewer;
+use crate::web::collections::back_to;
 use crate::web::form::{Field, FormPage, FormSpec};
 
 /// Every field the community forms send.
@@ -105,8 +106,7 @@ pub async fn act_on_paper(
                 Ok(if json {
                     Json(serde_json::json!({ "saved": saved })).into_response()
                 } else {
-                    let next = form.next.as_deref().filter(|n| n.starts_with('/') && !n.starts_with("//"));
-                    Redirect::to(next.unwrap_or(&back)).into_response()
+                    Redirect::to(&back_to(form.next.as_deref(), back.clone())).into_response()
                 })
             }
             "comments" => {

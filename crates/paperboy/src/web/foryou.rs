@@ -3,6 +3,8 @@
 //! with the one it is close to. Made for one member, so never cached; a member who has liked
 //! nothing yet is told how to start.
 
+use std::collections::HashSet;
+
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -70,10 +72,11 @@ async fn for_you(app: &App, user: &User) -> Result<ForYouPage, AppError> {
                 last: Some(last),
                 ..FeedQuery::all(FeedOrder::Newest, 0, CANDIDATES)
             };
+            let liked_ids: HashSet<&str> = ids.iter().map(String::as_str).collect();
             db.feed(&query)
                 .await?
                 .into_iter()
-                .filter(|item| !ids.contains(&item.paper.paper.id.to_string()))
+                .filter(|item| !liked_ids.contains(item.paper.paper.id.as_str()))
                 .collect()
         }
         _ => Vec::new(),
