@@ -23,7 +23,6 @@ pub struct PaperRepo {
 pub struct DueRepo {
     pub repo: String,
     pub etag: Option<String>,
-    pub stars: Option<i64>,
 }
 
 /// What GitHub said of a repository.
@@ -106,7 +105,7 @@ impl Db {
     pub async fn repos_due(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<DueRepo>, DbError> {
         Ok(with_pool!(self, |pool, DB| {
             sqlx::query_as(
-                "SELECT repo, etag, stars FROM repositories WHERE next_check_at <= $1 \
+                "SELECT repo, etag FROM repositories WHERE next_check_at <= $1 \
                  ORDER BY next_check_at, repo LIMIT $2",
             )
             .bind(now)

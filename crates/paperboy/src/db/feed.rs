@@ -23,6 +23,15 @@ pub struct FeedItem {
     pub entry: FeedEntry,
 }
 
+/// A feed paper's words and upvotes ([`Db::feed_texts`]).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct FeedText {
+    pub id: String,
+    pub title: String,
+    pub summary: String,
+    pub upvotes: i64,
+}
+
 /// How a feed listing is ordered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FeedOrder {
@@ -262,6 +271,28 @@ impl Db {
         let mut items: Vec<FeedItem> = rows.into_iter().map(FeedItem::try_from).collect::<Result<_, _>>()?;
         self.attach_claims(items.iter_mut().map(|item| &mut item.paper)).await?;
         Ok(items)
+    }
+
+    /// The id, title, abstract and upvotes of the papers on the feeds of `first` to `last`, not
+    /// hidden, newest first, at most `limit`: what a ranking reads, without what a page shows.
+    pub async fn feed_texts(
+        &self,
+        first: NaiveDate,
+        last: NaiveDate,
+        limit: u64,
+    ) -> Result<Vec<FeedText>, DbError> {
+        Ok(with_pool!(self, |pool, DB| {
+            sqlx::query_as(
+                "SELECT p.id, p.title, p.summary, p.upvotes FROM feed_entries f JOIN papers p ON p.id = f.paper_id \
+                 WHERE f.feed_date >= $1 AND f.feed_date <= $2 AND p.hidden_at IS NULL \
+                 ORDER BY f.submitted_at DESC, f.paper_id DESC LIMIT $3",
+            )
+            .bind(first)
+            .bind(last)
+            .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+            .fetch_all(pool)
+            .await?
+        }))
     }
 
     /// How many entries a feed query selects, ignoring its order and page.

@@ -3,7 +3,7 @@
 //! with the one it is close to. Made for one member, so never cached; a member who has liked
 //! nothing yet is told how to start.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use askama::Template;
 use axum::extract::State;
@@ -11,14 +11,16 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Days;
 
-use crate::db::feed::{FeedOrder, FeedQuery};
+use crate::db::feed::FeedText;
+use crate::db::papers::StoredPaper;
 use crate::db::users::User;
-use crate::domain::recommend::{MIN_FOR_MODEL, Method, Text, rank};
+use crate::domain::feed::FeedEntry;
+use crate::domain::recommend::{MIN_FOR_MODEL, Method, Ranked, Text, rank};
 use crate::error::AppError;
 use crate::http::App;
 use crate::http::page::{Layout, private_page};
 use crate::http::session::Viewer;
-use crate::web::view::Card;
+use crate::web::view::{Card, byline};
 
 /// The days of the feed the page ranks, ending with the newest.
 pub const WINDOW_DAYS: u64 = 14;
@@ -65,38 +67,42 @@ async fn for_you(app: &App, user: &User) -> Result<ForYouPage, AppError> {
     let liked = db.liked_papers(user.id, LIKED).await?;
     let ids: Vec<String> = liked.iter().map(|l| l.id.clone()).collect();
     let liked_papers = db.get_papers_with_entries(&ids).await?;
-    let candidates = match db.latest_feed_date().await? {
+    let candidates: Vec<FeedText> = match db.latest_feed_date().await? {
         Some(last) if !liked_papers.is_empty() => {
-            let query = FeedQuery {
-                first: Some(last - Days::new(WINDOW_DAYS - 1)),
-                last: Some(last),
-                ..FeedQuery::all(FeedOrder::Newest, 0, CANDIDATES)
-            };
+            let first = last - Days::new(WINDOW_DAYS - 1);
             let liked_ids: HashSet<&str> = ids.iter().map(String::as_str).collect();
-            db.feed(&query)
-                .await?
-                .into_iter()
-                .filter(|item| !liked_ids.contains(item.paper.paper.id.as_str()))
-                .collect()
+            let texts = db.feed_texts(first, last, CANDIDATES).await?;
+            texts.into_iter().filter(|paper| !liked_ids.contains(paper.id.as_str())).collect()
         }
         _ => Vec::new(),
     };
     let liked_texts: Vec<Text<'_>> = liked_papers.iter().map(|(stored, _)| text(&stored.paper)).collect();
-    let candidate_texts: Vec<Text<'_>> = candidates.iter().map(|item| text(&item.paper.paper)).collect();
-    let upvotes: Vec<i64> = candidates.iter().map(|item| item.paper.upvotes).collect();
-    let ranked = rank(&liked_texts, &candidate_texts, &upvotes, Method::Full);
+    let candidate_texts: Vec<Text<'_>> =
+        candidates.iter().map(|paper| Text { title: &paper.title, summary: &paper.summary }).collect();
+    let upvotes: Vec<i64> = candidates.iter().map(|paper| paper.upvotes).collect();
+    let ranked: Vec<Ranked> =
+        rank(&liked_texts, &candidate_texts, &upvotes, Method::Full).into_iter().take(SHOWN).collect();
+    // Only the papers shown are read whole, with their entries, authors' claims and stars.
+    let shown_ids: Vec<String> = ranked.iter().map(|r| candidates[r.candidate].id.clone()).collect();
+    let mut shown: HashMap<String, (StoredPaper, Option<FeedEntry>)> = db
+        .get_papers_with_entries(&shown_ids)
+        .await?
+        .into_iter()
+        .map(|(stored, entry)| (stored.paper.id.to_string(), (stored, entry)))
+        .collect();
     let picks = ranked
         .iter()
-        .take(SHOWN)
-        .map(|r| {
+        .filter_map(|r| Some((r, shown.remove(&candidates[r.candidate].id)?)))
+        .map(|(r, (stored, entry))| {
             let (because, _) = &liked_papers[r.because];
-            let how = liked.iter().find(|l| l.id == because.paper.id.as_str()).is_some_and(|l| l.saved);
+            let saved = liked.iter().find(|l| l.id == because.paper.id.as_str()).is_some_and(|l| l.saved);
+            let card = Card::from_paper(&stored);
             Pick {
-                card: Card::from_feed(&candidates[r.candidate]),
+                card: Card { byline: entry.as_ref().map(byline).unwrap_or(card.byline.clone()), ..card },
                 reason: format!(
                     "Close to “{}”, which you {}.",
                     because.paper.title,
-                    if how { "saved" } else { "upvoted" }
+                    if saved { "saved" } else { "upvoted" }
                 ),
             }
         })
