@@ -54,33 +54,52 @@ pub struct Ranked {
 /// A sparse, L2-normalised TF-IDF vector: (term, weight), sorted by term.
 type Vector = Vec<(u32, f32)>;
 
-/// The words of `text`: lower case, letters and digits, at least 3 long, no stop words.
-fn words(text: &str) -> impl Iterator<Item = String> + '_ {
+/// The words of `text`: letters and digits, at least 3 long, not only digits, as written (they
+/// are lower-cased when looked up).
+fn words(text: &str) -> impl Iterator<Item = &str> + '_ {
     text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| w.chars().count() >= 3)
-        .map(str::to_lowercase)
-        .filter(|w| !STOP_WORDS.contains(&w.as_str()) && !w.chars().all(|c| c.is_ascii_digit()))
+        .filter(|w| w.chars().nth(2).is_some() && !w.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// TF-IDF vectors of `texts` (the title counts twice), over the vocabulary they make.
 fn vectorize(texts: &[Text<'_>]) -> Vec<Vector> {
     let mut vocabulary: HashMap<String, u32> = HashMap::new();
-    let counts: Vec<HashMap<u32, f32>> = texts
+    let mut lower = String::new();
+    let mut terms: Vec<u32> = Vec::new();
+    let counts: Vec<Vec<(u32, f32)>> = texts
         .iter()
         .map(|text| {
-            let mut counts: HashMap<u32, f32> = HashMap::new();
-            let title = words(text.title).chain(words(text.title));
-            for word in title.chain(words(text.summary)) {
-                let next = vocabulary.len() as u32;
-                let term = *vocabulary.entry(word).or_insert(next);
-                *counts.entry(term).or_default() += 1.0;
+            terms.clear();
+            for word in words(text.title).chain(words(text.title)).chain(words(text.summary)) {
+                lower.clear();
+                lower.extend(word.chars().flat_map(char::to_lowercase));
+                if STOP_WORDS.contains(&lower.as_str()) {
+                    continue;
+                }
+                let term = match vocabulary.get(lower.as_str()) {
+                    Some(term) => *term,
+                    None => {
+                        let term = vocabulary.len() as u32;
+                        vocabulary.insert(lower.clone(), term);
+                        term
+                    }
+                };
+                terms.push(term);
+            }
+            terms.sort_unstable();
+            let mut counts: Vec<(u32, f32)> = Vec::new();
+            for term in &terms {
+                match counts.last_mut() {
+                    Some((last, count)) if last == term => *count += 1.0,
+                    _ => counts.push((*term, 1.0)),
+                }
             }
             counts
         })
         .collect();
     let mut frequency = vec![0_u32; vocabulary.len()];
     for doc in &counts {
-        for term in doc.keys() {
+        for (term, _) in doc {
             frequency[*term as usize] += 1;
         }
     }
@@ -88,10 +107,8 @@ fn vectorize(texts: &[Text<'_>]) -> Vec<Vector> {
     let idf: Vec<f32> = frequency.iter().map(|df| ((n + 1.0) / (*df as f32 + 1.0)).ln() + 1.0).collect();
     counts
         .into_iter()
-        .map(|doc| {
-            let mut vector: Vector =
-                doc.into_iter().map(|(term, tf)| (term, (1.0 + tf.ln()) * idf[term as usize])).collect();
-            vector.sort_unstable_by_key(|(term, _)| *term);
+        .map(|mut vector| {
+            vector.iter_mut().for_each(|(term, tf)| *tf = (1.0 + tf.ln()) * idf[*term as usize]);
             let norm = vector.iter().map(|(_, w)| w * w).sum::<f32>().sqrt();
             if norm > 0.0 {
                 vector.iter_mut().for_each(|(_, w)| *w /= norm);
@@ -101,21 +118,28 @@ fn vectorize(texts: &[Text<'_>]) -> Vec<Vector> {
         .collect()
 }
 
-/// The dot product of two sparse vectors sorted by term.
-fn dot(a: &[(u32, f32)], b: &[(u32, f32)]) -> f32 {
-    let (mut i, mut j, mut sum) = (0, 0, 0.0);
-    while i < a.len() && j < b.len() {
-        match a[i].0.cmp(&b[j].0) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                sum += a[i].1 * b[j].1;
-                i += 1;
-                j += 1;
-            }
+/// Each candidate's nearest liked paper and its cosine similarity, through an inverted index of
+/// the liked papers' terms: the work is the terms they share, not every pair of papers.
+fn nearest(liked: &[Vector], candidates: &[Vector], terms: usize) -> Vec<(usize, f32)> {
+    let mut postings: Vec<Vec<(u32, f32)>> = vec![Vec::new(); terms];
+    for (i, vector) in liked.iter().enumerate() {
+        for (term, weight) in vector {
+            postings[*term as usize].push((i as u32, *weight));
         }
     }
-    sum
+    let mut scores = vec![0.0_f32; liked.len()];
+    candidates
+        .iter()
+        .map(|candidate| {
+            scores.iter_mut().for_each(|s| *s = 0.0);
+            for (term, weight) in candidate {
+                for (i, w) in &postings[*term as usize] {
+                    scores[*i as usize] += weight * w;
+                }
+            }
+            scores.iter().copied().enumerate().max_by(|a, b| a.1.total_cmp(&b.1)).unwrap_or((0, 0.0))
+        })
+        .collect()
 }
 
 /// A linear model's weights over the vocabulary, and its bias.
@@ -185,16 +209,12 @@ pub fn rank(liked: &[Text<'_>], candidates: &[Text<'_>], upvotes: &[i64], method
         Model::train(&positives, &negatives, terms)
     });
     let most = upvotes.iter().copied().max().unwrap_or(0).max(0) as f32;
+    let nearest = nearest(liked_vectors, candidate_vectors, terms);
     let mut ranked: Vec<Ranked> = candidate_vectors
         .iter()
+        .zip(nearest)
         .enumerate()
-        .map(|(candidate, x)| {
-            let (because, similarity) = liked_vectors
-                .iter()
-                .map(|liked| dot(x, liked))
-                .enumerate()
-                .max_by(|a, b| a.1.total_cmp(&b.1))
-                .unwrap_or((0, 0.0));
+        .map(|(candidate, (x, (because, similarity)))| {
             let relevance = match &model {
                 Some(model) => 0.5 * similarity + 0.5 / (1.0 + (-model.score(x)).exp()),
                 None => similarity,
@@ -257,10 +277,11 @@ mod tests {
     }
 
     #[test]
-    fn words_drop_stop_words_numbers_and_short_tokens() {
-        let found: Vec<String> = words("The 2026 GNNs, for a new e-graph; and Ünïcode").collect();
-        assert_eq!(found, ["gnns", "graph", "ünïcode"]);
-        let vectors = vectorize(&[text("a", "graph graph"), text("b", "graph tree")]);
+    fn numbers_short_tokens_and_stop_words_are_left_out() {
+        let found: Vec<&str> = words("The 2026 GNNs, for a new e-graph; and Ünïcode").collect();
+        assert_eq!(found, ["The", "GNNs", "for", "new", "graph", "and", "Ünïcode"]);
+        let vectors = vectorize(&[text("The graph", "and the GRAPH"), text("b", "graph tree")]);
+        assert_eq!(vectors[0].len(), 1, "only `graph`: {vectors:?}");
         for v in &vectors {
             assert!((v.iter().map(|(_, w)| w * w).sum::<f32>() - 1.0).abs() < 1e-5);
         }

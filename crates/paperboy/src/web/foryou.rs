@@ -24,8 +24,9 @@ use crate::web::view::{Card, byline};
 
 /// The days of the feed the page ranks, ending with the newest.
 pub const WINDOW_DAYS: u64 = 14;
-/// Liked papers the ranking reads, newest first.
-const LIKED: i64 = 200;
+/// Liked papers the ranking reads, the most recently liked first: recent interests, and a
+/// bound on the work (each candidate is compared with each of them).
+const LIKED: i64 = 50;
 /// Feed papers ranked at most, and shown.
 const CANDIDATES: u64 = 3_000;
 const SHOWN: usize = 50;
