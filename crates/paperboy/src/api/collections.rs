@@ -10,6 +10,7 @@ use aide::transform::TransformOperation;
 use axum::Json;
 use axum::extract::{RawQuery, State};
 use axum::response::NoContent;
+use paperboy_search::escape_html;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -27,7 +28,6 @@ use crate::domain::Refusal;
 use crate::domain::collections::{
     CollectionKey, MAX_DESCRIPTION_CHARS, MAX_ITEMS, MAX_NOTE_CHARS, MAX_TITLE_CHARS,
 };
-use crate::domain::text::plain_html;
 use crate::error::AppError;
 use crate::http::App;
 use crate::http::error::errors;
@@ -134,7 +134,8 @@ impl CollectionItemJson {
             id: paper.id.to_string(),
             kind: "paper",
             position: item.position,
-            note: (!item.note.is_empty()).then(|| NoteJson { html: plain_html(&item.note), text: item.note }),
+            note: (!item.note.is_empty())
+                .then(|| NoteJson { html: escape_html(&item.note).replace('\n', "<br>"), text: item.note }),
             title: paper.title,
             published_at: published.map(iso_millis),
             upvotes: item.paper.upvotes,

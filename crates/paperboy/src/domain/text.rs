@@ -1,5 +1,5 @@
 //! Small pieces of text that pages, the API and emails write the same way: percent-encoded
-//! addresses, plain text as HTML, and shortened author lists.
+//! addresses and shortened author lists.
 
 /// Percent-encodes a query parameter value.
 pub fn url_encode(text: &str) -> String {
@@ -17,23 +17,6 @@ pub fn url_encode(text: &str) -> String {
 /// Percent-encodes what may not appear in a URL path, keeping `/`.
 pub fn url_encode_path(text: &str) -> String {
     text.split('/').map(|part| url_encode(part).replace('+', "%20")).collect::<Vec<_>>().join("/")
-}
-
-/// Plain text as HTML: the five special characters escaped, line breaks as `<br>`.
-pub fn plain_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            '\n' => out.push_str("<br>"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// "Ada Lovelace, Alan Turing and Grace Hopper", or the first `most` and "N others".

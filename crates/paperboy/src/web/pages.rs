@@ -246,32 +246,64 @@ pub async fn show_trending_code(
     headers: HeaderMap,
     Params(params): Params<PageParams>,
 ) -> Response {
+    let texts = RankedTexts {
+        path: "/papers/trending/code",
+        feed: "trending-code",
+        heading: "Trending with code",
+        summary: format!(
+            "Papers on the feed whose GitHub repository gained the most stars over the last \
+             {STARS_GAINED_DAYS} days, then the most starred. Stars are refreshed through GitHub's API every \
+             few hours."
+        ),
+        empty: "No paper on the feed has a repository whose stars were counted yet.".into(),
+    };
     cached(&app, &uri, &headers, || async {
         let page = params.number()?;
-        let query = FeedQuery::all(FeedOrder::StarsGained, (page - 1) * PAGE_SIZE, PAGE_SIZE);
-        let total = app.core.db.count_feed(&query).await?;
-        let items = app.core.db.feed(&query).await?;
-        let base = &app.core.config.base_url;
-        let layout = Layout::new("trending", format!("{base}/papers/trending/code")).with_feeds(FeedLinks {
-            title: "Paperboy trending papers with code".into(),
-            rss: format!("{base}/feeds/trending-code.rss"),
-            atom: format!("{base}/feeds/trending-code.atom"),
-        });
-        let view = ListPage {
-            layout,
-            heading: "Trending with code".into(),
-            summary: format!(
-                "Papers on the feed whose GitHub repository gained the most stars over the last \
-                 {STARS_GAINED_DAYS} days, then the most starred. Stars are refreshed through GitHub's API every \
-                 few hours."
-            ),
-            empty: "No paper on the feed has a repository whose stars were counted yet.".into(),
-            cards: items.iter().map(Card::from_feed).collect(),
-            pager: Pager::numbered(page, PAGE_SIZE, total, |n| format!("/papers/trending/code?page={n}")),
-        };
-        render(StatusCode::OK, &view)
+        ranked_page(
+            &app,
+            FeedQuery::all(FeedOrder::StarsGained, (page - 1) * PAGE_SIZE, PAGE_SIZE),
+            page,
+            texts,
+        )
+        .await
     })
     .await
+}
+
+/// What a ranked feed page says: its address, feeds' name, heading and explanations.
+struct RankedTexts {
+    path: &'static str,
+    feed: &'static str,
+    heading: &'static str,
+    summary: String,
+    empty: String,
+}
+
+/// Page `page` of the feed `query` ranks, with its feeds and pager.
+async fn ranked_page(
+    app: &App,
+    query: FeedQuery,
+    page: u64,
+    texts: RankedTexts,
+) -> Result<Rendered, AppError> {
+    let total = app.core.db.count_feed(&query).await?;
+    let items = app.core.db.feed(&query).await?;
+    let base = &app.core.config.base_url;
+    let RankedTexts { path, feed, heading, summary, empty } = texts;
+    let layout = Layout::new("trending", format!("{base}{path}")).with_feeds(FeedLinks {
+        title: format!("Paperboy: {}", heading.to_lowercase()),
+        rss: format!("{base}/feeds/{feed}.rss"),
+        atom: format!("{base}/feeds/{feed}.atom"),
+    });
+    let view = ListPage {
+        layout,
+        heading: heading.into(),
+        summary,
+        empty,
+        cards: items.iter().map(Card::from_feed).collect(),
+        pager: Pager::numbered(page, PAGE_SIZE, total, |n| format!("{path}?page={n}")),
+    };
+    render(StatusCode::OK, &view)
 }
 
 /// The latest day whose feed has papers; today (UTC) while the feed is empty.
@@ -286,31 +318,21 @@ pub async fn show_trending(
     headers: HeaderMap,
     Params(params): Params<PageParams>,
 ) -> Response {
+    let texts = RankedTexts {
+        path: "/papers/trending",
+        feed: "trending",
+        heading: "Trending papers",
+        summary: format!(
+            "Papers that joined the feed in the last {WINDOW_DAYS} days, ranked by their upvotes and \
+             comments with a decay for age (the about page has the formula)."
+        ),
+        empty: format!(
+            "Nothing is trending: no paper that joined the feed in the last {WINDOW_DAYS} days has votes or comments yet."
+        ),
+    };
     cached(&app, &uri, &headers, || async {
         let page = params.number()?;
-        let query = FeedQuery::trending((page - 1) * PAGE_SIZE, PAGE_SIZE);
-        let total = app.core.db.count_feed(&query).await?;
-        let items = app.core.db.feed(&query).await?;
-        let base = &app.core.config.base_url;
-        let layout = Layout::new("trending", format!("{base}/papers/trending")).with_feeds(FeedLinks {
-            title: "Paperboy trending papers".into(),
-            rss: format!("{base}/feeds/trending.rss"),
-            atom: format!("{base}/feeds/trending.atom"),
-        });
-        let view = ListPage {
-            layout,
-            heading: "Trending papers".into(),
-            summary: format!(
-                "Papers that joined the feed in the last {WINDOW_DAYS} days, ranked by their upvotes and \
-                 comments with a decay for age (the about page has the formula)."
-            ),
-            empty: format!(
-                "Nothing is trending: no paper that joined the feed in the last {WINDOW_DAYS} days has votes or comments yet."
-            ),
-            cards: items.iter().map(Card::from_feed).collect(),
-            pager: Pager::numbered(page, PAGE_SIZE, total, |n| format!("/papers/trending?page={n}")),
-        };
-        render(StatusCode::OK, &view)
+        ranked_page(&app, FeedQuery::trending((page - 1) * PAGE_SIZE, PAGE_SIZE), page, texts).await
     })
     .await
 }
