@@ -16,7 +16,7 @@ use serde::Serialize;
 use crate::db::community::Comment;
 use crate::db::feed::FeedItem;
 use crate::db::papers::StoredPaper;
-use crate::domain::code::repository;
+use crate::domain::code::{project_page, repository};
 use crate::domain::feed::FeedEntry;
 use crate::domain::markdown;
 
@@ -37,6 +37,7 @@ pub struct PaperJson {
     pub num_comments: u64,
     /// The repository people set, or else the one the paper's comment or abstract links to.
     pub github_repo: Option<String>,
+    /// The project page people set, or else the one the paper's comment or abstract names.
     pub project_page: Option<String>,
     #[schemars(extend("format" = "date-time"))]
     pub withdrawn_at: Option<String>,
@@ -55,6 +56,8 @@ pub struct PaperJson {
     // Paperboy's additions: arXiv metadata Hugging Face does not carry.
     /// Whether `githubRepo` was found in the paper's comment or abstract, not set by someone.
     pub github_repo_found: bool,
+    /// Whether `projectPage` was found in the paper's comment or abstract, not set by someone.
+    pub project_page_found: bool,
     pub version: Option<u32>,
     pub categories: Vec<String>,
     pub comment: Option<String>,
@@ -128,6 +131,7 @@ impl PaperJson {
     pub fn new(stored: StoredPaper, entry: Option<&FeedEntry>) -> PaperJson {
         let StoredPaper { paper, upvotes, num_comments, claimed, .. } = stored;
         let repository = repository(&paper);
+        let project = project_page(&paper);
         let Paper {
             id,
             version,
@@ -139,7 +143,6 @@ impl PaperJson {
             journal_ref,
             doi,
             license,
-            project_page,
             published_at,
             updated_at,
             announce_date,
@@ -172,7 +175,8 @@ impl PaperJson {
             num_comments: num_comments.max(0) as u64,
             github_repo_found: repository.as_ref().is_some_and(|r| r.found),
             github_repo: repository.map(|r| r.url),
-            project_page,
+            project_page_found: project.as_ref().is_some_and(|p| p.found),
+            project_page: project.map(|p| p.url),
             withdrawn_at: None,
             submitted_on_daily_at: entry.map(|e| iso_millis(e.submitted_at)),
             submitted_on_daily_by: entry.and_then(UserJson::submitter),

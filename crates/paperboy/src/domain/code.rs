@@ -1,24 +1,37 @@
-//! A paper's code: the GitHub repository people set (checked and written one way,
-//! `https://github.com/owner/repo`), and the one its arXiv comment or abstract mentions
-//! ("Code: https://github.com/..."), found when no one set one.
+//! A paper's code and project page: the GitHub repository people set (checked and written one
+//! way, `https://github.com/owner/repo`) and the project page they set, or else the ones its
+//! arXiv comment or abstract mentions ("Code: https://github.com/...", "Project page:
+//! https://..."), marked as found.
 
 use paperboy_arxiv::Paper;
+use paperboy_arxiv::paper::check_link;
 
-/// A paper's repository, and whether it was found in its text rather than set by someone.
+/// A paper's repository or project page, and whether it was found in its text rather than set
+/// by someone.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Repository {
+pub struct Linked {
     pub url: String,
     pub found: bool,
 }
 
 /// The repository people set for `paper`, or else the first one its arXiv comment or abstract
 /// links to.
-pub fn repository(paper: &Paper) -> Option<Repository> {
-    if let Some(url) = &paper.github_repo {
-        return Some(Repository { url: url.clone(), found: false });
+pub fn repository(paper: &Paper) -> Option<Linked> {
+    linked(paper, paper.github_repo.as_ref(), find_github_repo)
+}
+
+/// The project page people set for `paper`, or else the first one its arXiv comment or abstract
+/// names ([`find_project_page`]).
+pub fn project_page(paper: &Paper) -> Option<Linked> {
+    linked(paper, paper.project_page.as_ref(), find_project_page)
+}
+
+fn linked(paper: &Paper, set: Option<&String>, find: fn(&str) -> Option<String>) -> Option<Linked> {
+    if let Some(url) = set {
+        return Some(Linked { url: url.clone(), found: false });
     }
-    let comment = paper.comment.as_deref().and_then(find_github_repo);
-    comment.or_else(|| find_github_repo(&paper.summary)).map(|url| Repository { url, found: true })
+    let comment = paper.comment.as_deref().and_then(find);
+    comment.or_else(|| find(&paper.summary)).map(|url| Linked { url, found: true })
 }
 
 /// Longest GitHub account name, and repository name (a leading `.` aside).
@@ -81,6 +94,38 @@ pub fn find_github_repo(text: &str) -> Option<String> {
     })
 }
 
+/// Words that, shortly before an address, say it is a project's page.
+const PROJECT_WORDS: [&str; 6] =
+    ["project page", "project website", "project site", "homepage", "website", "webpage"];
+
+/// How far before an address (in bytes) [`PROJECT_WORDS`] may stand.
+const PROJECT_WORDS_BEFORE: usize = 40;
+
+/// Hosts whose pages are never a project's page: the paper itself, its DOI, its code.
+const NOT_PROJECT_HOSTS: [&str; 5] = ["arxiv.org", "doi.org", "github.com", "www.github.com", "dx.doi.org"];
+
+/// The first project page `text` (an arXiv comment or abstract) names: an address on
+/// `github.io`, or one shortly after "project page", "website" or "homepage". A punctuation
+/// mark that ends a sentence or a bracket around it is not part of it.
+pub fn find_project_page(text: &str) -> Option<String> {
+    let lower = text.to_ascii_lowercase();
+    lower.match_indices("http").find_map(|(at, _)| {
+        let rest = &text[at..];
+        let end = rest
+            .find(|c: char| c.is_whitespace() || matches!(c, '"' | '<' | '>' | ',' | ';'))
+            .unwrap_or(rest.len());
+        let url = rest[..end].trim_end_matches(['.', ')', ']', '}', ':']);
+        let url = check_link("projectPage", Some(url.to_owned())).ok().flatten()?;
+        let host = url.split("://").nth(1)?.split(['/', '?', '#']).next()?.to_ascii_lowercase();
+        if NOT_PROJECT_HOSTS.iter().any(|h| host == *h || host.ends_with(&format!(".{h}"))) {
+            return None;
+        }
+        let before = &lower[at.saturating_sub(PROJECT_WORDS_BEFORE)..at];
+        let named = PROJECT_WORDS.iter().any(|word| before.contains(word));
+        (named || host.ends_with(".github.io")).then_some(url)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -122,5 +167,47 @@ mod tests {
         let shouted = "Code: https://GitHub.com/Ada/Engine.";
         assert_eq!(find_github_repo(shouted).as_deref(), Some("https://github.com/Ada/Engine"));
         assert_eq!(find_github_repo("No code."), None);
+    }
+
+    #[test]
+    fn project_pages_are_found_by_their_words_or_on_github_io() {
+        let comment =
+            "CVPR 2026. Project page: https://ada.example.org/engine/. Code: https://github.com/ada/engine";
+        assert_eq!(find_project_page(comment).as_deref(), Some("https://ada.example.org/engine/"));
+        let pages = "Videos are on our website (https://www.ada-lab.org/demo).";
+        assert_eq!(find_project_page(pages).as_deref(), Some("https://www.ada-lab.org/demo"));
+        let io = "See https://ada.github.io/engine for results.";
+        assert_eq!(find_project_page(io).as_deref(), Some("https://ada.github.io/engine"));
+        for none in [
+            "Data at https://example.org/data.",
+            "Our website mirrors https://github.com/ada/engine.",
+            "Homepage of the dataset: https://arxiv.org/abs/2501.00001",
+            "No links at all.",
+        ] {
+            assert_eq!(find_project_page(none), None, "{none}");
+        }
+    }
+
+    #[test]
+    fn what_people_set_wins_over_what_is_found() {
+        let mut paper = paperboy_arxiv::paper::RawPaper {
+            id: Some("2601.00001".into()),
+            title: Some("A paper".into()),
+            summary: Some(
+                "Code at https://github.com/ada/found, project page: https://found.example.org".into(),
+            ),
+            authors: vec!["Ada".into()],
+            ..Default::default()
+        }
+        .validate()
+        .unwrap();
+        let found = |url: &str| Some(Linked { url: url.into(), found: true });
+        assert_eq!(repository(&paper), found("https://github.com/ada/found"));
+        assert_eq!(project_page(&paper), found("https://found.example.org"));
+        paper.github_repo = Some("https://github.com/ada/set".into());
+        paper.project_page = Some("https://set.example.org".into());
+        let set = |url: &str| Some(Linked { url: url.into(), found: false });
+        assert_eq!(repository(&paper), set("https://github.com/ada/set"));
+        assert_eq!(project_page(&paper), set("https://set.example.org"));
     }
 }

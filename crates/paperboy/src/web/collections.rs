@@ -27,6 +27,7 @@ use crate::http::extract::{FormData, Params, PathParam};
 use crate::http::page::{FeedLinks, Layout, cached, private_page, render};
 use crate::http::session::Viewer;
 use crate::web::bibtex::bibtex;
+use crate::web::form::refused;
 use crate::web::pages::PageParams;
 use crate::web::view::{Card, Pager};
 
@@ -143,16 +144,6 @@ pub fn back_to(next: Option<&str>, fallback: String) -> String {
     }
 }
 
-/// A form's error: a visitor who is not signed in goes to the sign-in page, and back.
-fn fail(err: AppError, back: &str) -> Response {
-    match err {
-        AppError::Unauthorized(_) => {
-            Redirect::to(&format!("/login?next={}", crate::domain::text::url_encode(back))).into_response()
-        }
-        err => err.into_response(),
-    }
-}
-
 /// `GET /collections`.
 pub async fn show_collections(
     State(app): State<App>,
@@ -227,7 +218,7 @@ pub async fn create_collection(
     .await;
     match result {
         Ok(next) => Redirect::to(&next).into_response(),
-        Err(err) => fail(err, "/collections"),
+        Err(err) => refused(err, "/collections"),
     }
 }
 
@@ -415,7 +406,7 @@ pub async fn act_on_collection(
     .await;
     match result {
         Ok(next) => Redirect::to(&next).into_response(),
-        Err(err) => fail(err, &page),
+        Err(err) => refused(err, &page),
     }
 }
 
@@ -424,7 +415,7 @@ pub async fn act_on_collection(
 pub async fn show_save(app: &App, id: &ArxivId, viewer: &Viewer) -> Response {
     let back = format!("/papers/{id}/save");
     let Some(session) = &viewer.session else {
-        return fail(AppError::Unauthorized("sign in first".into()), &back);
+        return refused(AppError::Unauthorized("sign in first".into()), &back);
     };
     let result = async {
         let stored = app
@@ -461,7 +452,7 @@ pub async fn show_save(app: &App, id: &ArxivId, viewer: &Viewer) -> Response {
 /// `GET /reading-list`: the member's reading list (or the sign-in page, and back).
 pub async fn show_reading_list(State(app): State<App>, viewer: Viewer) -> Response {
     let Some(user) = viewer.user() else {
-        return fail(AppError::Unauthorized("sign in first".into()), "/reading-list");
+        return refused(AppError::Unauthorized("sign in first".into()), "/reading-list");
     };
     match app.core.db.reading_list(user.id).await {
         Ok(Some(list)) => Redirect::to(&list.href()).into_response(),

@@ -23,7 +23,7 @@ use crate::http::error::sentence;
 use crate::http::extract::{FormData, PathParam};
 use crate::http::session::Viewer;
 use crate::web::collections::back_to;
-use crate::web::form::{Field, FormPage, FormSpec};
+use crate::web::form::{Field, FormPage, FormSpec, refused};
 
 /// Every field the community forms send.
 #[derive(Debug, Default, Deserialize)]
@@ -57,9 +57,9 @@ fn wants_json(headers: &HeaderMap) -> bool {
 /// An error, answered as JSON to the script and as a page otherwise; a visitor who is not
 /// signed in goes to the sign-in page instead, and back afterwards.
 fn fail(err: AppError, json: bool, back: &str) -> Response {
-    match err {
-        AppError::Unauthorized(_) if !json => Redirect::to(&format!("/login?next={back}")).into_response(),
-        err => err.into_response(),
+    match json {
+        true => err.into_response(),
+        false => refused(err, back),
     }
 }
 

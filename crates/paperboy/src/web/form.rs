@@ -14,6 +14,18 @@ use crate::http::page::{Layout, private_page};
 use crate::http::session::Viewer;
 use crate::web::view::Link;
 
+/// A form's error: a visitor who is not signed in goes to the sign-in page, and back to `back`
+/// afterwards; any other error is answered as it is.
+pub fn refused(err: AppError, back: &str) -> Response {
+    match err {
+        AppError::Unauthorized(_) => {
+            axum::response::Redirect::to(&format!("/login?next={}", crate::domain::text::url_encode(back)))
+                .into_response()
+        }
+        err => err.into_response(),
+    }
+}
+
 #[derive(Template)]
 #[template(path = "form.html")]
 pub struct FormPage {

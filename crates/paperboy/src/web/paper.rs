@@ -13,7 +13,7 @@ use paperboy_arxiv::{ArxivId, Paper};
 use crate::db::community::Comment;
 use crate::db::users::Session;
 use crate::domain::accounts::UserId;
-use crate::domain::code::{Repository, repository};
+use crate::domain::code::{Linked, project_page, repository};
 use crate::domain::feed::Period;
 use crate::domain::markdown;
 use crate::domain::text::url_encode_path;
@@ -284,15 +284,18 @@ fn links(paper: &Paper, stars: Option<i64>) -> Vec<Link> {
     if let Some(doi) = &paper.doi {
         links.push(Link::new(format!("https://doi.org/{}", url_encode_path(doi)), "DOI"));
     }
-    if let Some(Repository { url, found }) = repository(paper) {
+    if let Some(Linked { url, found }) = repository(paper) {
         let mut label = if found { "Code (linked in the abstract)".to_owned() } else { "Code".to_owned() };
         if let Some(stars) = stars {
             label += &format!(" ★ {stars}");
         }
         links.push(Link::new(url, label));
     }
-    if let Some(project) = &paper.project_page {
-        links.push(Link::new(project.clone(), "Project page"));
+    if let Some(Linked { url, found }) = project_page(paper) {
+        links.push(Link::new(
+            url,
+            if found { "Project page (linked in the abstract)" } else { "Project page" },
+        ));
     }
     links.push(Link::new(format!("/api/papers/{id}"), "JSON"));
     links

@@ -1,5 +1,5 @@
-//! Papers' code: the GitHub repository people set, checked and kept one way, and the one a
-//! paper's arXiv comment or abstract links to, shown as found when nobody set one; the stars
+//! Papers' code: the GitHub repository and project page people set, checked and kept one way,
+//! and the ones a paper's arXiv comment or abstract links to, shown as found when nobody set one; the stars
 //! job against a local server answering as GitHub does (ETags, rate limits, errors, garbage),
 //! and "trending with code" on the site, the API and a feed. Both engines.
 
@@ -17,7 +17,9 @@ use crate::harness::replay::{ReplayServer, Scripted};
 
 async fn repositories_are_found_in_comments_and_set_only_on_github(db: &Db) {
     let mut commented = dated("2605.00001", "Graph engines", "2026-05-11");
-    commented.comment = Some("12 pages. Code: https://github.com/ada/engine.".into());
+    commented.comment = Some(
+        "12 pages. Code: https://github.com/ada/engine. Project page: https://ada.example.org/engine.".into(),
+    );
     let plain = dated("2605.00002", "Plain paper", "2026-05-11");
     store(db, vec![commented, plain]).await;
     let site = TestApp::new(db).await;
@@ -27,7 +29,12 @@ async fn repositories_are_found_in_comments_and_set_only_on_github(db: &Db) {
         (found["githubRepo"].as_str(), found["githubRepoFound"].as_bool()),
         (Some("https://github.com/ada/engine"), Some(true))
     );
+    assert_eq!(
+        (found["projectPage"].as_str(), found["projectPageFound"].as_bool()),
+        (Some("https://ada.example.org/engine"), Some(true))
+    );
     let page = site.get("/papers/2605.00001").await.text;
+    assert!(page.contains(">Project page (linked in the abstract)</a>"), "{page}");
     assert!(
         page.contains(
             "href=\"https://github.com/ada/engine\" rel=\"noopener\">Code (linked in the abstract)"
@@ -37,6 +44,10 @@ async fn repositories_are_found_in_comments_and_set_only_on_github(db: &Db) {
     let none = site.api("GET", "/api/papers/2605.00002", None, None).await.json();
     assert_eq!(
         (none["githubRepo"].clone(), none["githubRepoFound"].as_bool()),
+        (serde_json::Value::Null, Some(false))
+    );
+    assert_eq!(
+        (none["projectPage"].clone(), none["projectPageFound"].as_bool()),
         (serde_json::Value::Null, Some(false))
     );
 
@@ -64,13 +75,17 @@ async fn repositories_are_found_in_comments_and_set_only_on_github(db: &Db) {
             "POST",
             links,
             Some(&token),
-            Some(json!({"githubRepo": "http://www.github.com/ada/engine.git/"})),
+            Some(json!({"githubRepo": "http://www.github.com/ada/engine.git/", "projectPage": "https://ada.example.org"})),
         )
         .await;
     assert_eq!(set.status, StatusCode::OK, "{}", set.text);
     assert_eq!(
         (set.json()["githubRepo"].as_str(), set.json()["githubRepoFound"].as_bool()),
         (Some("https://github.com/ada/engine"), Some(false))
+    );
+    assert_eq!(
+        (set.json()["projectPage"].as_str(), set.json()["projectPageFound"].as_bool()),
+        (Some("https://ada.example.org"), Some(false))
     );
 }
 

@@ -524,9 +524,9 @@ async fn the_api_reads_changes_and_ends_a_subscription(db: &Db) {
 async fn the_worker_sends_each_reader_theirs_at_their_hour(db: &Db) {
     let community = TestApp::new(db).await;
     papers_of_yesterday(db, 2).await;
-    let id = subscribed(db, "due@example.org", &Preferences::default()).await;
+    let id = subscribed(db, "due@example.org", &at_midnight()).await;
     subscribed(db, "later@example.org", &Preferences::default()).await;
-    // Due since this morning: the scheduler composes yesterday's digest.
+    // Due since midnight: the scheduler composes yesterday's digest, whatever the hour now.
     let past = Utc::now() - chrono::Duration::minutes(1);
     let sql = "UPDATE subscriptions SET next_due_at = $1 WHERE id = $2";
     match db {
@@ -542,6 +542,12 @@ async fn the_worker_sends_each_reader_theirs_at_their_hour(db: &Db) {
     assert!(due.next_due_at.unwrap() > Utc::now(), "the next one is tomorrow");
     let (composed, _) = delivery(community.mail_dir()).run(db, None, false, false).await.unwrap();
     assert_eq!(composed.readers, 0);
+}
+
+/// A daily digest due at midnight UTC: the latest one due is always yesterday's. At the
+/// default hour (8), a run before 08:00 UTC composes the day before yesterday's.
+fn at_midnight() -> Preferences {
+    Preferences { hour: 0, ..Preferences::default() }
 }
 
 async fn a_paper_chosen_for_two_digests_goes_out_once(db: &Db) {
@@ -596,7 +602,7 @@ async fn a_worker_enqueues_and_sends_the_digests_due() {
     let test_db = crate::harness::TestDb::sqlite().await;
     let db = &test_db.db;
     papers_of_yesterday(db, 2).await;
-    let id = subscribed(db, "worker@example.org", &Preferences::default()).await;
+    let id = subscribed(db, "worker@example.org", &at_midnight()).await;
     let past = Utc::now() - chrono::Duration::minutes(1);
     let Db::Sqlite(pool) = db else { unreachable!("a SQLite test database") };
     sqlx::query("UPDATE subscriptions SET next_due_at = $1 WHERE id = $2")
