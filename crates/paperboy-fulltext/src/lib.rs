@@ -1,0 +1,14 @@
+//! A paper's full text: arXiv's HTML rendering (LaTeXML) read into a [`Document`] of sections,
+//! blocks and inline text with math as LaTeX ([`latexml`]), and that document as Markdown
+//! ([`markdown`]). Pure functions over bytes: fetching, storing and serving live in the
+//! `paperboy` crate.
+
+mod dom;
+
+pub mod document;
+pub mod latexml;
+pub mod markdown;
+
+pub use document::{Block, Document, Inline, Section, Source};
+pub use latexml::{ConvertError, convert};
+pub use markdown::to_markdown;
