@@ -1,4 +1,5 @@
-//! Polite HTTP clients for arXiv: OAI-PMH `ListRecords` pages and Atom API lookups by id.
+//! Polite HTTP clients for arXiv: OAI-PMH `ListRecords` pages, Atom API lookups by id, and a
+//! paper's content (its HTML rendering or its PDF).
 //!
 //! arXiv asks harvesters for one request every few seconds, a User-Agent that says who is
 //! asking, and to honour `503 Retry-After`. [`ArxivClient`] enforces all three for every request
@@ -22,6 +23,8 @@ use crate::oai::{self, MetadataFormat, OaiError, OaiPage};
 pub const DEFAULT_OAI_URL: &str = "https://oaipmh.arxiv.org/oai";
 /// Where arXiv's Atom query API lives.
 pub const DEFAULT_API_URL: &str = "https://export.arxiv.org/api/query";
+/// Where arXiv serves papers' HTML renderings (`/html/{id}`) and PDFs (`/pdf/{id}`).
+pub const DEFAULT_WEB_URL: &str = "https://arxiv.org";
 /// The pause between two requests that arXiv asks for.
 pub const DEFAULT_DELAY: Duration = Duration::from_secs(3);
 /// The longest `Retry-After` honoured; a longer one is treated as a failure.
@@ -39,6 +42,7 @@ const IDS_PER_LOOKUP: usize = 100;
 pub struct ClientConfig {
     pub oai_url: String,
     pub api_url: String,
+    pub web_url: String,
     pub user_agent: String,
     /// Minimum pause between the end of one exchange and the start of the next.
     pub delay: Duration,
@@ -52,6 +56,7 @@ impl Default for ClientConfig {
         ClientConfig {
             oai_url: DEFAULT_OAI_URL.to_owned(),
             api_url: DEFAULT_API_URL.to_owned(),
+            web_url: DEFAULT_WEB_URL.to_owned(),
             user_agent: user_agent(None),
             delay: DEFAULT_DELAY,
             attempts: 5,
@@ -78,6 +83,23 @@ pub enum ListRecords {
     Resume { token: String, format: MetadataFormat },
 }
 
+/// A paper's content as arXiv served it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Content {
+    Body(Vec<u8>),
+    /// 404 or 410: arXiv has none (no HTML rendering of this paper, say).
+    Missing,
+}
+
+/// Which of a paper's contents to fetch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContentKind {
+    /// The HTML rendering arXiv makes with LaTeXML, at `/html/{id}`.
+    Html,
+    /// The PDF, at `/pdf/{id}`.
+    Pdf,
+}
+
 /// Why a request to arXiv failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
@@ -96,6 +118,12 @@ pub enum ClientError {
     /// The Atom response was an error or unreadable even after retries.
     #[error(transparent)]
     Atom(#[from] AtomError),
+    /// The response was larger than the caller accepts.
+    #[error("{url}: the response is larger than {limit} bytes")]
+    TooLarge { url: String, limit: usize },
+    /// The server sent the request round in redirects.
+    #[error("{url}: too many redirects")]
+    Redirects { url: String },
 }
 
 /// A rate-limited, retrying client for arXiv's two APIs.
@@ -199,17 +227,48 @@ impl ArxivClient {
         Ok(feeds)
     }
 
+    /// Fetches a paper's HTML rendering or PDF (`id` with its version, `2501.11120v1`, or
+    /// without for the latest), refusing a body over `limit` bytes. What arXiv does not have
+    /// is [`Content::Missing`]; any other refusal (403, a redirect loop) is an error, and
+    /// failures that may pass (5xx, a broken connection, `Retry-After`) are retried as for the
+    /// other requests, with the same pause between requests.
+    pub async fn content(&self, kind: ContentKind, id: &str, limit: usize) -> Result<Content, ClientError> {
+        let folder = match kind {
+            ContentKind::Html => "html",
+            ContentKind::Pdf => "pdf",
+        };
+        let url = format!("{}/{folder}/{id}", self.config.web_url.trim_end_matches('/'));
+        let fetched = self
+            .with_retries_limited(&url, &[], limit, |body| Attempt::Done(Content::Body(body.to_vec())))
+            .await;
+        match fetched {
+            Err(ClientError::Status { status: 404 | 410, .. }) => Ok(Content::Missing),
+            other => other,
+        }
+    }
+
     /// Sends GET `url?query` until `handle` accepts the body or the attempts run out.
     async fn with_retries<T>(
         &self,
         url: &str,
         query: &[(&str, String)],
+        handle: impl FnMut(&[u8]) -> Attempt<T>,
+    ) -> Result<T, ClientError> {
+        self.with_retries_limited(url, query, MAX_BODY_BYTES, handle).await
+    }
+
+    /// [`Self::with_retries`] with bodies of at most `limit` bytes.
+    async fn with_retries_limited<T>(
+        &self,
+        url: &str,
+        query: &[(&str, String)],
+        limit: usize,
         mut handle: impl FnMut(&[u8]) -> Attempt<T>,
     ) -> Result<T, ClientError> {
         let attempts = self.config.attempts.max(1);
         let (mut failures, mut waits) = (0, 0);
         loop {
-            let outcome = match self.exchange(url, query).await {
+            let outcome = match self.exchange(url, query, limit).await {
                 Err(outcome) => outcome,
                 Ok(reply) if reply.status.is_success() => handle(&reply.body),
                 Ok(reply) => classify_status(url, reply.status, reply.retry_after, &reply.body),
@@ -258,17 +317,23 @@ impl ArxivClient {
     /// Sends one request in its turn and reads the whole response. Exchanges never overlap,
     /// and the politeness delay runs from the end of one to the start of the next, so a slow
     /// response never eats into the pause arXiv asks for.
-    async fn exchange<T>(&self, url: &str, query: &[(&str, String)]) -> Result<Reply, Attempt<T>> {
+    async fn exchange<T>(
+        &self,
+        url: &str,
+        query: &[(&str, String)],
+        limit: usize,
+    ) -> Result<Reply, Attempt<T>> {
         let mut next_allowed = self.next_allowed.lock().await;
         if let Some(next) = *next_allowed {
             tokio::time::sleep_until(next).await;
         }
         let reply = match self.http.get(url).query(query).send().await {
+            Err(e) if e.is_redirect() => Err(Attempt::Fail(ClientError::Redirects { url: url.to_owned() })),
             Err(e) => Err(Attempt::Retry { reason: error_chain(&e), wait: None }),
             Ok(response) => {
                 let status = response.status();
                 let retry_after = parse_retry_after(response.headers());
-                read_body(response).await.map(|body| Reply { status, retry_after, body })
+                read_body(response, limit).await.map(|body| Reply { status, retry_after, body })
             }
         };
         *next_allowed = Some(Instant::now() + self.config.delay);
@@ -290,19 +355,21 @@ struct Reply {
     body: Vec<u8>,
 }
 
-/// Reads a response body of at most [`MAX_BODY_BYTES`].
-async fn read_body<T>(mut response: reqwest::Response) -> Result<Vec<u8>, Attempt<T>> {
+/// Reads a response body of at most `limit` bytes; a larger one is refused as soon as its
+/// `Content-Length` or its bytes say so, without reading the rest.
+async fn read_body<T>(mut response: reqwest::Response, limit: usize) -> Result<Vec<u8>, Attempt<T>> {
+    let too_large = |response: &reqwest::Response| {
+        Attempt::Fail(ClientError::TooLarge { url: response.url().to_string(), limit })
+    };
+    if response.content_length().is_some_and(|length| length > limit as u64) {
+        return Err(too_large(&response));
+    }
     let mut body = Vec::new();
     loop {
         match response.chunk().await {
             Ok(Some(chunk)) => {
-                if body.len() + chunk.len() > MAX_BODY_BYTES {
-                    let reason = format!("the response is larger than {} MiB", MAX_BODY_BYTES >> 20);
-                    return Err(Attempt::Fail(ClientError::Status {
-                        url: response.url().to_string(),
-                        status: response.status().as_u16(),
-                        body: reason,
-                    }));
+                if body.len() + chunk.len() > limit {
+                    return Err(too_large(&response));
                 }
                 body.extend_from_slice(&chunk);
             }

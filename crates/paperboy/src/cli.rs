@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 use clap::builder::BoolishValueParser;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use paperboy_arxiv::Format;
-use paperboy_arxiv::client::{ClientConfig, DEFAULT_API_URL, DEFAULT_OAI_URL, user_agent};
+use paperboy_arxiv::client::{ClientConfig, DEFAULT_API_URL, DEFAULT_OAI_URL, DEFAULT_WEB_URL, user_agent};
 use paperboy_arxiv::oai::MetadataFormat;
 
 use crate::domain::feed::FeatureRule;
@@ -154,7 +154,8 @@ pub enum Command {
     /// Jobs: the trending refresh (enqueued every 5 minutes), the email digests (every minute:
     /// each reader's digest at their hour, sent through --smtp-url or into DATA_DIR/mail, with
     /// links starting with --base-url), with --daily-harvest yesterday's arXiv records
-    /// (enqueued once a day), and with --stars the repositories' GitHub stars (every hour). Any number of workers may share one
+    /// (enqueued once a day), with --stars the repositories' GitHub stars (every hour), and with
+    /// --fulltext the full texts of new feed papers (every ten minutes). Any number of workers may share one
     /// PostgreSQL database: each job runs on one of them, and a job whose worker dies runs again
     /// elsewhere once its lease expires. Failed jobs are retried with exponential backoff (30 s,
     /// 1 min, 2 min, ...) up to 5 attempts. On one machine, `paperboy serve --with-worker` runs
@@ -219,6 +220,22 @@ pub enum Command {
     #[command(verbatim_doc_comment)]
     Stars(StarsArgs),
 
+    /// Fetch papers' full texts from arXiv now, and print what it did.
+    ///
+    /// Queues the papers named (--ids) or on the feed since a day (--since), then fetches
+    /// every queued paper's HTML rendering from arXiv, one request at a time with arXiv's
+    /// pause between requests, and keeps it as a document: the site serves it as Markdown at
+    /// /papers/ID.md. A paper arXiv has no HTML for, a withdrawn one, or one over --max-mb is
+    /// recorded without full text, with the reason; a failure that may pass is retried later
+    /// (after 1 h, 4 h, 16 h), then given up on. Every outcome is kept as it comes, so an
+    /// interrupted run resumes where it stopped. A worker started with --fulltext does this
+    /// every ten minutes for the last week's feed. Examples:
+    ///
+    ///   paperboy fulltext --since 2026-06-01 --contact you@example.org
+    ///   paperboy fulltext --ids 2501.11120,2606.00124 --again
+    #[command(verbatim_doc_comment)]
+    Fulltext(FulltextArgs),
+
     #[command(subcommand)]
     Bench(BenchCommand),
 }
@@ -251,6 +268,33 @@ pub struct StarsArgs {
     pub max_wait: u64,
 }
 
+#[derive(Debug, Args)]
+pub struct FulltextArgs {
+    /// Queue the papers on the feed from this day (YYYY-MM-DD) on that have no full text yet.
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<NaiveDate>,
+
+    /// Queue these papers (arXiv ids, comma-separated or repeated).
+    #[arg(long, value_name = "IDS", value_delimiter = ',')]
+    pub ids: Vec<String>,
+
+    /// Fetch the papers named by --ids again even if they have a full text or were given up on.
+    #[arg(long)]
+    pub again: bool,
+
+    /// Fetch at most this many papers in this run; the rest stay queued.
+    #[arg(long, value_name = "N")]
+    pub limit: Option<u64>,
+
+    /// The largest page or PDF read for one paper, in megabytes.
+    #[arg(long, env = "PAPERBOY_FULLTEXT_MAX_MB", default_value_t = 25, value_name = "MB",
+          value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub max_mb: u64,
+
+    #[command(flatten)]
+    pub arxiv: ArxivArgs,
+}
+
 /// How a worker runs, for `paperboy worker` and `paperboy serve --with-worker`.
 #[derive(Debug, Args)]
 pub struct WorkerArgs {
@@ -275,6 +319,16 @@ pub struct WorkerArgs {
     /// Refresh the GitHub stars of papers' repositories every hour (see `paperboy stars`).
     #[arg(long, env = "PAPERBOY_STARS", value_parser = BoolishValueParser::new())]
     pub stars: bool,
+
+    /// Fetch the full texts of the last week's feed papers, and of papers people open, from
+    /// arXiv every ten minutes (see `paperboy fulltext`).
+    #[arg(long, env = "PAPERBOY_FULLTEXT", value_parser = BoolishValueParser::new())]
+    pub fulltext: bool,
+
+    /// The largest page or PDF the worker reads for one paper, in megabytes.
+    #[arg(long, env = "PAPERBOY_FULLTEXT_MAX_MB", default_value_t = 25, value_name = "MB",
+          value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub fulltext_max_mb: u64,
 
     #[command(flatten)]
     pub github: GitHubArgs,
@@ -537,6 +591,10 @@ pub struct ArxivArgs {
     #[arg(long, env = "PAPERBOY_ARXIV_API_URL", default_value = DEFAULT_API_URL)]
     pub arxiv_api_url: String,
 
+    /// Base URL arXiv serves papers' HTML renderings (/html/ID) and PDFs (/pdf/ID) from.
+    #[arg(long, env = "PAPERBOY_ARXIV_WEB_URL", default_value = DEFAULT_WEB_URL)]
+    pub arxiv_web_url: String,
+
     /// Seconds to wait between two requests to arXiv (arXiv asks for 3).
     #[arg(long, env = "PAPERBOY_ARXIV_DELAY", default_value_t = 3.0, value_parser = parse_delay)]
     pub delay: f64,
@@ -556,6 +614,7 @@ impl ArxivArgs {
         ClientConfig {
             oai_url: self.oai_url.clone(),
             api_url: self.arxiv_api_url.clone(),
+            web_url: self.arxiv_web_url.clone(),
             user_agent: user_agent(self.contact.as_deref()),
             delay: Duration::from_secs_f64(self.delay),
             attempts: self.attempts,

@@ -13,6 +13,7 @@ pub mod demo;
 pub mod digest;
 pub mod domain;
 pub mod error;
+pub mod fulltext;
 pub mod http;
 pub mod ingest;
 pub mod jobs;

@@ -112,6 +112,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("{}", report.summary());
             Ok(ExitCode::SUCCESS)
         }
+        Command::Fulltext(args) => run_fulltext(&cli.global, args).await,
         Command::Bench(BenchCommand::Import(args)) => {
             print!("{}", paperboy::bench::bench_import(&args).await?);
             Ok(ExitCode::SUCCESS)
@@ -176,8 +177,44 @@ fn worker_config(
         poll: std::time::Duration::from_secs_f64(args.job_poll),
         digests: Some(Delivery { outbox: outbox(global)?, base_url, send: SendOptions::default() }),
         stars: if args.stars { Some(github(&args.github)?) } else { None },
+        fulltext: args.fulltext.then(|| paperboy::fulltext::FullTextOptions {
+            max_bytes: megabytes(args.fulltext_max_mb),
+            ..paperboy::fulltext::FullTextOptions::default()
+        }),
         ..WorkerConfig::new(arxiv, feature_rules(global))
     })
+}
+
+async fn run_fulltext(global: &GlobalArgs, args: paperboy::cli::FulltextArgs) -> anyhow::Result<ExitCode> {
+    let db = open_db(global).await?;
+    let now = chrono::Utc::now();
+    let mut ids = Vec::with_capacity(args.ids.len());
+    for (n, raw) in args.ids.iter().enumerate() {
+        let (id, _) = ArxivId::from_url_or_id(raw.trim())
+            .map_err(|err| anyhow::anyhow!("--ids, item {}: `{raw}` is not an arXiv id: {err}", n + 1))?;
+        ids.push(id.to_string());
+    }
+    let mut queued = db.queue_full_texts(&ids, args.again, now).await?;
+    if let Some(since) = args.since {
+        queued += db.queue_featured_full_texts(since, now).await?;
+    }
+    println!("{queued} papers queued.");
+    let arxiv = ArxivClient::new(args.arxiv.client_config())?;
+    let options = paperboy::fulltext::FullTextOptions {
+        max_bytes: megabytes(args.max_mb),
+        limit: args.limit,
+        progress: std::io::stderr().is_terminal(),
+    };
+    let report = paperboy::fulltext::fetch_due(&db, &arxiv, options).await?;
+    println!("{}", report.summary());
+    let counts: Vec<String> =
+        db.full_text_counts().await?.into_iter().map(|(state, count)| format!("{count} {state}")).collect();
+    println!("All full texts: {}.", counts.join(", "));
+    Ok(ExitCode::SUCCESS)
+}
+
+fn megabytes(mb: u64) -> usize {
+    usize::try_from(mb << 20).unwrap_or(usize::MAX)
 }
 
 /// GitHub's client, as configured.

@@ -68,6 +68,9 @@ pub struct PaperJson {
     pub updated_at: Option<String>,
     #[schemars(extend("format" = "date"))]
     pub announced_on: Option<String>,
+    /// On `GET /api/papers/{id}` only: whether the full text is kept, and where to read it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub full_text: Option<FullTextJson>,
 }
 
 /// A user as Hugging Face describes one.
@@ -124,6 +127,24 @@ pub struct AuthorJson {
     /// The member verified as this author.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user: Option<UserJson>,
+}
+
+/// Paperboy's addition on `GET /api/papers/{id}`: whether the paper's full text is kept.
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(rename = "FullText")]
+pub struct FullTextJson {
+    /// `ready` (kept), `queued` (waiting to be fetched), `missing` (arXiv has none Paperboy
+    /// can read), `failed` (fetching failed; `reason` says whether it is retried) or `none`
+    /// (never asked for).
+    pub state: String,
+    /// What the text was made from when ready: `html` (arXiv's HTML rendering) or `pdf`.
+    pub source: Option<String>,
+    /// Why there is none, when missing or failed.
+    pub reason: Option<String>,
+    /// The paper as Markdown: the full text when ready, else its abstract.
+    #[schemars(extend("format" = "uri"))]
+    pub markdown_url: String,
 }
 
 impl PaperJson {
@@ -194,6 +215,7 @@ impl PaperJson {
             license,
             updated_at: updated_at.map(iso_millis),
             announced_on: announce_date.map(|d| d.to_string()),
+            full_text: None,
         }
     }
 }

@@ -11,7 +11,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::contract::{CURSOR, NOT_BLANK, PAPER_ID, checked, names, variant};
-use super::json::{AuthorJson, DailyItemJson, PaperJson};
+use super::json::{AuthorJson, DailyItemJson, FullTextJson, PaperJson};
 use super::paging::{Paged, next_link, parse_limit};
 use crate::actions::search::{CheckedSearch, MAX_QUERY_CHARS};
 use crate::domain::text::url_encode;
@@ -70,7 +70,15 @@ async fn paper_json(app: &App, id: &ArxivId, hidden_too: bool) -> Result<Json<Pa
         .await?
         .filter(|(stored, _)| hidden_too || stored.hidden_at.is_none())
         .ok_or_else(|| AppError::NotFound(format!("paper {id} not found")))?;
-    Ok(Json(PaperJson::new(stored, entry.as_ref())))
+    let full_text = app.core.db.full_text(id.as_str()).await?;
+    let mut paper = PaperJson::new(stored, entry.as_ref());
+    paper.full_text = Some(FullTextJson {
+        state: full_text.as_ref().map_or("none", |text| text.state.as_str()).to_owned(),
+        source: full_text.as_ref().and_then(|text| text.source.clone()),
+        reason: full_text.and_then(|text| text.reason),
+        markdown_url: format!("{}/papers/{id}.md", app.core.config.base_url),
+    });
+    Ok(Json(paper))
 }
 
 /// `GET /api/papers/{id}`.

@@ -16,6 +16,7 @@ pub mod community;
 pub mod digests;
 pub mod embeddings;
 pub mod feed;
+pub mod fulltext;
 pub mod jobs;
 pub mod moderation;
 pub mod papers;

@@ -5,7 +5,8 @@
 //! scheduler only enqueues: the trending refresh every [`TRENDING_EVERY`], the digest run every
 //! [`DIGESTS_EVERY`] (it composes what is due at each reader's hour and sends the outbox), and,
 //! when a daily harvest is configured, yesterday's arXiv records once a day, and with GitHub
-//! settings the repositories' stars every [`STARS_EVERY`]. On the trending
+//! settings the repositories' stars every [`STARS_EVERY`], and with full texts enabled the
+//! recent feed's full texts every [`FULLTEXT_EVERY`]. On the trending
 //! tick each worker also deletes finished jobs after a week, and expired sessions and links.
 //! The scheduler runs inside each worker, and de-duplication keys make several workers enqueue
 //! each job once. A worker claims one job at a time, renews its lease while it runs, and
@@ -13,7 +14,8 @@
 //! 2^(attempt-1), at most `RETRY_MAX`), or failed after its last attempt. A worker killed
 //! mid-job loses its lease when the lease expires, and the job runs again on another worker:
 //! jobs are at-least-once, so each is idempotent (a refresh recomputes, a harvest upserts, a
-//! digest run composes what is missing and sends what the outbox holds).
+//! digest run composes what is missing and sends what the outbox holds, a full-text run
+//! fetches what is still due).
 //!
 //! `paperboy worker` runs a worker; `paperboy serve --with-worker` runs one beside the server.
 
@@ -32,6 +34,7 @@ use crate::db::queue::{Dedupe, backoff, worker_name};
 use crate::digest::Delivery;
 use crate::digest::send::{SendOptions, SendReport};
 use crate::domain::feed::FeatureRules;
+use crate::fulltext::{FullTextOptions, fetch_due};
 use crate::ingest::harvest::{HarvestOptions, harvest};
 use crate::stars::{GitHub, StarsOptions, refresh};
 
@@ -39,6 +42,12 @@ use crate::stars::{GitHub, StarsOptions, refresh};
 pub const TRENDING_EVERY: Duration = Duration::from_secs(300);
 /// How often the repositories' stars are refreshed.
 pub const STARS_EVERY: Duration = Duration::from_secs(3600);
+/// How often a worker with full texts enabled queues new feed papers and fetches.
+pub const FULLTEXT_EVERY: Duration = Duration::from_secs(600);
+/// Feed days whose papers the full-text job queues.
+const FULLTEXT_FEED_DAYS: u64 = 7;
+/// Papers one full-text job fetches at most (with arXiv's 3 s pause, about ten minutes).
+const FULLTEXT_PER_RUN: u64 = 200;
 /// How often due digests are looked for: readers get theirs within this of their hour.
 pub const DIGESTS_EVERY: Duration = Duration::from_secs(60);
 /// Backoff of the first retry, doubled for each further one, up to an hour.
@@ -60,6 +69,8 @@ pub enum Job {
     Digests,
     /// Refresh the GitHub stars of papers' repositories that are due.
     RefreshStars,
+    /// Queue the recent feed's papers for their full texts, and fetch what is due.
+    FetchFullTexts,
 }
 
 impl Job {
@@ -69,6 +80,7 @@ impl Job {
             Job::Harvest { .. } => "harvest",
             Job::Digests => "digests",
             Job::RefreshStars => "refresh_stars",
+            Job::FetchFullTexts => "fetch_full_texts",
         }
     }
 
@@ -99,6 +111,8 @@ pub struct WorkerConfig {
     pub digests: Option<Delivery>,
     /// GitHub's client: the repositories' stars are refreshed every [`STARS_EVERY`] when set.
     pub stars: Option<GitHub>,
+    /// Full texts are fetched from arXiv every [`FULLTEXT_EVERY`] when set.
+    pub fulltext: Option<FullTextOptions>,
 }
 
 impl WorkerConfig {
@@ -113,6 +127,7 @@ impl WorkerConfig {
             retry_base: RETRY_BASE,
             digests: None,
             stars: None,
+            fulltext: None,
         }
     }
 }
@@ -131,6 +146,10 @@ pub async fn schedule(db: &Db, config: &WorkerConfig) -> anyhow::Result<()> {
     if config.stars.is_some() {
         let hour = Utc::now().timestamp() / STARS_EVERY.as_secs() as i64;
         Job::RefreshStars.enqueue(db, Dedupe::Once(&format!("refresh_stars:{hour}"))).await?;
+    }
+    if config.fulltext.is_some() {
+        let slot = Utc::now().timestamp() / FULLTEXT_EVERY.as_secs() as i64;
+        Job::FetchFullTexts.enqueue(db, Dedupe::Once(&format!("fetch_full_texts:{slot}"))).await?;
     }
     if config.daily_harvest {
         let yesterday = Utc::now().date_naive() - chrono::Days::new(1);
@@ -270,6 +289,14 @@ async fn execute(db: &Db, config: &WorkerConfig, job: &ClaimedJob) -> anyhow::Re
             let github = config.stars.as_ref().context("this worker has no GitHub settings for stars")?;
             let report = refresh(db, github, StarsOptions::default()).await?;
             tracing::info!(report = %report.summary(), "stars");
+        }
+        Job::FetchFullTexts => {
+            let options = config.fulltext.context("this worker does not fetch full texts")?;
+            let since = Utc::now().date_naive() - chrono::Days::new(FULLTEXT_FEED_DAYS);
+            let queued = db.queue_featured_full_texts(since, Utc::now()).await?;
+            let options = FullTextOptions { limit: Some(FULLTEXT_PER_RUN), progress: false, ..options };
+            let report = fetch_due(db, &config.arxiv, options).await?;
+            tracing::info!(queued, report = %report.summary(), "full texts");
         }
         Job::Digests => {
             let delivery = config.digests.as_ref().context("this worker has no mail settings for digests")?;

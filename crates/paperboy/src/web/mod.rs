@@ -13,6 +13,7 @@ pub mod digest;
 pub mod feeds;
 pub mod form;
 pub mod foryou;
+pub mod fulltext;
 pub mod latex;
 pub mod pages;
 pub mod paper;

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use paperboy_arxiv::{ArxivId, Paper};
 
@@ -26,6 +26,7 @@ use crate::http::page::{cached, private_html, render};
 use crate::http::session::Viewer;
 use crate::web::bibtex::bibtex;
 use crate::web::collections::show_save;
+use crate::web::fulltext::{show_markdown, wants_markdown};
 use crate::web::latex;
 use crate::web::view::{Card, Link, author_href, byline};
 
@@ -120,6 +121,13 @@ pub async fn show_paper(
             Err(_) => AppError::NotFound("There is no such paper.".into()).into_response(),
         };
     }
+    if let Some(paper) = raw.strip_suffix(".md") {
+        return match paper.parse::<ArxivId>() {
+            Ok(id) if id.as_str() == paper => show_markdown(&app, &id, &headers).await,
+            Ok(id) => Redirect::permanent(&format!("/papers/{id}.md")).into_response(),
+            Err(_) => AppError::NotFound("There is no such paper.".into()).into_response(),
+        };
+    }
     let id = match ArxivId::from_url_or_id(&raw) {
         Ok((id, _)) => id,
         Err(err) => {
@@ -130,8 +138,16 @@ pub async fn show_paper(
     if id.as_str() != raw {
         return Redirect::permanent(&format!("/papers/{id}")).into_response();
     }
+    if wants_markdown(&headers) {
+        return show_markdown(&app, &id, &headers).await;
+    }
     match &viewer.session {
-        None => cached(&app, &uri, &headers, || render_paper(&app, &id, None)).await,
+        None => {
+            let mut page = cached(&app, &uri, &headers, || render_paper(&app, &id, None)).await;
+            // The same address answers Markdown to those who ask for it.
+            page.headers_mut().insert(header::VARY, HeaderValue::from_static("Accept"));
+            page
+        }
         Some(session) => match render_paper(&app, &id, Some(session)).await {
             Ok(rendered) => private_html(rendered.status, rendered.body, Some(session)),
             Err(err) => err.into_response(),

@@ -12,7 +12,10 @@ use std::path::{Path, PathBuf};
 const LAYERS: &[(&str, &[&str])] = &[
     ("domain", &["domain", "progress"]),
     ("storage", &["db", "mail", "quota"]),
-    ("services", &["error", "app", "search", "ingest", "stars", "digest", "jobs", "actions", "demo"]),
+    (
+        "services",
+        &["error", "app", "search", "ingest", "stars", "fulltext", "digest", "jobs", "actions", "demo"],
+    ),
     ("http", &["http"]),
     ("surface", &["web", "api"]),
     ("commands", &["server", "bench", "cli"]),

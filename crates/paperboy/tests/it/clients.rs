@@ -202,6 +202,37 @@ fn the_hugging_face_client_keeps_collections_of_papers() {
 }
 
 #[test]
+fn the_hugging_face_client_reads_papers_as_markdown() {
+    let Some(python) = python("the_hugging_face_client_reads_papers_as_markdown") else { return };
+    let server = Server::start();
+    // The recorded arXiv page stands in for 2605.00002's, served as arXiv would.
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let page =
+        std::fs::read(crate::harness::shared("fixtures/arxiv-fulltext/html/2501.11120v1.html")).unwrap();
+    let arxiv = runtime.block_on(crate::harness::replay::ReplayServer::start(vec![
+        crate::harness::replay::Scripted::ok(page),
+    ]));
+    let data = server.dir.path().join("data");
+    let fetched = paperboy(&data)
+        .args(["fulltext", "--ids", "2605.00002", "--delay", "0"])
+        .args(["--arxiv-web-url", arxiv.url.trim_end_matches("/oai")])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&fetched.stdout);
+    assert!(
+        fetched.status.success() && stdout.contains("1 full texts ready"),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&fetched.stderr)
+    );
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/clients/hf_read.py");
+    let output = Command::new(&python).arg(&path).arg(&server.base_url).output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "hf_read.py failed:\n{stdout}\n{stderr}\nserver log:\n{}", server.log());
+    eprintln!("{stdout}");
+}
+
+#[test]
 fn every_feed_parses_cleanly_in_feedparser() {
     if let Some(python) = python("every_feed_parses_cleanly_in_feedparser") {
         run_client(&python, "feeds.py", &[]);

@@ -12,6 +12,7 @@ mod collections;
 mod community;
 mod delivery;
 mod digests;
+mod fulltext;
 mod harness;
 mod harvest;
 mod import;

@@ -1,0 +1,77 @@
+//! A paper as Markdown: `GET /papers/{id}.md`, and the paper's own address asked for
+//! `text/markdown`. Hugging Face's client (`HfApi.read_paper`, `hf papers read`) reads it
+//! from there. The full text when Paperboy keeps one, else, as Hugging Face does, the paper's
+//! page (title, authors, abstract) with a note; opening a paper that has none queues it for the
+//! full-text job. Answers come from the page cache, renewed when the catalog changes (a new
+//! full text moves the paper's clock number).
+
+use axum::http::header::{ACCEPT, HeaderValue, VARY};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::Response;
+use chrono::Utc;
+use paperboy_arxiv::{ArxivId, Paper};
+
+use crate::error::AppError;
+use crate::fulltext::decode;
+use crate::http::App;
+use crate::http::cache::Rendered;
+use crate::http::page::cached;
+
+/// The content type of a paper's Markdown.
+const MARKDOWN: &str = "text/markdown; charset=utf-8";
+
+/// Whether a request for a paper's page asks for Markdown rather than HTML.
+pub fn wants_markdown(headers: &HeaderMap) -> bool {
+    let accept = headers.get(ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    accept.contains("text/markdown") && !accept.contains("text/html")
+}
+
+/// The paper `id` as Markdown, from the page cache (kept under its `.md` address whichever
+/// way it was asked for).
+pub async fn show_markdown(app: &App, id: &ArxivId, headers: &HeaderMap) -> Response {
+    let key: Uri = format!("/papers/{id}.md").parse().unwrap_or_else(|_| Uri::from_static("/"));
+    let mut response = cached(app, &key, headers, || render_markdown(app, id)).await;
+    response.headers_mut().insert(VARY, HeaderValue::from_static("Accept"));
+    response
+}
+
+async fn render_markdown(app: &App, id: &ArxivId) -> Result<Rendered, AppError> {
+    let db = &app.core.db;
+    let stored = db
+        .get_paper(id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("Paper {id} is not in this catalog.")))?;
+    if stored.hidden_at.is_some() {
+        return Err(AppError::Gone(format!("Paper {id} was hidden by the curators.")));
+    }
+    let body = match db.full_text(id.as_str()).await? {
+        Some(text) if text.state == "ready" => {
+            let document =
+                decode(text.document.as_deref().unwrap_or_default()).map_err(AppError::Internal)?;
+            paperboy_fulltext::to_markdown(&document)
+        }
+        Some(text) => abstract_markdown(&stored.paper, text.reason.as_deref()),
+        None => {
+            db.queue_full_texts(&[id.to_string()], false, Utc::now()).await?;
+            abstract_markdown(&stored.paper, None)
+        }
+    };
+    Ok(Rendered { status: StatusCode::OK, content_type: MARKDOWN, body })
+}
+
+/// The paper's page as Markdown, for a paper without full text: its title, authors and
+/// abstract (as arXiv has them, LaTeX and all), and why there is no more.
+fn abstract_markdown(paper: &Paper, reason: Option<&str>) -> String {
+    let id = &paper.id;
+    let mut out = format!("# {}\n\n", paper.title.replace('\n', " "));
+    if !paper.authors.is_empty() {
+        out.push_str(&format!("{}\n\n", paper.authors.join(", ")));
+    }
+    out.push_str(&format!("## Abstract\n\n{}\n\n", paper.summary.trim()));
+    let why = match reason {
+        Some(reason) => format!("Paperboy has no full text of this paper ({reason})"),
+        None => "Paperboy has no full text of this paper yet".to_owned(),
+    };
+    out.push_str(&format!("> {why}; this is its abstract. The paper: https://arxiv.org/abs/{id}\n"));
+    out
+}

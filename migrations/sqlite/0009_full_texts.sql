@@ -1,0 +1,21 @@
+-- Full texts (SQLite): each paper's content fetched from arXiv, as a document. Keep in step
+-- with ../postgres/0009_full_texts.sql.
+
+-- One row per paper that was queued for its full text: waiting (queued, or failed with a retry
+-- due), ready (the document, made from arXiv's HTML or its PDF), or missing (arXiv has none
+-- Paperboy can read, for the reason given). The document is deflated JSON (fulltext::store).
+CREATE TABLE full_texts (
+    paper_id         TEXT PRIMARY KEY NOT NULL REFERENCES papers (id) ON DELETE CASCADE,
+    state            TEXT NOT NULL CHECK (state IN ('queued', 'ready', 'missing', 'failed')),
+    source           TEXT CHECK (source IN ('html', 'pdf')),
+    version          INTEGER,                 -- the arXiv version fetched, when known
+    reason           TEXT,                    -- why it is missing or failed
+    document         BLOB,
+    fetched_bytes    INTEGER NOT NULL DEFAULT 0,
+    attempts         INTEGER NOT NULL DEFAULT 0,
+    queued_at        TEXT NOT NULL,
+    fetched_at       TEXT,
+    next_attempt_at  TEXT                     -- when a queued or failed one is due; NULL: never
+) STRICT;
+
+CREATE INDEX full_texts_due ON full_texts (next_attempt_at) WHERE next_attempt_at IS NOT NULL;
