@@ -10,6 +10,7 @@ CREATE TABLE full_texts (
     source           TEXT CHECK (source IN ('html', 'pdf')),
     version          BIGINT,                  -- the arXiv version fetched, when known
     reason           TEXT,                    -- why it is missing or failed
+    pdf_reason       TEXT,                    -- why the PDF gave no thumbnail (or text)
     document         BYTEA,
     fetched_bytes    BIGINT NOT NULL DEFAULT 0,
     attempts         BIGINT NOT NULL DEFAULT 0,
@@ -19,3 +20,13 @@ CREATE TABLE full_texts (
 );
 
 CREATE INDEX full_texts_due ON full_texts (next_attempt_at) WHERE next_attempt_at IS NOT NULL;
+
+-- Each paper's first page, small (a 4-bit greyscale PNG), made from its PDF by the full-text
+-- job. Cards and pages show a neutral placeholder for a paper without one.
+CREATE TABLE thumbnails (
+    paper_id  TEXT PRIMARY KEY REFERENCES papers (id) ON DELETE CASCADE,
+    image     BYTEA NOT NULL,
+    width     BIGINT NOT NULL,
+    height    BIGINT NOT NULL,
+    made_at   TIMESTAMPTZ NOT NULL
+);

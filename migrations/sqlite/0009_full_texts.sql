@@ -10,6 +10,7 @@ CREATE TABLE full_texts (
     source           TEXT CHECK (source IN ('html', 'pdf')),
     version          INTEGER,                 -- the arXiv version fetched, when known
     reason           TEXT,                    -- why it is missing or failed
+    pdf_reason       TEXT,                    -- why the PDF gave no thumbnail (or text)
     document         BLOB,
     fetched_bytes    INTEGER NOT NULL DEFAULT 0,
     attempts         INTEGER NOT NULL DEFAULT 0,
@@ -19,3 +20,13 @@ CREATE TABLE full_texts (
 ) STRICT;
 
 CREATE INDEX full_texts_due ON full_texts (next_attempt_at) WHERE next_attempt_at IS NOT NULL;
+
+-- Each paper's first page, small (a 4-bit greyscale PNG), made from its PDF by the full-text
+-- job. Cards and pages show a neutral placeholder for a paper without one.
+CREATE TABLE thumbnails (
+    paper_id  TEXT PRIMARY KEY NOT NULL REFERENCES papers (id) ON DELETE CASCADE,
+    image     BLOB NOT NULL,
+    width     INTEGER NOT NULL,
+    height    INTEGER NOT NULL,
+    made_at   TEXT NOT NULL
+) STRICT;

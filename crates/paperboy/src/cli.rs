@@ -236,6 +236,12 @@ pub enum Command {
     #[command(verbatim_doc_comment)]
     Fulltext(FulltextArgs),
 
+    /// Read one PDF from standard input under a memory and CPU-time limit, and write its
+    /// thumbnail (PNG) or text (a document in JSON) to standard output. The full-text job runs
+    /// this for every PDF, so a hostile one can only end this process.
+    #[command(hide = true)]
+    PdfWorker(PdfWorkerArgs),
+
     #[command(subcommand)]
     Bench(BenchCommand),
 }
@@ -293,6 +299,35 @@ pub struct FulltextArgs {
 
     #[command(flatten)]
     pub arxiv: ArxivArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct PdfWorkerArgs {
+    pub task: PdfWorkerTask,
+
+    /// Address space the process may use, in bytes.
+    #[arg(long, default_value_t = 1 << 30)]
+    pub memory: u64,
+
+    /// CPU seconds the process may use.
+    #[arg(long, default_value_t = 31)]
+    pub cpu_seconds: u64,
+}
+
+/// What `pdf-worker` makes of the PDF.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum PdfWorkerTask {
+    Thumbnail,
+    Text,
+}
+
+impl From<PdfWorkerTask> for crate::fulltext::PdfTask {
+    fn from(task: PdfWorkerTask) -> Self {
+        match task {
+            PdfWorkerTask::Thumbnail => crate::fulltext::PdfTask::Thumbnail,
+            PdfWorkerTask::Text => crate::fulltext::PdfTask::Text,
+        }
+    }
 }
 
 /// How a worker runs, for `paperboy worker` and `paperboy serve --with-worker`.

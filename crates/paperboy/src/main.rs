@@ -47,6 +47,10 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Before any thread or runtime: the PDF reader limits its own memory and CPU time.
+    if let Command::PdfWorker(args) = &cli.command {
+        return paperboy::fulltext::pdf_worker(args.task.into(), args.memory, args.cpu_seconds);
+    }
     init_logging(cli.global.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
@@ -113,6 +117,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Fulltext(args) => run_fulltext(&cli.global, args).await,
+        Command::PdfWorker(_) => unreachable!("main runs the PDF reader before the runtime"),
         Command::Bench(BenchCommand::Import(args)) => {
             print!("{}", paperboy::bench::bench_import(&args).await?);
             Ok(ExitCode::SUCCESS)
@@ -204,6 +209,7 @@ async fn run_fulltext(global: &GlobalArgs, args: paperboy::cli::FulltextArgs) ->
         max_bytes: megabytes(args.max_mb),
         limit: args.limit,
         progress: std::io::stderr().is_terminal(),
+        ..paperboy::fulltext::FullTextOptions::default()
     };
     let report = paperboy::fulltext::fetch_due(&db, &arxiv, options).await?;
     println!("{}", report.summary());

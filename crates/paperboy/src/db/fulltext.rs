@@ -1,6 +1,7 @@
 //! Papers' full texts (`full_texts`): which papers wait for theirs (queued, or failed with a
-//! retry due), the document of those that have one, and why the others have none. Fetching
-//! and converting belong to [`crate::fulltext`]; this module only keeps the outcomes.
+//! retry due), the document of those that have one, and why the others have none; and their
+//! first pages (`thumbnails`). Fetching and converting belong to [`crate::fulltext`]; this
+//! module only keeps the outcomes.
 
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -24,6 +25,14 @@ pub enum FullTextOutcome {
     Failed { reason: String, retry_at: Option<DateTime<Utc>> },
 }
 
+/// A paper's first page as kept: a PNG and its size in pixels.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct StoredThumbnail {
+    pub image: Vec<u8>,
+    pub width: i64,
+    pub height: i64,
+}
+
 /// A paper's full text as kept.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct StoredFullText {
@@ -32,6 +41,8 @@ pub struct StoredFullText {
     pub source: Option<String>,
     pub version: Option<i64>,
     pub reason: Option<String>,
+    /// Why the PDF gave no thumbnail (or text), when it did not.
+    pub pdf_reason: Option<String>,
     pub document: Option<Vec<u8>>,
     pub fetched_bytes: i64,
     pub attempts: i64,
@@ -177,12 +188,61 @@ impl Db {
     pub async fn full_text(&self, paper_id: &str) -> Result<Option<StoredFullText>, DbError> {
         Ok(with_pool!(self, |pool, DB| {
             sqlx::query_as(
-                "SELECT state, source, version, reason, document, fetched_bytes, attempts, fetched_at \
+                "SELECT state, source, version, reason, pdf_reason, document, fetched_bytes, attempts, fetched_at \
                  FROM full_texts WHERE paper_id = $1",
             )
             .bind(paper_id)
             .fetch_optional(pool)
             .await?
+        }))
+    }
+
+    /// Keeps `paper_id`'s thumbnail, or, when its PDF gave none, why.
+    pub async fn record_thumbnail(
+        &self,
+        paper_id: &str,
+        made: Result<&StoredThumbnail, &str>,
+        now: DateTime<Utc>,
+    ) -> Result<(), DbError> {
+        with_pool!(self, |pool, DB| {
+            match made {
+                Ok(thumbnail) => {
+                    sqlx::query(
+                        "INSERT INTO thumbnails (paper_id, image, width, height, made_at) VALUES ($1, $2, $3, $4, $5) \
+                         ON CONFLICT (paper_id) DO UPDATE SET image = excluded.image, width = excluded.width, \
+                         height = excluded.height, made_at = excluded.made_at",
+                    )
+                    .bind(paper_id)
+                    .bind(thumbnail.image.as_slice())
+                    .bind(thumbnail.width)
+                    .bind(thumbnail.height)
+                    .bind(now)
+                    .execute(pool)
+                    .await?;
+                    sqlx::query("UPDATE full_texts SET pdf_reason = NULL WHERE paper_id = $1")
+                        .bind(paper_id)
+                        .execute(pool)
+                        .await?;
+                }
+                Err(reason) => {
+                    sqlx::query("UPDATE full_texts SET pdf_reason = $1 WHERE paper_id = $2")
+                        .bind(reason)
+                        .bind(paper_id)
+                        .execute(pool)
+                        .await?;
+                }
+            }
+        });
+        Ok(())
+    }
+
+    /// `paper_id`'s thumbnail, if it has one.
+    pub async fn thumbnail(&self, paper_id: &str) -> Result<Option<StoredThumbnail>, DbError> {
+        Ok(with_pool!(self, |pool, DB| {
+            sqlx::query_as("SELECT image, width, height FROM thumbnails WHERE paper_id = $1")
+                .bind(paper_id)
+                .fetch_optional(pool)
+                .await?
         }))
     }
 

@@ -291,7 +291,7 @@ async fn execute(db: &Db, config: &WorkerConfig, job: &ClaimedJob) -> anyhow::Re
             tracing::info!(report = %report.summary(), "stars");
         }
         Job::FetchFullTexts => {
-            let options = config.fulltext.context("this worker does not fetch full texts")?;
+            let options = config.fulltext.clone().context("this worker does not fetch full texts")?;
             let since = Utc::now().date_naive() - chrono::Days::new(FULLTEXT_FEED_DAYS);
             let queued = db.queue_featured_full_texts(since, Utc::now()).await?;
             let options = FullTextOptions { limit: Some(FULLTEXT_PER_RUN), progress: false, ..options };

@@ -1,13 +1,14 @@
-//! A paper as Markdown: `GET /papers/{id}.md`, and the paper's own address asked for
-//! `text/markdown`. Hugging Face's client (`HfApi.read_paper`, `hf papers read`) reads it
+//! A paper's content on the site: its first page (`GET /papers/{id}/thumbnail`, a neutral
+//! placeholder until there is one), and the paper as Markdown: `GET /papers/{id}.md`, and the
+//! paper's own address asked for `text/markdown`. Hugging Face's client (`HfApi.read_paper`, `hf papers read`) reads it
 //! from there. The full text when Paperboy keeps one, else, as Hugging Face does, the paper's
 //! page (title, authors, abstract) with a note; opening a paper that has none queues it for the
 //! full-text job. Answers come from the page cache, renewed when the catalog changes (a new
 //! full text moves the paper's clock number).
 
-use axum::http::header::{ACCEPT, HeaderValue, VARY};
+use axum::http::header::{ACCEPT, CACHE_CONTROL, CONTENT_TYPE, HeaderValue, VARY};
 use axum::http::{HeaderMap, StatusCode, Uri};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use paperboy_arxiv::{ArxivId, Paper};
 
@@ -16,6 +17,24 @@ use crate::fulltext::decode;
 use crate::http::App;
 use crate::http::cache::Rendered;
 use crate::http::page::cached;
+
+/// What a paper without a thumbnail shows: a page of grey lines, the thumbnails' size.
+const PLACEHOLDER: &str = include_str!("../../static/no-thumbnail.svg");
+
+/// `GET /papers/{id}/thumbnail`: the first page as a PNG, kept by browsers for a week; or the
+/// placeholder, asked for again after ten minutes (the full-text job may have made one).
+pub async fn show_thumbnail(app: &App, id: &ArxivId) -> Response {
+    let (body, content_type, cache) = match app.core.db.thumbnail(id.as_str()).await {
+        Ok(Some(thumbnail)) => (thumbnail.image, "image/png", "public, max-age=604800"),
+        Ok(None) => (PLACEHOLDER.as_bytes().to_vec(), "image/svg+xml", "public, max-age=600"),
+        Err(err) => return AppError::from(err).into_response(),
+    };
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static(cache));
+    response
+}
 
 /// The content type of a paper's Markdown.
 const MARKDOWN: &str = "text/markdown; charset=utf-8";

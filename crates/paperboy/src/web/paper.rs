@@ -26,7 +26,7 @@ use crate::http::page::{cached, private_html, render};
 use crate::http::session::Viewer;
 use crate::web::bibtex::bibtex;
 use crate::web::collections::show_save;
-use crate::web::fulltext::{show_markdown, wants_markdown};
+use crate::web::fulltext::{show_markdown, show_thumbnail, wants_markdown};
 use crate::web::latex;
 use crate::web::view::{Card, Link, author_href, byline};
 
@@ -118,6 +118,12 @@ pub async fn show_paper(
     if let Some(paper) = raw.strip_suffix("/save") {
         return match paper.parse::<ArxivId>() {
             Ok(id) => show_save(&app, &id, &viewer).await,
+            Err(_) => AppError::NotFound("There is no such paper.".into()).into_response(),
+        };
+    }
+    if let Some(paper) = raw.strip_suffix("/thumbnail") {
+        return match paper.parse::<ArxivId>() {
+            Ok(id) => show_thumbnail(&app, &id).await,
             Err(_) => AppError::NotFound("There is no such paper.".into()).into_response(),
         };
     }
@@ -313,6 +319,7 @@ fn links(paper: &Paper, stars: Option<i64>) -> Vec<Link> {
             if found { "Project page (linked in the abstract)" } else { "Project page" },
         ));
     }
+    links.push(Link::new(format!("/papers/{id}.md"), "Markdown"));
     links.push(Link::new(format!("/api/papers/{id}"), "JSON"));
     links
 }

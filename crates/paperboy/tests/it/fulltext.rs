@@ -1,14 +1,17 @@
-//! Papers' full texts: the job fetches each queued paper's HTML from a local server answering
-//! as arXiv does (the recorded arXiv page, 404, 403, 503 with Retry-After, a captcha page, a
-//! redirect loop, a cut transfer, a page over the limit), records every outcome with its
-//! reason, and the site serves the paper as Markdown at `/papers/{id}.md` and to
-//! `Accept: text/markdown`, with the abstract for a paper that has none. Both engines.
+//! Papers' full texts: the job fetches each queued paper's HTML and PDF from a local server
+//! answering as arXiv does (the recorded arXiv page and PDFs, 404, 403, 503 with Retry-After,
+//! a captcha page, a redirect loop, a cut transfer, a page over the limit, an encrypted PDF and
+//! a decompression bomb, read by `paperboy pdf-worker` under a memory limit), records every
+//! outcome with its reason, keeps thumbnails, and the site serves the paper as Markdown at
+//! `/papers/{id}.md` and to `Accept: text/markdown`, with the abstract for a paper that has
+//! none. Both engines.
 
+use std::io::Write;
 use std::time::Duration;
 
 use axum::http::{StatusCode, header};
 use paperboy::db::Db;
-use paperboy::fulltext::{FullTextOptions, FullTextReport, fetch_due};
+use paperboy::fulltext::{FullTextOptions, FullTextReport, PdfReader, fetch_due};
 use paperboy_arxiv::client::{ArxivClient, ClientConfig};
 
 use crate::harness::app::TestApp;
@@ -33,6 +36,56 @@ fn html(body: Vec<u8>) -> Scripted {
     Scripted { headers: vec![("content-type", "text/html; charset=utf-8".into())], ..Scripted::ok(body) }
 }
 
+fn pdf(body: Vec<u8>) -> Scripted {
+    Scripted { headers: vec![("content-type", "application/pdf".into())], ..Scripted::ok(body) }
+}
+
+/// A one-page PDF whose content stream inflates to `mib` MiB: a few kilobytes on the wire.
+/// The stream is one deflate segment of a MiB of zeros, repeated (a sync flush ends each on a
+/// byte boundary), then an empty final block and the checksum of that many zeros.
+fn decompression_bomb(mib: usize) -> Vec<u8> {
+    let mut encoder = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(&vec![0u8; 1 << 20]).unwrap();
+    encoder.flush().unwrap();
+    let segment = encoder.get_ref().clone();
+    let mut stream = vec![0x78, 0xda];
+    for _ in 0..mib {
+        stream.extend_from_slice(&segment);
+    }
+    let zeros = (mib as u64) << 20;
+    stream.extend_from_slice(&[0x03, 0x00]);
+    stream.extend_from_slice(&((((zeros % 65_521) as u32) << 16) | 1).to_be_bytes());
+    let mut out = b"%PDF-1.7\n".to_vec();
+    let mut offsets = Vec::new();
+    let objects: Vec<Vec<u8>> = vec![
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>".to_vec(),
+        [
+            format!("<< /Length {} /Filter /FlateDecode >>\nstream\n", stream.len()).as_bytes(),
+            &stream,
+            b"\nendstream",
+        ]
+        .concat(),
+    ];
+    for (n, body) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n", n + 1).as_bytes());
+        out.extend_from_slice(body);
+        out.extend_from_slice(b"\nendobj\n");
+    }
+    let xref = out.len();
+    out.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
+    for offset in offsets {
+        out.extend_from_slice(format!("{offset:010} 00000 n \n").as_bytes());
+    }
+    out.extend_from_slice(
+        format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1)
+            .as_bytes(),
+    );
+    out
+}
+
 async fn state(db: &Db, id: &str) -> (String, Option<String>, Option<String>) {
     let text = db.full_text(id).await.unwrap().unwrap_or_else(|| panic!("{id} has no full text row"));
     (text.state, text.source, text.reason)
@@ -40,6 +93,13 @@ async fn state(db: &Db, id: &str) -> (String, Option<String>, Option<String>) {
 
 async fn full_texts_are_fetched_politely_and_every_outcome_is_recorded(db: &Db) {
     let page = std::fs::read(shared("fixtures/arxiv-fulltext/html/2501.11120v1.html")).unwrap();
+    let two_columns = std::fs::read(shared("fixtures/arxiv-fulltext/pdf/2304.02623v1.pdf")).unwrap();
+    let long = std::fs::read(shared("fixtures/arxiv-fulltext/pdf/2206.10883v3.pdf")).unwrap();
+    let encrypted = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../paperboy-fulltext/tests/fixtures/encrypted.pdf"),
+    )
+    .unwrap();
     let mut versioned = dated("2501.11120", "Tell me about yourself", "2026-05-11");
     versioned.version = Some(1);
     let mut withdrawn = dated("2605.00005", "Withdrawn", "2026-05-11");
@@ -54,24 +114,31 @@ async fn full_texts_are_fetched_politely_and_every_outcome_is_recorded(db: &Db) 
         dated("2605.00007", "Going round", "2026-05-11"),
         dated("2605.00008", "Cut short", "2026-05-11"),
         dated("2605.00009", "Opened later", "2026-05-11"),
+        dated("2605.00010", "A bomb", "2026-05-11"),
+        dated("2605.00011", "Locked", "2026-05-11"),
     ];
     store(db, papers).await;
     // reqwest follows 10 redirects and gives up at the 11th.
     let loop_back = (0..11).map(|_| Scripted::status(302, vec![("location", "/html/2605.00007".into())]));
     let mut replies = vec![
         html(page.clone()),
+        pdf(two_columns),
         Scripted::status(404, vec![]),
+        pdf(long),
         Scripted::status(503, vec![("retry-after", "1".into())]),
         html(b"<!DOCTYPE html><html><head><title>Just a moment...</title></head><body>Checking your browser</body></html>".to_vec()),
         Scripted::status(403, vec![]),
         html(vec![b' '; 3 << 20]),
+        Scripted::status(404, vec![]),
     ];
     replies.extend(loop_back);
     replies.push(html(page[..page.len() / 2].to_vec()));
+    replies.extend([Scripted::status(404, vec![]), pdf(decompression_bomb(1024))]);
+    replies.extend([Scripted::status(404, vec![]), pdf(encrypted)]);
     let server = ReplayServer::start(replies).await;
     let since = "2026-05-11".parse().unwrap();
     let queued = db.queue_featured_full_texts(since, chrono::Utc::now()).await.unwrap();
-    assert_eq!(queued, 9);
+    assert_eq!(queued, 11);
     // One paper is left for a reader to open first.
     let sql = "DELETE FROM full_texts WHERE paper_id = '2605.00009'";
     match db {
@@ -80,19 +147,41 @@ async fn full_texts_are_fetched_politely_and_every_outcome_is_recorded(db: &Db) 
     }
     .unwrap();
 
-    let options = FullTextOptions { max_bytes: 2 << 20, ..FullTextOptions::default() };
-    let report = fetch_due(db, &arxiv(&server), options).await.unwrap();
+    let reader = PdfReader {
+        program: env!("CARGO_BIN_EXE_paperboy").into(),
+        memory: 512 << 20,
+        deadline: Duration::from_secs(60),
+    };
+    let options = FullTextOptions { max_bytes: 2 << 20, pdf: reader, ..FullTextOptions::default() };
+    let report = fetch_due(db, &arxiv(&server), options.clone()).await.unwrap();
     assert_eq!(
         FullTextReport { fetched_bytes: 0, ..report.clone() },
-        FullTextReport { ready: 1, missing: 3, failed: 4, fetched_bytes: 0 },
+        FullTextReport { ready: 2, missing: 4, failed: 4, fetched_bytes: 0 },
         "{report:?}"
     );
     assert_eq!(state(db, "2501.11120").await, ("ready".into(), Some("html".into()), None));
+    // Without an HTML rendering, the PDF's text.
+    assert_eq!(state(db, "2605.00002").await, ("ready".into(), Some("pdf".into()), None));
+    for (id, width, height) in [("2501.11120", 320, 414), ("2605.00002", 320, 414)] {
+        let thumbnail = db.thumbnail(id).await.unwrap().unwrap_or_else(|| panic!("{id} has no thumbnail"));
+        assert_eq!((thumbnail.width, thumbnail.height), (width, height), "{id}");
+        assert!(thumbnail.image.starts_with(b"\x89PNG"));
+    }
     let reason = |id| async move { state(db, id).await.2.unwrap_or_default() };
-    assert_eq!(state(db, "2605.00002").await.0, "missing");
-    assert!(reason("2605.00002").await.contains("no HTML rendering"));
     assert!(reason("2605.00005").await.contains("withdrawn"));
-    assert!(reason("2605.00006").await.contains("larger than the limit"), "{}", reason("2605.00006").await);
+    let too_large = reason("2605.00006").await;
+    assert!(too_large.contains("larger than the limit") && too_large.contains("no PDF"), "{too_large}");
+    // The bomb ended only the process reading it.
+    let bomb = reason("2605.00010").await;
+    assert!(bomb.contains("no HTML rendering") && bomb.contains("the PDF reader stopped"), "{bomb}");
+    assert!(
+        reason("2605.00011").await.ends_with("the PDF: the PDF is encrypted"),
+        "{}",
+        reason("2605.00011").await
+    );
+    let no_thumbnail = db.full_text("2605.00011").await.unwrap().unwrap().pdf_reason;
+    assert_eq!(no_thumbnail.as_deref(), Some("the PDF is encrypted"));
+    assert!(db.thumbnail("2605.00011").await.unwrap().is_none());
     for (id, why) in [
         ("2605.00003", "not a paper"),
         ("2605.00004", "HTTP 403"),
@@ -107,10 +196,12 @@ async fn full_texts_are_fetched_politely_and_every_outcome_is_recorded(db: &Db) 
     let seen = server.seen();
     let paths: Vec<&str> = seen.iter().map(|s| s.path.as_str()).collect();
     assert_eq!(
-        paths[..5],
+        paths[..7],
         [
             "/html/2501.11120v1",
+            "/pdf/2501.11120v1",
             "/html/2605.00002",
+            "/pdf/2605.00002",
             "/html/2605.00003",
             "/html/2605.00003",
             "/html/2605.00004"
@@ -123,10 +214,10 @@ async fn full_texts_are_fetched_politely_and_every_outcome_is_recorded(db: &Db) 
         |w: &[crate::harness::replay::Seen]| w[0].path == "/html/2605.00007" && w[1].path == w[0].path;
     assert!(seen.windows(2).filter(|w| !redirect_hop(w)).all(|w| w[1].at - w[0].at >= DELAY));
     assert_eq!(paths.iter().filter(|p| **p == "/html/2605.00007").count(), 11);
-    assert!(seen[3].at - seen[2].at >= Duration::from_secs(1), "Retry-After was honoured");
+    assert!(seen[5].at - seen[4].at >= Duration::from_secs(1), "Retry-After was honoured");
 
     // Nothing more is due: failures wait an hour before their next attempt.
-    let again = fetch_due(db, &arxiv(&server), options).await.unwrap();
+    let again = fetch_due(db, &arxiv(&server), options.clone()).await.unwrap();
     assert_eq!(again, FullTextReport::default());
 
     let site = TestApp::new(db).await;
@@ -141,18 +232,38 @@ async fn full_texts_are_fetched_politely_and_every_outcome_is_recorded(db: &Db) 
     let html_page = site.get_with("/papers/2501.11120", header::ACCEPT, "text/html,*/*").await;
     assert_eq!(html_page.headers[header::CONTENT_TYPE], "text/html; charset=utf-8");
 
-    let fallback = site.get("/papers/2605.00002.md").await;
-    assert_eq!(fallback.status, StatusCode::OK);
+    let from_pdf = site.get("/papers/2605.00002.md").await.text;
     assert!(
-        fallback.text.starts_with(
-            "# No rendering\n\nAda Lovelace, Alan Turing\n\n## Abstract\n\nAn abstract about No rendering"
+        from_pdf.starts_with(
+            "# No rendering\n\nAda Lovelace, Alan Turing\n\n> This text was extracted from the paper's PDF"
         ),
-        "{}",
-        fallback.text
+        "{from_pdf}"
     );
-    assert!(fallback.text.contains("(arXiv has no HTML rendering of this paper)"), "{}", fallback.text);
+    assert!(from_pdf.contains("\n## Page 37\n"));
+    let fallback = site.get("/papers/2605.00006.md").await;
+    assert_eq!(fallback.status, StatusCode::OK);
+    let expected = "# Enormous\n\nAda Lovelace, Alan Turing\n\n## Abstract\n\nAn abstract about Enormous";
+    assert!(fallback.text.starts_with(expected), "{}", fallback.text);
+    assert!(fallback.text.contains("arXiv has no PDF of this paper)"), "{}", fallback.text);
     assert_eq!(site.get("/papers/2605.99999.md").await.status, StatusCode::NOT_FOUND);
     assert_eq!(site.get("/papers/not-a-paper.md").await.status, StatusCode::NOT_FOUND);
+
+    let thumbnail = site.get("/papers/2501.11120/thumbnail").await;
+    assert_eq!(thumbnail.headers[header::CONTENT_TYPE], "image/png");
+    assert_eq!(thumbnail.headers[header::CACHE_CONTROL], "public, max-age=604800");
+    let placeholder = site.get("/papers/2605.00011/thumbnail").await;
+    assert_eq!(
+        (placeholder.status, &placeholder.headers[header::CONTENT_TYPE]),
+        (StatusCode::OK, &"image/svg+xml".parse().unwrap())
+    );
+    assert!(placeholder.text.starts_with("<svg") && !placeholder.text.contains("script"));
+    let card = site.get("/papers/date/2026-05-11").await.text;
+    assert!(
+        card.contains(
+            r#"<img class="thumb" src="/papers/2501.11120/thumbnail" alt="" width="80" height="104" loading="lazy""#
+        ),
+        "{card}"
+    );
 
     // Opening a paper that has no full text queues it.
     assert!(db.full_text("2605.00009").await.unwrap().is_none());
