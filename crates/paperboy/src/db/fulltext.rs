@@ -184,6 +184,16 @@ impl Db {
         })
     }
 
+    /// The state of `paper_id`'s full text (`ready`, `queued`, ...), without the document.
+    pub async fn full_text_state(&self, paper_id: &str) -> Result<Option<String>, DbError> {
+        Ok(with_pool!(self, |pool, DB| {
+            sqlx::query_scalar("SELECT state FROM full_texts WHERE paper_id = $1")
+                .bind(paper_id)
+                .fetch_optional(pool)
+                .await?
+        }))
+    }
+
     /// `paper_id`'s full text row, if it was ever queued.
     pub async fn full_text(&self, paper_id: &str) -> Result<Option<StoredFullText>, DbError> {
         Ok(with_pool!(self, |pool, DB| {

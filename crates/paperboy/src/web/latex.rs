@@ -32,6 +32,14 @@ pub fn to_html(text: &str) -> String {
     html
 }
 
+/// One formula's LaTeX (without delimiters) as MathML, or as its escaped source when it cannot
+/// be rendered.
+pub fn math_html(tex: &str, display: bool) -> String {
+    let mut html = String::new();
+    push_piece(&mut html, &Piece::Math { source: tex, display, delimited: tex });
+    html
+}
+
 /// The opening of `text`, about `chars` characters of it, as HTML like [`to_html`]: math is
 /// never cut in half, prose is cut at a word boundary and ends with an ellipsis.
 pub fn excerpt_html(text: &str, chars: usize) -> String {

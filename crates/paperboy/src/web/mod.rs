@@ -18,6 +18,7 @@ pub mod latex;
 pub mod pages;
 pub mod paper;
 pub mod profiles;
+pub mod reading;
 pub mod search;
 pub mod view;
 

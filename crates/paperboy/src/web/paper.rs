@@ -28,6 +28,7 @@ use crate::web::bibtex::bibtex;
 use crate::web::collections::show_save;
 use crate::web::fulltext::{show_markdown, show_thumbnail, wants_markdown};
 use crate::web::latex;
+use crate::web::reading::show_reading;
 use crate::web::view::{Card, Link, author_href, byline};
 
 /// Similar papers shown under the abstract.
@@ -121,6 +122,12 @@ pub async fn show_paper(
             Err(_) => AppError::NotFound("There is no such paper.".into()).into_response(),
         };
     }
+    if let Some(paper) = raw.strip_suffix("/read") {
+        return match paper.parse::<ArxivId>() {
+            Ok(id) => show_reading(&app, &id, &uri, &headers).await,
+            Err(_) => AppError::NotFound("There is no such paper.".into()).into_response(),
+        };
+    }
     if let Some(paper) = raw.strip_suffix("/thumbnail") {
         return match paper.parse::<ArxivId>() {
             Ok(id) => show_thumbnail(&app, &id).await,
@@ -180,6 +187,7 @@ async fn render_paper(app: &App, id: &ArxivId, session: Option<&Session>) -> Res
         }
     };
     let upvoters = app.core.db.upvoters(id, UPVOTERS).await?;
+    let readable = app.core.db.full_text_state(id.as_str()).await?.as_deref() == Some("ready");
     let thread = thread(app.core.db.comments(id).await?);
     let reader = match session {
         Some(session) => Some(Reader {
@@ -220,7 +228,7 @@ async fn render_paper(app: &App, id: &ArxivId, session: Option<&Session>) -> Res
         facts: facts(paper),
         feed,
         byline,
-        links: links(paper, stored.stars),
+        links: links(paper, stored.stars, readable),
         upvotes: stored.upvotes,
         comments: stored.num_comments,
         abstract_html: latex::to_html(&paper.summary),
@@ -297,12 +305,16 @@ fn facts(paper: &Paper) -> Vec<(&'static str, String)> {
     facts
 }
 
-fn links(paper: &Paper, stars: Option<i64>) -> Vec<Link> {
+fn links(paper: &Paper, stars: Option<i64>, readable: bool) -> Vec<Link> {
     let id = &paper.id;
-    let mut links = vec![
+    let mut links = Vec::new();
+    if readable {
+        links.push(Link::new(format!("/papers/{id}/read"), "Read the full text"));
+    }
+    links.extend([
         Link::new(format!("https://arxiv.org/abs/{id}"), "arXiv page"),
         Link::new(format!("https://arxiv.org/pdf/{id}"), "PDF"),
-    ];
+    ]);
     if let Some(doi) = &paper.doi {
         links.push(Link::new(format!("https://doi.org/{}", url_encode_path(doi)), "DOI"));
     }

@@ -202,8 +202,11 @@ fn the_hugging_face_client_keeps_collections_of_papers() {
 }
 
 #[test]
-fn the_hugging_face_client_reads_papers_as_markdown() {
-    let Some(python) = python("the_hugging_face_client_reads_papers_as_markdown") else { return };
+fn papers_read_as_markdown_in_the_hugging_face_client_and_as_a_page_in_chromium() {
+    let Some(python) = python("papers_read_as_markdown_in_the_hugging_face_client_and_as_a_page_in_chromium")
+    else {
+        return;
+    };
     let server = Server::start();
     // The recorded arXiv page stands in for 2605.00002's, served as arXiv would.
     let runtime = tokio::runtime::Runtime::new().unwrap();
@@ -224,12 +227,21 @@ fn the_hugging_face_client_reads_papers_as_markdown() {
         "{stdout}\n{}",
         String::from_utf8_lossy(&fetched.stderr)
     );
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/clients/hf_read.py");
-    let output = Command::new(&python).arg(&path).arg(&server.base_url).output().unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "hf_read.py failed:\n{stdout}\n{stderr}\nserver log:\n{}", server.log());
-    eprintln!("{stdout}");
+    let shots = server.dir.path().join("screenshots");
+    for (script, extra) in
+        [("hf_read.py", vec![]), ("reading.py", vec!["2605.00002", shots.to_str().unwrap()])]
+    {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/clients").join(script);
+        let output = Command::new(&python).arg(&path).arg(&server.base_url).args(&extra).output().unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            output.status.success(),
+            "{script} failed:\n{stdout}\n{stderr}\nserver log:\n{}",
+            server.log()
+        );
+        eprintln!("{stdout}");
+    }
 }
 
 #[test]

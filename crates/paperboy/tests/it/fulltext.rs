@@ -265,6 +265,41 @@ async fn full_texts_are_fetched_politely_and_every_outcome_is_recorded(db: &Db) 
         "{card}"
     );
 
+    // The reading view: every link the paper makes to a place in itself has that place.
+    let read = site.get("/papers/2501.11120/read").await;
+    assert_eq!(read.status, StatusCode::OK);
+    assert!(
+        read.text.contains(r##"<a href="#S3.SS1">3.1 Finetuning on multiple-choice responses"##),
+        "the contents"
+    );
+    assert!(read.text.contains(r#"<h3 id="S3.SS1"><span class="number">3.1</span> Finetuning"#));
+    assert!(read.text.contains(r#"<li id="bib.bib7"><span class="label">Berglund et al. (2023a)</span>"#));
+    assert_eq!(read.text.matches("<math").count(), 187, "every formula as MathML");
+    let targets: Vec<&str> =
+        read.text.split("href=\"#").skip(1).filter_map(|rest| rest.split('"').next()).collect();
+    let missing: Vec<&&str> =
+        targets.iter().filter(|t| !read.text.contains(&format!("id=\"{t}\""))).collect();
+    assert!(
+        targets.len() > 350 && missing.is_empty(),
+        "{} internal links, these lead nowhere: {missing:?}",
+        targets.len()
+    );
+    for chrome in ["cdn.jsdelivr", "ltx_", "javascript:", "html2canvas", "feedbackOverlay"] {
+        assert!(!read.text.contains(chrome), "{chrome} in the reading view");
+    }
+    assert!(
+        site.get("/papers/2501.11120")
+            .await
+            .text
+            .contains(r#"<a href="/papers/2501.11120/read" rel="noopener">Read the full text</a>"#)
+    );
+    let from_pdf = site.get("/papers/2605.00002/read").await.text;
+    assert!(
+        from_pdf.contains("This text was extracted from the paper's PDF")
+            && from_pdf.contains(r#"<h2 id="page-37">"#)
+    );
+    assert_eq!(site.get("/papers/2605.00006/read").await.status, StatusCode::NOT_FOUND);
+
     // Opening a paper that has no full text queues it.
     assert!(db.full_text("2605.00009").await.unwrap().is_none());
     assert!(site.get("/papers/2605.00009.md").await.text.contains("no full text of this paper yet"));

@@ -1,0 +1,68 @@
+"""A reader opens a paper's full text in headless Chromium: the table of contents and the
+paper's own links to sections and references lead where they say, the math is laid out, and
+the page passes the checks every page passes, in dark mode and at a phone's width too.
+
+    python reading.py BASE_URL PAPER_ID SCREENSHOT_DIR
+"""
+
+import os
+import sys
+
+from selenium.webdriver.common.by import By
+
+import chromium
+from chromium import accessible_basics, console, driver, no_alert_and_no_injected_image, readable, text, wait
+
+base, paper, shots = sys.argv[1], sys.argv[2], sys.argv[3]
+os.makedirs(shots, exist_ok=True)
+
+
+def shoot(name):
+    driver.save_screenshot(os.path.join(shots, name + ".png"))
+
+
+try:
+    chromium.visit(base, f"/papers/{paper}")
+    driver.find_element(By.LINK_TEXT, "Read the full text").click()
+    wait.until(lambda d: d.current_url.endswith("/read"))
+    chromium.visit(base, f"/papers/{paper}/read")
+    # The recorded arXiv page stands in for this paper's full text.
+    assert text(".fulltext h2:not(#abstract)").startswith("1 Introduction"), text(".fulltext h2:not(#abstract)")
+    formulas = driver.find_elements(By.CSS_SELECTOR, ".fulltext math")
+    assert len(formulas) >= 150 and formulas[0].size["width"] > 0, "math is laid out"
+    no_alert_and_no_injected_image()
+    accessible_basics()
+    readable()
+    shoot("read")
+
+    driver.find_element(By.CSS_SELECTOR, '.toc a[href="#S3.SS1"]').click()
+    wait.until(lambda d: d.execute_script("return location.hash") == "#S3.SS1")
+    assert text(":target").startswith("3.1"), text(":target")
+    citation = driver.find_element(By.CSS_SELECTOR, '.fulltext a[href="#bib.bib7"]')
+    driver.execute_script("arguments[0].click()", citation)
+    wait.until(lambda d: d.execute_script("return location.hash") == "#bib.bib7")
+    assert "Berglund" in text(":target"), text(":target")
+    top = driver.execute_script("return document.querySelector(':target').getBoundingClientRect().top")
+    assert -2 <= top < 200, f"the reference is scrolled into view ({top}px from the top)"
+
+    driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": "dark"}]})
+    readable()
+    shoot("read-dark")
+
+    driver.set_window_size(390, 844)
+    chromium.visit(base, f"/papers/{paper}/read")
+    overflow = driver.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
+    wide = driver.execute_script("""
+        return [...document.querySelectorAll('.reading *')]
+            .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1 && !e.closest('.scroll, .equation, pre'))
+            .slice(0, 5).map(e => e.tagName + '.' + e.className + ': ' + e.textContent.slice(0, 60));
+    """)
+    assert overflow <= 0, f"the page is {overflow}px wider than a phone: {wide}"
+    shoot("read-phone")
+
+    errors = [entry for entry in console if entry["level"] == "SEVERE"]
+    assert not errors, errors
+finally:
+    driver.quit()
+
+print(f"chromium: the reading view, its contents and references, dark and on a phone; screenshots in {shots}")
