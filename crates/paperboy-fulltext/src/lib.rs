@@ -3,7 +3,7 @@
 //! that document as Markdown ([`markdown`]); the PDF's first page as a thumbnail. Pure functions over bytes: fetching, storing and serving live in the
 //! `paperboy` crate.
 
-mod dom;
+pub mod dom;
 
 pub mod document;
 pub mod latexml;

@@ -79,6 +79,11 @@ fn open(bytes: &[u8]) -> Result<Pdf, PdfError> {
     })
 }
 
+/// How many pages the PDF has: opening it, without drawing or reading any.
+pub fn page_count(bytes: &[u8]) -> Result<usize, PdfError> {
+    Ok(open(bytes)?.pages().len())
+}
+
 /// The first page as a PNG `width` pixels wide: 16 levels of grey, which at this size look
 /// the same as 256 and take half the bytes (BENCHMARKS.md compares the formats).
 pub fn thumbnail(bytes: &[u8], width: u32) -> Result<Thumbnail, PdfError> {

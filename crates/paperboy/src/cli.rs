@@ -756,6 +756,24 @@ pub enum BenchCommand {
     ///   paperboy bench for-you ../shared/data/arxiv-2025-2026.jsonl.gz --members 300
     #[command(verbatim_doc_comment, name = "for-you")]
     ForYou(BenchForYouArgs),
+
+    /// What a paper's full text costs, per paper, on recorded arXiv pages and PDFs: HTML to a
+    /// document and to Markdown beside parsing alone; a PDF's thumbnail and text beside
+    /// opening it; the thumbnail through the separate PDF process the job uses. Example:
+    ///
+    ///   paperboy bench fulltext ../shared/fixtures/arxiv-fulltext --runs 20
+    #[command(verbatim_doc_comment)]
+    Fulltext(BenchFulltextArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchFulltextArgs {
+    /// A folder with html/*.html (arXiv's LaTeXML pages) and pdf/*.pdf.
+    pub fixtures: PathBuf,
+
+    /// Timed runs of each measurement (after one untimed run).
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    pub runs: u64,
 }
 
 #[derive(Debug, Args)]

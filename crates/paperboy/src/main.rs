@@ -147,6 +147,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             print!("{}", paperboy::bench::foryou::bench_for_you(&options)?);
             Ok(ExitCode::SUCCESS)
         }
+        Command::Bench(BenchCommand::Fulltext(args)) => {
+            let options = paperboy::bench::fulltext::FullTextBenchOptions {
+                fixtures: args.fixtures,
+                runs: args.runs as usize,
+                program: std::env::current_exe()?,
+            };
+            print!("{}", paperboy::bench::fulltext::bench_fulltext(&options).await?);
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Bench(BenchCommand::Vectors(args)) => {
             print!("{}", paperboy::bench::vectors::bench_vectors(&args)?);
             Ok(ExitCode::SUCCESS)

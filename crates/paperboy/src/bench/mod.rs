@@ -11,6 +11,7 @@
 
 pub mod digest;
 pub mod foryou;
+pub mod fulltext;
 pub mod import;
 pub mod relevance;
 pub mod search;
