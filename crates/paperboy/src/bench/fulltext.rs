@@ -32,7 +32,9 @@ pub struct FullTextBenchOptions {
 /// Runs the measurements and returns the report as Markdown tables.
 pub async fn bench_fulltext(options: &FullTextBenchOptions) -> anyhow::Result<String> {
     let mut out = format!("paperboy bench fulltext, {} runs each, medians in ms\n\n", options.runs);
-    out.push_str("| HTML page | KB | parse only | document | document + Markdown | ratio to parse | Markdown KB |\n");
+    out.push_str(
+        "| HTML page | KB | parse only | document | document + Markdown | ratio to parse | Markdown KB |\n",
+    );
     out.push_str("| --- | --- | --- | --- | --- | --- | --- |\n");
     for path in files(&options.fixtures.join("html"), "html")? {
         let html = std::fs::read(&path).with_context(|| path.display().to_string())?;
@@ -61,7 +63,8 @@ pub async fn bench_fulltext(options: &FullTextBenchOptions) -> anyhow::Result<St
         let pages = page_count(&pdf).map_err(anyhow::Error::msg)?;
         let open = median(options.runs, || drop(std::hint::black_box(page_count(&pdf))));
         let mut png = 0;
-        let image = median(options.runs, || png = thumbnail(&pdf, THUMBNAIL_WIDTH).map_or(0, |made| made.png.len()));
+        let image =
+            median(options.runs, || png = thumbnail(&pdf, THUMBNAIL_WIDTH).map_or(0, |made| made.png.len()));
         let mut chars = 0;
         let text = median(options.runs, || {
             chars = page_texts(&pdf).map_or(0, |pages| pages.iter().map(|page| page.chars().count()).sum());

@@ -187,7 +187,12 @@ async fn render_paper(app: &App, id: &ArxivId, session: Option<&Session>) -> Res
         }
     };
     let upvoters = app.core.db.upvoters(id, UPVOTERS).await?;
-    let readable = app.core.db.full_text_state(id.as_str()).await?.as_deref() == Some("ready");
+    let full_text = app.core.db.full_text_state(id.as_str()).await?;
+    if full_text.is_none() {
+        // First viewed: the full-text job fetches it (older papers are queued no other way).
+        app.core.db.queue_full_texts(&[id.to_string()], false, chrono::Utc::now()).await?;
+    }
+    let readable = full_text.as_deref() == Some("ready");
     let thread = thread(app.core.db.comments(id).await?);
     let reader = match session {
         Some(session) => Some(Reader {

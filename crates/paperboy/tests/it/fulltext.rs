@@ -300,9 +300,17 @@ async fn full_texts_are_fetched_politely_and_every_outcome_is_recorded(db: &Db) 
     );
     assert_eq!(site.get("/papers/2605.00006/read").await.status, StatusCode::NOT_FOUND);
 
-    // Opening a paper that has no full text queues it.
+    // Opening a paper that has no full text queues it: its Markdown, or its page.
     assert!(db.full_text("2605.00009").await.unwrap().is_none());
     assert!(site.get("/papers/2605.00009.md").await.text.contains("no full text of this paper yet"));
+    assert_eq!(state(db, "2605.00009").await.0, "queued");
+    let sql = "DELETE FROM full_texts WHERE paper_id = '2605.00009'";
+    match db {
+        Db::Sqlite(pool) => sqlx::query(sql).execute(pool).await.map(drop),
+        Db::Postgres(pool) => sqlx::query(sql).execute(pool).await.map(drop),
+    }
+    .unwrap();
+    assert_eq!(site.get("/papers/2605.00009?again").await.status, StatusCode::OK);
     assert_eq!(state(db, "2605.00009").await.0, "queued");
 
     let api = site.api("GET", "/api/papers/2501.11120", None, None).await.json();
