@@ -9,7 +9,8 @@
 # HTTP server (python3 -m http.server), never from arXiv. Then:
 #   1. render time: each page asked PAPERBOY_BENCH_RENDERS times (default 50) under a new query
 #      string, so every answer is rendered, one at a time; median and 90th percentile;
-#   2. cached: wrk -t2 -c64 on the same pages as readers get them, median of PAPERBOY_BENCH_RUNS.
+#   2. cached: wrk -t2 -c64 on the same pages as readers get them, median of PAPERBOY_BENCH_RUNS,
+#      as they are and gzipped (as browsers and Hugging Face's client ask for them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -80,3 +81,8 @@ measure "day page" 64 "$base$day_page"
 measure "paper page" 64 "$base/papers/$paper"
 measure "Markdown (.md)" 64 "$base/papers/$paper.md"
 measure "reading view" 64 "$base/papers/$paper/read"
+gzip=(-H "Accept-Encoding: gzip")
+measure "day page, gzip" 64 "${gzip[@]}" "$base$day_page"
+measure "paper page, gzip" 64 "${gzip[@]}" "$base/papers/$paper"
+measure "Markdown (.md), gzip" 64 "${gzip[@]}" "$base/papers/$paper.md"
+measure "reading view, gzip" 64 "${gzip[@]}" "$base/papers/$paper/read"

@@ -45,11 +45,10 @@ pub fn wants_markdown(headers: &HeaderMap) -> bool {
     accept.contains("text/markdown") && !accept.contains("text/html")
 }
 
-/// The paper `id` as Markdown, from the page cache (kept under its `.md` address whichever
-/// way it was asked for).
-pub async fn show_markdown(app: &App, id: &ArxivId, headers: &HeaderMap) -> Response {
-    let key: Uri = format!("/papers/{id}.md").parse().unwrap_or_else(|_| Uri::from_static("/"));
-    let mut response = cached(app, &key, headers, || render_markdown(app, id)).await;
+/// The paper `id` as Markdown, from the page cache under `key`: the address it was asked
+/// at, or its `.md` address when it was asked for by `Accept`.
+pub async fn show_markdown(app: &App, id: &ArxivId, key: &Uri, headers: &HeaderMap) -> Response {
+    let mut response = cached(app, key, headers, || render_markdown(app, id)).await;
     response.headers_mut().insert(VARY, HeaderValue::from_static("Accept"));
     response
 }

@@ -136,7 +136,7 @@ pub async fn show_paper(
     }
     if let Some(paper) = raw.strip_suffix(".md") {
         return match paper.parse::<ArxivId>() {
-            Ok(id) if id.as_str() == paper => show_markdown(&app, &id, &headers).await,
+            Ok(id) if id.as_str() == paper => show_markdown(&app, &id, &uri, &headers).await,
             Ok(id) => Redirect::permanent(&format!("/papers/{id}.md")).into_response(),
             Err(_) => AppError::NotFound("There is no such paper.".into()).into_response(),
         };
@@ -152,7 +152,8 @@ pub async fn show_paper(
         return Redirect::permanent(&format!("/papers/{id}")).into_response();
     }
     if wants_markdown(&headers) {
-        return show_markdown(&app, &id, &headers).await;
+        let key: Uri = format!("/papers/{id}.md").parse().unwrap_or_else(|_| uri.clone());
+        return show_markdown(&app, &id, &key, &headers).await;
     }
     match &viewer.session {
         None => {
