@@ -152,10 +152,7 @@ impl PdfReader {
         };
         match tokio::time::timeout(self.deadline, exchange).await {
             Err(_) => Err(format!("reading the PDF took longer than {} s", self.deadline.as_secs())),
-            Ok((Ok(status), Ok(out), err)) if status.success() => {
-                drop(err);
-                Ok(out)
-            }
+            Ok((Ok(status), Ok(out), _)) if status.success() => Ok(out),
             Ok((status, _, err)) => {
                 let said: String = match err {
                     Ok(bytes) => {
