@@ -8,6 +8,7 @@ pub mod dom;
 pub mod document;
 pub mod latexml;
 pub mod markdown;
+pub mod passages;
 pub mod pdf;
 
 pub use document::{Block, Document, Inline, Section, Source};

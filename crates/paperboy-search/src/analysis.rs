@@ -32,16 +32,21 @@ const ENGLISH_STOP_WORDS: &[&str] = &[
 /// Words longer than this many bytes are dropped (they are not words).
 const LONGEST_WORD: usize = 40;
 
-/// English text: lowercased, accents folded, stop words removed, stemmed. Names: the same
-/// without stop words or stemming.
-pub(crate) fn register_analyzers(index: &Index) {
-    let english = TextAnalyzer::builder(SimpleTokenizer::default())
+/// English text: lowercased, accents folded, stop words removed, stemmed.
+pub(crate) fn english_analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(RemoveLongFilter::limit(LONGEST_WORD))
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter)
         .filter(StopWordFilter::remove(ENGLISH_STOP_WORDS.iter().map(|w| (*w).to_owned())))
         .filter(Stemmer::new(Language::English))
-        .build();
+        .build()
+}
+
+/// [`english_analyzer`] for titles and abstracts; names: the same without stop words or
+/// stemming.
+pub(crate) fn register_analyzers(index: &Index) {
+    let english = english_analyzer();
     let names = TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(RemoveLongFilter::limit(LONGEST_WORD))
         .filter(LowerCaser)

@@ -308,7 +308,10 @@ impl SearchIndex {
         let Some(address) = self.address_of(&searcher, id)? else {
             return Ok(Vec::new());
         };
+        // Document frequencies count replaced papers until a merge drops them; a term found in
+        // more documents than are live says nothing of likeness, and tantivy would assert on it.
         let query = MoreLikeThisQuery::builder()
+            .with_max_doc_frequency(searcher.num_docs())
             .with_min_doc_frequency(2)
             .with_min_term_frequency(1)
             .with_max_query_terms(30)

@@ -2,12 +2,14 @@
 //!
 //! [`query::parse`] turns what a person typed into a [`ParsedQuery`] without ever failing;
 //! [`SearchIndex`] ranks papers for it with BM25 and marks the matches in titles and abstracts;
-//! [`fusion`] merges keyword and semantic rankings.
+//! [`fusion`] merges keyword and semantic rankings; [`passages`] ranks the passages of one
+//! paper for a search inside it.
 
 mod analysis;
 pub mod fusion;
 pub mod html;
 pub mod index;
+pub mod passages;
 pub mod query;
 
 pub use html::{escape_html, escaped_opening};

@@ -174,6 +174,34 @@ fn upsert_replaces_and_similar_finds_neighbours() {
     assert_eq!(index.cursor().unwrap(), 99);
 }
 
+/// Regression: "more like this" weighed a term by live documents against a document frequency
+/// that counts replaced ones too, and tantivy asserts the one is at least the other: a paper
+/// re-indexed a few times (its full text arrived, its links changed) made its page fail.
+#[test]
+fn similar_survives_papers_replaced_until_deleted_copies_outnumber_live_ones() {
+    let docs: Vec<IndexDoc> = (0..6)
+        .map(|n| {
+            let id = format!("2505.0000{n}");
+            let title = format!("Paper {n} on sparse transformers");
+            doc(&id, &title, "Sparse transformers attend to few tokens.", &[], &["cs.CL"], "2025-05-01")
+        })
+        .collect();
+    let index = index_of(&docs);
+    // Five of the six replaced: the first segment keeps one live paper and five deleted ones.
+    let mut writer = index.writer(1).unwrap();
+    writer.pause_merging();
+    for (n, doc) in docs[..5].iter().enumerate() {
+        writer.upsert(doc).unwrap();
+        writer.commit(10 + n as i64).unwrap();
+    }
+    index.refresh().unwrap();
+    assert_eq!(index.len(), docs.len() as u64);
+    for doc in &docs {
+        let similar = index.similar(&doc.id, 3).unwrap();
+        assert!(similar.iter().all(|r| r.id != doc.id));
+    }
+}
+
 #[test]
 fn merging_segments_keeps_every_paper_and_every_replacement() {
     let index = SearchIndex::in_memory().unwrap();

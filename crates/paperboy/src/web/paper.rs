@@ -49,6 +49,8 @@ struct PaperPage {
     feed: Option<Link>,
     byline: String,
     links: Vec<Link>,
+    /// Whether the full text is kept: the page offers to read it and to search in it.
+    readable: bool,
     upvotes: i64,
     comments: i64,
     abstract_html: String,
@@ -235,6 +237,7 @@ async fn render_paper(app: &App, id: &ArxivId, session: Option<&Session>) -> Res
         feed,
         byline,
         links: links(paper, stored.stars, readable),
+        readable,
         upvotes: stored.upvotes,
         comments: stored.num_comments,
         abstract_html: latex::to_html(&paper.summary),

@@ -1,5 +1,6 @@
 //! `GET /papers/{id}/read`: a paper's full text as a page, rendered on the server from the kept
-//! document: a table of contents, every section with its paper's anchor (so the paper's own
+//! document: a search inside it (`?q=`, the matching passages with their sections), a table of
+//! contents, every section with its paper's anchor (so the paper's own
 //! links to sections, figures, tables, equations and references work), math as MathML as on
 //! the paper page, captions, footnotes and the references. Nothing of arXiv's markup reaches
 //! the page: it is written here from the document's text, escaped.
@@ -8,12 +9,15 @@ use std::collections::HashSet;
 
 use askama::Template;
 use axum::http::{HeaderMap, StatusCode, Uri};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use paperboy_arxiv::ArxivId;
 use paperboy_fulltext::document::{Block, Document, Inline, Source, plain_text};
+use paperboy_fulltext::passages::passages;
 use paperboy_search::escape_html;
+use paperboy_search::passages::rank_passages;
 
+use crate::actions::search::MAX_QUERY_CHARS;
 use crate::error::AppError;
 use crate::fulltext::decode;
 use crate::http::App;
@@ -34,7 +38,20 @@ struct ReadingPage {
     toc: Vec<TocEntry>,
     body_html: String,
     links: Vec<Link>,
+    /// What was searched for in this paper, and the passages found.
+    query: String,
+    found: Option<Vec<Found>>,
 }
+
+/// A passage that matches a search inside the paper.
+struct Found {
+    anchor: String,
+    section: String,
+    snippet_html: String,
+}
+
+/// Passages shown for a search inside a paper, at most.
+const FOUND: usize = 20;
 
 /// A line of the table of contents.
 struct TocEntry {
@@ -43,12 +60,27 @@ struct TocEntry {
     label: String,
 }
 
-/// `GET /papers/{id}/read`, from the page cache.
+/// `GET /papers/{id}/read[?q=...]`, from the page cache; with `q`, the passages that match it
+/// come first.
 pub async fn show_reading(app: &App, id: &ArxivId, uri: &Uri, headers: &HeaderMap) -> Response {
-    cached(app, uri, headers, || render_reading(app, id)).await
+    let query = uri
+        .query()
+        .and_then(|query| url::form_urlencoded::parse(query.as_bytes()).find(|(key, _)| key == "q"))
+        .map(|(_, value)| value.trim().to_owned())
+        .filter(|value| !value.is_empty());
+    if let Some(query) = &query
+        && query.chars().count() > MAX_QUERY_CHARS
+    {
+        let refusal = format!(
+            "the search is {} characters long; the limit is {MAX_QUERY_CHARS}",
+            query.chars().count()
+        );
+        return AppError::BadRequest(refusal).into_response();
+    }
+    cached(app, uri, headers, || render_reading(app, id, query)).await
 }
 
-async fn render_reading(app: &App, id: &ArxivId) -> Result<Rendered, AppError> {
+async fn render_reading(app: &App, id: &ArxivId, query: Option<String>) -> Result<Rendered, AppError> {
     let db = &app.core.db;
     let stored = db
         .get_paper(id)
@@ -74,6 +106,21 @@ async fn render_reading(app: &App, id: &ArxivId) -> Result<Rendered, AppError> {
         }
     };
     let paper = &stored.paper;
+    let found = query.as_deref().map(|query| {
+        let passages = passages(&document);
+        let texts: Vec<&str> = passages.iter().map(|passage| passage.text.as_str()).collect();
+        rank_passages(query, &texts, FOUND)
+            .into_iter()
+            .map(|hit| {
+                let passage = &passages[hit.index];
+                Found {
+                    anchor: passage.anchor.clone(),
+                    section: passage.section.clone(),
+                    snippet_html: hit.snippet_html,
+                }
+            })
+            .collect()
+    });
     let page = ReadingPage {
         layout: Layout::new("", format!("{}/papers/{id}/read", app.core.config.base_url)),
         id: id.to_string(),
@@ -88,6 +135,8 @@ async fn render_reading(app: &App, id: &ArxivId) -> Result<Rendered, AppError> {
             Link::new(format!("https://arxiv.org/pdf/{id}"), "PDF"),
             Link::new(format!("/papers/{id}.md"), "Markdown"),
         ],
+        query: query.unwrap_or_default(),
+        found,
     };
     render(StatusCode::OK, &page)
 }

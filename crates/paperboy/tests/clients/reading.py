@@ -7,6 +7,7 @@ the page passes the checks every page passes, in dark mode and at a phone's widt
 
 import os
 import sys
+import time
 
 from selenium.webdriver.common.by import By
 
@@ -22,7 +23,12 @@ def shoot(name):
 
 
 try:
+    # Pages show a change to the catalog within a second: the full text was fetched just now.
+    deadline = time.time() + 5
     chromium.visit(base, f"/papers/{paper}")
+    while not driver.find_elements(By.LINK_TEXT, "Read the full text") and time.time() < deadline:
+        time.sleep(0.25)
+        chromium.visit(base, f"/papers/{paper}")
     driver.find_element(By.LINK_TEXT, "Read the full text").click()
     wait.until(lambda d: d.current_url.endswith("/read"))
     chromium.visit(base, f"/papers/{paper}/read")
@@ -44,6 +50,17 @@ try:
     assert "Berglund" in text(":target"), text(":target")
     top = driver.execute_script("return document.querySelector(':target').getBoundingClientRect().top")
     assert -2 <= top < 200, f"the reference is scrolled into view ({top}px from the top)"
+
+    box = driver.find_element(By.ID, "in-paper")
+    box.send_keys("backdoor trigger")
+    box.submit()
+    wait.until(lambda d: "q=backdoor" in d.current_url)
+    chromium.visit(base, driver.current_url[len(base):])
+    assert "passages for" in text("#found-heading"), text("#found-heading")
+    assert driver.find_elements(By.CSS_SELECTOR, ".found mark"), "the words are marked"
+    accessible_basics()
+    readable()
+    shoot("read-search")
 
     driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": "dark"}]})
     readable()

@@ -293,6 +293,24 @@ async fn full_texts_are_fetched_politely_and_every_outcome_is_recorded(db: &Db) 
             .text
             .contains(r#"<a href="/papers/2501.11120/read" rel="noopener">Read the full text</a>"#)
     );
+    // Searching inside the paper: the passages that match, best first, with their sections.
+    let found = site.get("/papers/2501.11120/read?q=backdoor+triggers").await.text;
+    assert!(found.contains("passages for “backdoor triggers”"), "{found}");
+    let first_hit = found.split("<section class=\"found\"").nth(1).unwrap_or_default();
+    assert!(first_hit.contains(r##"<li><a href="#S4"##), "a passage of section 4 (backdoors) first");
+    assert!(first_hit.contains("<mark>trigger"), "the words are marked");
+    let none = site.get("/papers/2501.11120/read?q=zebra").await.text;
+    assert!(none.contains("No passage mentions “zebra”"));
+    let hostile = site.get("/papers/2501.11120/read?q=%3Cscript%3Ealert(1)%3C/script%3E").await.text;
+    assert!(!hostile.contains("<script>alert(1)") && hostile.contains("alert(1)"), "the search stays text");
+    let long = format!("/papers/2501.11120/read?q={}", "a".repeat(251));
+    assert_eq!(site.get(&long).await.status, StatusCode::BAD_REQUEST);
+    assert!(
+        site.get("/papers/2501.11120")
+            .await
+            .text
+            .contains(r#"<form class="in-paper" role="search" action="/papers/2501.11120/read""#)
+    );
     let from_pdf = site.get("/papers/2605.00002/read").await.text;
     assert!(
         from_pdf.contains("This text was extracted from the paper's PDF")
