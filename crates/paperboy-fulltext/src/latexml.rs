@@ -52,7 +52,7 @@ const SKIPPED_CLASSES: [&str; 7] = [
 ];
 
 /// Elements that start a block; anything else is inline.
-const BLOCK_TAGS: [&str; 22] = [
+const BLOCK_TAGS: [&str; 23] = [
     "p",
     "div",
     "section",
@@ -75,6 +75,7 @@ const BLOCK_TAGS: [&str; 22] = [
     "h3",
     "h4",
     "h5",
+    "h6",
 ];
 
 /// How LaTeXML offers a listing's source for download.
@@ -172,7 +173,7 @@ impl Converter<'_> {
     }
 
     fn is_block(&self, id: NodeId) -> bool {
-        BLOCK_TAGS.contains(&self.dom.tag(id)) || self.dom.tag(id) == "h6"
+        BLOCK_TAGS.contains(&self.dom.tag(id))
     }
 
     /// The blocks of `parent`'s children: runs of inline content become paragraphs.
