@@ -11,7 +11,9 @@ use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use paperboy_arxiv::{ArxivId, Paper};
+use paperboy_fulltext::Document;
 
+use crate::db::papers::StoredPaper;
 use crate::error::AppError;
 use crate::fulltext::decode;
 use crate::http::App;
@@ -53,7 +55,16 @@ pub async fn show_markdown(app: &App, id: &ArxivId, key: &Uri, headers: &HeaderM
     response
 }
 
-async fn render_markdown(app: &App, id: &ArxivId) -> Result<Rendered, AppError> {
+/// A paper's full text as its content pages find it.
+pub enum FullText {
+    Ready(Document),
+    /// None kept: why, when Paperboy knows (`None`: it was never asked for, and is queued now).
+    Missing(Option<String>),
+}
+
+/// The paper `id` (404 when unknown, 410 when hidden) and its full text; a paper whose full
+/// text was never asked for is queued for the full-text job.
+pub async fn paper_and_text(app: &App, id: &ArxivId) -> Result<(StoredPaper, FullText), AppError> {
     let db = &app.core.db;
     let stored = db
         .get_paper(id)
@@ -62,17 +73,23 @@ async fn render_markdown(app: &App, id: &ArxivId) -> Result<Rendered, AppError> 
     if stored.hidden_at.is_some() {
         return Err(AppError::Gone(format!("Paper {id} was hidden by the curators.")));
     }
-    let body = match db.full_text(id.as_str()).await? {
+    let text = match db.full_text(id.as_str()).await? {
         Some(text) if text.state == "ready" => {
-            let document =
-                decode(text.document.as_deref().unwrap_or_default()).map_err(AppError::Internal)?;
-            paperboy_fulltext::to_markdown(&document)
+            FullText::Ready(decode(text.document.as_deref().unwrap_or_default()).map_err(AppError::Internal)?)
         }
-        Some(text) => abstract_markdown(&stored.paper, text.reason.as_deref()),
+        Some(text) => FullText::Missing(Some(text.reason.unwrap_or_else(|| "not fetched yet".into()))),
         None => {
             db.queue_full_texts(&[id.to_string()], false, Utc::now()).await?;
-            abstract_markdown(&stored.paper, None)
+            FullText::Missing(None)
         }
+    };
+    Ok((stored, text))
+}
+
+async fn render_markdown(app: &App, id: &ArxivId) -> Result<Rendered, AppError> {
+    let body = match paper_and_text(app, id).await? {
+        (_, FullText::Ready(document)) => paperboy_fulltext::to_markdown(&document),
+        (stored, FullText::Missing(reason)) => abstract_markdown(&stored.paper, reason.as_deref()),
     };
     Ok(Rendered { status: StatusCode::OK, content_type: MARKDOWN, body })
 }

@@ -31,6 +31,9 @@ use crate::web::latex;
 use crate::web::reading::show_reading;
 use crate::web::view::{Card, Link, author_href, byline};
 
+/// The endings of a paper's other pages under `/papers/`.
+const PARTS: [&str; 4] = ["/save", "/read", "/thumbnail", ".md"];
+
 /// Similar papers shown under the abstract.
 const SIMILAR: usize = 5;
 
@@ -118,29 +121,18 @@ pub async fn show_paper(
     headers: HeaderMap,
     viewer: Viewer,
 ) -> Response {
-    if let Some(paper) = raw.strip_suffix("/save") {
-        return match paper.parse::<ArxivId>() {
-            Ok(id) => show_save(&app, &id, &viewer).await,
-            Err(_) => AppError::NotFound("There is no such paper.".into()).into_response(),
+    // A paper's other pages: `/papers/{id}/save`, `/read`, `/thumbnail`, and `/papers/{id}.md`.
+    let part = PARTS.iter().find_map(|part| raw.strip_suffix(part).map(|paper| (paper, *part)));
+    if let Some((paper, part)) = part {
+        let Ok(id) = paper.parse::<ArxivId>() else {
+            return AppError::NotFound("There is no such paper.".into()).into_response();
         };
-    }
-    if let Some(paper) = raw.strip_suffix("/read") {
-        return match paper.parse::<ArxivId>() {
-            Ok(id) => show_reading(&app, &id, &uri, &headers).await,
-            Err(_) => AppError::NotFound("There is no such paper.".into()).into_response(),
-        };
-    }
-    if let Some(paper) = raw.strip_suffix("/thumbnail") {
-        return match paper.parse::<ArxivId>() {
-            Ok(id) => show_thumbnail(&app, &id).await,
-            Err(_) => AppError::NotFound("There is no such paper.".into()).into_response(),
-        };
-    }
-    if let Some(paper) = raw.strip_suffix(".md") {
-        return match paper.parse::<ArxivId>() {
-            Ok(id) if id.as_str() == paper => show_markdown(&app, &id, &uri, &headers).await,
-            Ok(id) => Redirect::permanent(&format!("/papers/{id}.md")).into_response(),
-            Err(_) => AppError::NotFound("There is no such paper.".into()).into_response(),
+        return match part {
+            "/save" => show_save(&app, &id, &viewer).await,
+            "/read" => show_reading(&app, &id, &uri, &headers).await,
+            "/thumbnail" => show_thumbnail(&app, &id).await,
+            _ if id.as_str() != paper => Redirect::permanent(&format!("/papers/{id}.md")).into_response(),
+            _ => show_markdown(&app, &id, &uri, &headers).await,
         };
     }
     let id = match ArxivId::from_url_or_id(&raw) {

@@ -10,7 +10,6 @@ use std::collections::HashSet;
 use askama::Template;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use chrono::Utc;
 use paperboy_arxiv::ArxivId;
 use paperboy_fulltext::document::{Block, Document, Inline, Source, plain_text};
 use paperboy_fulltext::passages::passages;
@@ -19,10 +18,10 @@ use paperboy_search::passages::rank_passages;
 
 use crate::actions::search::MAX_QUERY_CHARS;
 use crate::error::AppError;
-use crate::fulltext::decode;
 use crate::http::App;
 use crate::http::cache::Rendered;
 use crate::http::page::{Layout, cached, render};
+use crate::web::fulltext::{FullText, paper_and_text};
 use crate::web::latex;
 use crate::web::view::Link;
 
@@ -81,27 +80,12 @@ pub async fn show_reading(app: &App, id: &ArxivId, uri: &Uri, headers: &HeaderMa
 }
 
 async fn render_reading(app: &App, id: &ArxivId, query: Option<String>) -> Result<Rendered, AppError> {
-    let db = &app.core.db;
-    let stored = db
-        .get_paper(id)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("Paper {id} is not in this catalog.")))?;
-    if stored.hidden_at.is_some() {
-        return Err(AppError::Gone(format!("Paper {id} was hidden by the curators.")));
-    }
-    let document = match db.full_text(id.as_str()).await? {
-        Some(text) if text.state == "ready" => {
-            decode(text.document.as_deref().unwrap_or_default()).map_err(AppError::Internal)?
-        }
-        Some(_) => {
+    let (stored, document) = match paper_and_text(app, id).await? {
+        (stored, FullText::Ready(document)) => (stored, document),
+        (_, FullText::Missing(why)) => {
+            let why = why.map(|why| format!(" ({why})")).unwrap_or_else(|| " yet".into());
             return Err(AppError::NotFound(format!(
-                "Paperboy has no full text of {id}; its abstract is at /papers/{id}."
-            )));
-        }
-        None => {
-            db.queue_full_texts(&[id.to_string()], false, Utc::now()).await?;
-            return Err(AppError::NotFound(format!(
-                "Paperboy has no full text of {id} yet; its abstract is at /papers/{id}."
+                "Paperboy has no full text of {id}{why}; its abstract is at /papers/{id}."
             )));
         }
     };
