@@ -1,5 +1,6 @@
 //! The keyword index: a tantivy index of titles, abstracts, authors, ids, categories and
-//! announce days, searched with BM25 and field boosts.
+//! announce days, searched with BM25 and field boosts, and beside it the passages of papers' full
+//! texts (see [`crate::fulltext`]).
 //!
 //! One process at a time may write an index (tantivy's lock file enforces it, across processes
 //! too); any number may read. Every commit records the catalog position it has caught up to
@@ -28,6 +29,9 @@ use tantivy::{
 };
 
 use crate::analysis::{NAME_ANALYZER, TEXT_ANALYZER, highlighting_analyzer, register_analyzers};
+use crate::fulltext::{
+    BestPassage, IndexPassage, PASSAGES_SCHEMA_VERSION, PassageIndex, PassageWriter, by_score,
+};
 use crate::html::{escape_html, escaped_opening};
 use crate::query::ParsedQuery;
 
@@ -165,19 +169,21 @@ fn day_number(day: NaiveDate) -> i64 {
     i64::from(day.num_days_from_ce())
 }
 
-/// A keyword index, on disk or in memory.
+/// A keyword index, on disk or in memory: the papers, and the passages of their full texts.
 pub struct SearchIndex {
     index: Index,
     reader: IndexReader,
     fields: Fields,
     boosts: Boosts,
     path: Option<PathBuf>,
+    passages: PassageIndex,
 }
 
 /// The single writer of an index. Changes become visible to searches at [`Writer::commit`].
 pub struct Writer {
     inner: IndexWriter,
     fields: Fields,
+    passages: PassageWriter,
 }
 
 /// What a commit records about the catalog.
@@ -189,26 +195,33 @@ struct Payload {
 
 impl SearchIndex {
     /// Opens the index under `dir`, creating it if needed. Each schema version lives in its own
-    /// subdirectory (`v1/`), so a new version starts empty and is filled by whoever writes.
+    /// subdirectory (`v1/`, and `passages/v1/` for the passages), so a new version starts empty
+    /// and is filled by whoever writes.
     pub fn open(dir: &Path) -> Result<SearchIndex, SearchError> {
         let path = dir.join(format!("v{SCHEMA_VERSION}"));
         std::fs::create_dir_all(&path).map_err(|e| SearchError::Directory(path.clone(), e))?;
         let directory = MmapDirectory::open(&path).map_err(tantivy::TantivyError::from)?;
         let (schema, fields) = schema();
         let index = Index::open_or_create(directory, schema)?;
-        Self::with_index(index, fields, Some(path))
+        let passages = PassageIndex::open(&dir.join("passages").join(format!("v{PASSAGES_SCHEMA_VERSION}")))?;
+        Self::with_index(index, fields, Some(path), passages)
     }
 
     /// A throwaway index in memory (benchmarks, tests).
     pub fn in_memory() -> Result<SearchIndex, SearchError> {
         let (schema, fields) = schema();
-        Self::with_index(Index::create_in_ram(schema), fields, None)
+        Self::with_index(Index::create_in_ram(schema), fields, None, PassageIndex::in_memory()?)
     }
 
-    fn with_index(index: Index, fields: Fields, path: Option<PathBuf>) -> Result<SearchIndex, SearchError> {
+    fn with_index(
+        index: Index,
+        fields: Fields,
+        path: Option<PathBuf>,
+        passages: PassageIndex,
+    ) -> Result<SearchIndex, SearchError> {
         register_analyzers(&index);
         let reader = index.reader_builder().reload_policy(ReloadPolicy::OnCommitWithDelay).try_into()?;
-        Ok(SearchIndex { index, reader, fields, boosts: Boosts::default(), path })
+        Ok(SearchIndex { index, reader, fields, boosts: Boosts::default(), path, passages })
     }
 
     /// Uses other field boosts (the relevance benchmark tunes them).
@@ -219,32 +232,85 @@ impl SearchIndex {
     /// Takes the index's only writer, or says that another process holds it.
     pub fn writer(&self, threads: usize) -> Result<Writer, SearchError> {
         let threads = threads.max(1);
-        match self.index.writer_with_num_threads(threads, WRITER_MEMORY * threads) {
-            Ok(inner) => Ok(Writer { inner, fields: self.fields }),
+        let inner = self.locked(self.index.writer_with_num_threads(threads, WRITER_MEMORY * threads))?;
+        let passages = self.locked(self.passages.writer(threads))?;
+        Ok(Writer { inner, fields: self.fields, passages })
+    }
+
+    /// A writer, or [`SearchError::Locked`] when another process holds it.
+    fn locked<T>(&self, writer: tantivy::Result<T>) -> Result<T, SearchError> {
+        match writer {
             Err(tantivy::TantivyError::LockFailure(LockError::LockBusy, _)) => {
                 Err(SearchError::Locked(self.path.clone().unwrap_or_default()))
             }
-            Err(e) => Err(e.into()),
+            other => Ok(other?),
         }
     }
 
-    /// The catalog position the last commit caught up to (0 for a new index).
+    /// The catalog position the last commit of the papers caught up to (0 for a new index).
     pub fn cursor(&self) -> Result<i64, SearchError> {
-        let payload = self.index.load_metas()?.payload;
-        Ok(payload
-            .and_then(|p| serde_json::from_str::<Payload>(&p).ok())
-            .filter(|p| p.schema == SCHEMA_VERSION)
-            .map_or(0, |p| p.cursor))
+        cursor_of(&self.index, SCHEMA_VERSION)
+    }
+
+    /// The catalog position the last commit of the passages caught up to: behind the papers'
+    /// when the passages' index is new.
+    pub fn passages_cursor(&self) -> Result<i64, SearchError> {
+        cursor_of(&self.passages.index, PASSAGES_SCHEMA_VERSION)
     }
 
     /// Makes the latest commit visible to searches now rather than after the reload delay.
     pub fn refresh(&self) -> Result<(), SearchError> {
+        self.passages.refresh()?;
         Ok(self.reader.reload()?)
     }
 
     /// How many papers are indexed.
     pub fn len(&self) -> u64 {
         self.reader.searcher().num_docs()
+    }
+
+    /// How many passages of full texts are indexed.
+    pub fn passage_count(&self) -> u64 {
+        self.passages.len()
+    }
+
+    /// Papers by their best passage for the query's words and phrases (see
+    /// [`crate::fulltext`]), less those with an excluded word in their full text, kept when
+    /// they satisfy the query's authors, categories and dates: the best `limit` after `offset`,
+    /// with the total. A query without words or phrases finds nothing.
+    pub fn search_passages(
+        &self,
+        query: &ParsedQuery,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Ranking, SearchError> {
+        let mut scores = self.passages.papers(query)?;
+        let filters = ParsedQuery {
+            authors: query.authors.clone(),
+            categories: query.categories.clone(),
+            dates: query.dates,
+            ..ParsedQuery::default()
+        };
+        if !filters.is_empty() && !scores.is_empty() {
+            let ids: Vec<String> = scores.keys().cloned().collect();
+            let keep = self.filter(&filters, &ids)?;
+            scores.retain(|id, _| keep.contains(id));
+        }
+        let ranked = by_score(scores);
+        let total = ranked.len();
+        let hits =
+            ranked.into_iter().skip(offset).take(limit).map(|(id, score)| Ranked { id, score }).collect();
+        Ok(Ranking { hits, total, corrected: Vec::new() })
+    }
+
+    /// The passage of each of `ids` that matches the query best, with the matches marked.
+    /// Ids without a matching passage are left out.
+    pub fn best_passages(
+        &self,
+        query: &ParsedQuery,
+        ids: &[String],
+    ) -> Result<Vec<BestPassage>, SearchError> {
+        self.passages.best(query, ids)
     }
 
     /// How many segments a search visits (each costs a dictionary lookup per term).
@@ -387,29 +453,12 @@ impl SearchIndex {
         .collect()
     }
 
-    /// Words each field's analyzer makes of `text`, with their positions (stop words leave
-    /// gaps, which phrases keep).
     fn tokens(&self, field: Field, text: &str) -> Vec<(usize, String)> {
-        let Ok(mut analyzer) = self.index.tokenizer_for_field(field) else { return Vec::new() };
-        let mut stream = analyzer.token_stream(text);
-        let mut tokens = Vec::new();
-        while let Some(token) = stream.next() {
-            tokens.push((token.position, token.text.clone()));
-        }
-        tokens
+        tokens(&self.index, field, text)
     }
 
-    /// `text` in `field`: one term, or a phrase when the analyzer splits it.
     fn text_query(&self, field: Field, text: &str, slop: u32) -> Option<Box<dyn Query>> {
-        let tokens = self.tokens(field, text);
-        let first = tokens.first().map_or(0, |(position, _)| *position);
-        let mut terms: Vec<(usize, Term)> =
-            tokens.iter().map(|(position, t)| (position - first, Term::from_field_text(field, t))).collect();
-        match terms.len() {
-            0 => None,
-            1 => Some(Box::new(TermQuery::new(terms.remove(0).1, IndexRecordOption::WithFreqs))),
-            _ => Some(Box::new(PhraseQuery::new_with_offset_and_slop(terms, slop))),
-        }
+        text_query(&self.index, field, text, slop)
     }
 
     fn boosted(query: Box<dyn Query>, boost: f32) -> Box<dyn Query> {
@@ -620,6 +669,11 @@ impl SearchIndex {
 }
 
 impl Writer {
+    /// Replaces the passages of paper `id`'s full text with `passages` (none removes them).
+    pub fn replace_passages(&mut self, id: &str, passages: &[IndexPassage]) -> Result<(), SearchError> {
+        self.passages.replace(id, passages)
+    }
+
     /// Adds a paper, replacing what was indexed under its id.
     pub fn upsert(&mut self, doc: &IndexDoc) -> Result<(), SearchError> {
         let fields = self.fields;
@@ -651,51 +705,100 @@ impl Writer {
     /// written once, and [`Writer::merge_segments`] makes them one at the end.
     pub fn pause_merging(&mut self) {
         self.inner.set_merge_policy(Box::new(NoMergePolicy));
+        self.passages.inner.set_merge_policy(Box::new(NoMergePolicy));
     }
 
     /// Merges every committed segment into one, waits for it, and goes back to merging in the
     /// background: a search then visits one segment instead of dozens. Worth it after a bulk
     /// load (see [`Writer::pause_merging`]).
     pub fn merge_segments(&mut self) -> Result<(), SearchError> {
-        let mut attempts = 0;
-        loop {
-            let segments = self.inner.index().searchable_segment_ids()?;
-            if segments.len() <= 1 {
-                break;
-            }
-            match self.inner.merge(&segments).wait() {
-                // A background merge started before the pause retired some of the segments
-                // first: list them again.
-                Err(tantivy::TantivyError::InvalidArgument(_)) if attempts < MERGE_ATTEMPTS => attempts += 1,
-                Err(e) => return Err(e.into()),
-                Ok(_) => break,
-            }
-        }
-        self.inner.set_merge_policy(Box::new(LogMergePolicy::default()));
-        Ok(())
+        merge_all(&mut self.inner)?;
+        merge_all(&mut self.passages.inner)
     }
 
-    /// Removes every paper, for a rebuild; takes effect at the next commit.
+    /// Removes every paper and passage, for a rebuild; takes effect at the next commit.
     pub fn clear(&mut self) -> Result<(), SearchError> {
         self.inner.delete_all_documents()?;
+        self.passages.inner.delete_all_documents()?;
         Ok(())
     }
 
-    /// Makes everything added so far searchable, recording that the index has caught up with
-    /// the catalog to `cursor`.
+    /// Makes everything added so far searchable, recording that the papers and the passages
+    /// have caught up with the catalog to `cursor`. The passages are committed first: were the
+    /// papers' commit lost, they would be indexed again, never skipped.
     pub fn commit(&mut self, cursor: i64) -> Result<(), SearchError> {
-        let payload = serde_json::to_string(&Payload { schema: SCHEMA_VERSION, cursor })
-            .map_err(|e| tantivy::TantivyError::SystemError(e.to_string()))?;
-        let mut prepared = self.inner.prepare_commit()?;
-        prepared.set_payload(&payload);
-        prepared.commit()?;
-        Ok(())
+        commit_at(&mut self.passages.inner, PASSAGES_SCHEMA_VERSION, cursor)?;
+        commit_at(&mut self.inner, SCHEMA_VERSION, cursor)
+    }
+}
+
+/// The catalog position recorded by `index`'s last commit, if made by schema version `schema`.
+fn cursor_of(index: &Index, schema: u32) -> Result<i64, SearchError> {
+    let payload = index.load_metas()?.payload;
+    Ok(payload
+        .and_then(|p| serde_json::from_str::<Payload>(&p).ok())
+        .filter(|p| p.schema == schema)
+        .map_or(0, |p| p.cursor))
+}
+
+fn commit_at(writer: &mut IndexWriter, schema: u32, cursor: i64) -> Result<(), SearchError> {
+    let payload = serde_json::to_string(&Payload { schema, cursor })
+        .map_err(|e| tantivy::TantivyError::SystemError(e.to_string()))?;
+    let mut prepared = writer.prepare_commit()?;
+    prepared.set_payload(&payload);
+    prepared.commit()?;
+    Ok(())
+}
+
+/// Merges every committed segment of `writer`'s index into one and goes back to merging in
+/// the background (see [`Writer::merge_segments`]).
+fn merge_all(writer: &mut IndexWriter) -> Result<(), SearchError> {
+    let mut attempts = 0;
+    loop {
+        let segments = writer.index().searchable_segment_ids()?;
+        if segments.len() <= 1 {
+            break;
+        }
+        match writer.merge(&segments).wait() {
+            // A background merge started before the pause retired some of the segments
+            // first: list them again.
+            Err(tantivy::TantivyError::InvalidArgument(_)) if attempts < MERGE_ATTEMPTS => attempts += 1,
+            Err(e) => return Err(e.into()),
+            Ok(_) => break,
+        }
+    }
+    writer.set_merge_policy(Box::new(LogMergePolicy::default()));
+    Ok(())
+}
+
+/// Words `field`'s analyzer makes of `text`, with their positions (stop words leave gaps,
+/// which phrases keep).
+fn tokens(index: &Index, field: Field, text: &str) -> Vec<(usize, String)> {
+    let Ok(mut analyzer) = index.tokenizer_for_field(field) else { return Vec::new() };
+    let mut stream = analyzer.token_stream(text);
+    let mut tokens = Vec::new();
+    while let Some(token) = stream.next() {
+        tokens.push((token.position, token.text.clone()));
+    }
+    tokens
+}
+
+/// `text` in `field`: one term, or a phrase when the analyzer splits it.
+pub(crate) fn text_query(index: &Index, field: Field, text: &str, slop: u32) -> Option<Box<dyn Query>> {
+    let tokens = tokens(index, field, text);
+    let first = tokens.first().map_or(0, |(position, _)| *position);
+    let mut terms: Vec<(usize, Term)> =
+        tokens.iter().map(|(position, t)| (position - first, Term::from_field_text(field, t))).collect();
+    match terms.len() {
+        0 => None,
+        1 => Some(Box::new(TermQuery::new(terms.remove(0).1, IndexRecordOption::WithFreqs))),
+        _ => Some(Box::new(PhraseQuery::new_with_offset_and_slop(terms, slop))),
     }
 }
 
 /// `SnippetGenerator::create` with the [`highlighting_analyzer`] of the query's terms: the
 /// same terms and weights (rarer terms weigh more in choosing the stretch of text).
-fn snippet_generator(
+pub(crate) fn snippet_generator(
     searcher: &tantivy::Searcher,
     query: &dyn Query,
     field: Field,
@@ -719,7 +822,7 @@ fn snippet_generator(
     Ok(SnippetGenerator::new(weights, analyzer, field, max_chars))
 }
 
-fn first_str(doc: &TantivyDocument, field: Field) -> &str {
+pub(crate) fn first_str(doc: &TantivyDocument, field: Field) -> &str {
     doc.get_first(field).and_then(|v| v.as_str()).unwrap_or_default()
 }
 

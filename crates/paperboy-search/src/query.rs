@@ -4,7 +4,8 @@
 //! `-word` or `-"a phrase"` excludes; `author:Hinton` or `author:"Geoffrey Hinton"` requires an
 //! author; `cat:cs.CL` (or a whole archive, `cat:cs`) keeps one category; `date:2025-03`,
 //! `date:2025-03-01..2025-03-15`, `date:2025..` or `date:..2024-12-31` keeps an announce-date
-//! range. Nothing a person types is an error: a filter that cannot be understood is dropped with
+//! range; `in:fulltext` searches the passages of papers' full texts instead of titles,
+//! abstracts and authors (`in:abstract`, the default). Nothing a person types is an error: a filter that cannot be understood is dropped with
 //! a notice that says why, unbalanced quotes close at the end, and parentheses are ignored.
 
 use chrono::{Datelike, NaiveDate};
@@ -29,8 +30,41 @@ pub struct ParsedQuery {
     pub categories: Vec<String>,
     /// Announce-date range, inclusive.
     pub dates: DateRange,
+    /// Where the words are looked for, when the query says (`in:`).
+    pub scope: Option<Scope>,
     /// What was ignored, and why, in words for the person who typed it.
     pub notices: Vec<String>,
+}
+
+/// Where a search looks for the query's words.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    /// Titles, abstracts and authors.
+    #[default]
+    Abstract,
+    /// The passages of papers' full texts, each paper ranked by its best passage.
+    Fulltext,
+}
+
+impl Scope {
+    /// The scope a name stands for: `abstract` or `fulltext` (also `abstracts`, `full-text`).
+    pub fn from_name(name: &str) -> Option<Scope> {
+        match name.to_ascii_lowercase().as_str() {
+            "abstract" | "abstracts" => Some(Scope::Abstract),
+            "fulltext" | "full-text" | "full_text" => Some(Scope::Fulltext),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Scope {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Scope::Abstract => "abstract",
+            Scope::Fulltext => "fulltext",
+        })
+    }
 }
 
 /// An inclusive range of days; either end may be open.
@@ -112,12 +146,16 @@ pub fn parse(input: &str) -> ParsedQuery {
 fn apply(query: &mut ParsedQuery, piece: Piece) {
     let Piece { negated, field, value, quoted } = piece;
     match field.as_deref().map(str::to_ascii_lowercase).as_deref() {
-        Some(name @ ("author" | "cat" | "date")) if value.trim().is_empty() => {
+        Some(name @ ("author" | "cat" | "date" | "in")) if value.trim().is_empty() => {
             query.notices.push(format!("ignored `{name}:` with nothing after it"));
         }
-        Some(name @ ("author" | "cat" | "date")) if negated => {
+        Some(name @ ("author" | "cat" | "date" | "in")) if negated => {
             query.notices.push(format!("ignored -{name}:{value}: filters keep papers, they cannot exclude"));
         }
+        Some("in") => match Scope::from_name(&value) {
+            Some(scope) => query.scope = Some(scope),
+            None => query.notices.push(format!("ignored in:{value}: use in:fulltext or in:abstract")),
+        },
         Some("author") => query.authors.push(value),
         Some("cat") => query.categories.push(value.to_lowercase()),
         Some("date") => match parse_date_range(&value) {
@@ -301,6 +339,18 @@ mod tests {
     #[test]
     fn text_joins_what_is_matched() {
         assert_eq!(parse(r#"graph "neural net" cat:cs.lg"#).text(), "graph neural net");
+    }
+
+    #[test]
+    fn in_chooses_where_words_are_looked_for() {
+        assert_eq!(parse("backdoor trigger").scope, None);
+        let q = parse("backdoor in:fulltext trigger");
+        assert_eq!((q.words.len(), q.scope), (2, Some(Scope::Fulltext)));
+        assert_eq!(parse("x IN:Abstract").scope, Some(Scope::Abstract));
+        let q = parse("x in:pdf -in:fulltext");
+        assert_eq!(q.scope, None);
+        assert_eq!(q.notices.len(), 2, "{:?}", q.notices);
+        assert!(q.notices[0].contains("use in:fulltext"));
     }
 
     #[test]
