@@ -120,7 +120,11 @@ fn the_best_passage_says_where_it_is_and_marks_the_words_safely() {
         ("2601.00002", "S2", "2 Threat model")
     );
     assert!(best[0].snippet_html.contains("<mark>backdoor</mark>"), "{}", best[0].snippet_html);
-    assert!(best[0].snippet_html.contains("&lt;<mark>poison</mark>&gt; &amp; co"), "{}", best[0].snippet_html);
+    assert!(
+        best[0].snippet_html.contains("&lt;<mark>poison</mark>&gt; &amp; co"),
+        "{}",
+        best[0].snippet_html
+    );
     assert!(best[0].text.contains("<poison> & co") && !best[0].text.contains("<mark>"));
     assert_eq!(best[1].anchor, "S4.SS1", "the passage that says \"backdoor\" most");
 }

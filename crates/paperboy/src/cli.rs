@@ -184,9 +184,12 @@ pub enum Command {
     /// cat:cs.CL or a whole archive, cat:cs; date:2025-03, date:2025-03-01..2025-03-15,
     /// date:2025.. . An arXiv id or URL puts that paper first. In a query of up to four
     /// words, a word no paper contains is matched to the indexed words it most resembles
-    /// (one or two typing errors), with a note. Example:
+    /// (one or two typing errors), with a note. in:fulltext searches the passages of the
+    /// papers' full texts instead (`paperboy fulltext` fetches them), by keyword, and prints
+    /// the best passage of each paper with its section. Examples:
     ///
     ///   paperboy search '"diffusion model" cat:cs.CV date:2025..' --limit 5
+    ///   paperboy search 'backdoor trigger in:fulltext'
     Search(SearchArgs),
 
     /// Compute the embeddings that semantic search needs, for papers that lack them.
@@ -764,6 +767,41 @@ pub enum BenchCommand {
     ///   paperboy bench fulltext ../shared/fixtures/arxiv-fulltext --runs 20
     #[command(verbatim_doc_comment)]
     Fulltext(BenchFulltextArgs),
+
+    /// Searching full texts: indexes synthetic full texts of the newest --full-texts papers of
+    /// FILE... (the recorded captures' sections and passage lengths, filled with sentences of
+    /// the sample's abstracts) beside the papers, and reports the index's size, the indexing
+    /// rate, and p50/p99 of in:fulltext searches; and keyword search of the same papers with
+    /// and without the full texts beside them, alternating query by query. Example:
+    ///
+    ///   paperboy bench passages ../shared/data/arxiv-2025-2026.jsonl.gz \
+    ///       --fixtures ../shared/fixtures/arxiv-fulltext --full-texts 10000
+    #[command(verbatim_doc_comment)]
+    Passages(BenchPassagesArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchPassagesArgs {
+    /// Files of papers, in any format `import` reads.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+
+    /// A folder with html/*.html (arXiv's LaTeXML pages) and pdf/*.pdf whose shapes the
+    /// synthetic full texts take.
+    #[arg(long)]
+    pub fixtures: PathBuf,
+
+    /// Papers given a synthetic full text, the newest first.
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub full_texts: u64,
+
+    /// Timed passes over the queries (after one untimed warm-up pass).
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    pub runs: u64,
+
+    /// Seeds the choice of sentences: the same seed builds the same corpus.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
 }
 
 #[derive(Debug, Args)]

@@ -156,6 +156,17 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             print!("{}", paperboy::bench::fulltext::bench_fulltext(&options).await?);
             Ok(ExitCode::SUCCESS)
         }
+        Command::Bench(BenchCommand::Passages(args)) => {
+            let options = paperboy::bench::passages::PassagesBenchOptions {
+                files: args.files,
+                fixtures: args.fixtures,
+                full_texts: args.full_texts as usize,
+                runs: args.runs as usize,
+                seed: args.seed,
+            };
+            print!("{}", paperboy::bench::passages::bench_passages(&options).await?);
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Bench(BenchCommand::Vectors(args)) => {
             print!("{}", paperboy::bench::vectors::bench_vectors(&args)?);
             Ok(ExitCode::SUCCESS)
@@ -628,6 +639,9 @@ async fn run_search(global: &GlobalArgs, args: SearchArgs) -> anyhow::Result<Exi
         let day = paper.announce_date.map(|d| d.to_string()).unwrap_or_default();
         let score = if hit.score.is_infinite() { "id".to_owned() } else { format!("{:.4}", hit.score) };
         println!("{:>3}. {score:>8}  {:<14} {day}  {}", rank + 1, paper.id.as_str(), paper.title);
+        if let Some(passage) = &hit.passage {
+            println!("{:>15}{}: {}", "", passage.section, passage.text.replace('\n', " "));
+        }
     }
     println!("{} of {} matches ({} search).", results.hits.len(), results.total, results.mode);
     db.close().await;

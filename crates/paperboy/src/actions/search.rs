@@ -1,8 +1,8 @@
-//! Searching as readers ask: the query, mode, category and dates checked with messages that say
-//! what to change, then run against the catalog's indexes.
+//! Searching as readers ask: the query, mode, scope, category and dates checked with messages
+//! that say what to change, then run against the catalog's indexes.
 
 use chrono::NaiveDate;
-use paperboy_search::DateRange;
+use paperboy_search::{DateRange, Scope};
 
 use crate::db::Db;
 use crate::domain::category::is_category;
@@ -13,26 +13,35 @@ use crate::search::{Mode, Search, SearchRequest, SearchResults};
 /// The longest query accepted, as on Hugging Face.
 pub const MAX_QUERY_CHARS: usize = 250;
 
+/// A search's parameters as they came (a page's query string, the API's), unchecked; an empty
+/// value counts as absent.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SearchInput<'a> {
+    pub q: &'a str,
+    pub mode: Option<&'a str>,
+    /// `abstract` or `fulltext`; an `in:` in the query says it first.
+    pub scope: Option<&'a str>,
+    pub cat: Option<&'a str>,
+    pub from: Option<&'a str>,
+    pub to: Option<&'a str>,
+}
+
 /// A search the parameters describe, checked.
 #[derive(Debug, Clone)]
 pub struct CheckedSearch {
     pub query: String,
     pub mode: Mode,
+    /// Where the words are looked for: the query's `in:`, else the parameter, else abstracts.
+    pub scope: Scope,
     pub category: Option<String>,
     pub dates: DateRange,
 }
 
 impl CheckedSearch {
-    /// Checks the query, mode, category and dates; `semantic` says whether a model is loaded
-    /// (the default mode is hybrid with one, keyword without).
-    pub fn from_params(
-        q: &str,
-        mode: Option<&str>,
-        cat: Option<&str>,
-        from: Option<&str>,
-        to: Option<&str>,
-        semantic: bool,
-    ) -> Result<CheckedSearch, String> {
+    /// Checks the query, mode, scope, category and dates; `semantic` says whether a model is
+    /// loaded (the default mode is hybrid with one, keyword without).
+    pub fn from_input(input: SearchInput<'_>, semantic: bool) -> Result<CheckedSearch, String> {
+        let SearchInput { q, mode, scope, cat, from, to } = input;
         if q.chars().count() > MAX_QUERY_CHARS {
             return Err(format!(
                 "the query is {} characters long; the limit is {MAX_QUERY_CHARS}",
@@ -67,15 +76,28 @@ impl CheckedSearch {
             }
         };
         let dates = DateRange { from: day(from)?, until: day(to)? };
-        Ok(CheckedSearch { query: q.trim().to_owned(), mode, category, dates })
+        let asked = match scope.filter(|s| !s.is_empty()) {
+            None => None,
+            Some(name) => Some(
+                Scope::from_name(name)
+                    .ok_or_else(|| format!("unknown scope `{}`: use abstract or fulltext", clip(name)))?,
+            ),
+        };
+        let scope = paperboy_search::parse(q).scope.or(asked).unwrap_or_default();
+        Ok(CheckedSearch { query: q.trim().to_owned(), mode, scope, category, dates })
     }
 
-    /// The query the index sees: the words, and the category as a `cat:` filter.
+    /// The query the index sees: the words, the category as a `cat:` filter, and the scope as
+    /// `in:fulltext` unless the words say where to look.
     pub fn full_query(&self) -> String {
-        match &self.category {
-            Some(category) => format!("{} cat:{category}", self.query),
-            None => self.query.clone(),
+        let mut query = self.query.clone();
+        if let Some(category) = &self.category {
+            query += &format!(" cat:{category}");
         }
+        if self.scope == Scope::Fulltext && paperboy_search::parse(&self.query).scope.is_none() {
+            query += " in:fulltext";
+        }
+        query
     }
 }
 
@@ -113,14 +135,14 @@ mod tests {
         cat: Option<&str>,
         from: Option<&str>,
     ) -> Result<CheckedSearch, String> {
-        CheckedSearch::from_params(q, mode, cat, from, None, true)
+        CheckedSearch::from_input(SearchInput { q, mode, cat, from, ..SearchInput::default() }, true)
     }
 
     #[test]
     fn parameters_are_checked_with_clear_messages() {
         assert_eq!(check("x", None, None, None).unwrap().mode, Mode::Hybrid);
         assert_eq!(
-            CheckedSearch::from_params("x", None, None, None, None, false).unwrap().mode,
+            CheckedSearch::from_input(SearchInput { q: "x", ..SearchInput::default() }, false).unwrap().mode,
             Mode::Keyword
         );
         assert!(check(&"a".repeat(250), None, None, None).is_ok());
@@ -131,5 +153,18 @@ mod tests {
         let full = check("llm", Some("keyword"), Some("cs.CL"), Some("2026-05-01")).unwrap();
         assert_eq!(full.full_query(), "llm cat:cs.CL");
         assert_eq!(full.dates.from, "2026-05-01".parse().ok());
+    }
+
+    #[test]
+    fn the_scope_comes_from_the_query_then_the_parameter() {
+        let scoped =
+            |q, scope| CheckedSearch::from_input(SearchInput { q, scope, ..SearchInput::default() }, true);
+        assert_eq!(scoped("llm", None).unwrap().scope, Scope::Abstract);
+        let fulltext = scoped("llm", Some("fulltext")).unwrap();
+        assert_eq!((fulltext.scope, fulltext.full_query().as_str()), (Scope::Fulltext, "llm in:fulltext"));
+        let typed = scoped("llm in:fulltext", Some("abstract")).unwrap();
+        assert_eq!((typed.scope, typed.full_query().as_str()), (Scope::Fulltext, "llm in:fulltext"));
+        assert_eq!(scoped("llm", Some("")).unwrap().scope, Scope::Abstract);
+        assert!(scoped("llm", Some("pdf")).unwrap_err().contains("use abstract or fulltext"));
     }
 }

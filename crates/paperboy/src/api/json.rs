@@ -10,6 +10,7 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use chrono::{DateTime, SecondsFormat, Utc};
 use paperboy_arxiv::{ArxivId, Paper};
+use paperboy_search::BestPassage;
 use schemars::JsonSchema;
 use serde::Serialize;
 
@@ -19,6 +20,7 @@ use crate::db::papers::StoredPaper;
 use crate::domain::code::{project_page, repository};
 use crate::domain::feed::FeedEntry;
 use crate::domain::markdown;
+use crate::domain::text::url_encode_path;
 
 /// A paper as `GET /api/papers/{id}` returns it. Fields Hugging Face has and Paperboy does not
 /// (linked models, datasets and spaces) are present with empty values, so clients find them.
@@ -260,12 +262,40 @@ pub struct DailyItemJson {
     pub num_comments: u64,
     pub submitted_by: Option<UserJson>,
     pub is_author_participating: bool,
+    /// Paperboy's addition, in a search of full texts: the passage that matches best.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub passage: Option<PassageJson>,
+}
+
+/// A passage of a paper's full text that a search found.
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(rename = "Passage")]
+pub struct PassageJson {
+    /// Its section as printed: `3.1 Finetuning`.
+    pub section: String,
+    /// A stretch of the passage around the words found, as plain text.
+    pub text: String,
+    /// The section in the reading view.
+    #[schemars(extend("format" = "uri"))]
+    pub url: String,
+}
+
+impl PassageJson {
+    pub fn new(base_url: &str, best: BestPassage) -> PassageJson {
+        PassageJson {
+            url: format!("{base_url}/papers/{}/read#{}", best.id, url_encode_path(&best.anchor)),
+            section: best.section,
+            text: best.text,
+        }
+    }
 }
 
 impl DailyItemJson {
     pub fn new(stored: StoredPaper, entry: Option<&FeedEntry>) -> DailyItemJson {
         let paper = PaperJson::new(stored, entry);
         DailyItemJson {
+            passage: None,
             published_at: entry.map(|e| iso_millis(e.submitted_at)).or_else(|| paper.published_at.clone()),
             title: paper.title.clone(),
             summary: paper.summary.clone(),

@@ -11,9 +11,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::contract::{CURSOR, NOT_BLANK, PAPER_ID, checked, names, variant};
-use super::json::{AuthorJson, DailyItemJson, FullTextJson, PaperJson};
+use super::json::{AuthorJson, DailyItemJson, FullTextJson, PaperJson, PassageJson};
 use super::paging::{Paged, next_link, parse_limit};
-use crate::actions::search::{CheckedSearch, MAX_QUERY_CHARS};
+use crate::actions::search::{CheckedSearch, MAX_QUERY_CHARS, SearchInput};
 use crate::domain::text::url_encode;
 use crate::error::AppError;
 use crate::http::App;
@@ -128,6 +128,23 @@ pub struct SearchParams {
     /// Paperboy's addition: how results are ranked.
     #[schemars(with = "Option<SearchMode>")]
     mode: Option<String>,
+    /// Paperboy's addition: where the words are looked for (an `in:` in `q` says it first).
+    #[schemars(with = "Option<SearchScope>")]
+    scope: Option<String>,
+}
+
+/// Where a search looks for the words.
+#[derive(Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+enum SearchScope {
+    /// The default: titles, abstracts and authors (also when absent).
+    #[serde(rename = "")]
+    Default,
+    /// Titles, abstracts and authors.
+    Abstract,
+    /// The passages of papers' full texts, each paper ranked by its best passage, which comes
+    /// with it as `passage`; by keyword whatever the mode.
+    Fulltext,
 }
 
 /// `GET /api/papers/search?q=...&limit=...&mode=...`: papers ranked by relevance, in the
@@ -148,15 +165,32 @@ pub async fn search_papers(
         return Err(AppError::BadRequest(format!("unknown mode `{shown}`: use {}", names::<SearchMode>())));
     }
     let semantic = app.core.search.semantic_enabled();
-    let checked = CheckedSearch::from_params(&q, params.mode.as_deref(), None, None, None, semantic)
-        .map_err(AppError::BadRequest)?;
+    let input = SearchInput {
+        q: &q,
+        mode: params.mode.as_deref(),
+        scope: params.scope.as_deref(),
+        ..SearchInput::default()
+    };
+    let checked = CheckedSearch::from_input(input, semantic).map_err(AppError::BadRequest)?;
     let results = app.search(&checked, 0, limit, true).await?;
-    Ok(Json(results.hits.into_iter().map(|hit| DailyItemJson::new(hit.paper, hit.entry.as_ref())).collect()))
+    Ok(Json(
+        results
+            .hits
+            .into_iter()
+            .map(|hit| {
+                let passage = hit.passage.map(|best| PassageJson::new(&app.core.config.base_url, best));
+                DailyItemJson { passage, ..DailyItemJson::new(hit.paper, hit.entry.as_ref()) }
+            })
+            .collect(),
+    ))
 }
 
 pub fn search_papers_docs(op: TransformOperation) -> TransformOperation {
     op.id("searchPapers").summary("Search papers").description(
-        "Papers ranked by relevance, in the daily items' shape, as Hugging Face's search answers.",
+        "Papers ranked by relevance, in the daily items' shape, as Hugging Face's search answers. \
+         With `scope=fulltext` (or `in:fulltext` in `q`), the words are looked for in the papers' \
+         full texts and each item carries its best passage: its section, a stretch of its text and \
+         a link to it in the reading view.",
     )
 }
 

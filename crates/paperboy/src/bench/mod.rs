@@ -4,6 +4,8 @@
 //! - [`digest`]: composing and sending digests through an SMTP server, beside raw sends;
 //! - [`foryou`]: how well "For you" finds simulated members' held-out saves, beside "most
 //!   upvoted";
+//! - [`fulltext`]: a paper's full text: conversion, thumbnails and PDF text, beside parsing;
+//! - [`passages`]: searching synthetic full texts, and keyword search beside them and without;
 //! - [`import`]: the import pipeline on SQLite and PostgreSQL beside a parse-only baseline;
 //! - [`relevance`]: nDCG@10 and recall@100 of each search mode on a BEIR-format set;
 //! - [`search`]: keyword search latency beside SQLite FTS5 on the same papers and queries;
@@ -13,6 +15,7 @@ pub mod digest;
 pub mod foryou;
 pub mod fulltext;
 pub mod import;
+pub mod passages;
 pub mod relevance;
 pub mod search;
 pub mod vectors;

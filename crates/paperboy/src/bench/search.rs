@@ -35,7 +35,7 @@ use crate::search::semantic::{PARAMS, Semantic};
 use crate::search::{Mode, Search};
 
 /// The built-in queries, one per line.
-const QUERIES: &str = include_str!("../../../../bench/search-queries.txt");
+pub(crate) const QUERIES: &str = include_str!("../../../../bench/search-queries.txt");
 
 /// What to measure.
 pub struct SearchBenchOptions {
@@ -45,7 +45,7 @@ pub struct SearchBenchOptions {
     pub embedder: Option<Arc<dyn Embedder>>,
 }
 
-fn read_papers(files: &[PathBuf]) -> anyhow::Result<Vec<IndexDoc>> {
+pub(crate) fn read_papers(files: &[PathBuf]) -> anyhow::Result<Vec<IndexDoc>> {
     let mut docs = Vec::new();
     for file in files {
         let (reader, _) =

@@ -49,6 +49,14 @@ pub struct StoredFullText {
     pub fetched_at: Option<DateTime<Utc>>,
 }
 
+/// A paper's document, for the search index, with the clock number of the paper's last write.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ChangedFullText {
+    pub paper_id: String,
+    pub change_seq: i64,
+    pub document: Vec<u8>,
+}
+
 impl Db {
     /// Queues the papers of the feed from `since` on that have no full text row yet, due at
     /// `now`; how many were queued.
@@ -120,8 +128,8 @@ impl Db {
         }))
     }
 
-    /// Records what fetching `paper_id`'s full text came to. A new document takes a catalog
-    /// clock number for the paper, so cached pages and the search index see it.
+    /// Records what fetching `paper_id`'s full text came to. A new document, or none for good,
+    /// takes a catalog clock number for the paper, so cached pages and the search index see it.
     pub async fn record_full_text(
         &self,
         paper_id: &str,
@@ -154,6 +162,14 @@ impl Db {
                     set_clock!(tx, seq);
                 }
                 FullTextOutcome::Missing { reason, fetched_bytes } => {
+                    // A document this replaces leaves the search index and cached pages too.
+                    let seq = take_clock!(tx) + 1;
+                    sqlx::query("UPDATE papers SET change_seq = $1 WHERE id = $2")
+                        .bind(seq)
+                        .bind(paper_id)
+                        .execute(&mut *tx)
+                        .await?;
+                    set_clock!(tx, seq);
                     sqlx::query(
                         "UPDATE full_texts SET state = 'missing', source = NULL, reason = $1, document = NULL, \
                          fetched_bytes = $2, attempts = attempts + 1, fetched_at = $3, next_attempt_at = NULL \
@@ -253,6 +269,28 @@ impl Db {
                 .bind(paper_id)
                 .fetch_optional(pool)
                 .await?
+        }))
+    }
+
+    /// The documents of the papers written after the catalog clock read `after`, up to
+    /// `until`, that have one: at most `limit`, in clock order, each with its clock number.
+    pub async fn full_texts_changed_between(
+        &self,
+        after: i64,
+        until: i64,
+        limit: i64,
+    ) -> Result<Vec<ChangedFullText>, DbError> {
+        Ok(with_pool!(self, |pool, DB| {
+            sqlx::query_as(
+                "SELECT f.paper_id, p.change_seq, f.document FROM papers p JOIN full_texts f ON f.paper_id = p.id \
+                 WHERE p.change_seq > $1 AND p.change_seq <= $2 AND f.document IS NOT NULL \
+                 ORDER BY p.change_seq LIMIT $3",
+            )
+            .bind(after)
+            .bind(until)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?
         }))
     }
 

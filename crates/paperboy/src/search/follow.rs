@@ -1,9 +1,12 @@
 //! The keyword index follows the catalog.
 //!
-//! Every paper write takes a number from the catalog clock (`change_seq`); the index's last
-//! commit records the number it has caught up to. [`catch_up`] indexes every paper changed since
-//! then, in clock order, committing each batch with its new position, so an interrupted catch-up
-//! resumes where it stopped. `paperboy serve` runs [`follow`] (a catch-up every second) when it
+//! Every paper write takes a number from the catalog clock (`change_seq`), and so does a new
+//! full text; the index's last commit records the number it has caught up to, for the papers and
+//! for the passages of their full texts each. [`catch_up`] indexes every paper changed since
+//! then, in clock order, with the passages of its full text when it has one, committing each
+//! batch with its new position, so an interrupted catch-up resumes where it stopped. A passages'
+//! index newer than the papers' one (a new installation of a new version) catches up from its
+//! own position while the papers already indexed are skipped. `paperboy serve` runs [`follow`] (a catch-up every second) when it
 //! holds the index's writer; commands that store papers catch up once when they finish, unless
 //! another process holds the writer, which then picks the papers up itself.
 
@@ -12,13 +15,17 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use paperboy_arxiv::Paper;
-use paperboy_search::{IndexDoc, SearchError, SearchIndex, Writer};
+use paperboy_search::{IndexDoc, IndexPassage, SearchError, SearchIndex, Writer};
 
+use crate::db::fulltext::ChangedFullText;
 use crate::db::{Db, DbError};
+use crate::fulltext::decode;
 use crate::progress::Progress;
 
 /// Papers read and indexed per commit.
 const BATCH: u32 = 5_000;
+/// Full texts read and cut into passages at a time (each is some hundred kilobytes decoded).
+const FULL_TEXT_BATCH: i64 = 64;
 /// A catch-up of at least this many papers, and of at least a quarter of the index (a bulk
 /// load or a rebuild), is a bulk load: segments are not merged while it runs, and it ends by
 /// merging the index into one segment. At a million papers that halves the slowest searches,
@@ -55,14 +62,31 @@ pub fn index_doc(paper: &Paper) -> IndexDoc {
     }
 }
 
-/// Indexes every paper changed since the index's cursor; returns how many it indexed.
+/// The passages of a stored full text; a damaged one has none (and says so in the log).
+pub fn index_passages(text: &ChangedFullText) -> Vec<IndexPassage> {
+    match decode(&text.document) {
+        Ok(document) => paperboy_fulltext::passages::passages(&document)
+            .into_iter()
+            .map(|p| IndexPassage { anchor: p.anchor, section: p.section, text: p.text })
+            .collect(),
+        Err(reason) => {
+            tracing::warn!(paper = %text.paper_id, %reason, "full text not indexed");
+            Vec::new()
+        }
+    }
+}
+
+/// Indexes every paper changed since the index's cursors, and the passages of their full
+/// texts; returns how many papers it went through.
 pub async fn catch_up(
     db: &Db,
     index: &SearchIndex,
     writer: Writer,
     progress: &Progress,
 ) -> Result<(Writer, u64), FollowError> {
-    let mut cursor = index.cursor()?;
+    let papers_cursor = index.cursor()?;
+    let passages_cursor = index.passages_cursor()?;
+    let mut cursor = papers_cursor.min(passages_cursor);
     let pending = db.count_papers_changed_since(cursor).await?;
     if pending == 0 {
         return Ok((writer, 0));
@@ -77,14 +101,45 @@ pub async fn catch_up(
     loop {
         let papers = db.papers_changed_since(cursor, BATCH).await?;
         let Some(last) = papers.last() else { break };
-        cursor = last.change_seq;
-        let docs: Vec<IndexDoc> = papers.iter().map(|stored| index_doc(&stored.paper)).collect();
-        let count = docs.len() as u64;
+        let until = last.change_seq;
+        let count = papers.len() as u64;
+        let docs: Vec<IndexDoc> = papers
+            .iter()
+            .filter(|stored| stored.change_seq > papers_cursor)
+            .map(|stored| index_doc(&stored.paper))
+            .collect();
+        // A changed paper's passages go; those of its full text, if it has one, come back.
+        let changed: Vec<String> = papers
+            .iter()
+            .filter(|stored| stored.change_seq > passages_cursor)
+            .map(|stored| stored.paper.id.as_str().to_owned())
+            .collect();
         // Indexing is CPU work: keep it off the async threads.
         writer = tokio::task::spawn_blocking(move || -> Result<Writer, SearchError> {
             for doc in &docs {
                 writer.upsert(doc)?;
             }
+            for id in &changed {
+                writer.replace_passages(id, &[])?;
+            }
+            Ok(writer)
+        })
+        .await??;
+        let mut texts_after = cursor.max(passages_cursor);
+        loop {
+            let texts = db.full_texts_changed_between(texts_after, until, FULL_TEXT_BATCH).await?;
+            let Some(last) = texts.last() else { break };
+            texts_after = last.change_seq;
+            writer = tokio::task::spawn_blocking(move || -> Result<Writer, SearchError> {
+                for text in &texts {
+                    writer.replace_passages(&text.paper_id, &index_passages(text))?;
+                }
+                Ok(writer)
+            })
+            .await??;
+        }
+        cursor = until;
+        writer = tokio::task::spawn_blocking(move || -> Result<Writer, SearchError> {
             writer.commit(cursor)?;
             Ok(writer)
         })

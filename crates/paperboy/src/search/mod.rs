@@ -2,8 +2,10 @@
 //!
 //! [`Search`] holds the keyword index ([`paperboy_search::SearchIndex`], kept up to date by
 //! [`follow`]) and, when a model is configured, the embedder and vector index. A query that is
-//! an arXiv id or address puts that paper first, whatever the mode. Results are loaded from the
-//! database, which stays the truth: a paper the index knows but the catalog lost is skipped.
+//! an arXiv id or address puts that paper first, whatever the mode. A query with `in:fulltext`
+//! searches the passages of papers' full texts instead, by keyword, and each result comes with
+//! its best passage. Results are loaded from the database, which stays the truth: a paper the
+//! index knows but the catalog lost is skipped.
 
 pub mod embedding;
 pub mod follow;
@@ -14,8 +16,8 @@ use std::sync::Arc;
 use paperboy_arxiv::ArxivId;
 use paperboy_search::fusion::Fusion;
 use paperboy_search::{
-    DateRange, Highlight, ParsedQuery, Ranked, Ranking, SNIPPET_CHARS, SearchIndex, escape_html,
-    escaped_opening,
+    BestPassage, DateRange, Highlight, ParsedQuery, Ranked, Ranking, SNIPPET_CHARS, Scope, SearchIndex,
+    escape_html, escaped_opening,
 };
 use serde::{Deserialize, Serialize};
 
@@ -77,6 +79,8 @@ pub struct SearchHit {
     /// Title and a stretch of abstract with the query's words in `<mark>`, HTML-escaped.
     pub title_html: String,
     pub snippet_html: String,
+    /// In a search of full texts, the passage that matches best.
+    pub passage: Option<BestPassage>,
 }
 
 /// A page of results.
@@ -143,9 +147,15 @@ impl Search {
         let mut notices = std::mem::take(&mut parsed.notices);
         let limit = request.limit.max(1);
         let pinned = self.pinned(db, &request.query).await?;
-        let mode = self.mode_for(request.mode, &parsed, pinned.is_some(), &mut notices);
-        let Ranking { hits: mut ranked, mut total, corrected } =
-            self.rank(&parsed, mode, request.offset, limit).await?;
+        let fulltext = parsed.scope == Some(Scope::Fulltext);
+        let mode = match fulltext {
+            true => Self::fulltext_mode(request.mode, &parsed, &mut notices),
+            false => self.mode_for(request.mode, &parsed, pinned.is_some(), &mut notices),
+        };
+        let Ranking { hits: mut ranked, mut total, corrected } = match fulltext {
+            true => self.index.search_passages(&parsed, request.offset, limit)?,
+            false => self.rank(&parsed, mode, request.offset, limit).await?,
+        };
         notices.extend(
             corrected.iter().map(|word| format!("no paper contains \"{word}\": matched similar words")),
         );
@@ -160,8 +170,27 @@ impl Search {
                 ranked.truncate(limit);
             }
         }
-        let hits = self.load(db, (!request.plain).then_some(&parsed), &ranked).await?;
+        let mut hits = self.load(db, (!request.plain).then_some(&parsed), &ranked).await?;
+        if fulltext {
+            let ids: Vec<String> = hits.iter().map(|hit| hit.paper.paper.id.as_str().to_owned()).collect();
+            let mut best: std::collections::HashMap<String, BestPassage> =
+                self.index.best_passages(&parsed, &ids)?.into_iter().map(|b| (b.id.clone(), b)).collect();
+            for hit in &mut hits {
+                hit.passage = best.remove(hit.paper.paper.id.as_str());
+            }
+        }
         Ok(SearchResults { hits, total, mode, notices })
+    }
+
+    /// A search of full texts ranks passages by their words: keyword mode, with a notice when
+    /// another was asked for by name, or when there are no words to look for.
+    fn fulltext_mode(wanted: Mode, parsed: &ParsedQuery, notices: &mut Vec<String>) -> Mode {
+        if parsed.words.is_empty() && parsed.phrases.is_empty() {
+            notices.push("a search of full texts needs words or \"a phrase\" to look for".into());
+        } else if wanted == Mode::Semantic {
+            notices.push("full texts are searched by their words: keyword results".into());
+        }
+        Mode::Keyword
     }
 
     /// The mode that can serve `wanted` for this query, with a notice when it is not `wanted`
@@ -290,6 +319,7 @@ impl Search {
                     entry,
                     title_html,
                     snippet_html,
+                    passage: None,
                 }
             })
             .collect())

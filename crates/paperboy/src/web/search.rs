@@ -6,9 +6,10 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use paperboy_arxiv::ArxivId;
+use paperboy_search::Scope;
 use serde::Deserialize;
 
-use crate::actions::search::CheckedSearch;
+use crate::actions::search::{CheckedSearch, SearchInput};
 use crate::domain::text::url_encode;
 use crate::error::AppError;
 use crate::http::App;
@@ -28,6 +29,7 @@ pub struct SearchParams {
     #[serde(default)]
     pub q: String,
     pub mode: Option<String>,
+    pub scope: Option<String>,
     pub cat: Option<String>,
     pub from: Option<String>,
     pub to: Option<String>,
@@ -37,14 +39,15 @@ pub struct SearchParams {
 impl SearchParams {
     /// The search a page's (or a search feed's) parameters ask for.
     pub fn checked(&self, semantic: bool) -> Result<CheckedSearch, String> {
-        CheckedSearch::from_params(
-            &self.q,
-            self.mode.as_deref(),
-            self.cat.as_deref(),
-            self.from.as_deref(),
-            self.to.as_deref(),
-            semantic,
-        )
+        let input = SearchInput {
+            q: &self.q,
+            mode: self.mode.as_deref(),
+            scope: self.scope.as_deref(),
+            cat: self.cat.as_deref(),
+            from: self.from.as_deref(),
+            to: self.to.as_deref(),
+        };
+        CheckedSearch::from_input(input, semantic)
     }
 }
 
@@ -54,6 +57,7 @@ struct SearchPage {
     layout: Layout,
     query: String,
     modes: Vec<ModeOption>,
+    fulltext: bool,
     category: String,
     from: String,
     to: String,
@@ -92,6 +96,9 @@ pub async fn show_search(
         let mut href = format!("/search?q={}", url_encode(&checked.query));
         if params.mode.is_some() {
             href.push_str(&format!("&mode={}", checked.mode));
+        }
+        if checked.scope == Scope::Fulltext && params.scope.is_some() {
+            href.push_str("&scope=fulltext");
         }
         if let Some(category) = &checked.category {
             href.push_str(&format!("&cat={category}"));
@@ -132,6 +139,7 @@ pub async fn show_search(
         layout,
         query: checked.query.clone(),
         modes,
+        fulltext: checked.scope == Scope::Fulltext,
         category: checked.category.clone().unwrap_or_default(),
         from: checked.dates.from.map(|d| d.to_string()).unwrap_or_default(),
         to: checked.dates.until.map(|d| d.to_string()).unwrap_or_default(),

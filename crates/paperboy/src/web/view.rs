@@ -6,7 +6,7 @@ use crate::db::claims::ClaimedAuthor;
 use crate::db::feed::FeedItem;
 use crate::db::papers::StoredPaper;
 use crate::domain::feed::{FeedEntry, FeedSource};
-use crate::domain::text::url_encode;
+use crate::domain::text::{url_encode, url_encode_path};
 use crate::search::SearchHit;
 use crate::web::latex;
 
@@ -107,6 +107,17 @@ pub struct Card {
     pub categories: Vec<String>,
     /// Where it comes from: "Submitted by ada", "Featured", "Announced 11 May 2026".
     pub byline: String,
+    /// In a search of full texts, the passage found and where it is.
+    pub passage: Option<CardPassage>,
+}
+
+/// A passage of a paper's full text on its card: its section, linked to it in the reading
+/// view, and a stretch of it with the words found marked.
+#[derive(Debug, Clone)]
+pub struct CardPassage {
+    pub href: String,
+    pub section: String,
+    pub snippet_html: String,
 }
 
 impl Card {
@@ -127,6 +138,7 @@ impl Card {
             stars: stored.stars,
             categories: paper.categories.clone(),
             byline,
+            passage: None,
         }
     }
 
@@ -141,6 +153,11 @@ impl Card {
             title_html: hit.title_html.clone(),
             excerpt_html: hit.snippet_html.clone(),
             byline: hit.entry.as_ref().map_or(card.byline.clone(), byline),
+            passage: hit.passage.as_ref().map(|best| CardPassage {
+                href: format!("/papers/{}/read#{}", best.id, url_encode_path(&best.anchor)),
+                section: best.section.clone(),
+                snippet_html: best.snippet_html.clone(),
+            }),
             ..card
         }
     }

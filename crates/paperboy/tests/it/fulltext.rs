@@ -4,15 +4,21 @@
 //! a decompression bomb, read by `paperboy pdf-worker` under a memory limit), records every
 //! outcome with its reason, keeps thumbnails, and the site serves the paper as Markdown at
 //! `/papers/{id}.md` and to `Accept: text/markdown`, with the abstract for a paper that has
-//! none. Both engines.
+//! none; and full texts are searched by passage. Both engines.
 
 use std::io::Write;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::http::{StatusCode, header};
 use paperboy::db::Db;
-use paperboy::fulltext::{FullTextOptions, FullTextReport, PdfReader, fetch_due};
+use paperboy::db::fulltext::FullTextOutcome;
+use paperboy::fulltext::{FullTextOptions, FullTextReport, PdfReader, encode, fetch_due};
+use paperboy::progress::Progress;
+use paperboy::search::follow;
+use paperboy::search::{Mode, Search, SearchRequest, SearchResults};
 use paperboy_arxiv::client::{ArxivClient, ClientConfig};
+use paperboy_search::SearchIndex;
 
 use crate::harness::app::TestApp;
 use crate::harness::fixtures::{dated, store};
@@ -341,3 +347,102 @@ async fn full_texts_are_fetched_politely_and_every_outcome_is_recorded(db: &Db) 
 }
 
 on_both_engines!(full_texts_are_fetched_politely_and_every_outcome_is_recorded);
+
+/// Full texts are searched as passages beside the abstracts: the follower indexes a paper's
+/// passages when its document arrives, drops them when the document goes, and fills a new
+/// passages index without a reindex; `in:fulltext`, the search page's toggle and the API's
+/// `scope=` find a paper by what its body says, each with its best passage and section.
+async fn full_texts_are_searched_by_passage_beside_the_abstracts(db: &Db) {
+    let page = std::fs::read(shared("fixtures/arxiv-fulltext/html/2501.11120v1.html")).unwrap();
+    let document = paperboy_fulltext::convert(&page, 25 << 20).unwrap();
+    let ready = FullTextOutcome::Ready {
+        source: "html",
+        version: Some(1),
+        document: encode(&document),
+        fetched_bytes: page.len() as i64,
+    };
+    let ids = ["2501.11120".to_owned()];
+    store(
+        db,
+        vec![
+            dated("2501.11120", "Tell me about yourself", "2026-05-11"),
+            dated("2605.00001", "A backdoor in the title", "2026-05-12"),
+            dated("2605.00002", "Nothing of the kind", "2026-05-12"),
+        ],
+    )
+    .await;
+    let quiet = Progress::records(false, "indexing");
+    let dir = tempfile::tempdir().unwrap();
+    let index = Arc::new(SearchIndex::open(dir.path()).unwrap());
+    let (writer, done) = follow::catch_up(db, &index, index.writer(1).unwrap(), &quiet).await.unwrap();
+    assert_eq!((done, index.passage_count()), (3, 0));
+
+    let now = chrono::Utc::now();
+    db.queue_full_texts(&ids, false, now).await.unwrap();
+    db.record_full_text("2501.11120", &ready, now).await.unwrap();
+    let (writer, done) = follow::catch_up(db, &index, writer, &quiet).await.unwrap();
+    let passages = index.passage_count();
+    assert!(done == 1 && passages > 50, "{done} papers, {passages} passages");
+
+    let search = Search::new(index.clone());
+    let request = |query: &str| SearchRequest {
+        query: query.into(),
+        mode: Mode::Keyword,
+        limit: 10,
+        ..Default::default()
+    };
+    let found = |results: &SearchResults| -> Vec<String> {
+        results.hits.iter().map(|hit| hit.paper.paper.id.as_str().to_owned()).collect()
+    };
+    let abstracts = search.search(db, &request("backdoor")).await.unwrap();
+    assert_eq!(found(&abstracts), ["2605.00001"], "a title says it; the body is not searched");
+    assert!(abstracts.hits[0].passage.is_none());
+    let bodies = search.search(db, &request("backdoor in:fulltext")).await.unwrap();
+    assert_eq!((found(&bodies), bodies.total), (vec!["2501.11120".to_owned()], 1));
+    let passage = bodies.hits[0].passage.clone().unwrap();
+    assert!(!passage.anchor.is_empty() && !passage.section.is_empty(), "{passage:?}");
+    assert!(passage.snippet_html.to_lowercase().contains("<mark>backdoor"), "{passage:?}");
+
+    let site = TestApp::with_search(db, Search::new(index.clone()), |_| {});
+    let results = site.get("/search?q=backdoor&scope=fulltext").await;
+    assert_eq!(results.status, StatusCode::OK);
+    let link = format!(r#"<p class="passage"><a href="/papers/2501.11120/read#{}">"#, passage.anchor);
+    assert!(results.text.contains(&link), "{}", results.text);
+    assert!(results.text.contains(r#"value="fulltext" checked"#));
+    assert!(!site.get("/search?q=backdoor").await.text.contains(r#"class="passage""#));
+    assert_eq!(site.get("/search?q=backdoor&scope=pdf").await.status, StatusCode::BAD_REQUEST);
+    let api = site.api("GET", "/api/papers/search?q=backdoor&scope=fulltext", None, None).await.json();
+    assert_eq!(api[0]["paper"]["id"], "2501.11120");
+    let url = format!("http://paperboy.test/papers/2501.11120/read#{}", passage.anchor);
+    assert_eq!(
+        (api[0]["passage"]["url"].as_str(), api[0]["passage"]["section"].as_str()),
+        (Some(url.as_str()), Some(passage.section.as_str()))
+    );
+    assert!(api[0]["passage"]["text"].as_str().unwrap().to_lowercase().contains("backdoor"));
+    let plain = site.api("GET", "/api/papers/search?q=backdoor", None, None).await.json();
+    assert!(plain[0].get("passage").is_none(), "{plain}");
+    let refused = site.api("GET", "/api/papers/search?q=backdoor&scope=pdf", None, None).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(refused.json()["error"].as_str().unwrap().contains("use abstract or fulltext"));
+
+    // The document goes (arXiv withdrew the paper): so do its passages.
+    db.queue_full_texts(&ids, true, now).await.unwrap();
+    let gone = FullTextOutcome::Missing { reason: "withdrawn".into(), fetched_bytes: 0 };
+    db.record_full_text("2501.11120", &gone, now).await.unwrap();
+    let (writer, _) = follow::catch_up(db, &index, writer, &quiet).await.unwrap();
+    assert_eq!(index.passage_count(), 0);
+    assert!(search.search(db, &request("backdoor in:fulltext")).await.unwrap().hits.is_empty());
+
+    // An index from before passages were indexed fills them in from the catalog.
+    db.queue_full_texts(&ids, true, now).await.unwrap();
+    db.record_full_text("2501.11120", &ready, now).await.unwrap();
+    let (writer, _) = follow::catch_up(db, &index, writer, &quiet).await.unwrap();
+    drop((writer, search, site, index));
+    std::fs::remove_dir_all(dir.path().join("passages")).unwrap();
+    let upgraded = SearchIndex::open(dir.path()).unwrap();
+    assert_eq!(upgraded.passages_cursor().unwrap(), 0);
+    let (_, done) = follow::catch_up(db, &upgraded, upgraded.writer(1).unwrap(), &quiet).await.unwrap();
+    assert_eq!((done, upgraded.len(), upgraded.passage_count()), (3, 3, passages));
+}
+
+on_both_engines!(full_texts_are_searched_by_passage_beside_the_abstracts);
