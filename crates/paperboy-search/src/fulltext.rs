@@ -5,8 +5,11 @@
 //! Apart, the two indexes cannot slow each other down: a search of titles and abstracts never
 //! visits a passage, and a paper's passages are replaced without touching its abstract. A paper
 //! is ranked by its best passage (BM25 over passages, whose lengths BM25 compares with other
-//! passages, not with whole papers), found by [`BestPerPaper`], which reads each matching
-//! passage's paper from a fast field and keeps the best score per paper: every matching paper is
+//! passages, not with whole papers). A query of words and phrases alone takes the best passages
+//! as tantivy finds them without scoring every match (block-max WAND), widening the net until it
+//! holds enough papers, and counts the matching papers without scoring; one with filters or
+//! exclusions scores every match with [`BestPerPaper`], which reads each matching passage's paper
+//! from a fast field and keeps the best score per paper. Either way every matching paper is
 //! counted once, whatever the number of its matching passages.
 
 use std::collections::HashMap;
@@ -138,15 +141,50 @@ impl PassageIndex {
     /// categories and dates are the papers' index's business.
     pub(crate) fn papers(&self, query: &ParsedQuery) -> Result<HashMap<String, Score>, SearchError> {
         let searcher = self.reader.searcher();
-        let mut best = searcher.search(&*self.build(query), &BestPerPaper)?;
+        let mut best = searcher.search(&*self.build(query), &BestPerPaper { scoring: true })?;
         for excluded in &query.excluded {
             if let Some(excluded) = text_query(&self.index, self.fields.text, excluded, 0) {
-                for id in searcher.search(&*excluded, &BestPerPaper)?.into_keys() {
+                for id in searcher.search(&*excluded, &BestPerPaper { scoring: false })?.into_keys() {
                     best.remove(&id);
                 }
             }
         }
         Ok(best)
+    }
+
+    /// The best `wanted` papers for the query's words and phrases, by their best passage, best
+    /// first, and how many papers match in all (see the module docs).
+    pub(crate) fn top_papers(
+        &self,
+        query: &ParsedQuery,
+        wanted: usize,
+    ) -> Result<(Vec<(String, Score)>, usize), SearchError> {
+        let searcher = self.reader.searcher();
+        let built = self.build(query);
+        let mut net = wanted.max(1) * 4;
+        let mut papers: Vec<(String, Score)> = Vec::new();
+        loop {
+            let top = searcher.search(&*built, &TopDocs::with_limit(net).order_by_score())?;
+            let mut seen = std::collections::HashSet::new();
+            papers.clear();
+            for (score, address) in &top {
+                let segment = searcher.segment_reader(address.segment_ord);
+                let Some(column) = segment.fast_fields().str(PAPER)? else { continue };
+                let mut id = String::new();
+                let Some(ordinal) = column.ords().first(address.doc_id) else { continue };
+                if column.ord_to_str(ordinal, &mut id).map_err(tantivy::TantivyError::from)?
+                    && seen.insert(id.clone())
+                {
+                    papers.push((id, *score));
+                }
+            }
+            if papers.len() >= wanted || top.len() < net {
+                break;
+            }
+            net *= 4;
+        }
+        let total = searcher.search(&*built, &BestPerPaper { scoring: false })?.len();
+        Ok((papers, total))
     }
 
     /// The best passage of each of `ids` for the query, with its matches marked; ids without
@@ -229,8 +267,10 @@ impl PassageWriter {
 }
 
 /// Collects every matching paper once, with the score of its best passage (see the module
-/// docs).
-struct BestPerPaper;
+/// docs), or with no score, only faster, when not `scoring`.
+struct BestPerPaper {
+    scoring: bool,
+}
 
 /// [`BestPerPaper`] in one segment: the best score per paper, by the paper's ordinal in the
 /// segment's dictionary of papers.
@@ -253,7 +293,7 @@ impl Collector for BestPerPaper {
     }
 
     fn requires_scoring(&self) -> bool {
-        true
+        self.scoring
     }
 
     fn merge_fruits(&self, segments: Vec<HashMap<String, Score>>) -> tantivy::Result<HashMap<String, Score>> {

@@ -284,13 +284,19 @@ impl SearchIndex {
         offset: usize,
         limit: usize,
     ) -> Result<Ranking, SearchError> {
-        let mut scores = self.passages.papers(query)?;
         let filters = ParsedQuery {
             authors: query.authors.clone(),
             categories: query.categories.clone(),
             dates: query.dates,
             ..ParsedQuery::default()
         };
+        if filters.is_empty() && query.excluded.is_empty() {
+            let (top, total) = self.passages.top_papers(query, offset + limit)?;
+            let hits =
+                top.into_iter().skip(offset).take(limit).map(|(id, score)| Ranked { id, score }).collect();
+            return Ok(Ranking { hits, total, corrected: Vec::new() });
+        }
+        let mut scores = self.passages.papers(query)?;
         if !filters.is_empty() && !scores.is_empty() {
             let ids: Vec<String> = scores.keys().cloned().collect();
             let keep = self.filter(&filters, &ids)?;

@@ -105,6 +105,11 @@ fn phrases_exclusions_and_the_papers_filters() {
     assert_eq!(ids(&index, "backdoor author:Hubinger"), ["2601.00001"]);
     assert_eq!(ids(&index, "backdoor date:2026-01-10.."), ["2601.00002"]);
     assert!(ids(&index, "backdoor date:2025").is_empty());
+    assert_eq!(
+        ids(&index, "backdoor trigger"),
+        ids(&index, "backdoor trigger date:2000.."),
+        "scoring every match ranks as the pruned search does"
+    );
 }
 
 #[test]

@@ -12,7 +12,8 @@
 //! Two indexes of the same papers are built on disk: one of the papers alone, as before full
 //! texts were indexed, and one with the full texts' passages beside them. The built-in queries
 //! (`bench/search-queries.txt`) then run through the same keyword path as `bench search`,
-//! alternating between the two indexes, query by query, so that both see the same machine. Then
+//! alternating between the two indexes, query by query (and which goes first, run by run), so
+//! that both see the same machine. Then
 //! each query searches the full texts (`in:fulltext`): papers ranked by their best passage,
 //! with the best passage of the top 10 marked, as the search page shows them.
 
@@ -225,20 +226,31 @@ pub async fn bench_passages(options: &PassagesBenchOptions) -> anyhow::Result<St
     let papers_size = dir_size(&full_dir.join(format!("v{}", paperboy_search::index::SCHEMA_VERSION)));
     let passages_size = dir_size(&full_dir.join("passages"));
 
-    let (mut before, mut after, mut passages_time, mut matched) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut before, mut after) = (Vec::new(), Vec::new());
     for run in 0..=options.runs {
         for query in &queries {
-            let plain_time = abstract_search(&plain, query)?;
-            let full_time = abstract_search(&full, query)?;
-            let (fulltext_time, total) = fulltext_search(&full, query)?;
+            // Which index goes first alternates, so that neither always runs after the other.
+            let (plain_time, full_time) = if run % 2 == 0 {
+                let plain_time = abstract_search(&plain, query)?;
+                (plain_time, abstract_search(&full, query)?)
+            } else {
+                let full_time = abstract_search(&full, query)?;
+                (abstract_search(&plain, query)?, full_time)
+            };
             // Run 0 warms caches and is not counted.
             if run > 0 {
                 before.push(plain_time);
                 after.push(full_time);
-                passages_time.push(fulltext_time);
-            } else {
-                matched.push(total);
+            }
+        }
+    }
+    let (mut passages_time, mut matched) = (Vec::new(), Vec::new());
+    for run in 0..=options.runs {
+        for query in &queries {
+            let (time, total) = fulltext_search(&full, query)?;
+            match run {
+                0 => matched.push(total),
+                _ => passages_time.push(time),
             }
         }
     }

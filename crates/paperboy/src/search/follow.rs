@@ -6,9 +6,10 @@
 //! then, in clock order, with the passages of its full text when it has one, committing each
 //! batch with its new position, so an interrupted catch-up resumes where it stopped. A passages'
 //! index newer than the papers' one (a new installation of a new version) catches up from its
-//! own position while the papers already indexed are skipped. `paperboy serve` runs [`follow`] (a catch-up every second) when it
-//! holds the index's writer; commands that store papers catch up once when they finish, unless
-//! another process holds the writer, which then picks the papers up itself.
+//! own position while the papers already indexed are skipped. `paperboy serve` runs [`follow`]
+//! (a catch-up every second) when it holds the index's writer; commands that store papers catch
+//! up once when they finish, unless another process holds the writer, which then picks the
+//! papers up itself.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

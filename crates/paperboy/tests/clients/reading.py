@@ -1,6 +1,7 @@
 """A reader opens a paper's full text in headless Chromium: the table of contents and the
-paper's own links to sections and references lead where they say, the math is laid out, and
-the page passes the checks every page passes, in dark mode and at a phone's width too.
+paper's own links to sections and references lead where they say, the math is laid out, a
+search of every paper's full text finds it and leads to the passage, and the pages pass the
+checks every page passes, in dark mode and at a phone's width too.
 
     python reading.py BASE_URL PAPER_ID SCREENSHOT_DIR
 """
@@ -61,6 +62,31 @@ try:
     accessible_basics()
     readable()
     shoot("read-search")
+
+    # Searching every paper's full text from the search page finds this one by its body, and
+    # its best passage leads to its section in the reading view.
+    chromium.visit(base, "/search")
+    driver.find_element(By.CSS_SELECTOR, 'input[name="scope"][value="fulltext"]').click()
+    box = driver.find_element(By.ID, "q")
+    box.send_keys("backdoor trigger")
+    box.submit()
+    wait.until(lambda d: "scope=fulltext" in d.current_url)
+    found = driver.current_url[len(base):]
+    deadline = time.time() + 5
+    chromium.visit(base, found)
+    while not driver.find_elements(By.CSS_SELECTOR, ".card .passage a") and time.time() < deadline:
+        time.sleep(0.25)
+        chromium.visit(base, found)
+    link = driver.find_element(By.CSS_SELECTOR, ".card .passage a")
+    assert f"/papers/{paper}/read#" in link.get_attribute("href"), link.get_attribute("href")
+    assert driver.find_elements(By.CSS_SELECTOR, ".card .passage mark"), "the words are marked"
+    accessible_basics()
+    readable()
+    shoot("search-fulltext")
+    section = link.text
+    link.click()
+    wait.until(lambda d: "/read#" in d.current_url and d.find_elements(By.CSS_SELECTOR, ":target"))
+    assert text(":target").startswith(section.split()[0]), (section, text(":target"))
 
     driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": "dark"}]})
     readable()
