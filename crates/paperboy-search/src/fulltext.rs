@@ -17,6 +17,7 @@ use std::collections::HashMap;
 use tantivy::collector::{Collector, SegmentCollector, TopDocs};
 use tantivy::columnar::StrColumn;
 use tantivy::directory::MmapDirectory;
+use tantivy::indexer::UserOperation;
 use tantivy::query::{BooleanQuery, EmptyQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
     FAST, Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
@@ -183,7 +184,7 @@ impl PassageIndex {
             }
             net *= 4;
         }
-        let total = searcher.search(&*built, &BestPerPaper { scoring: false })?.len();
+        let total = searcher.search(&*built, &PaperCount)?;
         Ok((papers, total))
     }
 
@@ -250,18 +251,21 @@ impl PassageIndex {
 }
 
 impl PassageWriter {
-    /// Replaces the passages of paper `id` with `passages` (none removes them).
+    /// Replaces the passages of paper `id` with `passages` (none removes them), in one group
+    /// of operations: a paper's passages are written to one segment, and merged together, so
+    /// a paper is in one segment only ([`PaperCount`] counts on it).
     pub(crate) fn replace(&mut self, id: &str, passages: &[IndexPassage]) -> Result<(), SearchError> {
         let fields = self.fields;
-        self.inner.delete_term(Term::from_field_text(fields.paper, id));
+        let mut operations = vec![UserOperation::Delete(Term::from_field_text(fields.paper, id))];
         for passage in passages {
             let mut document = TantivyDocument::default();
             document.add_text(fields.paper, id);
             document.add_text(fields.anchor, &passage.anchor);
             document.add_text(fields.section, &passage.section);
             document.add_text(fields.text, &passage.text);
-            self.inner.add_document(document)?;
+            operations.push(UserOperation::Add(document));
         }
+        self.inner.run(operations)?;
         Ok(())
     }
 }
@@ -284,10 +288,7 @@ impl Collector for BestPerPaper {
     type Child = BestInSegment;
 
     fn for_segment(&self, _: SegmentOrdinal, segment: &SegmentReader) -> tantivy::Result<BestInSegment> {
-        let papers = segment
-            .fast_fields()
-            .str(PAPER)?
-            .ok_or_else(|| tantivy::TantivyError::SchemaError(format!("`{PAPER}` is not a fast field")))?;
+        let papers = paper_column(segment)?;
         let best = vec![None; papers.num_terms()];
         Ok(BestInSegment { papers, best })
     }
@@ -318,18 +319,76 @@ impl SegmentCollector for BestInSegment {
     }
 
     fn harvest(self) -> HashMap<String, Score> {
-        let mut id = String::new();
-        self.best
-            .iter()
-            .enumerate()
-            .filter_map(|(ordinal, score)| {
-                let score = (*score)?;
-                id.clear();
-                // The ordinal came from the same column's dictionary.
-                self.papers.ord_to_str(ordinal as u64, &mut id).ok()?.then(|| (id.clone(), score))
-            })
-            .collect()
+        // Looking up each ordinal would decode a block of the dictionary each time: read the
+        // dictionary once, in order, instead.
+        let mut found = HashMap::new();
+        let Ok(mut terms) = self.papers.dictionary().stream() else { return found };
+        while terms.advance() {
+            if let Some(Some(score)) = self.best.get(terms.term_ord() as usize)
+                && let Ok(id) = std::str::from_utf8(terms.key())
+            {
+                found.insert(id.to_owned(), *score);
+            }
+        }
+        found
     }
+}
+
+/// Counts the papers with a matching passage, without scoring. A paper's passages are all in
+/// one segment (see [`PassageWriter::replace`]), so each segment's count adds up.
+struct PaperCount;
+
+/// [`PaperCount`] in one segment: which of the segment's papers matched, by ordinal.
+struct PaperCountInSegment {
+    papers: StrColumn,
+    matched: Vec<bool>,
+}
+
+impl Collector for PaperCount {
+    type Fruit = usize;
+    type Child = PaperCountInSegment;
+
+    fn for_segment(
+        &self,
+        _: SegmentOrdinal,
+        segment: &SegmentReader,
+    ) -> tantivy::Result<PaperCountInSegment> {
+        let papers = paper_column(segment)?;
+        let matched = vec![false; papers.num_terms()];
+        Ok(PaperCountInSegment { papers, matched })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, segments: Vec<usize>) -> tantivy::Result<usize> {
+        Ok(segments.into_iter().sum())
+    }
+}
+
+impl SegmentCollector for PaperCountInSegment {
+    type Fruit = usize;
+
+    fn collect(&mut self, doc: DocId, _: Score) {
+        if let Some(ordinal) = self.papers.ords().first(doc)
+            && let Some(matched) = self.matched.get_mut(ordinal as usize)
+        {
+            *matched = true;
+        }
+    }
+
+    fn harvest(self) -> usize {
+        self.matched.into_iter().filter(|matched| *matched).count()
+    }
+}
+
+/// The column of a segment's passages' papers.
+fn paper_column(segment: &SegmentReader) -> tantivy::Result<StrColumn> {
+    segment
+        .fast_fields()
+        .str(PAPER)?
+        .ok_or_else(|| tantivy::TantivyError::SchemaError(format!("`{PAPER}` is not a fast field")))
 }
 
 /// Sorts papers by score, best first, ties by id so that pages are stable.

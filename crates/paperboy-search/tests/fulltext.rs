@@ -184,9 +184,11 @@ fn bulk_loads_merge_passages_too_and_clear_empties_both() {
             .unwrap();
         writer.commit(n).unwrap();
     }
+    index.refresh().unwrap();
+    assert_eq!(index.search_passages(&parse("shared"), 0, 10).unwrap().total, 5, "over five segments");
     writer.merge_segments().unwrap();
     index.refresh().unwrap();
-    assert_eq!(index.search_passages(&parse("shared"), 0, 10).unwrap().total, 5);
+    assert_eq!(index.search_passages(&parse("shared"), 0, 10).unwrap().total, 5, "in one");
     assert_eq!(ids(&index, "word3"), ["2602.00003"]);
 
     writer.clear().unwrap();

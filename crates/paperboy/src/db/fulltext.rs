@@ -36,7 +36,8 @@ pub struct StoredThumbnail {
 /// A paper's full text as kept.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct StoredFullText {
-    /// `queued`, `ready`, `missing` or `failed`.
+    /// `queued`, `ready`, `missing` or `failed`; `ready` whenever a document is kept (see
+    /// [`Db::full_text_state`]).
     pub state: String,
     pub source: Option<String>,
     pub version: Option<i64>,
@@ -201,9 +202,13 @@ impl Db {
     }
 
     /// The state of `paper_id`'s full text (`ready`, `queued`, ...), without the document.
+    /// A paper with a document kept is `ready`, also while it is fetched again or after
+    /// fetching it again failed: readers keep the text they had.
     pub async fn full_text_state(&self, paper_id: &str) -> Result<Option<String>, DbError> {
         Ok(with_pool!(self, |pool, DB| {
-            sqlx::query_scalar("SELECT state FROM full_texts WHERE paper_id = $1")
+            sqlx::query_scalar(
+                "SELECT CASE WHEN document IS NULL THEN state ELSE 'ready' END FROM full_texts WHERE paper_id = $1",
+            )
                 .bind(paper_id)
                 .fetch_optional(pool)
                 .await?
@@ -214,8 +219,8 @@ impl Db {
     pub async fn full_text(&self, paper_id: &str) -> Result<Option<StoredFullText>, DbError> {
         Ok(with_pool!(self, |pool, DB| {
             sqlx::query_as(
-                "SELECT state, source, version, reason, pdf_reason, document, fetched_bytes, attempts, fetched_at \
-                 FROM full_texts WHERE paper_id = $1",
+                "SELECT CASE WHEN document IS NULL THEN state ELSE 'ready' END AS state, source, version, reason, \
+                 pdf_reason, document, fetched_bytes, attempts, fetched_at FROM full_texts WHERE paper_id = $1",
             )
             .bind(paper_id)
             .fetch_optional(pool)

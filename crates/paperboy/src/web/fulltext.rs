@@ -13,6 +13,7 @@ use chrono::Utc;
 use paperboy_arxiv::{ArxivId, Paper};
 use paperboy_fulltext::Document;
 
+use crate::db::fulltext::StoredFullText;
 use crate::db::papers::StoredPaper;
 use crate::error::AppError;
 use crate::fulltext::decode;
@@ -24,8 +25,17 @@ use crate::http::page::cached;
 const PLACEHOLDER: &str = include_str!("../../static/no-thumbnail.svg");
 
 /// `GET /papers/{id}/thumbnail`: the first page as a PNG, kept by browsers for a week; or the
-/// placeholder, asked for again after ten minutes (the full-text job may have made one).
+/// placeholder, asked for again after ten minutes (the full-text job may have made one). A paper
+/// the catalog lacks has none (404), nor has one the curators hid (410), as their pages.
 pub async fn show_thumbnail(app: &App, id: &ArxivId) -> Response {
+    match app.core.db.get_paper(id).await {
+        Ok(Some(stored)) if stored.hidden_at.is_none() => {}
+        Ok(Some(_)) => {
+            return AppError::Gone(format!("Paper {id} was hidden by the curators.")).into_response();
+        }
+        Ok(None) => return AppError::NotFound(format!("Paper {id} is not in this catalog.")).into_response(),
+        Err(err) => return AppError::from(err).into_response(),
+    }
     let (body, content_type, cache) = match app.core.db.thumbnail(id.as_str()).await {
         Ok(Some(thumbnail)) => (thumbnail.image, "image/png", "public, max-age=604800"),
         Ok(None) => (PLACEHOLDER.as_bytes().to_vec(), "image/svg+xml", "public, max-age=600"),
@@ -74,8 +84,8 @@ pub async fn paper_and_text(app: &App, id: &ArxivId) -> Result<(StoredPaper, Ful
         return Err(AppError::Gone(format!("Paper {id} was hidden by the curators.")));
     }
     let text = match db.full_text(id.as_str()).await? {
-        Some(text) if text.state == "ready" => {
-            FullText::Ready(decode(text.document.as_deref().unwrap_or_default()).map_err(AppError::Internal)?)
+        Some(StoredFullText { document: Some(document), .. }) => {
+            FullText::Ready(decode(&document).map_err(AppError::Internal)?)
         }
         Some(text) => FullText::Missing(Some(text.reason.unwrap_or_else(|| "not fetched yet".into()))),
         None => {

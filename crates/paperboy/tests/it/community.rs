@@ -524,6 +524,7 @@ async fn curators_moderate_and_every_action_is_logged(db: &Db) {
 
     // A hidden paper is gone for readers, takes no comments or votes, and curators still see it.
     assert_eq!(site.get("/papers/2611.00001").await.status, StatusCode::GONE);
+    assert_eq!(site.get("/papers/2611.00001/thumbnail").await.status, StatusCode::GONE);
     assert_eq!(site.get("/api/papers/2611.00001").await.status, StatusCode::NOT_FOUND);
     let today = Utc::now().date_naive().to_string();
     assert!(!site.get(&format!("/papers/date/{today}")).await.text.contains("Fresh results"));

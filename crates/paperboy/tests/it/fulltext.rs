@@ -263,6 +263,7 @@ async fn full_texts_are_fetched_politely_and_every_outcome_is_recorded(db: &Db) 
         (StatusCode::OK, &"image/svg+xml".parse().unwrap())
     );
     assert!(placeholder.text.starts_with("<svg") && !placeholder.text.contains("script"));
+    assert_eq!(site.get("/papers/2605.99999/thumbnail").await.status, StatusCode::NOT_FOUND);
     let card = site.get("/papers/date/2026-05-11").await.text;
     assert!(
         card.contains(
@@ -425,13 +426,21 @@ async fn full_texts_are_searched_by_passage_beside_the_abstracts(db: &Db) {
     assert_eq!(refused.status, StatusCode::BAD_REQUEST);
     assert!(refused.json()["error"].as_str().unwrap().contains("use abstract or fulltext"));
 
-    // The document goes (arXiv withdrew the paper): so do its passages.
+    // Fetched again and failing, the paper keeps the text it had.
+    db.queue_full_texts(&ids, true, now).await.unwrap();
+    assert_eq!(db.full_text_state("2501.11120").await.unwrap().as_deref(), Some("ready"));
+    let failed = FullTextOutcome::Failed { reason: "arXiv answered 503".into(), retry_at: None };
+    db.record_full_text("2501.11120", &failed, now).await.unwrap();
+    assert_eq!(site.get("/papers/2501.11120/read?again").await.status, StatusCode::OK);
+
+    // The document goes (arXiv withdrew the paper): so do its passages and its reading view.
     db.queue_full_texts(&ids, true, now).await.unwrap();
     let gone = FullTextOutcome::Missing { reason: "withdrawn".into(), fetched_bytes: 0 };
     db.record_full_text("2501.11120", &gone, now).await.unwrap();
     let (writer, _) = follow::catch_up(db, &index, writer, &quiet).await.unwrap();
     assert_eq!(index.passage_count(), 0);
     assert!(search.search(db, &request("backdoor in:fulltext")).await.unwrap().hits.is_empty());
+    assert_eq!(site.get("/papers/2501.11120/read?gone").await.status, StatusCode::NOT_FOUND);
 
     // An index from before passages were indexed fills them in from the catalog.
     db.queue_full_texts(&ids, true, now).await.unwrap();
