@@ -59,7 +59,7 @@ pub async fn submit_paper(
         .paper_with_entry(&id)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("paper {id} not found")))?;
-    Ok(Json(DailyItemJson::new(stored, entry.as_ref())))
+    Ok(Json(DailyItemJson::new(&app.core.config.base_url, stored, entry.as_ref())))
 }
 
 pub fn submit_paper_docs(op: TransformOperation) -> TransformOperation {

@@ -258,6 +258,8 @@ pub struct DailyItemJson {
     pub published_at: Option<String>,
     pub title: String,
     pub summary: String,
+    /// The paper's first page as an image (a placeholder until Paperboy has one).
+    #[schemars(extend("format" = "uri"))]
     pub thumbnail: Option<String>,
     pub num_comments: u64,
     pub submitted_by: Option<UserJson>,
@@ -291,15 +293,21 @@ impl PassageJson {
     }
 }
 
+/// The address of a paper's first page as an image (a placeholder until there is one).
+pub fn thumbnail_url(base_url: &str, id: &str) -> String {
+    format!("{base_url}/papers/{id}/thumbnail")
+}
+
 impl DailyItemJson {
-    pub fn new(stored: StoredPaper, entry: Option<&FeedEntry>) -> DailyItemJson {
+    /// The item of `stored`, with links absolute from `base_url`.
+    pub fn new(base_url: &str, stored: StoredPaper, entry: Option<&FeedEntry>) -> DailyItemJson {
         let paper = PaperJson::new(stored, entry);
         DailyItemJson {
             passage: None,
             published_at: entry.map(|e| iso_millis(e.submitted_at)).or_else(|| paper.published_at.clone()),
             title: paper.title.clone(),
             summary: paper.summary.clone(),
-            thumbnail: None,
+            thumbnail: Some(thumbnail_url(base_url, &paper.id)),
             num_comments: paper.num_comments,
             submitted_by: entry.and_then(UserJson::submitter),
             is_author_participating: false,
@@ -308,9 +316,10 @@ impl DailyItemJson {
     }
 }
 
-impl From<FeedItem> for DailyItemJson {
-    fn from(item: FeedItem) -> Self {
-        DailyItemJson::new(item.paper, Some(&item.entry))
+impl DailyItemJson {
+    /// The item of a feed entry, with links absolute from `base_url`.
+    pub fn of_entry(base_url: &str, item: FeedItem) -> DailyItemJson {
+        DailyItemJson::new(base_url, item.paper, Some(&item.entry))
     }
 }
 

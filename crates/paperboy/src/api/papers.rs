@@ -11,7 +11,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::contract::{CURSOR, NOT_BLANK, PAPER_ID, checked, names, variant};
-use super::json::{AuthorJson, DailyItemJson, FullTextJson, PaperJson, PassageJson};
+use super::json::{AuthorJson, DailyItemJson, FullTextJson, PaperJson, PassageJson, thumbnail_url};
 use super::paging::{Paged, next_link, parse_limit};
 use crate::actions::search::{CheckedSearch, MAX_QUERY_CHARS, SearchInput};
 use crate::domain::text::url_encode;
@@ -179,7 +179,7 @@ pub async fn search_papers(
             .into_iter()
             .map(|hit| {
                 let passage = hit.passage.map(|best| PassageJson::new(&app.core.config.base_url, best));
-                DailyItemJson { passage, ..DailyItemJson::new(hit.paper, hit.entry.as_ref()) }
+                DailyItemJson { passage, ..DailyItemJson::new(&app.core.config.base_url, hit.paper, hit.entry.as_ref()) }
             })
             .collect(),
     ))
@@ -223,6 +223,8 @@ pub struct PaperListItemJson {
     pub upvotes: u64,
     pub project_page: Option<String>,
     pub organization: Option<serde_json::Value>,
+    /// The paper's first page as an image (a placeholder until Paperboy has one).
+    #[schemars(extend("format" = "uri"))]
     pub thumbnail_url: Option<String>,
 }
 
@@ -255,6 +257,7 @@ pub async fn list_papers(
         .into_iter()
         .map(|stored| {
             let paper = PaperJson::new(stored, None);
+            let thumbnail = thumbnail_url(&app.core.config.base_url, &paper.id);
             PaperListItemJson {
                 id: paper.id,
                 title: paper.title,
@@ -264,7 +267,7 @@ pub async fn list_papers(
                 upvotes: paper.upvotes,
                 project_page: paper.project_page,
                 organization: None,
-                thumbnail_url: None,
+                thumbnail_url: Some(thumbnail),
             }
         })
         .collect();
