@@ -236,7 +236,13 @@ pub async fn list_daily_papers(
             &(page + 1).to_string(),
         )
     });
-    Ok(Paged { items: items.into_iter().map(|item| DailyItemJson::of_entry(&app.core.config.base_url, item)).collect(), next })
+    Ok(Paged {
+        items: items
+            .into_iter()
+            .map(|item| DailyItemJson::of_entry(&app.core.config.base_url, item))
+            .collect(),
+        next,
+    })
 }
 
 pub fn list_daily_papers_docs(op: TransformOperation) -> TransformOperation {

@@ -179,7 +179,10 @@ pub async fn search_papers(
             .into_iter()
             .map(|hit| {
                 let passage = hit.passage.map(|best| PassageJson::new(&app.core.config.base_url, best));
-                DailyItemJson { passage, ..DailyItemJson::new(&app.core.config.base_url, hit.paper, hit.entry.as_ref()) }
+                DailyItemJson {
+                    passage,
+                    ..DailyItemJson::new(&app.core.config.base_url, hit.paper, hit.entry.as_ref())
+                }
             })
             .collect(),
     ))

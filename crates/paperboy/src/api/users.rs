@@ -195,7 +195,8 @@ pub async fn list_submissions(
     let mut entries = app.core.db.feed(&query).await?;
     let more = entries.len() as u64 > limit;
     entries.truncate(limit as usize);
-    let items = entries.into_iter().map(|item| DailyItemJson::of_entry(&app.core.config.base_url, item)).collect();
+    let items =
+        entries.into_iter().map(|item| DailyItemJson::of_entry(&app.core.config.base_url, item)).collect();
     let url = format!("/api/users/{}/submissions", member.name);
     Ok(Paged { items, next: next_page(&app, more, &url, raw.as_deref(), page) })
 }
