@@ -261,6 +261,9 @@ pub struct DailyItemJson {
     /// The paper's first page as an image (a placeholder until Paperboy has one).
     #[schemars(extend("format" = "uri"))]
     pub thumbnail: Option<String>,
+    /// The paper's upvotes again, beside `paper.upvotes`: Hugging Face's client reads a paper's
+    /// `0` there as missing and looks here next (`hf papers` showed an empty column).
+    pub upvotes: u64,
     pub num_comments: u64,
     pub submitted_by: Option<UserJson>,
     pub is_author_participating: bool,
@@ -308,6 +311,7 @@ impl DailyItemJson {
             title: paper.title.clone(),
             summary: paper.summary.clone(),
             thumbnail: Some(thumbnail_url(base_url, &paper.id)),
+            upvotes: paper.upvotes,
             num_comments: paper.num_comments,
             submitted_by: entry.and_then(UserJson::submitter),
             is_author_participating: false,

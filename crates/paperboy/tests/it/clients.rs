@@ -1,6 +1,6 @@
-//! Real clients against a real `paperboy serve`: the `huggingface_hub` Python client,
-//! `feedparser`, and headless Chromium driven by Selenium (`tests/clients/*.py`), as a reader
-//! and as a member who signs up, votes and comments.
+//! Real clients against a real `paperboy serve`: the `huggingface_hub` Python client and its
+//! `hf` command line, `feedparser`, and headless Chromium driven by Selenium
+//! (`tests/clients/*.py`), as a reader and as a member who signs up, votes and comments.
 //!
 //! They need a Python with the packages of `tests/clients/requirements.txt` in
 //! `PAPERBOY_TEST_PYTHON`, and Debian's `chromium` and `chromium-driver`; `.ci/run` sets them
@@ -191,6 +191,13 @@ fn run_client(python: &Path, script: &str, extra: &[&str]) {
 fn the_hugging_face_client_works_against_paperboy() {
     if let Some(python) = python("the_hugging_face_client_works_against_paperboy") {
         run_client(&python, "hf_client.py", &[]);
+    }
+}
+
+#[test]
+fn the_hf_command_line_lists_shows_searches_and_reads_papers() {
+    if let Some(python) = python("the_hf_command_line_lists_shows_searches_and_reads_papers") {
+        run_client(&python, "hf_cli.py", &[]);
     }
 }
 
