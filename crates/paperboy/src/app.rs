@@ -35,6 +35,8 @@ pub struct SiteConfig {
     /// Looks up papers users submit that the catalog lacks; without it they must be imported
     /// first.
     pub arxiv: Option<ArxivClient>,
+    /// Serve the MCP server at `/mcp`.
+    pub mcp: bool,
 }
 
 impl Default for SiteConfig {
@@ -46,6 +48,7 @@ impl Default for SiteConfig {
             feature_rules: "all".into(),
             mail: Outbox::files(std::env::temp_dir().join("paperboy-mail")),
             action_limits: true,
+            mcp: true,
             submissions: SubmitRules::default(),
             arxiv: None,
         }

@@ -531,6 +531,11 @@ pub struct ServeArgs {
     #[arg(long, env = "PAPERBOY_NO_DEMO", value_parser = BoolishValueParser::new())]
     pub no_demo: bool,
 
+    /// Do not serve the MCP server at /mcp (the Model Context Protocol, for AI assistants and
+    /// agents: search papers, list a day's, read a paper's full text).
+    #[arg(long, env = "PAPERBOY_NO_MCP", value_parser = BoolishValueParser::new())]
+    pub no_mcp: bool,
+
     /// Requests each client address may make per window, as REQUESTS/SECONDSs, or `off`.
     /// The default is Hugging Face's anonymous quota. Health checks, /metrics and static
     /// files do not count. Clients learn their quota from the RateLimit-Policy and RateLimit

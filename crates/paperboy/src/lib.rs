@@ -18,6 +18,7 @@ pub mod http;
 pub mod ingest;
 pub mod jobs;
 pub mod mail;
+pub mod mcp;
 pub mod progress;
 pub mod quota;
 pub mod search;

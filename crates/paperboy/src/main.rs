@@ -485,6 +485,7 @@ async fn serve(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCode>
         action_limits: !args.no_action_limits,
         submissions: SubmitRules { window_days: args.submit_window_days, daily_cap: args.daily_submissions },
         arxiv: Some(ArxivClient::new(args.arxiv.client_config())?),
+        mcp: !args.no_mcp,
     };
     let (stop_worker, worker_stopped) = tokio::sync::oneshot::channel::<()>();
     let worker = match args.with_worker {

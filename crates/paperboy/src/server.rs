@@ -25,9 +25,11 @@ use crate::http::{App, limit, observe};
 
 /// The whole application as a router, ready to serve or to test with `oneshot`.
 pub fn router(app: App) -> Router {
-    Router::new()
-        .merge(crate::web::routes())
-        .nest("/api", crate::api::routes())
+    let mut router = Router::new().merge(crate::web::routes()).nest("/api", crate::api::routes());
+    if app.core.config.mcp {
+        router = router.nest_service("/mcp", crate::mcp::service(app.clone()));
+    }
+    router
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(check_ready))
         .route("/metrics", get(observe::show_metrics))

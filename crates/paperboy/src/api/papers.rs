@@ -62,7 +62,13 @@ pub async fn any_paper(app: &App, id: &ArxivId) -> Result<Json<PaperJson>, AppEr
     paper_json(app, id, true).await
 }
 
-async fn paper_json(app: &App, id: &ArxivId, hidden_too: bool) -> Result<Json<PaperJson>, AppError> {
+/// The paper `id` as the API shows it, with its full text's state; a hidden paper only when
+/// `hidden_too` (for curators).
+pub(crate) async fn paper_json(
+    app: &App,
+    id: &ArxivId,
+    hidden_too: bool,
+) -> Result<Json<PaperJson>, AppError> {
     let (stored, entry) = app
         .core
         .db

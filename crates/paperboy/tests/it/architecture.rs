@@ -17,7 +17,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         &["error", "app", "search", "ingest", "stars", "fulltext", "digest", "jobs", "actions", "demo"],
     ),
     ("http", &["http"]),
-    ("surface", &["web", "api"]),
+    ("surface", &["web", "api", "mcp"]),
     ("commands", &["server", "bench", "cli"]),
 ];
 

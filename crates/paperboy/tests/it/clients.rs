@@ -1,5 +1,5 @@
 //! Real clients against a real `paperboy serve`: the `huggingface_hub` Python client and its
-//! `hf` command line, `feedparser`, and headless Chromium driven by Selenium
+//! `hf` command line, the MCP Python SDK, `feedparser`, and headless Chromium driven by Selenium
 //! (`tests/clients/*.py`), as a reader and as a member who signs up, votes and comments.
 //!
 //! They need a Python with the packages of `tests/clients/requirements.txt` in
@@ -198,6 +198,13 @@ fn the_hugging_face_client_works_against_paperboy() {
 fn the_hf_command_line_lists_shows_searches_and_reads_papers() {
     if let Some(python) = python("the_hf_command_line_lists_shows_searches_and_reads_papers") {
         run_client(&python, "hf_cli.py", &[]);
+    }
+}
+
+#[test]
+fn an_agent_uses_every_tool_of_the_mcp_server_through_the_official_sdk() {
+    if let Some(python) = python("an_agent_uses_every_tool_of_the_mcp_server_through_the_official_sdk") {
+        run_client(&python, "mcp_client.py", &[]);
     }
 }
 

@@ -1,0 +1,526 @@
+//! The MCP server at `/mcp`: Paperboy for agents (Model Context Protocol, streamable HTTP, on
+//! the official SDK, `rmcp`).
+//!
+//! Its tools do read-only what a reader does on the site and through the JSON API, through the
+//! same code: search papers, get a paper, list a day's, week's or month's papers or what trends,
+//! find similar papers, and read a paper's full text a section at a time. Each answers with
+//! structured content (the JSON API's shapes, so an agent that knows the API knows the answers)
+//! and a readable text of the same; a refusal (an unknown paper, a bad date) is a tool error
+//! with the message the API would give, never a protocol failure. Requests pass the server's
+//! middleware, so the rate limit counts them as it counts API calls.
+
+use std::sync::Arc;
+
+use rmcp::handler::server::router::tool::ToolRouter;
+use rmcp::handler::server::wrapper::Parameters;
+use rmcp::model::{CallToolResult, ContentBlock};
+use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
+use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
+use rmcp::{ErrorData, ServerHandler, tool, tool_handler, tool_router};
+use serde::Deserialize;
+use tower::Layer;
+use tower_http::limit::{RequestBodyLimit, RequestBodyLimitLayer};
+
+use crate::actions::search::{CheckedSearch, SearchInput};
+use crate::api::json::{DailyItemJson, PassageJson};
+use crate::api::papers::paper_json;
+use crate::db::feed::{FeedOrder, FeedQuery};
+use crate::domain::feed::Period;
+use crate::error::AppError;
+use crate::fulltext::decode;
+use crate::http::App;
+use paperboy_arxiv::ArxivId;
+use paperboy_fulltext::{Document, to_markdown};
+
+/// The largest request the server reads; an agent's call is a few hundred bytes.
+const MAX_REQUEST_BYTES: usize = 64 << 10;
+/// Papers a listing tool returns unless asked for fewer or more, and the most.
+const DEFAULT_LIMIT: u32 = 20;
+const MAX_LIMIT: u32 = 100;
+
+/// The service mounted at `/mcp`, one [`Mcp`] per session; a request over
+/// [`MAX_REQUEST_BYTES`] is answered 413 unread.
+pub fn service(app: App) -> RequestBodyLimit<StreamableHttpService<Mcp, LocalSessionManager>> {
+    let mut config = StreamableHttpServerConfig::default();
+    // The SDK accepts loopback hosts only unless told; the site's own host is allowed too.
+    if let Some(host) = url::Url::parse(&app.core.config.base_url).ok().and_then(|url| {
+        url.host_str().map(|host| match url.port() {
+            Some(port) => vec![host.to_owned(), format!("{host}:{port}")],
+            None => vec![host.to_owned()],
+        })
+    }) {
+        config.allowed_hosts.extend(host);
+    }
+    let tools = Arc::new(Mcp::tool_router());
+    let service = StreamableHttpService::new(
+        move || Ok(Mcp { app: app.clone(), tools: tools.clone() }),
+        LocalSessionManager::default().into(),
+        config,
+    );
+    RequestBodyLimitLayer::new(MAX_REQUEST_BYTES).layer(service)
+}
+
+/// One session's server: the application and the tools.
+#[derive(Clone)]
+pub struct Mcp {
+    app: App,
+    tools: Arc<ToolRouter<Mcp>>,
+}
+
+/// How search results are ranked.
+#[derive(Debug, Clone, Copy, Deserialize, rmcp::schemars::JsonSchema)]
+#[schemars(crate = "rmcp::schemars")]
+#[serde(rename_all = "lowercase")]
+pub enum ModeArg {
+    /// BM25 over titles, abstracts and authors.
+    Keyword,
+    /// Closest in meaning to the query (an embedding model); keyword when none is loaded.
+    Semantic,
+    /// Both, fused: the default.
+    Hybrid,
+}
+
+/// Where a search looks for the words.
+#[derive(Debug, Clone, Copy, Deserialize, rmcp::schemars::JsonSchema)]
+#[schemars(crate = "rmcp::schemars")]
+#[serde(rename_all = "lowercase")]
+pub enum ScopeArg {
+    /// Titles, abstracts and authors: the default.
+    Abstract,
+    /// The papers' full texts, by keyword; each result comes with its best passage.
+    Fulltext,
+}
+
+#[derive(Debug, Deserialize, rmcp::schemars::JsonSchema)]
+#[schemars(crate = "rmcp::schemars")]
+pub struct SearchArgs {
+    /// What to look for. Words; "a phrase" in quotes; -word to exclude; author:Name;
+    /// cat:cs.CL; date:2026-05 or date:2026-05-01..2026-05-15; or an arXiv id.
+    pub query: String,
+    pub mode: Option<ModeArg>,
+    pub scope: Option<ScopeArg>,
+    /// An arXiv category (cs.CL) or archive (cs) the papers must be in.
+    pub category: Option<String>,
+    /// The first announce day, YYYY-MM-DD.
+    pub from: Option<String>,
+    /// The last announce day, YYYY-MM-DD.
+    pub to: Option<String>,
+    /// How many papers, 1 to 100 (20 when absent).
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Deserialize, rmcp::schemars::JsonSchema)]
+#[schemars(crate = "rmcp::schemars")]
+pub struct PaperArgs {
+    /// The paper's arXiv id, such as 2501.11120.
+    pub id: String,
+}
+
+#[derive(Debug, Deserialize, rmcp::schemars::JsonSchema)]
+#[schemars(crate = "rmcp::schemars")]
+pub struct SimilarArgs {
+    /// The paper's arXiv id, such as 2501.11120.
+    pub id: String,
+    /// How many papers, 1 to 100 (20 when absent).
+    pub limit: Option<u32>,
+}
+
+/// How a listing is ordered.
+#[derive(Debug, Clone, Copy, Deserialize, rmcp::schemars::JsonSchema)]
+#[schemars(crate = "rmcp::schemars")]
+#[serde(rename_all = "lowercase")]
+pub enum SortArg {
+    /// Most upvoted first: the default for a day, week or month.
+    Upvotes,
+    /// What trends now (upvotes and comments, fading with age): the default without a period.
+    Trending,
+    /// The latest to join the feed first.
+    Newest,
+}
+
+#[derive(Debug, Deserialize, rmcp::schemars::JsonSchema)]
+#[schemars(crate = "rmcp::schemars")]
+pub struct ListArgs {
+    /// A day of the feed, YYYY-MM-DD. At most one of date, week and month.
+    pub date: Option<String>,
+    /// An ISO week, YYYY-Www (2026-W20).
+    pub week: Option<String>,
+    /// A month, YYYY-MM.
+    pub month: Option<String>,
+    pub sort: Option<SortArg>,
+    /// How many papers, 1 to 100 (20 when absent).
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Deserialize, rmcp::schemars::JsonSchema)]
+#[schemars(crate = "rmcp::schemars")]
+pub struct ReadArgs {
+    /// The paper's arXiv id, such as 2501.11120.
+    pub id: String,
+    /// A section's anchor from the contents (`S3`, `S3.SS1`, `A1`): that section and its
+    /// subsections as Markdown. Without one, the contents and the abstract.
+    pub section: Option<String>,
+}
+
+#[tool_router]
+impl Mcp {
+    #[tool(description = "Search papers. Ranks by meaning and words (hybrid) unless mode says otherwise; \
+                       scope=fulltext looks inside the papers' full texts and returns each paper's best \
+                       passage with its section. Returns papers with id, title, authors, abstract, upvotes \
+                       and their address on the site.")]
+    async fn search_papers(
+        &self,
+        Parameters(args): Parameters<SearchArgs>,
+    ) -> Result<CallToolResult, ErrorData> {
+        let mode = args.mode.map(|mode| match mode {
+            ModeArg::Keyword => "keyword",
+            ModeArg::Semantic => "semantic",
+            ModeArg::Hybrid => "hybrid",
+        });
+        let scope = args.scope.map(|scope| match scope {
+            ScopeArg::Abstract => "abstract",
+            ScopeArg::Fulltext => "fulltext",
+        });
+        let input = SearchInput {
+            q: &args.query,
+            mode,
+            scope,
+            cat: args.category.as_deref(),
+            from: args.from.as_deref(),
+            to: args.to.as_deref(),
+        };
+        let result = async {
+            let limit = limit(args.limit)?;
+            let checked = CheckedSearch::from_input(input, self.app.core.search.semantic_enabled())
+                .map_err(AppError::BadRequest)?;
+            if checked.query.is_empty() {
+                return Err(AppError::BadRequest("query is empty: give the words to search for".into()));
+            }
+            let results = self.app.search(&checked, 0, u64::from(limit), true).await?;
+            let base = &self.app.core.config.base_url;
+            let items: Vec<DailyItemJson> = results
+                .hits
+                .into_iter()
+                .map(|hit| {
+                    let passage = hit.passage.map(|best| PassageJson::new(base, best));
+                    DailyItemJson { passage, ..DailyItemJson::new(base, hit.paper, hit.entry.as_ref()) }
+                })
+                .collect();
+            let heading = format!("{} of {} papers for “{}”:", items.len(), results.total, checked.query);
+            Ok((heading, items, results.notices))
+        }
+        .await;
+        Ok(match result {
+            Ok((heading, items, notices)) => {
+                let mut text = papers_text(&heading, &items, &self.app.core.config.base_url);
+                for notice in notices {
+                    text.push_str(&format!("\nNote: {notice}"));
+                }
+                answer(text, serde_json::json!({ "papers": items }))
+            }
+            Err(err) => refusal(&err),
+        })
+    }
+
+    #[tool(
+        description = "Get one paper by its arXiv id: title, authors, abstract, upvotes, comments, links \
+                       to code and project page, and whether its full text can be read (read_paper)."
+    )]
+    async fn get_paper(&self, Parameters(args): Parameters<PaperArgs>) -> Result<CallToolResult, ErrorData> {
+        let result = async {
+            let id = paper_id(&args.id)?;
+            Ok(paper_json(&self.app, &id, false).await?.0)
+        }
+        .await;
+        Ok(match result {
+            Ok(paper) => {
+                let base = &self.app.core.config.base_url;
+                let authors: Vec<&str> = paper.authors.iter().map(|a| a.name.as_str()).collect();
+                let text = format!(
+                    "{} ({})\n{}\n{} upvotes, {} comments. {base}/papers/{}\n\n{}",
+                    paper.title,
+                    paper.id,
+                    authors.join(", "),
+                    paper.upvotes,
+                    paper.num_comments,
+                    paper.id,
+                    paper.summary
+                );
+                answer(text, serde_json::to_value(&paper).unwrap_or_default())
+            }
+            Err(err) => refusal(&err),
+        })
+    }
+
+    #[tool(
+        description = "List papers of the community's feed: a day's (date), an ISO week's (week) or a month's \
+                       (month), most upvoted first; or, without a period, what is trending now. sort=newest \
+                       lists the latest additions."
+    )]
+    async fn list_papers(&self, Parameters(args): Parameters<ListArgs>) -> Result<CallToolResult, ErrorData> {
+        let result = async {
+            let limit = limit(args.limit)?;
+            let periods = [
+                args.date.as_deref().map(Period::parse_day),
+                args.week.as_deref().map(Period::parse_week),
+                args.month.as_deref().map(Period::parse_month),
+            ];
+            let mut given = periods.into_iter().flatten();
+            let period = given.next().transpose().map_err(|err| AppError::BadRequest(err.to_string()))?;
+            if given.next().is_some() {
+                return Err(AppError::BadRequest("give at most one of date, week and month".into()));
+            }
+            let order = match (args.sort, period) {
+                (Some(SortArg::Upvotes), _) | (None, Some(_)) => FeedOrder::Upvotes,
+                (Some(SortArg::Trending), _) | (None, None) => FeedOrder::Trending,
+                (Some(SortArg::Newest), _) => FeedOrder::Newest,
+            };
+            let query = FeedQuery {
+                first: period.map(|p| p.first_day()),
+                last: period.map(|p| p.last_day()),
+                trending_only: period.is_none() && order == FeedOrder::Trending,
+                ..FeedQuery::all(order, 0, u64::from(limit))
+            };
+            let base = &self.app.core.config.base_url;
+            let items: Vec<DailyItemJson> = self
+                .app
+                .core
+                .db
+                .feed(&query)
+                .await?
+                .into_iter()
+                .map(|item| DailyItemJson::of_entry(base, item))
+                .collect();
+            let heading = match period {
+                Some(period) => format!("{} papers of {}:", items.len(), period.title()),
+                None => format!("{} papers trending now:", items.len()),
+            };
+            Ok((heading, items))
+        }
+        .await;
+        Ok(match result {
+            Ok((heading, items)) => answer(
+                papers_text(&heading, &items, &self.app.core.config.base_url),
+                serde_json::json!({ "papers": items }),
+            ),
+            Err(err) => refusal(&err),
+        })
+    }
+
+    #[tool(
+        description = "Papers like the given one (closest in meaning when embeddings exist, otherwise by shared \
+                       words), best first, without it."
+    )]
+    async fn similar_papers(
+        &self,
+        Parameters(args): Parameters<SimilarArgs>,
+    ) -> Result<CallToolResult, ErrorData> {
+        let result = async {
+            let limit = limit(args.limit)?;
+            let id = paper_id(&args.id)?;
+            paper_json(&self.app, &id, false).await.map(drop)?;
+            let hits = self
+                .app
+                .core
+                .search
+                .similar(&self.app.core.db, &id, limit as usize)
+                .await
+                .map_err(|failure| AppError::Internal(failure.to_string()))?;
+            let base = &self.app.core.config.base_url;
+            let items: Vec<DailyItemJson> =
+                hits.into_iter().map(|hit| DailyItemJson::new(base, hit.paper, hit.entry.as_ref())).collect();
+            Ok((format!("{} papers like {id}:", items.len()), items))
+        }
+        .await;
+        Ok(match result {
+            Ok((heading, items)) => answer(
+                papers_text(&heading, &items, &self.app.core.config.base_url),
+                serde_json::json!({ "papers": items }),
+            ),
+            Err(err) => refusal(&err),
+        })
+    }
+
+    #[tool(
+        description = "Read a paper's full text, one section at a time. Without section: its contents (each \
+                       section's anchor, number, title and length) and its abstract. With section (an anchor \
+                       from the contents): that section and its subsections as Markdown, math as LaTeX. A paper \
+                       without a full text yet answers with its abstract and why."
+    )]
+    async fn read_paper(&self, Parameters(args): Parameters<ReadArgs>) -> Result<CallToolResult, ErrorData> {
+        let result = self.read(&args).await;
+        Ok(match result {
+            Ok((text, value)) => answer(text, value),
+            Err(err) => refusal(&err),
+        })
+    }
+}
+
+#[tool_handler(
+    router = self.tools,
+    name = "paperboy",
+    instructions = "Paperboy: research papers from arXiv, ranked by a community's upvotes. Search papers \
+        by words (search_papers, in abstracts or in full texts), look one up by its arXiv id (get_paper), \
+        list a day's, week's or month's papers or what is trending (list_papers), find papers like one \
+        (similar_papers), and read a paper's full text one section at a time (read_paper: first without \
+        a section for its contents, then with one)."
+)]
+impl ServerHandler for Mcp {}
+
+impl Mcp {
+    /// What [`Mcp::read_paper`] answers: the contents, a section, or the abstract.
+    async fn read(&self, args: &ReadArgs) -> Result<(String, serde_json::Value), AppError> {
+        let id = paper_id(&args.id)?;
+        let paper = paper_json(&self.app, &id, false).await?.0;
+        let db = &self.app.core.db;
+        let document = match db.full_text(id.as_str()).await? {
+            Some(stored) => match stored.document {
+                Some(bytes) => Ok(decode(&bytes).map_err(AppError::Internal)?),
+                None => Err(stored.reason.unwrap_or_else(|| "not fetched yet".into())),
+            },
+            None => {
+                db.queue_full_texts(&[id.to_string()], false, chrono::Utc::now()).await?;
+                Err("not fetched yet; it is queued now".into())
+            }
+        };
+        let document = match document {
+            Ok(document) => document,
+            Err(why) => {
+                let text = format!(
+                    "{} ({id}) has no full text here ({why}). Its abstract:\n\n{}",
+                    paper.title, paper.summary
+                );
+                let value = serde_json::json!({ "id": id.as_str(), "title": paper.title, "fullText": false,
+                    "reason": why, "abstract": paper.summary });
+                return Ok((text, value));
+            }
+        };
+        match &args.section {
+            None => Ok(contents(&id, &paper.title, &document)),
+            Some(anchor) => section(&id, &document, anchor),
+        }
+    }
+}
+
+/// A paper's contents and abstract.
+fn contents(id: &ArxivId, title: &str, document: &Document) -> (String, serde_json::Value) {
+    let sections: Vec<serde_json::Value> = document
+        .sections
+        .iter()
+        .enumerate()
+        .map(|(at, section)| {
+            serde_json::json!({
+                "anchor": section.anchor,
+                "number": section.number,
+                "title": paperboy_fulltext::document::plain_text(&section.title).trim(),
+                "level": section.level,
+                "chars": section_markdown(document, at).chars().count(),
+            })
+        })
+        .collect();
+    let abstract_text = paperboy_fulltext::document::blocks_text(&document.abstract_blocks);
+    let mut text = format!("{title} ({id}): contents. Read a section with read_paper and its anchor.\n\n");
+    for section in &sections {
+        let indent = "  ".repeat(section["level"].as_u64().unwrap_or(1).saturating_sub(1) as usize);
+        text.push_str(&format!(
+            "{indent}[{}] {} {} ({} characters)\n",
+            section["anchor"].as_str().unwrap_or_default(),
+            section["number"].as_str().unwrap_or_default(),
+            section["title"].as_str().unwrap_or_default(),
+            section["chars"]
+        ));
+    }
+    text.push_str(&format!("\nAbstract:\n{}", abstract_text.trim()));
+    let value = serde_json::json!({ "id": id.as_str(), "title": title, "fullText": true,
+        "abstract": abstract_text.trim(), "sections": sections });
+    (text, value)
+}
+
+/// The section `anchor` of a document, with its subsections, as Markdown.
+fn section(id: &ArxivId, document: &Document, anchor: &str) -> Result<(String, serde_json::Value), AppError> {
+    let Some(at) = document.sections.iter().position(|section| section.anchor == anchor) else {
+        let anchors: Vec<&str> = document.sections.iter().take(12).map(|s| s.anchor.as_str()).collect();
+        return Err(AppError::NotFound(format!(
+            "{id} has no section `{}`; its sections start {}",
+            anchor.chars().take(40).collect::<String>(),
+            anchors.join(", ")
+        )));
+    };
+    let markdown = section_markdown(document, at);
+    let value = serde_json::json!({ "id": id.as_str(), "section": anchor, "markdown": markdown });
+    Ok((markdown, value))
+}
+
+/// The Markdown of the section at `at` and the subsections after it.
+fn section_markdown(document: &Document, at: usize) -> String {
+    let level = document.sections[at].level;
+    let end = document.sections[at + 1..]
+        .iter()
+        .position(|section| section.level <= level)
+        .map_or(document.sections.len(), |offset| at + 1 + offset);
+    let part = Document {
+        title: Vec::new(),
+        authors: String::new(),
+        abstract_blocks: Vec::new(),
+        preamble: Vec::new(),
+        sections: document.sections[at..end].to_vec(),
+        footnotes: Vec::new(),
+        references: Vec::new(),
+        ..document.clone()
+    };
+    to_markdown(&part).trim().to_owned()
+}
+
+/// A list of papers as text: a heading, then a line each.
+fn papers_text(heading: &str, items: &[DailyItemJson], base: &str) -> String {
+    let mut text = heading.to_owned();
+    for (n, item) in items.iter().enumerate() {
+        text.push_str(&format!(
+            "\n{}. {} ({}), {} upvotes. {base}/papers/{}",
+            n + 1,
+            item.title,
+            item.paper.id,
+            item.upvotes,
+            item.paper.id
+        ));
+        if let Some(passage) = &item.passage {
+            text.push_str(&format!("\n   In {}: {}", passage.section, passage.text.replace('\n', " ")));
+        }
+    }
+    text
+}
+
+/// A successful answer: readable `text`, and `value` as structured content.
+fn answer(text: String, value: serde_json::Value) -> CallToolResult {
+    let mut result = CallToolResult::structured(value);
+    result.content = vec![ContentBlock::text(text)];
+    result
+}
+
+/// A refusal as a tool error, with the message the API would give.
+fn refusal(err: &AppError) -> CallToolResult {
+    let message = match err.is_internal() {
+        true => {
+            tracing::error!(error = %err, "an MCP tool failed");
+            "internal error: please try again in a moment".to_owned()
+        }
+        false => err.to_string(),
+    };
+    CallToolResult::error(vec![ContentBlock::text(message)])
+}
+
+fn paper_id(text: &str) -> Result<ArxivId, AppError> {
+    ArxivId::from_url_or_id(text.trim()).map(|(id, _)| id).map_err(|_| {
+        AppError::BadRequest(format!(
+            "`{}` is not an arXiv id (such as 2501.11120)",
+            text.chars().take(40).collect::<String>()
+        ))
+    })
+}
+
+fn limit(asked: Option<u32>) -> Result<u32, AppError> {
+    match asked.unwrap_or(DEFAULT_LIMIT) {
+        n @ 1..=MAX_LIMIT => Ok(n),
+        n => Err(AppError::BadRequest(format!("limit is {n}; give 1 to {MAX_LIMIT}"))),
+    }
+}

@@ -1,0 +1,153 @@
+"""An agent connects to Paperboy's MCP server with the official MCP Python SDK (streamable HTTP)
+and uses every tool: search, a paper, a day's and what trends, similar papers, and reading a
+paper; a refusal is a tool error the model can read, an argument of the wrong type or an unknown
+tool an MCP error, and the session goes on after each; two sessions run side by side. Raw
+requests that are not MCP (not JSON-RPC, a batch, a session never issued, a megabyte of
+arguments, an unknown protocol version) are refused or negotiated, never a failure of the server.
+
+Run by the `clients` integration tests with the server's address; the server holds the site
+tests' sample papers, 2605.00003 submitted by `reader` and upvoted four times. Exits non-zero,
+with the reason, when an answer differs.
+
+    python mcp_client.py BASE_URL
+"""
+
+import asyncio
+import json
+import sys
+import urllib.error
+import urllib.request
+
+from mcp import ClientSession
+from mcp.client.streamable_http import streamable_http_client
+from mcp.shared.exceptions import MCPError
+
+base = sys.argv[1]
+TOOLS = {"search_papers", "get_paper", "list_papers", "similar_papers", "read_paper"}
+
+
+def text(result):
+    return "\n".join(block.text for block in result.content if block.type == "text")
+
+
+async def call(session, name, arguments):
+    result = await session.call_tool(name, arguments)
+    assert not result.is_error, (name, arguments, text(result))
+    return result
+
+
+async def refused(session, name, arguments, words):
+    result = await session.call_tool(name, arguments)
+    assert result.is_error, (name, arguments, "was not refused")
+    assert words in text(result), (name, text(result))
+
+
+async def agent():
+    async with streamable_http_client(f"{base}/mcp") as (read, write):
+        async with ClientSession(read, write) as session:
+            info = await session.initialize()
+            assert info.server_info.name == "paperboy", info.server_info
+            assert "read_paper" in (info.instructions or ""), info.instructions
+            tools = {tool.name: tool for tool in (await session.list_tools()).tools}
+            assert set(tools) == TOOLS, set(tools)
+            for tool in tools.values():
+                assert len(tool.description) > 60 and tool.input_schema["type"] == "object", tool
+            assert tools["search_papers"].input_schema["required"] == ["query"], tools["search_papers"]
+            schema = json.dumps(tools["search_papers"].input_schema)
+            for word in ["fulltext", "hybrid", "cs.CL", "1 to 100"]:
+                assert word in schema, (word, schema)
+
+            found = await call(session, "search_papers", {"query": "diffusion", "mode": "keyword", "limit": 5})
+            papers = found.structured_content["papers"]
+            assert papers[0]["paper"]["id"] == "2605.00003" and papers[0]["upvotes"] == 4, papers[0]
+            assert "Diffusion models (2605.00003), 4 upvotes" in text(found), text(found)
+            robots = await call(session, "search_papers", {"query": "robots", "category": "cs.RO"})
+            assert [p["paper"]["id"] for p in robots.structured_content["papers"]] == ["2605.00006"], robots
+            await refused(session, "search_papers", {"query": "x", "category": "<b>"}, "not an arXiv category")
+            await refused(session, "search_papers", {"query": "x", "limit": 1000}, "give 1 to 100")
+
+            paper = await call(session, "get_paper", {"id": "2605.00006"})
+            assert paper.structured_content["title"] == "Robots that grasp", paper.structured_content
+            assert paper.structured_content["githubRepo"] == "https://github.com/example/grasp"
+            assert "Robots that grasp (2605.00006)" in text(paper), text(paper)
+            await refused(session, "get_paper", {"id": "2605.99999"}, "2605.99999")
+            await refused(session, "get_paper", {"id": "not a paper"}, "is not an arXiv id")
+
+            day = await call(session, "list_papers", {"date": "2026-05-11"})
+            ids = [p["paper"]["id"] for p in day.structured_content["papers"]]
+            assert ids[0] == "2605.00003" and sorted(ids) == ["2605.00001", "2605.00002", "2605.00003"], ids
+            week = await call(session, "list_papers", {"week": "2026-W20", "sort": "newest"})
+            assert len(week.structured_content["papers"]) == 5, week.structured_content
+            trending = await call(session, "list_papers", {})
+            assert [p["paper"]["id"] for p in trending.structured_content["papers"]] == ["2605.00003"], trending
+            await refused(session, "list_papers", {"date": "2026-13-01"}, "2026-13-01")
+            await refused(session, "list_papers", {"date": "2026-05-11", "month": "2026-05"}, "at most one")
+
+            similar = await call(session, "similar_papers", {"id": "2605.00001", "limit": 3})
+            assert "2605.00001" not in [p["paper"]["id"] for p in similar.structured_content["papers"]], similar
+
+            contents = await call(session, "read_paper", {"id": "2605.00004"})
+            assert contents.structured_content["fullText"] is False, contents.structured_content
+            assert "Language agents (2605.00004) has no full text here" in text(contents), text(contents)
+
+            # An argument of the wrong type, and an unknown tool: MCP errors, and the session goes on.
+            for name, arguments in [("search_papers", {"query": "x", "limit": "many"}), ("delete_everything", {})]:
+                try:
+                    result = await session.call_tool(name, arguments)
+                except MCPError as error:
+                    assert error.message, error
+                else:
+                    assert result.is_error, (name, text(result))
+            await call(session, "get_paper", {"id": "2605.00001"})
+            return len(tools)
+
+
+async def searcher(query):
+    async with streamable_http_client(f"{base}/mcp") as (read, write):
+        async with ClientSession(read, write) as session:
+            await session.initialize()
+            for _ in range(5):
+                result = await call(session, "search_papers", {"query": query, "mode": "keyword"})
+            return [p["paper"]["id"] for p in result.structured_content["papers"]]
+
+
+def post(body, headers=None):
+    """A raw POST to /mcp: the status and the body."""
+    request = urllib.request.Request(f"{base}/mcp", data=body, method="POST", headers={
+        "Content-Type": "application/json", "Accept": "application/json, text/event-stream", **(headers or {})})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def hostile_requests():
+    """What is not MCP is refused with a 4xx, and the server goes on."""
+    status, _ = post(b"this is not JSON-RPC")
+    assert 400 <= status < 500, status
+    batch = json.dumps([{"jsonrpc": "2.0", "id": 1, "method": "tools/list"}] * 2).encode()
+    status, _ = post(batch)
+    assert 400 <= status < 500, status
+    listing = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}).encode()
+    status, _ = post(listing, {"Mcp-Session-Id": "never-issued", "Mcp-Protocol-Version": "2025-06-18"})
+    assert status in (400, 404), status
+    huge = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                       "params": {"name": "search_papers", "arguments": {"query": "x" * (1 << 20)}}}).encode()
+    status, _ = post(huge)
+    assert status == 413, status
+    hello = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "1999-01-01", "capabilities": {}, "clientInfo": {"name": "old", "version": "0"}}}
+    status, body = post(json.dumps(hello).encode())
+    assert status == 200 and "1999-01-01" not in body and "protocolVersion" in body, (status, body)
+
+
+async def main():
+    hostile_requests()
+    tools = await agent()
+    both = await asyncio.gather(searcher("sparse attention"), searcher("graph networks"))
+    assert both[0][0] == "2605.00001" and both[1][0] == "2605.00002", both
+    print(f"mcp: {tools} tools, refusals as tool errors, two sessions side by side")
+
+
+asyncio.run(main())
