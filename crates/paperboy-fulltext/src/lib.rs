@@ -13,4 +13,4 @@ pub mod pdf;
 
 pub use document::{Block, Document, Inline, Section, Source};
 pub use latexml::{ConvertError, convert};
-pub use markdown::to_markdown;
+pub use markdown::{sections_markdown, to_markdown};

@@ -3,7 +3,7 @@
 //! math as `$...$` and `$$...$$`, footnotes as `[^1]`, links to places in the paper as
 //! `(#anchor)`, and the references last.
 
-use crate::document::{Block, Document, Inline, Source};
+use crate::document::{Block, Document, Inline, Section, Source};
 
 /// Renders `doc` as Markdown.
 pub fn to_markdown(doc: &Document) -> String {
@@ -23,19 +23,7 @@ pub fn to_markdown(doc: &Document) -> String {
         blocks(&doc.abstract_blocks, &mut out);
     }
     blocks(&doc.preamble, &mut out);
-    for section in &doc.sections {
-        let hashes = "#".repeat((usize::from(section.level) + 1).min(6));
-        let title = inlines(&section.title, Context::Line);
-        let heading = match (section.number.is_empty(), title.is_empty()) {
-            (false, false) => format!("{} {title}", escape(&section.number, Context::Line)),
-            (false, true) => escape(&section.number, Context::Line),
-            (true, _) => title,
-        };
-        if !heading.is_empty() {
-            out.push_str(&format!("{hashes} {heading}\n\n"));
-        }
-        blocks(&section.blocks, &mut out);
-    }
+    sections_into(&doc.sections, &mut out);
     if !doc.footnotes.is_empty() {
         for note in &doc.footnotes {
             out.push_str(&format!(
@@ -61,6 +49,30 @@ pub fn to_markdown(doc: &Document) -> String {
     out.truncate(end);
     out.push('\n');
     out
+}
+
+/// Some of a document's sections alone as Markdown, headed as in [`to_markdown`] (an agent
+/// reading a paper a section at a time).
+pub fn sections_markdown(sections: &[Section]) -> String {
+    let mut out = String::new();
+    sections_into(sections, &mut out);
+    out.trim_end().to_owned()
+}
+
+fn sections_into(sections: &[Section], out: &mut String) {
+    for section in sections {
+        let hashes = "#".repeat((usize::from(section.level) + 1).min(6));
+        let title = inlines(&section.title, Context::Line);
+        let heading = match (section.number.is_empty(), title.is_empty()) {
+            (false, false) => format!("{} {title}", escape(&section.number, Context::Line)),
+            (false, true) => escape(&section.number, Context::Line),
+            (true, _) => title,
+        };
+        if !heading.is_empty() {
+            out.push_str(&format!("{hashes} {heading}\n\n"));
+        }
+        blocks(&section.blocks, out);
+    }
 }
 
 /// Where inline content goes: a paragraph may break lines; a heading, list label or table cell

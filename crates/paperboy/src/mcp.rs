@@ -30,7 +30,7 @@ use crate::error::AppError;
 use crate::fulltext::decode;
 use crate::http::App;
 use paperboy_arxiv::ArxivId;
-use paperboy_fulltext::{Document, to_markdown};
+use paperboy_fulltext::{Document, sections_markdown};
 
 /// The largest request the server reads; an agent's call is a few hundred bytes.
 const MAX_REQUEST_BYTES: usize = 64 << 10;
@@ -458,17 +458,7 @@ fn section_markdown(document: &Document, at: usize) -> String {
         .iter()
         .position(|section| section.level <= level)
         .map_or(document.sections.len(), |offset| at + 1 + offset);
-    let part = Document {
-        title: Vec::new(),
-        authors: String::new(),
-        abstract_blocks: Vec::new(),
-        preamble: Vec::new(),
-        sections: document.sections[at..end].to_vec(),
-        footnotes: Vec::new(),
-        references: Vec::new(),
-        ..document.clone()
-    };
-    to_markdown(&part).trim().to_owned()
+    sections_markdown(&document.sections[at..end])
 }
 
 /// A list of papers as text: a heading, then a line each.

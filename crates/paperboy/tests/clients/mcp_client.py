@@ -9,7 +9,10 @@ Run by the `clients` integration tests with the server's address; the server hol
 tests' sample papers, 2605.00003 submitted by `reader` and upvoted four times. Exits non-zero,
 with the reason, when an answer differs.
 
-    python mcp_client.py BASE_URL
+    python mcp_client.py BASE_URL [PAPER_ID]
+
+With PAPER_ID, a paper whose full text the server keeps (the recorded arXiv page), the agent
+reads it too: its contents, then a section with its subsections.
 """
 
 import asyncio
@@ -23,6 +26,7 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
 
 base = sys.argv[1]
+readable = sys.argv[2] if len(sys.argv) > 2 else None
 TOOLS = {"search_papers", "get_paper", "list_papers", "similar_papers", "read_paper"}
 
 
@@ -90,6 +94,9 @@ async def agent():
             assert contents.structured_content["fullText"] is False, contents.structured_content
             assert "Language agents (2605.00004) has no full text here" in text(contents), text(contents)
 
+            if readable:
+                await read_full_text(session, readable)
+
             # An argument of the wrong type, and an unknown tool: MCP errors, and the session goes on.
             for name, arguments in [("search_papers", {"query": "x", "limit": "many"}), ("delete_everything", {})]:
                 try:
@@ -100,6 +107,19 @@ async def agent():
                     assert result.is_error, (name, text(result))
             await call(session, "get_paper", {"id": "2605.00001"})
             return len(tools)
+
+
+async def read_full_text(session, paper):
+    contents = await call(session, "read_paper", {"id": paper})
+    sections = contents.structured_content["sections"]
+    anchors = [section["anchor"] for section in sections]
+    assert "S3" in anchors and "S3.SS1" in anchors, anchors
+    assert "[S3.SS1] 3.1 Finetuning on multiple-choice responses" in text(contents), text(contents)[:500]
+    section = await call(session, "read_paper", {"id": paper, "section": "S3"})
+    markdown = section.structured_content["markdown"]
+    assert markdown.startswith("## 3 ") and "\n### 3.1 Finetuning" in markdown, markdown[:300]
+    assert "## 4 " not in markdown, "the section ends where the next begins"
+    await refused(session, "read_paper", {"id": paper, "section": "S99"}, "has no section")
 
 
 async def searcher(query):

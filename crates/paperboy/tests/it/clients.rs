@@ -242,9 +242,11 @@ fn papers_read_as_markdown_in_the_hugging_face_client_and_as_a_page_in_chromium(
         String::from_utf8_lossy(&fetched.stderr)
     );
     let shots = server.dir.path().join("screenshots");
-    for (script, extra) in
-        [("hf_read.py", vec![]), ("reading.py", vec!["2605.00002", shots.to_str().unwrap()])]
-    {
+    for (script, extra) in [
+        ("hf_read.py", vec![]),
+        ("mcp_client.py", vec!["2605.00002"]),
+        ("reading.py", vec!["2605.00002", shots.to_str().unwrap()]),
+    ] {
         let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/clients").join(script);
         let output = Command::new(&python).arg(&path).arg(&server.base_url).args(&extra).output().unwrap();
         let stdout = String::from_utf8_lossy(&output.stdout);
