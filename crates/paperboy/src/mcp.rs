@@ -3,7 +3,8 @@
 //!
 //! Its tools do read-only what a reader does on the site and through the JSON API, through the
 //! same code: search papers, get a paper, list a day's, week's or month's papers or what trends,
-//! find similar papers, and read a paper's full text a section at a time. Each answers with
+//! find similar papers, read a paper's full text a section at a time, an author's papers and a
+//! public collection. Each answers with
 //! structured content (the JSON API's shapes, so an agent that knows the API knows the answers)
 //! and a readable text of the same; a refusal (an unknown paper, a bad date) is a tool error
 //! with the message the API would give, never a protocol failure. Requests pass the server's
@@ -21,7 +22,10 @@ use serde::Deserialize;
 use tower::Layer;
 use tower_http::limit::{RequestBodyLimit, RequestBodyLimitLayer};
 
+use crate::actions::collections::parse_address;
+use crate::actions::community::find_author;
 use crate::actions::search::{CheckedSearch, SearchInput};
+use crate::api::collections::whole;
 use crate::api::json::{DailyItemJson, PassageJson};
 use crate::api::papers::paper_json;
 use crate::db::feed::{FeedOrder, FeedQuery};
@@ -150,6 +154,25 @@ pub struct ListArgs {
     pub sort: Option<SortArg>,
     /// How many papers, 1 to 100 (20 when absent).
     pub limit: Option<u32>,
+}
+
+#[derive(Debug, Deserialize, rmcp::schemars::JsonSchema)]
+#[schemars(crate = "rmcp::schemars")]
+pub struct AuthorArgs {
+    /// The author's name as papers print it ("Geoffrey Hinton", "G. Hinton").
+    pub name: String,
+    /// How many papers, 1 to 100 (20 when absent).
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Deserialize, rmcp::schemars::JsonSchema)]
+#[schemars(crate = "rmcp::schemars")]
+pub struct CollectionArgs {
+    /// The owner's user name.
+    pub owner: String,
+    /// The collection's address after the owner's name, as in its link:
+    /// `graph-papers-0123456789abcdef01234567`.
+    pub slug: String,
 }
 
 #[derive(Debug, Deserialize, rmcp::schemars::JsonSchema)]
@@ -337,6 +360,76 @@ impl Mcp {
                 papers_text(&heading, &items, &self.app.core.config.base_url),
                 serde_json::json!({ "papers": items }),
             ),
+            Err(err) => refusal(&err),
+        })
+    }
+
+    #[tool(
+        description = "An author's papers, newest first, with how many papers, upvotes and comments they add \
+                       up to. The name is matched as papers print it: case, accents and initials aside."
+    )]
+    async fn author_papers(
+        &self,
+        Parameters(args): Parameters<AuthorArgs>,
+    ) -> Result<CallToolResult, ErrorData> {
+        let result = async {
+            let limit = limit(args.limit)?;
+            let db = &self.app.core.db;
+            let author = find_author(db, &args.name).await?;
+            let (papers, totals) = db.papers_by_authors(&author.keys, 0, u64::from(limit)).await?;
+            let base = &self.app.core.config.base_url;
+            let items: Vec<DailyItemJson> =
+                papers.into_iter().map(|stored| DailyItemJson::new(base, stored, None)).collect();
+            let name = if author.name.is_empty() { args.name.trim().to_owned() } else { author.name };
+            let heading = format!(
+                "{name}: {} papers, {} upvotes, {} comments; the newest {}:",
+                totals.papers,
+                totals.upvotes,
+                totals.comments,
+                items.len()
+            );
+            let value = serde_json::json!({ "name": name, "papers": totals.papers, "upvotes": totals.upvotes,
+                "comments": totals.comments, "newest": items });
+            Ok((papers_text(&heading, &items, base), value))
+        }
+        .await;
+        Ok(match result {
+            Ok((text, value)) => answer(text, value),
+            Err(err) => refusal(&err),
+        })
+    }
+
+    #[tool(
+        description = "A public collection of papers that a member keeps, by its owner and address: its title, \
+                       description and papers in the owner's order, each with the owner's note."
+    )]
+    async fn get_collection(
+        &self,
+        Parameters(args): Parameters<CollectionArgs>,
+    ) -> Result<CallToolResult, ErrorData> {
+        let result = async {
+            let key = parse_address(args.slug.trim())?;
+            let collection = whole(&self.app, args.owner.trim(), &key, None).await?;
+            let value =
+                serde_json::to_value(&collection).map_err(|err| AppError::Internal(err.to_string()))?;
+            let title = value["title"].as_str().unwrap_or_default().to_owned();
+            let mut text = format!("{title} (a collection of {}):", args.owner.trim());
+            for (n, item) in value["items"].as_array().into_iter().flatten().enumerate() {
+                text.push_str(&format!(
+                    "\n{}. {} ({})",
+                    n + 1,
+                    item["title"].as_str().unwrap_or_default(),
+                    item["id"].as_str().unwrap_or_default()
+                ));
+                if let Some(note) = item["note"]["text"].as_str().filter(|note| !note.is_empty()) {
+                    text.push_str(&format!(": {note}"));
+                }
+            }
+            Ok((text, value))
+        }
+        .await;
+        Ok(match result {
+            Ok((text, value)) => answer(text, value),
             Err(err) => refusal(&err),
         })
     }

@@ -9,6 +9,7 @@ use paperboy_arxiv::client::ArxivClient;
 use paperboy_arxiv::paper::check_link;
 
 use crate::db::Db;
+use crate::db::authors::Author;
 use crate::db::claims::{Claim, ClaimRequest};
 use crate::db::community::{Submitted, VoteCount};
 use crate::db::feed::Featured;
@@ -282,4 +283,18 @@ impl Community<'_> {
         self.db.grant(Some(user), &target, role).await?;
         Ok(User { role, ..target })
     }
+}
+
+/// The author `name` stands for: a 400 for what is not a name, a 404 when no paper lists it.
+pub async fn find_author(db: &Db, name: &str) -> Result<Author, AppError> {
+    let shown: String = name.chars().take(40).collect();
+    if name.chars().count() > MAX_AUTHOR_CHARS {
+        return Err(AppError::BadRequest(format!("`{shown}...` is too long for an author's name")));
+    }
+    let parsed = AuthorName::parse(name).ok_or_else(|| {
+        AppError::BadRequest(format!("`{shown}` is not an author's name: it has no letters"))
+    })?;
+    db.find_author(&parsed)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("No paper in the catalog lists an author called {shown}.")))
 }

@@ -195,7 +195,9 @@ impl ItemPath {
 }
 
 /// The whole collection, if the caller may see it.
-async fn whole(
+/// The collection `key` of `owner`, whole, as `viewer` may see it (404 when private and not
+/// theirs).
+pub(crate) async fn whole(
     app: &App,
     owner: &str,
     key: &CollectionKey,

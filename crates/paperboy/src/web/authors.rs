@@ -10,10 +10,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
 
-use crate::actions::community::MAX_AUTHOR_CHARS;
-use crate::db::authors::Author;
-use crate::domain::authors::AuthorName;
-use crate::error::AppError;
+use crate::actions::community::find_author;
 use crate::http::App;
 use crate::http::extract::{Params, PathParam};
 use crate::http::page::{FeedLinks, Layout, cached, render};
@@ -44,7 +41,7 @@ pub async fn show_author(
 ) -> Response {
     cached(&app, &uri, &headers, || async {
         let page = params.number()?;
-        let author = find(&app, &name).await?;
+        let author = find_author(&app.core.db, &name).await?;
         let (papers, totals) =
             app.core.db.papers_by_authors(&author.keys, (page - 1) * PAGE_SIZE, PAGE_SIZE).await?;
         let shown = if author.name.is_empty() { name.trim().to_owned() } else { author.name.clone() };
@@ -65,22 +62,6 @@ pub async fn show_author(
         render(StatusCode::OK, &view)
     })
     .await
-}
-
-/// The author `name` stands for: a 400 for what is not a name, a 404 when no paper lists it.
-pub async fn find(app: &App, name: &str) -> Result<Author, AppError> {
-    let shown: String = name.chars().take(40).collect();
-    if name.chars().count() > MAX_AUTHOR_CHARS {
-        return Err(AppError::BadRequest(format!("`{shown}...` is too long for an author's name")));
-    }
-    let parsed = AuthorName::parse(name).ok_or_else(|| {
-        AppError::BadRequest(format!("`{shown}` is not an author's name: it has no letters"))
-    })?;
-    app.core
-        .db
-        .find_author(&parsed)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("No paper in the catalog lists an author called {shown}.")))
 }
 
 /// The address of an author's feeds, without the extension: `/feeds/authors/Ada%20Lovelace`.

@@ -14,6 +14,7 @@ use axum::response::Response;
 use chrono::{DateTime, NaiveTime, Utc};
 
 use crate::actions::collections::parse_address;
+use crate::actions::community::find_author;
 use crate::db::collections::ItemOrder;
 use crate::db::feed::{FeedOrder, FeedQuery};
 use crate::db::papers::StoredPaper;
@@ -156,7 +157,7 @@ pub async fn show_author_feed(
 ) -> Response {
     cached(&app, &uri, &headers, || async {
         let (name, format) = Format::split(&file).ok_or_else(no_such_feed)?;
-        let author = authors::find(&app, name).await?;
+        let author = find_author(&app.core.db, name).await?;
         let (papers, _) = app.core.db.papers_by_authors(&author.keys, 0, ITEMS).await?;
         let shown = if author.name.is_empty() { name } else { author.name.as_str() };
         let page = author_href(shown);

@@ -16,18 +16,23 @@ reads it too: its contents, then a section with its subsections.
 """
 
 import asyncio
+import http.client
 import json
+import os
 import sys
 import urllib.error
+import urllib.parse
 import urllib.request
 
+from huggingface_hub import HfApi
 from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
 
 base = sys.argv[1]
 readable = sys.argv[2] if len(sys.argv) > 2 else None
-TOOLS = {"search_papers", "get_paper", "list_papers", "similar_papers", "read_paper"}
+TOOLS = {"search_papers", "get_paper", "list_papers", "similar_papers", "read_paper", "author_papers",
+         "get_collection"}
 
 
 def text(result):
@@ -94,6 +99,21 @@ async def agent():
             assert contents.structured_content["fullText"] is False, contents.structured_content
             assert "Language agents (2605.00004) has no full text here" in text(contents), text(contents)
 
+            ada = await call(session, "author_papers", {"name": "ada lovelace", "limit": 2})
+            assert ada.structured_content["name"] == "Ada Lovelace", ada.structured_content
+            assert ada.structured_content["papers"] == 5 and len(ada.structured_content["newest"]) == 2, ada
+            await refused(session, "author_papers", {"name": "Nobody Atall"}, "No paper in the catalog")
+
+            collection = HfApi(endpoint=base, token=os.environ["PAPERBOY_MEMBER_TOKEN"]).create_collection(
+                title="Agents read these", description="For the MCP test", exists_ok=True)
+            HfApi(endpoint=base, token=os.environ["PAPERBOY_MEMBER_TOKEN"]).add_collection_item(
+                collection.slug, item_id="2605.00004", item_type="paper", note="Start here", exists_ok=True)
+            owner, address = collection.slug.split("/", 1)
+            kept = await call(session, "get_collection", {"owner": owner, "slug": address})
+            assert kept.structured_content["title"] == "Agents read these", kept.structured_content
+            assert "1. Language agents (2605.00004): Start here" in text(kept), text(kept)
+            await refused(session, "get_collection", {"owner": owner, "slug": "nothing-here"}, "no collection")
+
             if readable:
                 await read_full_text(session, readable)
 
@@ -142,6 +162,21 @@ def post(body, headers=None):
         return error.code, error.read().decode()
 
 
+def declared(length):
+    """The status of a POST to /mcp that declares a body of `length` bytes and sends none: the
+    server must answer from the headers alone."""
+    address = urllib.parse.urlsplit(base)
+    connection = http.client.HTTPConnection(address.hostname, address.port, timeout=30)
+    connection.putrequest("POST", "/mcp")
+    connection.putheader("Content-Type", "application/json")
+    connection.putheader("Accept", "application/json, text/event-stream")
+    connection.putheader("Content-Length", str(length))
+    connection.endheaders()
+    status = connection.getresponse().status
+    connection.close()
+    return status
+
+
 def hostile_requests():
     """What is not MCP is refused with a 4xx, and the server goes on."""
     status, _ = post(b"this is not JSON-RPC")
@@ -152,10 +187,7 @@ def hostile_requests():
     listing = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}).encode()
     status, _ = post(listing, {"Mcp-Session-Id": "never-issued", "Mcp-Protocol-Version": "2025-06-18"})
     assert status in (400, 404), status
-    huge = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
-                       "params": {"name": "search_papers", "arguments": {"query": "x" * (1 << 20)}}}).encode()
-    status, _ = post(huge)
-    assert status == 413, status
+    assert declared(1 << 20) == 413, "a megabyte of arguments is refused before it is read"
     hello = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
         "protocolVersion": "1999-01-01", "capabilities": {}, "clientInfo": {"name": "old", "version": "0"}}}
     status, body = post(json.dumps(hello).encode())

@@ -248,7 +248,13 @@ fn papers_read_as_markdown_in_the_hugging_face_client_and_as_a_page_in_chromium(
         ("reading.py", vec!["2605.00002", shots.to_str().unwrap()]),
     ] {
         let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/clients").join(script);
-        let output = Command::new(&python).arg(&path).arg(&server.base_url).args(&extra).output().unwrap();
+        let output = Command::new(&python)
+            .arg(&path)
+            .arg(&server.base_url)
+            .args(&extra)
+            .env("PAPERBOY_MEMBER_TOKEN", &server.member_token)
+            .output()
+            .unwrap();
         let stdout = String::from_utf8_lossy(&output.stdout);
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(
