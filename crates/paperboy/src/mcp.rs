@@ -4,11 +4,11 @@
 //! Its tools do read-only what a reader does on the site and through the JSON API, through the
 //! same code: search papers, get a paper, list a day's, week's or month's papers or what trends,
 //! find similar papers, read a paper's full text a section at a time, an author's papers and a
-//! public collection. Each answers with
-//! structured content (the JSON API's shapes, so an agent that knows the API knows the answers)
-//! and a readable text of the same; a refusal (an unknown paper, a bad date) is a tool error
-//! with the message the API would give, never a protocol failure. Requests pass the server's
-//! middleware, so the rate limit counts them as it counts API calls.
+//! public collection. Each answers with structured content (the JSON API's shapes, so an agent
+//! that knows the API knows the answers) and a readable text of the same; a refusal (an unknown
+//! paper, a bad date) is a tool error with the message the API would give, never a protocol
+//! failure. Requests pass the server's middleware, so the rate limit counts them as it counts
+//! API calls.
 
 use std::sync::Arc;
 
@@ -230,19 +230,14 @@ impl Mcp {
                 })
                 .collect();
             let heading = format!("{} of {} papers for “{}”:", items.len(), results.total, checked.query);
-            Ok((heading, items, results.notices))
+            let (mut text, value) = listing(&heading, items, base);
+            for notice in results.notices {
+                text.push_str(&format!("\nNote: {notice}"));
+            }
+            Ok((text, value))
         }
         .await;
-        Ok(match result {
-            Ok((heading, items, notices)) => {
-                let mut text = papers_text(&heading, &items, &self.app.core.config.base_url);
-                for notice in notices {
-                    text.push_str(&format!("\nNote: {notice}"));
-                }
-                answer(text, serde_json::json!({ "papers": items }))
-            }
-            Err(err) => refusal(&err),
-        })
+        Ok(reply(result))
     }
 
     #[tool(
@@ -252,27 +247,24 @@ impl Mcp {
     async fn get_paper(&self, Parameters(args): Parameters<PaperArgs>) -> Result<CallToolResult, ErrorData> {
         let result = async {
             let id = paper_id(&args.id)?;
-            Ok(paper_json(&self.app, &id, false).await?.0)
+            let paper = paper_json(&self.app, &id, false).await?.0;
+            let base = &self.app.core.config.base_url;
+            let authors: Vec<&str> = paper.authors.iter().map(|a| a.name.as_str()).collect();
+            let text = format!(
+                "{} ({})\n{}\n{} upvotes, {} comments. {base}/papers/{}\n\n{}",
+                paper.title,
+                paper.id,
+                authors.join(", "),
+                paper.upvotes,
+                paper.num_comments,
+                paper.id,
+                paper.summary
+            );
+            let value = serde_json::to_value(&paper).map_err(|err| AppError::Internal(err.to_string()))?;
+            Ok((text, value))
         }
         .await;
-        Ok(match result {
-            Ok(paper) => {
-                let base = &self.app.core.config.base_url;
-                let authors: Vec<&str> = paper.authors.iter().map(|a| a.name.as_str()).collect();
-                let text = format!(
-                    "{} ({})\n{}\n{} upvotes, {} comments. {base}/papers/{}\n\n{}",
-                    paper.title,
-                    paper.id,
-                    authors.join(", "),
-                    paper.upvotes,
-                    paper.num_comments,
-                    paper.id,
-                    paper.summary
-                );
-                answer(text, serde_json::to_value(&paper).unwrap_or_default())
-            }
-            Err(err) => refusal(&err),
-        })
+        Ok(reply(result))
     }
 
     #[tool(
@@ -318,16 +310,10 @@ impl Mcp {
                 Some(period) => format!("{} papers of {}:", items.len(), period.title()),
                 None => format!("{} papers trending now:", items.len()),
             };
-            Ok((heading, items))
+            Ok(listing(&heading, items, base))
         }
         .await;
-        Ok(match result {
-            Ok((heading, items)) => answer(
-                papers_text(&heading, &items, &self.app.core.config.base_url),
-                serde_json::json!({ "papers": items }),
-            ),
-            Err(err) => refusal(&err),
-        })
+        Ok(reply(result))
     }
 
     #[tool(
@@ -352,16 +338,10 @@ impl Mcp {
             let base = &self.app.core.config.base_url;
             let items: Vec<DailyItemJson> =
                 hits.into_iter().map(|hit| DailyItemJson::new(base, hit.paper, hit.entry.as_ref())).collect();
-            Ok((format!("{} papers like {id}:", items.len()), items))
+            Ok(listing(&format!("{} papers like {id}:", items.len()), items, base))
         }
         .await;
-        Ok(match result {
-            Ok((heading, items)) => answer(
-                papers_text(&heading, &items, &self.app.core.config.base_url),
-                serde_json::json!({ "papers": items }),
-            ),
-            Err(err) => refusal(&err),
-        })
+        Ok(reply(result))
     }
 
     #[tool(
@@ -393,10 +373,7 @@ impl Mcp {
             Ok((papers_text(&heading, &items, base), value))
         }
         .await;
-        Ok(match result {
-            Ok((text, value)) => answer(text, value),
-            Err(err) => refusal(&err),
-        })
+        Ok(reply(result))
     }
 
     #[tool(
@@ -428,10 +405,7 @@ impl Mcp {
             Ok((text, value))
         }
         .await;
-        Ok(match result {
-            Ok((text, value)) => answer(text, value),
-            Err(err) => refusal(&err),
-        })
+        Ok(reply(result))
     }
 
     #[tool(
@@ -441,11 +415,7 @@ impl Mcp {
                        without a full text yet answers with its abstract and why."
     )]
     async fn read_paper(&self, Parameters(args): Parameters<ReadArgs>) -> Result<CallToolResult, ErrorData> {
-        let result = self.read(&args).await;
-        Ok(match result {
-            Ok((text, value)) => answer(text, value),
-            Err(err) => refusal(&err),
-        })
+        Ok(reply(self.read(&args).await))
     }
 }
 
@@ -554,6 +524,12 @@ fn section_markdown(document: &Document, at: usize) -> String {
     sections_markdown(&document.sections[at..end])
 }
 
+/// A list of papers: as text, a heading and a line each; as structured content, `{"papers": [...]}`.
+fn listing(heading: &str, items: Vec<DailyItemJson>, base: &str) -> (String, serde_json::Value) {
+    let text = papers_text(heading, &items, base);
+    (text, serde_json::json!({ "papers": items }))
+}
+
 /// A list of papers as text: a heading, then a line each.
 fn papers_text(heading: &str, items: &[DailyItemJson], base: &str) -> String {
     let mut text = heading.to_owned();
@@ -573,15 +549,17 @@ fn papers_text(heading: &str, items: &[DailyItemJson], base: &str) -> String {
     text
 }
 
-/// A successful answer: readable `text`, and `value` as structured content.
-fn answer(text: String, value: serde_json::Value) -> CallToolResult {
-    let mut result = CallToolResult::structured(value);
-    result.content = vec![ContentBlock::text(text)];
-    result
-}
-
-/// A refusal as a tool error, with the message the API would give.
-fn refusal(err: &AppError) -> CallToolResult {
+/// A tool's answer: readable text, and the value as structured content; or a refusal as a tool
+/// error, with the message the API would give.
+fn reply(result: Result<(String, serde_json::Value), AppError>) -> CallToolResult {
+    let err = match result {
+        Ok((text, value)) => {
+            let mut answer = CallToolResult::structured(value);
+            answer.content = vec![ContentBlock::text(text)];
+            return answer;
+        }
+        Err(err) => err,
+    };
     let message = match err.is_internal() {
         true => {
             tracing::error!(error = %err, "an MCP tool failed");
