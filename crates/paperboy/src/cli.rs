@@ -783,6 +783,21 @@ pub enum BenchCommand {
     ///       --fixtures ../shared/fixtures/arxiv-fulltext --full-texts 10000
     #[command(verbatim_doc_comment)]
     Passages(BenchPassagesArgs),
+
+    /// What an MCP tool call costs beside its JSON API twin: serves the bundled demo data on a
+    /// local port and alternates search_papers, get_paper and list_papers with the API calls
+    /// that answer the same, over HTTP, reporting medians and p99. Example:
+    ///
+    ///   paperboy bench mcp --runs 50
+    #[command(verbatim_doc_comment)]
+    Mcp(BenchMcpArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchMcpArgs {
+    /// Timed passes (after one untimed warm-up pass); a pass searches every built-in query.
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    pub runs: u64,
 }
 
 #[derive(Debug, Args)]

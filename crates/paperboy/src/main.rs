@@ -156,6 +156,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             print!("{}", paperboy::bench::fulltext::bench_fulltext(&options).await?);
             Ok(ExitCode::SUCCESS)
         }
+        Command::Bench(BenchCommand::Mcp(args)) => {
+            print!("{}", paperboy::bench::mcp::bench_mcp(args.runs as usize).await?);
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Bench(BenchCommand::Passages(args)) => {
             let options = paperboy::bench::passages::PassagesBenchOptions {
                 files: args.files,
