@@ -141,7 +141,6 @@ impl Db {
             let mut tx = pool.begin_with(self.begin_write()).await?;
             match outcome {
                 FullTextOutcome::Ready { source, version, document, fetched_bytes } => {
-                    let seq = take_clock!(tx) + 1;
                     sqlx::query(
                         "UPDATE full_texts SET state = 'ready', source = $1, version = $2, reason = NULL, \
                          document = $3, fetched_bytes = $4, attempts = attempts + 1, fetched_at = $5, \
@@ -155,22 +154,8 @@ impl Db {
                     .bind(paper_id)
                     .execute(&mut *tx)
                     .await?;
-                    sqlx::query("UPDATE papers SET change_seq = $1 WHERE id = $2")
-                        .bind(seq)
-                        .bind(paper_id)
-                        .execute(&mut *tx)
-                        .await?;
-                    set_clock!(tx, seq);
                 }
                 FullTextOutcome::Missing { reason, fetched_bytes } => {
-                    // A document this replaces leaves the search index and cached pages too.
-                    let seq = take_clock!(tx) + 1;
-                    sqlx::query("UPDATE papers SET change_seq = $1 WHERE id = $2")
-                        .bind(seq)
-                        .bind(paper_id)
-                        .execute(&mut *tx)
-                        .await?;
-                    set_clock!(tx, seq);
                     sqlx::query(
                         "UPDATE full_texts SET state = 'missing', source = NULL, reason = $1, document = NULL, \
                          fetched_bytes = $2, attempts = attempts + 1, fetched_at = $3, next_attempt_at = NULL \
@@ -195,6 +180,17 @@ impl Db {
                     .execute(&mut *tx)
                     .await?;
                 }
+            }
+            if !matches!(outcome, FullTextOutcome::Failed { .. }) {
+                // A new document, or none for good, moves the paper on the catalog clock: cached
+                // pages and the search index see it.
+                let seq = take_clock!(tx) + 1;
+                sqlx::query("UPDATE papers SET change_seq = $1 WHERE id = $2")
+                    .bind(seq)
+                    .bind(paper_id)
+                    .execute(&mut *tx)
+                    .await?;
+                set_clock!(tx, seq);
             }
             tx.commit().await?;
             Ok(())
