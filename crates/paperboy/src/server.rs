@@ -16,8 +16,9 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use axum::serve::{ListenerExt, TapIo};
 use axum::{Json, Router};
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tower_http::compression::CompressionLayer;
 
 use crate::error::AppError;
@@ -52,6 +53,19 @@ async fn check_ready(State(app): State<App>) -> Response {
     }
 }
 
+/// `listener` with Nagle's algorithm off on every connection it accepts: an answer written in
+/// pieces (the MCP server's events) goes out at once instead of waiting on the client's delayed
+/// acknowledgement, some 40 ms a request.
+pub fn without_delay(
+    listener: TcpListener,
+) -> TapIo<TcpListener, impl FnMut(&mut TcpStream) + Send + 'static> {
+    listener.tap_io(|stream| {
+        if let Err(err) = stream.set_nodelay(true) {
+            tracing::debug!(error = %err, "cannot turn off Nagle's algorithm on a connection");
+        }
+    })
+}
+
 /// How long requests in flight may take to finish after a shutdown signal.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 
@@ -62,7 +76,7 @@ pub async fn serve(listener: TcpListener, router: Router) -> std::io::Result<()>
     tracing::info!(address = ?address, "listening");
     let (signalled, on_signal) = tokio::sync::oneshot::channel();
     let service = router.into_make_service_with_connect_info::<SocketAddr>();
-    let server = axum::serve(listener, service).with_graceful_shutdown(async move {
+    let server = axum::serve(without_delay(listener), service).with_graceful_shutdown(async move {
         shutdown_signal().await;
         let _ = signalled.send(());
     });

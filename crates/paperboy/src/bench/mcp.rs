@@ -104,7 +104,11 @@ pub async fn bench_mcp(runs: usize) -> anyhow::Result<String> {
     let config = SiteConfig { base_url: base.clone(), rate_limit: None, ..SiteConfig::default() };
     let router = crate::server::router(App::new(db.clone(), Arc::new(Search::new(index)), config));
     let server = tokio::spawn(
-        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).into_future(),
+        axum::serve(
+            crate::server::without_delay(listener),
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .into_future(),
     );
 
     let newest = db.feed(&FeedQuery::all(FeedOrder::Newest, 0, 1)).await?;
