@@ -2,8 +2,9 @@
 and uses every tool: search, a paper, a day's and what trends, similar papers, and reading a
 paper; a refusal is a tool error the model can read, an argument of the wrong type or an unknown
 tool an MCP error, and the session goes on after each; two sessions run side by side. Raw
-requests that are not MCP (not JSON-RPC, a batch, a session never issued, a megabyte of
-arguments, an unknown protocol version) are refused or negotiated, never a failure of the server.
+requests that are not MCP (not JSON-RPC, a batch, a session never issued or already ended, a
+megabyte of arguments, an unknown protocol version) are refused or negotiated, never a failure of
+the server.
 
 Run by the `clients` integration tests with the server's address; the server holds the site
 tests' sample papers, 2605.00003 submitted by `reader` and upvoted four times. Exits non-zero,
@@ -192,6 +193,21 @@ def hostile_requests():
         "protocolVersion": "1999-01-01", "capabilities": {}, "clientInfo": {"name": "old", "version": "0"}}}
     status, body = post(json.dumps(hello).encode())
     assert status == 200 and "1999-01-01" not in body and "protocolVersion" in body, (status, body)
+
+    # A call after its session ended is refused, as one that was never issued.
+    hello["params"]["protocolVersion"] = "2025-06-18"
+    request = urllib.request.Request(f"{base}/mcp", data=json.dumps(hello).encode(), method="POST", headers={
+        "Content-Type": "application/json", "Accept": "application/json, text/event-stream"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        session = response.headers["Mcp-Session-Id"]
+        response.read()
+    assert session, "a session id"
+    end = urllib.request.Request(f"{base}/mcp", method="DELETE", headers={
+        "Mcp-Session-Id": session, "Mcp-Protocol-Version": "2025-06-18"})
+    with urllib.request.urlopen(end, timeout=30) as response:
+        assert response.status < 300, response.status
+    status, _ = post(listing, {"Mcp-Session-Id": session, "Mcp-Protocol-Version": "2025-06-18"})
+    assert status == 404, status
 
 
 async def main():
