@@ -162,6 +162,8 @@ impl PassageIndex {
     ) -> Result<(Vec<(String, Score)>, usize), SearchError> {
         let searcher = self.reader.searcher();
         let built = self.build(query);
+        let columns: Vec<StrColumn> =
+            searcher.segment_readers().iter().map(paper_column).collect::<tantivy::Result<_>>()?;
         let mut net = wanted.max(1) * 4;
         let mut papers: Vec<(String, Score)> = Vec::new();
         loop {
@@ -169,8 +171,7 @@ impl PassageIndex {
             let mut seen = std::collections::HashSet::new();
             papers.clear();
             for (score, address) in &top {
-                let segment = searcher.segment_reader(address.segment_ord);
-                let Some(column) = segment.fast_fields().str(PAPER)? else { continue };
+                let column = &columns[address.segment_ord as usize];
                 let mut id = String::new();
                 let Some(ordinal) = column.ords().first(address.doc_id) else { continue };
                 if column.ord_to_str(ordinal, &mut id).map_err(tantivy::TantivyError::from)?

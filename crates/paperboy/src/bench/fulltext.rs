@@ -90,7 +90,8 @@ pub async fn bench_fulltext(options: &FullTextBenchOptions) -> anyhow::Result<St
     Ok(out)
 }
 
-fn files(folder: &Path, extension: &str) -> anyhow::Result<Vec<PathBuf>> {
+/// The files of `folder` that end in `.extension`, by name.
+pub(crate) fn files(folder: &Path, extension: &str) -> anyhow::Result<Vec<PathBuf>> {
     let mut found: Vec<PathBuf> = std::fs::read_dir(folder)
         .with_context(|| format!("cannot read {}", folder.display()))?
         .filter_map(|entry| entry.ok().map(|entry| entry.path()))

@@ -27,6 +27,7 @@ use paperboy_fulltext::pdf::document;
 use paperboy_search::{IndexDoc, IndexPassage, ParsedQuery, SearchIndex, parse};
 use paperboy_vectors::measure::Latency;
 
+use super::fulltext::files;
 use super::search::{QUERIES, read_papers};
 
 /// What to measure.
@@ -48,15 +49,8 @@ struct Shape {
 /// The shapes of the captures in `fixtures`.
 fn shapes(fixtures: &Path) -> anyhow::Result<Vec<Shape>> {
     let mut shapes = Vec::new();
-    for (folder, extension) in [("html", "html"), ("pdf", "pdf")] {
-        let dir = fixtures.join(folder);
-        let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
-            .with_context(|| format!("cannot read {}", dir.display()))?
-            .filter_map(|entry| entry.ok().map(|entry| entry.path()))
-            .filter(|path| path.extension().is_some_and(|e| e == extension))
-            .collect();
-        paths.sort();
-        for path in paths {
+    for extension in ["html", "pdf"] {
+        for path in files(&fixtures.join(extension), extension)? {
             let bytes = std::fs::read(&path).with_context(|| path.display().to_string())?;
             let doc = match extension {
                 "html" => {
