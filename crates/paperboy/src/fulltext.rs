@@ -38,8 +38,9 @@ use paperboy_fulltext::pdf::MAX_PDF_BYTES;
 use paperboy_fulltext::{ConvertError, Document};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::db::fulltext::{DueFullText, FullTextOutcome, StoredThumbnail};
+use crate::db::fulltext::{DueFullText, FullTextOutcome, StoredFullText, StoredThumbnail};
 use crate::db::{Db, DbError};
+use crate::error::AppError;
 use crate::progress::Progress;
 
 /// The largest page or PDF fetched for one paper, by default.
@@ -414,6 +415,28 @@ pub fn encode(document: &Document) -> Vec<u8> {
     // Writing to a vector cannot fail.
     let _ = encoder.write_all(&json);
     encoder.finish().unwrap_or_default()
+}
+
+/// A paper's full text as readers find it.
+pub enum FullText {
+    Ready(Document),
+    /// None kept: why, when Paperboy knows (`None`: it was never asked for, and is queued now).
+    Missing(Option<String>),
+}
+
+/// The full text of the paper `id` for a reader (the site, an agent): its document when one is
+/// kept, else why not; a paper whose full text was never asked for is queued for the job.
+pub async fn for_reader(db: &Db, id: &str) -> Result<FullText, AppError> {
+    Ok(match db.full_text(id).await? {
+        Some(StoredFullText { document: Some(document), .. }) => {
+            FullText::Ready(decode(&document).map_err(AppError::Internal)?)
+        }
+        Some(text) => FullText::Missing(Some(text.reason.unwrap_or_else(|| "not fetched yet".into()))),
+        None => {
+            db.queue_full_texts(&[id.to_owned()], false, Utc::now()).await?;
+            FullText::Missing(None)
+        }
+    })
 }
 
 /// A kept document, or why it cannot be read.

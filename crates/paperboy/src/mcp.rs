@@ -31,7 +31,7 @@ use crate::api::papers::paper_json;
 use crate::db::feed::{FeedOrder, FeedQuery};
 use crate::domain::feed::Period;
 use crate::error::AppError;
-use crate::fulltext::decode;
+use crate::fulltext::{FullText, for_reader};
 use crate::http::App;
 use paperboy_arxiv::ArxivId;
 use paperboy_fulltext::{Document, sections_markdown};
@@ -435,20 +435,10 @@ impl Mcp {
     async fn read(&self, args: &ReadArgs) -> Result<(String, serde_json::Value), AppError> {
         let id = paper_id(&args.id)?;
         let paper = paper_json(&self.app, &id, false).await?.0;
-        let db = &self.app.core.db;
-        let document = match db.full_text(id.as_str()).await? {
-            Some(stored) => match stored.document {
-                Some(bytes) => Ok(decode(&bytes).map_err(AppError::Internal)?),
-                None => Err(stored.reason.unwrap_or_else(|| "not fetched yet".into())),
-            },
-            None => {
-                db.queue_full_texts(&[id.to_string()], false, chrono::Utc::now()).await?;
-                Err("not fetched yet; it is queued now".into())
-            }
-        };
-        let document = match document {
-            Ok(document) => document,
-            Err(why) => {
+        let document = match for_reader(&self.app.core.db, id.as_str()).await? {
+            FullText::Ready(document) => document,
+            FullText::Missing(reason) => {
+                let why = reason.unwrap_or_else(|| "not fetched yet; it is queued now".into());
                 let text = format!(
                     "{} ({id}) has no full text here ({why}). Its abstract:\n\n{}",
                     paper.title, paper.summary

@@ -1,22 +1,19 @@
 //! A paper's content on the site: its first page (`GET /papers/{id}/thumbnail`, a neutral
 //! placeholder until there is one), and the paper as Markdown: `GET /papers/{id}.md`, and the
-//! paper's own address asked for `text/markdown`. Hugging Face's client (`HfApi.read_paper`, `hf papers read`) reads it
-//! from there. The full text when Paperboy keeps one, else, as Hugging Face does, the paper's
-//! page (title, authors, abstract) with a note; opening a paper that has none queues it for the
-//! full-text job. Answers come from the page cache, renewed when the catalog changes (a new
+//! paper's own address asked for `text/markdown`. Hugging Face's client (`HfApi.read_paper`,
+//! `hf papers read`) reads it from there. The full text when Paperboy keeps one, else, as Hugging
+//! Face does, the paper's page (title, authors, abstract) with a note; opening a paper that has
+//! none queues it for the full-text job ([`crate::fulltext::for_reader`]). Answers come from the page cache, renewed when the catalog changes (a new
 //! full text moves the paper's clock number).
 
 use axum::http::header::{ACCEPT, CACHE_CONTROL, CONTENT_TYPE, HeaderValue, VARY};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use chrono::Utc;
 use paperboy_arxiv::{ArxivId, Paper};
-use paperboy_fulltext::Document;
 
-use crate::db::fulltext::StoredFullText;
 use crate::db::papers::StoredPaper;
 use crate::error::AppError;
-use crate::fulltext::decode;
+use crate::fulltext::{FullText, for_reader};
 use crate::http::App;
 use crate::http::cache::Rendered;
 use crate::http::page::cached;
@@ -65,13 +62,6 @@ pub async fn show_markdown(app: &App, id: &ArxivId, key: &Uri, headers: &HeaderM
     response
 }
 
-/// A paper's full text as its content pages find it.
-pub enum FullText {
-    Ready(Document),
-    /// None kept: why, when Paperboy knows (`None`: it was never asked for, and is queued now).
-    Missing(Option<String>),
-}
-
 /// The paper `id` (404 when unknown, 410 when hidden) and its full text; a paper whose full
 /// text was never asked for is queued for the full-text job.
 pub async fn paper_and_text(app: &App, id: &ArxivId) -> Result<(StoredPaper, FullText), AppError> {
@@ -83,17 +73,7 @@ pub async fn paper_and_text(app: &App, id: &ArxivId) -> Result<(StoredPaper, Ful
     if stored.hidden_at.is_some() {
         return Err(AppError::Gone(format!("Paper {id} was hidden by the curators.")));
     }
-    let text = match db.full_text(id.as_str()).await? {
-        Some(StoredFullText { document: Some(document), .. }) => {
-            FullText::Ready(decode(&document).map_err(AppError::Internal)?)
-        }
-        Some(text) => FullText::Missing(Some(text.reason.unwrap_or_else(|| "not fetched yet".into()))),
-        None => {
-            db.queue_full_texts(&[id.to_string()], false, Utc::now()).await?;
-            FullText::Missing(None)
-        }
-    };
-    Ok((stored, text))
+    Ok((stored, for_reader(db, id.as_str()).await?))
 }
 
 async fn render_markdown(app: &App, id: &ArxivId) -> Result<Rendered, AppError> {

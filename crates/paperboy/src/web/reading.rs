@@ -18,10 +18,11 @@ use paperboy_search::passages::rank_passages;
 
 use crate::actions::search::MAX_QUERY_CHARS;
 use crate::error::AppError;
+use crate::fulltext::FullText;
 use crate::http::App;
 use crate::http::cache::Rendered;
 use crate::http::page::{Layout, cached, render};
-use crate::web::fulltext::{FullText, paper_and_text};
+use crate::web::fulltext::paper_and_text;
 use crate::web::latex;
 use crate::web::view::Link;
 
