@@ -9,26 +9,43 @@
 //! paper, a bad date) is a tool error with the message the API would give, never a protocol
 //! failure. Requests pass the server's middleware, so the rate limit counts them as it counts
 //! API calls.
+//!
+//! A client that sends a member's personal API token (`Authorization: Bearer pb_...`) sees three
+//! more tools: the member's reading list, saving a paper to it (or taking it off), and their
+//! "for you" list. The token is checked on every request, so a revoked one stops working at
+//! once: the request is answered 401, as the API answers it. Without a token the member's
+//! tools are not listed, and calling one is a tool error that says how to get a token.
 
 use std::sync::Arc;
 
+use axum::extract::{Request, State};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use axum::middleware::{Next, from_fn_with_state};
+use axum::response::{IntoResponse, Response};
+use axum::{Json, Router};
+use rmcp::RoleServer;
+use rmcp::handler::server::common::Extension;
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::handler::server::wrapper::Parameters;
-use rmcp::model::{CallToolResult, ContentBlock};
+use rmcp::model::{CallToolResult, ContentBlock, ListToolsResult, PaginatedRequestParams};
+use rmcp::service::RequestContext;
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use rmcp::{ErrorData, ServerHandler, tool, tool_handler, tool_router};
 use serde::Deserialize;
-use tower::Layer;
-use tower_http::limit::{RequestBodyLimit, RequestBodyLimitLayer};
+use tower_http::limit::RequestBodyLimitLayer;
 
 use crate::actions::collections::parse_address;
 use crate::actions::community::find_author;
+use crate::actions::foryou::for_you;
 use crate::actions::search::{CheckedSearch, SearchInput};
+use crate::api::auth::ApiUser;
 use crate::api::collections::whole;
 use crate::api::json::{DailyItemJson, PassageJson};
 use crate::api::papers::paper_json;
 use crate::db::feed::{FeedOrder, FeedQuery};
+use crate::db::users::User;
 use crate::domain::feed::Period;
 use crate::error::AppError;
 use crate::fulltext::{FullText, for_reader};
@@ -42,9 +59,15 @@ const MAX_REQUEST_BYTES: usize = 64 << 10;
 const DEFAULT_LIMIT: u32 = 20;
 const MAX_LIMIT: u32 = 100;
 
+/// The JSON-RPC error code of a request with an unknown or revoked token (one of the codes
+/// JSON-RPC leaves to servers).
+const UNAUTHORIZED: i32 = -32001;
+/// Tools listed only to a client with a member's token.
+const MEMBER_TOOLS: [&str; 3] = ["reading_list", "save_paper", "for_you"];
+
 /// The service mounted at `/mcp`, one [`Mcp`] per session; a request over
-/// [`MAX_REQUEST_BYTES`] is answered 413 unread.
-pub fn service(app: App) -> RequestBodyLimit<StreamableHttpService<Mcp, LocalSessionManager>> {
+/// [`MAX_REQUEST_BYTES`] is answered 413 unread, one with an unknown or revoked token 401.
+pub fn service(app: App) -> Router {
     let mut config = StreamableHttpServerConfig::default();
     // The SDK accepts loopback hosts only unless told; the site's own host is allowed too.
     if let Some(host) = url::Url::parse(&app.core.config.base_url).ok().and_then(|url| {
@@ -55,13 +78,41 @@ pub fn service(app: App) -> RequestBodyLimit<StreamableHttpService<Mcp, LocalSes
     }) {
         config.allowed_hosts.extend(host);
     }
-    let tools = Arc::new(Mcp::tool_router());
-    let service = StreamableHttpService::new(
-        move || Ok(Mcp { app: app.clone(), tools: tools.clone() }),
+    let tools = Arc::new(Mcp::tool_router() + Mcp::member_router());
+    let sessions = app.clone();
+    let service: StreamableHttpService<Mcp, LocalSessionManager> = StreamableHttpService::new(
+        move || Ok(Mcp { app: sessions.clone(), tools: tools.clone() }),
         LocalSessionManager::default().into(),
         config,
     );
-    RequestBodyLimitLayer::new(MAX_REQUEST_BYTES).layer(service)
+    Router::new()
+        .fallback_service(service)
+        .layer(from_fn_with_state(app, member))
+        .layer(RequestBodyLimitLayer::new(MAX_REQUEST_BYTES))
+}
+
+/// The member whose personal API token a request carries, put in the request by [`member`].
+#[derive(Clone)]
+struct Member(User);
+
+/// Checks the request's token, if it has one: its member goes with the request to the tools;
+/// an unknown or revoked token is answered 401 with a JSON-RPC error that says so, which MCP
+/// clients show as it is.
+async fn member(State(app): State<App>, mut request: Request, next: Next) -> Response {
+    match ApiUser::optional(request.headers(), &app).await {
+        Ok(Some(ApiUser(user))) => {
+            request.extensions_mut().insert(Member(user));
+            next.run(request).await
+        }
+        Ok(None) => next.run(request).await,
+        Err(AppError::Unauthorized(message)) => {
+            let body = serde_json::json!({ "jsonrpc": "2.0", "id": null,
+                "error": { "code": UNAUTHORIZED, "message": message } });
+            let challenge = [(header::WWW_AUTHENTICATE, "Bearer realm=\"paperboy\"")];
+            (StatusCode::UNAUTHORIZED, challenge, Json(body)).into_response()
+        }
+        Err(err) => err.into_response(),
+    }
 }
 
 /// One session's server: the application and the tools.
@@ -183,6 +234,22 @@ pub struct ReadArgs {
     /// A section's anchor from the contents (`S3`, `S3.SS1`, `A1`): that section and its
     /// subsections as Markdown. Without one, the contents and the abstract.
     pub section: Option<String>,
+}
+
+#[derive(Debug, Deserialize, rmcp::schemars::JsonSchema)]
+#[schemars(crate = "rmcp::schemars")]
+pub struct LimitArgs {
+    /// How many papers, 1 to 100 (20 when absent).
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Deserialize, rmcp::schemars::JsonSchema)]
+#[schemars(crate = "rmcp::schemars")]
+pub struct SaveArgs {
+    /// The paper's arXiv id, such as 2501.11120.
+    pub id: String,
+    /// true (the default) puts the paper on the reading list; false takes it off.
+    pub saved: Option<bool>,
 }
 
 #[tool_router]
@@ -419,6 +486,117 @@ impl Mcp {
     }
 }
 
+/// The member's tools: listed only with a token ([`MEMBER_TOOLS`]).
+#[tool_router(router = member_router)]
+impl Mcp {
+    #[tool(description = "The signed-in member's reading list (the papers they saved) in their order, each \
+                       with their note. Needs the member's personal API token.")]
+    async fn reading_list(
+        &self,
+        Extension(parts): Extension<Parts>,
+        Parameters(args): Parameters<LimitArgs>,
+    ) -> Result<CallToolResult, ErrorData> {
+        let result = async {
+            let user = self.member(&parts)?;
+            let limit = limit(args.limit)? as usize;
+            let Some(list) = self.app.core.db.reading_list(user.id).await? else {
+                let text = "The reading list is empty: save papers with save_paper.".to_owned();
+                return Ok((text, serde_json::json!({ "items": [] })));
+            };
+            let mut value = serde_json::to_value(whole(&self.app, &user.name, &list.key, Some(user)).await?)
+                .map_err(|err| AppError::Internal(err.to_string()))?;
+            let items = value["items"].as_array_mut().map(std::mem::take).unwrap_or_default();
+            let shown: Vec<serde_json::Value> = items.into_iter().take(limit).collect();
+            let mut text = format!("{} papers on the reading list; the first {}:", list.items, shown.len());
+            for (n, item) in shown.iter().enumerate() {
+                text.push_str(&format!(
+                    "\n{}. {} ({})",
+                    n + 1,
+                    item["title"].as_str().unwrap_or_default(),
+                    item["id"].as_str().unwrap_or_default()
+                ));
+                if let Some(note) = item["note"]["text"].as_str().filter(|note| !note.is_empty()) {
+                    text.push_str(&format!(": {note}"));
+                }
+            }
+            value["items"] = serde_json::Value::Array(shown);
+            Ok((text, value))
+        }
+        .await;
+        Ok(reply(result))
+    }
+
+    #[tool(
+        description = "Save a paper to the signed-in member's reading list, or take it off with saved=false. \
+                       Saving twice changes nothing. Needs the member's personal API token."
+    )]
+    async fn save_paper(
+        &self,
+        Extension(parts): Extension<Parts>,
+        Parameters(args): Parameters<SaveArgs>,
+    ) -> Result<CallToolResult, ErrorData> {
+        let result = async {
+            let user = self.member(&parts)?;
+            let id = paper_id(&args.id)?;
+            let paper = paper_json(&self.app, &id, false).await?.0;
+            let saved = args.saved.unwrap_or(true);
+            self.app.core.community().save(user, &id, saved).await?;
+            let text = match saved {
+                true => format!("Saved “{}” ({id}) to the reading list.", paper.title),
+                false => format!("Took “{}” ({id}) off the reading list.", paper.title),
+            };
+            Ok((text, serde_json::json!({ "id": id.as_str(), "saved": saved })))
+        }
+        .await;
+        Ok(reply(result))
+    }
+
+    #[tool(
+        description = "The signed-in member's \"for you\" list: the last two weeks of the feed ranked by \
+                       closeness to the papers they upvoted and saved, each with the liked paper it is \
+                       close to. Needs the member's personal API token."
+    )]
+    async fn for_you(
+        &self,
+        Extension(parts): Extension<Parts>,
+        Parameters(args): Parameters<LimitArgs>,
+    ) -> Result<CallToolResult, ErrorData> {
+        let result = async {
+            let user = self.member(&parts)?;
+            let limit = limit(args.limit)? as usize;
+            let list = for_you(&self.app.core.db, user).await?;
+            let base = &self.app.core.config.base_url;
+            if list.liked == 0 {
+                let text = "Nothing to rank by yet: upvote or save papers (save_paper) first.".to_owned();
+                return Ok((text, serde_json::json!({ "papers": [] })));
+            }
+            let mut items = Vec::new();
+            let mut papers = Vec::new();
+            for pick in list.picks.into_iter().take(limit) {
+                let reason = pick.reason();
+                let item = DailyItemJson::new(base, pick.paper, pick.entry.as_ref());
+                let mut value =
+                    serde_json::to_value(&item).map_err(|err| AppError::Internal(err.to_string()))?;
+                value["reason"] = serde_json::Value::String(reason);
+                papers.push(value);
+                items.push(item);
+            }
+            let heading = format!("{} papers for you, ranked by the {} you liked:", items.len(), list.liked);
+            let mut text = papers_text(&heading, &items, base);
+            for paper in &papers {
+                text.push_str(&format!(
+                    "\n- {}: {}",
+                    paper["paper"]["id"].as_str().unwrap_or_default(),
+                    paper["reason"].as_str().unwrap_or_default()
+                ));
+            }
+            Ok((text, serde_json::json!({ "papers": papers })))
+        }
+        .await;
+        Ok(reply(result))
+    }
+}
+
 #[tool_handler(
     router = self.tools,
     name = "paperboy",
@@ -426,11 +604,40 @@ impl Mcp {
         by words (search_papers, in abstracts or in full texts), look one up by its arXiv id (get_paper), \
         list a day's, week's or month's papers or what is trending (list_papers), find papers like one \
         (similar_papers), and read a paper's full text one section at a time (read_paper: first without \
-        a section for its contents, then with one)."
+        a section for its contents, then with one). With a member's personal API token, also their \
+        reading list (reading_list, save_paper) and their \"for you\" list (for_you)."
 )]
-impl ServerHandler for Mcp {}
+impl ServerHandler for Mcp {
+    /// Every tool to a member; the member's tools only with a token.
+    async fn list_tools(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        context: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, ErrorData> {
+        let member =
+            context.extensions.get::<Parts>().is_some_and(|parts| parts.extensions.get::<Member>().is_some());
+        let tools = self
+            .tools
+            .list_all()
+            .into_iter()
+            .filter(|tool| member || !MEMBER_TOOLS.contains(&tool.name.as_ref()))
+            .collect();
+        Ok(ListToolsResult::with_all_items(tools))
+    }
+}
 
 impl Mcp {
+    /// The member whose token the request carries; without one, a refusal that says how to
+    /// get one.
+    fn member<'a>(&self, parts: &'a Parts) -> Result<&'a User, AppError> {
+        parts.extensions.get::<Member>().map(|Member(user)| user).ok_or_else(|| {
+            AppError::Unauthorized(format!(
+                "this tool is a member's: connect with a personal API token (Authorization: Bearer TOKEN), made at {}/settings",
+                self.app.core.config.base_url
+            ))
+        })
+    }
+
     /// What [`Mcp::read_paper`] answers: the contents, a section, or the abstract.
     async fn read(&self, args: &ReadArgs) -> Result<(String, serde_json::Value), AppError> {
         let id = paper_id(&args.id)?;

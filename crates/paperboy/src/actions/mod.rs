@@ -6,5 +6,6 @@
 pub mod accounts;
 pub mod collections;
 pub mod community;
+pub mod foryou;
 pub mod search;
 pub mod subscriptions;

@@ -4,10 +4,12 @@ paper; a refusal is a tool error the model can read, an argument of the wrong ty
 tool an MCP error, and the session goes on after each; two sessions run side by side. Raw
 requests that are not MCP (not JSON-RPC, a batch, a session never issued or already ended, a
 megabyte of arguments, an unknown protocol version) are refused or negotiated, never a failure of
-the server.
+the server. With a member's personal API token the agent sees the member's tools too (reading
+list, save, for you); once the token is revoked, its next request is refused.
 
 Run by the `clients` integration tests with the server's address; the server holds the site
-tests' sample papers, 2605.00003 submitted by `reader` and upvoted four times. Exits non-zero,
+tests' sample papers, 2605.00003 submitted by `reader` and upvoted four times; PAPERBOY_MEMBER_TOKEN
+and PAPERBOY_SPARE_TOKEN are two of `reader`'s tokens, the second for revoking. Exits non-zero,
 with the reason, when an answer differs.
 
     python mcp_client.py BASE_URL [PAPER_ID]
@@ -25,6 +27,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
+import httpx2
 from huggingface_hub import HfApi
 from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
@@ -34,6 +37,7 @@ base = sys.argv[1]
 readable = sys.argv[2] if len(sys.argv) > 2 else None
 TOOLS = {"search_papers", "get_paper", "list_papers", "similar_papers", "read_paper", "author_papers",
          "get_collection"}
+MEMBER_TOOLS = {"reading_list", "save_paper", "for_you"}
 
 
 def text(result):
@@ -130,6 +134,62 @@ async def agent():
             return len(tools)
 
 
+async def member():
+    """The member's agent, with a token: their tools, then the token revoked mid-session."""
+    token = os.environ["PAPERBOY_SPARE_TOKEN"]
+    async with httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=30) as client:
+        async with streamable_http_client(f"{base}/mcp", http_client=client) as (read, write):
+            async with ClientSession(read, write) as session:
+                await session.initialize()
+                tools = {tool.name for tool in (await session.list_tools()).tools}
+                assert tools == TOOLS | MEMBER_TOOLS, tools
+                await call(session, "save_paper", {"id": "2605.00006"})
+                await call(session, "save_paper", {"id": "2605.00006"})
+                await call(session, "save_paper", {"id": "2605.00001"})
+                saved = await call(session, "reading_list", {})
+                ids = [item["id"] for item in saved.structured_content["items"]]
+                assert ids == ["2605.00006", "2605.00001"], ids
+                assert "2 papers on the reading list" in text(saved), text(saved)
+                await call(session, "save_paper", {"id": "2605.00001", "saved": False})
+                saved = await call(session, "reading_list", {"limit": 5})
+                assert [item["id"] for item in saved.structured_content["items"]] == ["2605.00006"], saved
+                await refused(session, "save_paper", {"id": "2605.99999"}, "2605.99999")
+                picks = await call(session, "for_you", {"limit": 3})
+                papers = picks.structured_content["papers"]
+                assert papers and len(papers) <= 3, picks.structured_content
+                assert all(p["reason"].startswith("Close to") for p in papers), papers
+                liked = {"2605.00003", "2605.00006"}
+                assert not liked & {p["paper"]["id"] for p in papers}, "liked papers are not suggested"
+
+                mine = urllib.request.Request(f"{base}/api/tokens", headers={
+                    "Authorization": f"Bearer {os.environ['PAPERBOY_MEMBER_TOKEN']}"})
+                with urllib.request.urlopen(mine, timeout=30) as response:
+                    spare = next(t for t in json.load(response) if t["name"] == "spare")
+                revoke = urllib.request.Request(f"{base}/api/tokens/{spare['id']}", method="DELETE", headers={
+                    "Authorization": f"Bearer {os.environ['PAPERBOY_MEMBER_TOKEN']}"})
+                with urllib.request.urlopen(revoke, timeout=30) as response:
+                    assert response.status < 300, response.status
+                try:
+                    await asyncio.wait_for(session.call_tool("reading_list", {}), 30)
+                except asyncio.TimeoutError:
+                    raise AssertionError("a call with a revoked token got no answer")
+                except MCPError as error:
+                    assert "revoked" in error.message, error.message
+                else:
+                    raise AssertionError("a call with a revoked token was answered")
+
+    hello = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "revoked", "version": "0"}}}
+    status, body = post(json.dumps(hello).encode(), {"Authorization": f"Bearer {token}"})
+    assert status == 401 and "revoked" in json.loads(body)["error"]["message"], (status, body)
+
+    # Without a token, the member's tools are not listed, and calling one says how to get a token.
+    async with streamable_http_client(f"{base}/mcp") as (read, write):
+        async with ClientSession(read, write) as session:
+            await session.initialize()
+            await refused(session, "reading_list", {}, "personal API token")
+
+
 async def read_full_text(session, paper):
     contents = await call(session, "read_paper", {"id": paper})
     sections = contents.structured_content["sections"]
@@ -213,9 +273,11 @@ def hostile_requests():
 async def main():
     hostile_requests()
     tools = await agent()
+    await member()
     both = await asyncio.gather(searcher("sparse attention"), searcher("graph networks"))
     assert both[0][0] == "2605.00001" and both[1][0] == "2605.00002", both
-    print(f"mcp: {tools} tools, refusals as tool errors, two sessions side by side")
+    print(f"mcp: {tools} tools and {len(MEMBER_TOOLS)} for members, refusals as tool errors, "
+          "a revoked token refused, two sessions side by side")
 
 
 asyncio.run(main())

@@ -26,6 +26,8 @@ struct Server {
     base_url: String,
     admin_token: String,
     member_token: String,
+    /// A second token of the member, for a client to revoke.
+    spare_token: String,
     log: PathBuf,
     dir: tempfile::TempDir,
 }
@@ -74,7 +76,7 @@ impl Server {
         let runtime = tokio::runtime::Runtime::new().unwrap();
         // A reader submitted 2605.00003 an hour ago (on its own day) and four people upvoted
         // it, so it trends now.
-        let (admin_token, member_token) = runtime.block_on(async {
+        let (admin_token, member_token, spare_token) = runtime.block_on(async {
             let db = Db::open_embedded(&data).await.unwrap();
             let id: paperboy_arxiv::ArxivId = "2605.00003".parse().unwrap();
             let mut voters = Vec::new();
@@ -95,8 +97,10 @@ impl Server {
             let admin = db.create_user(&handle, &email, None, Role::Admin, false).await.unwrap().unwrap();
             let (_, admin_token) = db.create_api_token(admin.id, "client tests").await.unwrap();
             let (_, member_token) = db.create_api_token(voters[0].id, "client tests").await.unwrap();
+            let (_, spare_token) = db.create_api_token(voters[0].id, "spare").await.unwrap();
             db.close().await;
-            (admin_token.expose().to_string(), member_token.expose().to_string())
+            let expose = |token: paperboy::domain::secrets::Secret| token.expose().to_string();
+            (expose(admin_token), expose(member_token), expose(spare_token))
         });
 
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
@@ -110,7 +114,7 @@ impl Server {
             .spawn()
             .unwrap();
         let base_url = format!("http://127.0.0.1:{port}");
-        let server = Server { child, base_url, admin_token, member_token, log, dir };
+        let server = Server { child, base_url, admin_token, member_token, spare_token, log, dir };
         server.wait_until_searchable();
         server
     }
@@ -179,6 +183,7 @@ fn run_client(python: &Path, script: &str, extra: &[&str]) {
         .args(&extra)
         .env("PAPERBOY_ADMIN_TOKEN", &server.admin_token)
         .env("PAPERBOY_MEMBER_TOKEN", &server.member_token)
+        .env("PAPERBOY_SPARE_TOKEN", &server.spare_token)
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -253,6 +258,7 @@ fn papers_read_as_markdown_in_the_hugging_face_client_and_as_a_page_in_chromium(
             .arg(&server.base_url)
             .args(&extra)
             .env("PAPERBOY_MEMBER_TOKEN", &server.member_token)
+            .env("PAPERBOY_SPARE_TOKEN", &server.spare_token)
             .output()
             .unwrap();
         let stdout = String::from_utf8_lossy(&output.stdout);
@@ -364,6 +370,7 @@ fn schemathesis_finds_the_api_true_to_its_openapi_document() {
         .current_dir(server.dir.path())
         .env("PAPERBOY_ADMIN_TOKEN", &server.admin_token)
         .env("PAPERBOY_MEMBER_TOKEN", &server.member_token)
+        .env("PAPERBOY_SPARE_TOKEN", &server.spare_token)
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
