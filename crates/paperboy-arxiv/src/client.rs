@@ -396,7 +396,7 @@ fn classify_status<T>(
 }
 
 /// Reads `Retry-After` as seconds or as an HTTP date.
-fn parse_retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+pub fn parse_retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
     let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim();
     if let Ok(seconds) = value.parse::<u64>() {
         return Some(Duration::from_secs(seconds));

@@ -201,6 +201,30 @@ pub enum Command {
     /// the new vectors up by itself.
     Embed(EmbedArgs),
 
+    /// Give papers keywords and a one-sentence TL;DR, with the embedding model.
+    ///
+    /// Needs --model. For each paper that has none, or whose title or abstract changed since,
+    /// or that an older method annotated: up to five key phrases of its title and abstract
+    /// (those closest in meaning to the paper, kept diverse, as KeyBERT chooses them) and the
+    /// sentence of its abstract closest to the paper as a whole. The newest papers first; each
+    /// batch is committed, so an interrupted run resumes. Pages and the API show them, marked
+    /// as automatic. On 2 cores this takes a few papers a second (BENCHMARKS.md); `paperboy
+    /// worker --annotate` does the same in the background for new papers.
+    Annotate(AnnotateArgs),
+
+    /// Ask a language model for a one-sentence summary of each paper of the last week's feed.
+    ///
+    /// Needs --llm-url and --llm-model: any OpenAI-compatible chat completions endpoint
+    /// (llama.cpp's server, vLLM, Ollama, a hosted one). The summary, stored with the model's
+    /// name, is shown instead of the extractive TL;DR. Papers already summarised by this model
+    /// from their current abstract are skipped; failures are retried later, not now.
+    /// `paperboy worker --llm-url ... --llm-model ...` does the same every ten minutes. The
+    /// prompt is crates/paperboy/prompts/summary.txt. Example, with llama.cpp's server:
+    ///
+    ///   paperboy summarize --llm-url http://localhost:8080/v1 --llm-model qwen2.5-7b-instruct
+    #[command(verbatim_doc_comment)]
+    Summarize(LlmArgs),
+
     /// Rebuild the keyword index from the catalog, from scratch.
     ///
     /// Not needed in normal operation: the index follows the catalog by itself (the server
@@ -362,6 +386,14 @@ pub struct WorkerArgs {
     /// arXiv every ten minutes (see `paperboy fulltext`).
     #[arg(long, env = "PAPERBOY_FULLTEXT", value_parser = BoolishValueParser::new())]
     pub fulltext: bool,
+
+    #[command(flatten)]
+    pub llm: LlmArgs,
+
+    /// Give new papers keywords and a TL;DR every ten minutes (see `paperboy annotate`); needs
+    /// --model.
+    #[arg(long, env = "PAPERBOY_ANNOTATE", value_parser = BoolishValueParser::new())]
+    pub annotate: bool,
 
     /// The largest page or PDF the worker reads for one paper, in megabytes.
     #[arg(long, env = "PAPERBOY_FULLTEXT_MAX_MB", default_value_t = 25, value_name = "MB",
@@ -577,6 +609,50 @@ pub struct ServeArgs {
     pub arxiv: ArxivArgs,
 }
 
+/// A language model's endpoint, for generative summaries (`paperboy summarize`, the worker).
+#[derive(Debug, Args)]
+pub struct LlmArgs {
+    /// An OpenAI-compatible chat completions endpoint: `http://localhost:8080/v1` or the whole
+    /// `.../v1/chat/completions`. With it, the worker asks for a one-sentence summary of each
+    /// paper of the last week's feed every ten minutes (see `paperboy summarize`).
+    #[arg(long, env = "PAPERBOY_LLM_URL", value_name = "URL", requires = "llm_model")]
+    pub llm_url: Option<String>,
+
+    /// The model to ask, as the endpoint names it; stored beside each summary.
+    #[arg(long, env = "PAPERBOY_LLM_MODEL", value_name = "NAME")]
+    pub llm_model: Option<String>,
+
+    /// Sent as `Authorization: Bearer KEY`, for hosted endpoints.
+    #[arg(long, env = "PAPERBOY_LLM_API_KEY", value_name = "KEY", hide_env_values = true)]
+    pub llm_api_key: Option<String>,
+
+    /// Ask for answers as server-sent events (some proxies cut long silent requests).
+    #[arg(long, env = "PAPERBOY_LLM_STREAM", value_parser = BoolishValueParser::new())]
+    pub llm_stream: bool,
+
+    /// Requests in flight at most.
+    #[arg(long, env = "PAPERBOY_LLM_CONCURRENCY", default_value_t = 2, value_name = "N",
+          value_parser = clap::value_parser!(u64).range(1..=64))]
+    pub llm_concurrency: u64,
+
+    /// Requests a UTC day at most, retries included, for all workers together.
+    #[arg(long, env = "PAPERBOY_LLM_DAILY_BUDGET", default_value_t = 500, value_name = "N",
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub llm_daily_budget: u64,
+
+    /// Seconds one request may take, answer included.
+    #[arg(long, env = "PAPERBOY_LLM_TIMEOUT", default_value_t = 60, value_name = "SECONDS",
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub llm_timeout: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct AnnotateArgs {
+    /// Annotate at most this many papers (the newest that are due), then stop.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub limit: Option<u64>,
+}
+
 #[derive(Debug, Args)]
 pub struct EmbedArgs {
     /// Texts per model call: larger batches amortise more, up to a point (see BENCHMARKS.md).
@@ -765,6 +841,15 @@ pub enum BenchCommand {
     #[command(verbatim_doc_comment, name = "for-you")]
     ForYou(BenchForYouArgs),
 
+    /// How well the automatic keywords tell a paper's arXiv category beside TF-IDF keywords
+    /// (naive Bayes over their words, leave-one-out), and what keywords and a TL;DR cost per
+    /// paper with the model. Needs --model. Example:
+    ///
+    ///   paperboy --model ~/.cache/paperboy/models/all-MiniLM-L6-v2 bench keywords \
+    ///       ../shared/data/arxiv-2025-2026.jsonl.gz --papers 1000
+    #[command(verbatim_doc_comment)]
+    Keywords(BenchKeywordsArgs),
+
     /// What a paper's full text costs, per paper, on recorded arXiv pages and PDFs: HTML to a
     /// document and to Markdown beside parsing alone; a PDF's thumbnail and text beside
     /// opening it; the thumbnail through the separate PDF process the job uses. Example:
@@ -832,6 +917,16 @@ pub struct BenchFulltextArgs {
     /// Timed runs of each measurement (after one untimed run).
     #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=1000))]
     pub runs: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchKeywordsArgs {
+    /// A file of papers, in any format `import` reads.
+    pub file: PathBuf,
+
+    /// Papers taken from the file, spread evenly over it.
+    #[arg(long, default_value_t = 1_000, value_parser = clap::value_parser!(u64).range(50..=1_000_000))]
+    pub papers: u64,
 }
 
 #[derive(Debug, Args)]

@@ -4,6 +4,7 @@
 //! ARCHITECTURE.md at the repository root is the map.
 
 pub mod actions;
+pub mod annotate;
 pub mod api;
 pub mod app;
 pub mod bench;
@@ -24,4 +25,5 @@ pub mod quota;
 pub mod search;
 pub mod server;
 pub mod stars;
+pub mod summarize;
 pub mod web;

@@ -8,11 +8,13 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 use clap::Parser;
 use paperboy::actions::community::SubmitRules;
+use paperboy::annotate::{Annotator, annotate_catalog};
 use paperboy::app::SiteConfig;
 use paperboy::bench::relevance::{BeirSet, RelevanceOptions};
 use paperboy::cli::{
-    BenchCommand, BenchRelevanceArgs, Cli, Command, DigestCommand, EmbedArgs, FeatureArgs, FetchArgs,
-    GlobalArgs, HarvestArgs, ImportArgs, LogFormat, SearchArgs, ServeArgs, UserCommand, WorkerArgs,
+    AnnotateArgs, BenchCommand, BenchRelevanceArgs, Cli, Command, DigestCommand, EmbedArgs, FeatureArgs,
+    FetchArgs, GlobalArgs, HarvestArgs, ImportArgs, LlmArgs, LogFormat, SearchArgs, ServeArgs, UserCommand,
+    WorkerArgs,
 };
 use paperboy::db::Db;
 use paperboy::db::feed::Featured;
@@ -34,6 +36,7 @@ use paperboy::quota::RateLimit;
 use paperboy::search::follow::{self, FollowError, Indexed};
 use paperboy::search::semantic::{self, Semantic};
 use paperboy::search::{Search, SearchRequest, embedding};
+use paperboy::summarize::{Llm, LlmOptions};
 use paperboy_arxiv::ArxivId;
 use paperboy_arxiv::client::ArxivClient;
 use paperboy_embed::{Embedder, MiniLm};
@@ -90,6 +93,19 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Search(args) => run_search(&cli.global, args).await,
         Command::Reindex => run_reindex(&cli.global).await,
         Command::Embed(args) => run_embed(&cli.global, args).await,
+        Command::Annotate(args) => run_annotate(&cli.global, args).await,
+        Command::Summarize(args) => {
+            let Some(llm) = llm(&args)? else {
+                bail!(
+                    "`paperboy summarize` needs --llm-url and --llm-model (or PAPERBOY_LLM_URL and PAPERBOY_LLM_MODEL)"
+                );
+            };
+            let db = open_db(&cli.global).await?;
+            let report = paperboy::summarize::summarize_featured(&db, &llm).await?;
+            println!("{}", report.summary());
+            db.close().await;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::User(command) => run_user(&cli.global, command).await,
         Command::Digest(command) => run_digest(&cli.global, command).await,
         Command::Worker(args) => {
@@ -130,6 +146,18 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 embedder: load_model(&cli.global)?,
             };
             print!("{}", paperboy::bench::search::bench_search(&options).await?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench(BenchCommand::Keywords(args)) => {
+            let Some(embedder) = load_model(&cli.global)? else {
+                bail!("`paperboy bench keywords` needs a model: pass --model DIR or set PAPERBOY_MODEL_DIR");
+            };
+            let options = paperboy::bench::keywords::KeywordsBenchOptions {
+                file: args.file,
+                papers: args.papers as usize,
+                embedder,
+            };
+            print!("{}", paperboy::bench::keywords::bench_keywords(&options).await?);
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench(BenchCommand::Digest(args)) => {
@@ -210,6 +238,14 @@ fn worker_config(
             max_bytes: megabytes(args.fulltext_max_mb),
             ..paperboy::fulltext::FullTextOptions::default()
         }),
+        summarize: llm(&args.llm)?,
+        annotate: match (args.annotate, load_model(global)?) {
+            (false, _) => None,
+            (true, Some(model)) => Some(Annotator(model)),
+            (true, None) => bail!(
+                "--annotate needs a model: pass --model DIR or set PAPERBOY_MODEL_DIR (scripts/fetch-model.sh fetches one)"
+            ),
+        },
         ..WorkerConfig::new(arxiv, feature_rules(global))
     })
 }
@@ -704,6 +740,35 @@ async fn run_embed(global: &GlobalArgs, args: EmbedArgs) -> anyhow::Result<ExitC
     let db = open_db(global).await?;
     let progress = Progress::records(true, "embedding");
     let report = embedding::embed_catalog(&db, embedder, args.batch as usize, &progress).await?;
+    progress.finish();
+    println!("{}", report.summary());
+    db.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The summary endpoint's client, when one is configured.
+fn llm(args: &LlmArgs) -> anyhow::Result<Option<Llm>> {
+    let (Some(url), Some(model)) = (&args.llm_url, &args.llm_model) else { return Ok(None) };
+    let options = LlmOptions {
+        api_key: args.llm_api_key.clone().filter(|key| !key.is_empty()),
+        stream: args.llm_stream,
+        concurrency: args.llm_concurrency as usize,
+        daily_budget: args.llm_daily_budget,
+        timeout: std::time::Duration::from_secs(args.llm_timeout),
+        ..LlmOptions::new(url, model)
+    };
+    Ok(Some(Llm::new(options)?))
+}
+
+async fn run_annotate(global: &GlobalArgs, args: AnnotateArgs) -> anyhow::Result<ExitCode> {
+    let Some(embedder) = load_model(global)? else {
+        bail!(
+            "`paperboy annotate` needs a model: pass --model DIR or set PAPERBOY_MODEL_DIR (scripts/fetch-model.sh fetches one)"
+        );
+    };
+    let db = open_db(global).await?;
+    let progress = Progress::records(true, "annotating");
+    let report = annotate_catalog(&db, embedder, args.limit, &progress).await?;
     progress.finish();
     println!("{}", report.summary());
     db.close().await;

@@ -309,7 +309,8 @@ impl Mcp {
 
     #[tool(
         description = "Get one paper by its arXiv id: title, authors, abstract, upvotes, comments, links \
-                       to code and project page, and whether its full text can be read (read_paper)."
+                       to code and project page, an automatic TL;DR and keywords when made, and whether its \
+                       full text can be read (read_paper)."
     )]
     async fn get_paper(&self, Parameters(args): Parameters<PaperArgs>) -> Result<CallToolResult, ErrorData> {
         let result = async {
@@ -317,7 +318,7 @@ impl Mcp {
             let paper = paper_json(&self.app, &id, false).await?.0;
             let base = &self.app.core.config.base_url;
             let authors: Vec<&str> = paper.authors.iter().map(|a| a.name.as_str()).collect();
-            let text = format!(
+            let mut text = format!(
                 "{} ({})\n{}\n{} upvotes, {} comments. {base}/papers/{}\n\n{}",
                 paper.title,
                 paper.id,
@@ -327,6 +328,12 @@ impl Mcp {
                 paper.id,
                 paper.summary
             );
+            if let Some(summary) = &paper.ai_summary {
+                text.push_str(&format!("\n\nTL;DR (automatic): {summary}"));
+            }
+            if let Some(keywords) = &paper.ai_keywords {
+                text.push_str(&format!("\nKeywords (automatic): {}", keywords.join(", ")));
+            }
             let value = serde_json::to_value(&paper).map_err(|err| AppError::Internal(err.to_string()))?;
             Ok((text, value))
         }

@@ -51,6 +51,14 @@ pub struct PaperJson {
     pub submitted_on_daily_by: Option<UserJson>,
     pub linked_models: Vec<serde_json::Value>,
     pub num_total_models: u64,
+    /// A one-sentence summary made without a person (Hugging Face's name); absent until the
+    /// annotation job made it. `aiSummaryMethod` says how.
+    #[serde(rename = "ai_summary", skip_serializing_if = "Option::is_none")]
+    pub ai_summary: Option<String>,
+    /// Key phrases of the title and abstract chosen without a person, best first (Hugging
+    /// Face's name); absent until the annotation job chose them.
+    #[serde(rename = "ai_keywords", skip_serializing_if = "Option::is_none")]
+    pub ai_keywords: Option<Vec<String>>,
     pub linked_datasets: Vec<serde_json::Value>,
     pub num_total_datasets: u64,
     pub linked_spaces: Vec<serde_json::Value>,
@@ -58,6 +66,13 @@ pub struct PaperJson {
     // Paperboy's additions: arXiv metadata Hugging Face does not carry.
     /// Whether `githubRepo` was found in the paper's comment or abstract, not set by someone.
     pub github_repo_found: bool,
+    /// How `ai_summary` was made, with the model: `central-sentence/all-MiniLM-L6-v2` (the
+    /// abstract's sentence closest in meaning to the paper).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ai_summary_method: Option<String>,
+    /// How `ai_keywords` were chosen, with the model: `keybert-mmr/all-MiniLM-L6-v2`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ai_keywords_method: Option<String>,
     /// Whether `projectPage` was found in the paper's comment or abstract, not set by someone.
     pub project_page_found: bool,
     pub version: Option<u32>,
@@ -152,7 +167,7 @@ pub struct FullTextJson {
 impl PaperJson {
     /// The paper, with its feed entry when it is on a feed.
     pub fn new(stored: StoredPaper, entry: Option<&FeedEntry>) -> PaperJson {
-        let StoredPaper { paper, upvotes, num_comments, claimed, .. } = stored;
+        let StoredPaper { paper, upvotes, num_comments, claimed, annotation, .. } = stored;
         let repository = repository(&paper);
         let project = project_page(&paper);
         let Paper {
@@ -171,6 +186,8 @@ impl PaperJson {
             announce_date,
             ..
         } = paper;
+        let summarised = annotation.as_ref().filter(|a| !a.summary.is_empty());
+        let keyworded = annotation.as_ref().filter(|a| !a.keywords.is_empty());
         // Records from the shared sample carry only the announce date: the best known time.
         let published =
             published_at.or_else(|| announce_date.and_then(|d| d.and_hms_opt(0, 0, 0)).map(|t| t.and_utc()));
@@ -205,6 +222,10 @@ impl PaperJson {
             submitted_on_daily_by: entry.and_then(UserJson::submitter),
             linked_models: Vec::new(),
             num_total_models: 0,
+            ai_summary: summarised.map(|a| a.summary.clone()),
+            ai_summary_method: summarised.map(|a| a.summary_method.clone()),
+            ai_keywords: keyworded.map(|a| a.keywords.clone()),
+            ai_keywords_method: keyworded.map(|a| a.keywords_method.clone()),
             linked_datasets: Vec::new(),
             num_total_datasets: 0,
             linked_spaces: Vec::new(),
@@ -264,6 +285,12 @@ pub struct DailyItemJson {
     /// The paper's upvotes again, beside `paper.upvotes`: Hugging Face's client reads a paper's
     /// `0` there as missing and looks here next (`hf papers` showed an empty column).
     pub upvotes: u64,
+    /// The automatic TL;DR and keywords again, beside `paper.ai_summary` and `paper.ai_keywords`:
+    /// Hugging Face's client reads them from here when it lists papers.
+    #[serde(rename = "ai_summary", skip_serializing_if = "Option::is_none")]
+    pub ai_summary: Option<String>,
+    #[serde(rename = "ai_keywords", skip_serializing_if = "Option::is_none")]
+    pub ai_keywords: Option<Vec<String>>,
     pub num_comments: u64,
     pub submitted_by: Option<UserJson>,
     pub is_author_participating: bool,
@@ -312,6 +339,8 @@ impl DailyItemJson {
             summary: paper.summary.clone(),
             thumbnail: Some(thumbnail_url(base_url, &paper.id)),
             upvotes: paper.upvotes,
+            ai_summary: paper.ai_summary.clone(),
+            ai_keywords: paper.ai_keywords.clone(),
             num_comments: paper.num_comments,
             submitted_by: entry.and_then(UserJson::submitter),
             is_author_participating: false,

@@ -7,6 +7,7 @@
 //! - [`fulltext`]: a paper's full text: conversion, thumbnails and PDF text, beside parsing;
 //! - [`passages`]: searching synthetic full texts, and keyword search beside them and without;
 //! - [`mcp`]: an MCP tool call beside the JSON API call that answers the same question;
+//! - [`keywords`]: how well automatic keywords tell a paper's category, beside TF-IDF ones;
 //! - [`import`]: the import pipeline on SQLite and PostgreSQL beside a parse-only baseline;
 //! - [`relevance`]: nDCG@10 and recall@100 of each search mode on a BEIR-format set;
 //! - [`search`]: keyword search latency beside SQLite FTS5 on the same papers and queries;
@@ -16,6 +17,7 @@ pub mod digest;
 pub mod foryou;
 pub mod fulltext;
 pub mod import;
+pub mod keywords;
 pub mod mcp;
 pub mod passages;
 pub mod relevance;

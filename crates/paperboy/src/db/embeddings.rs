@@ -159,4 +159,22 @@ impl Db {
         });
         Ok(rows)
     }
+
+    /// The ids, titles and abstracts of the papers `ids` that exist, in the order given.
+    pub async fn paper_texts(&self, ids: &[String]) -> Result<Vec<(String, String, String)>, DbError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut rows: Vec<(String, String, String)> = with_pool!(self, |pool, DB| {
+            let mut sql = QueryBuilder::<DB>::new("SELECT id, title, summary FROM papers WHERE id IN (");
+            let mut list = sql.separated(", ");
+            for id in ids {
+                list.push_bind(id.as_str());
+            }
+            sql.push(")");
+            sql.build_query_as().fetch_all(pool).await?
+        });
+        rows.sort_by_key(|(id, _, _)| ids.iter().position(|wanted| wanted == id));
+        Ok(rows)
+    }
 }

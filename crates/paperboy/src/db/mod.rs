@@ -7,6 +7,7 @@
 //! `ON CONFLICT ... DO UPDATE`), and compiled for each engine by that macro. The database is the
 //! truth; search indexes and caches are rebuilt from it.
 
+pub mod annotations;
 pub mod authors;
 pub mod checkpoints;
 pub mod claims;

@@ -31,6 +31,7 @@ use sqlx::{AssertSqlSafe, QueryBuilder};
 
 use crate::domain::authors::author_keys;
 
+use super::annotations::StoredAnnotation;
 use super::claims::ClaimedAuthor;
 use super::{Db, DbError, set_clock, take_clock, with_pool};
 
@@ -80,6 +81,9 @@ pub struct StoredPaper {
     /// Its repository's GitHub stars, once counted, for listings and pages (attached with the
     /// claims); `None` otherwise.
     pub stars: Option<i64>,
+    /// Its keywords and TL;DR, once the annotation job made them, for listings and pages
+    /// (attached with the claims); `None` otherwise.
+    pub annotation: Option<StoredAnnotation>,
 }
 
 /// The catalog's columns of `papers`, declared once: each column, the type a row reads it as,
@@ -242,6 +246,7 @@ impl TryFrom<PaperRow> for StoredPaper {
             hidden_at: row.hidden_at,
             claimed: Vec::new(),
             stars: None,
+            annotation: None,
         })
     }
 }
@@ -405,8 +410,8 @@ impl Db {
         Ok(paper)
     }
 
-    /// Fills in the `claimed` authors of `papers` ([`Db::claimed_authors`]) and their
-    /// repositories' `stars`.
+    /// Fills in the `claimed` authors of `papers` ([`Db::claimed_authors`]), their
+    /// repositories' `stars` and their `annotation`s.
     pub(super) async fn attach_claims<'a>(
         &self,
         papers: impl IntoIterator<Item = &'a mut StoredPaper>,
@@ -417,6 +422,7 @@ impl Db {
         }
         let ids: Vec<String> = papers.iter().map(|p| p.paper.id.to_string()).collect();
         let mut claimed = self.claimed_authors(&ids).await?;
+        let mut annotations = self.annotations(&ids).await?;
         let stars: HashMap<String, i64> = with_pool!(self, |pool, DB| {
             let mut sql = QueryBuilder::<DB>::new(
                 "SELECT pr.paper_id, r.stars FROM paper_repos pr JOIN repositories r ON r.repo = pr.repo \
@@ -432,6 +438,7 @@ impl Db {
         for paper in papers {
             paper.claimed = claimed.remove(paper.paper.id.as_str()).unwrap_or_default();
             paper.stars = stars.get(paper.paper.id.as_str()).copied();
+            paper.annotation = annotations.remove(paper.paper.id.as_str());
         }
         Ok(())
     }

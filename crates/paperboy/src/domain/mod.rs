@@ -1,7 +1,7 @@
 //! The bottom layer: plain domain types and the rules that need nothing but their values.
 //!
 //! Accounts (names, addresses, roles, ids), author names and who they may be, secrets and
-//! password hashes, comments' Markdown, the trending formula, the daily feed's periods, entries
+//! password hashes, comments' Markdown, key phrases and sentences of abstracts, the trending formula, the daily feed's periods, entries
 //! and feature rules, digest preferences and picks, arXiv categories, and the refusals of the
 //! community's rules. Nothing here reads a database, a socket or a clock other than the one
 //! passed in; every layer above may use it, and it imports from none of them (ARCHITECTURE.md,
@@ -14,6 +14,7 @@ pub mod code;
 pub mod collections;
 pub mod digest;
 pub mod feed;
+pub mod keywords;
 pub mod markdown;
 pub mod recommend;
 pub mod refusal;

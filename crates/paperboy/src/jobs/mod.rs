@@ -6,7 +6,9 @@
 //! [`DIGESTS_EVERY`] (it composes what is due at each reader's hour and sends the outbox), and,
 //! when a daily harvest is configured, yesterday's arXiv records once a day, and with GitHub
 //! settings the repositories' stars every [`STARS_EVERY`], and with full texts enabled the
-//! recent feed's full texts every [`FULLTEXT_EVERY`]. On the trending
+//! recent feed's full texts every [`FULLTEXT_EVERY`], with a model the papers' keywords and
+//! TL;DRs every [`ANNOTATE_EVERY`], and with a language model's endpoint the featured papers'
+//! summaries as often. On the trending
 //! tick each worker also deletes finished jobs after a week, and expired sessions and links.
 //! The scheduler runs inside each worker, and de-duplication keys make several workers enqueue
 //! each job once. A worker claims one job at a time, renews its lease while it runs, and
@@ -15,7 +17,7 @@
 //! mid-job loses its lease when the lease expires, and the job runs again on another worker:
 //! jobs are at-least-once, so each is idempotent (a refresh recomputes, a harvest upserts, a
 //! digest run composes what is missing and sends what the outbox holds, a full-text run
-//! fetches what is still due).
+//! fetches what is still due, an annotation run annotates what is still due).
 //!
 //! `paperboy worker` runs a worker; `paperboy serve --with-worker` runs one beside the server.
 
@@ -28,6 +30,7 @@ use paperboy_arxiv::client::ArxivClient;
 use paperboy_arxiv::oai::MetadataFormat;
 use serde::{Deserialize, Serialize};
 
+use crate::annotate::{Annotator, annotate_catalog};
 use crate::db::Db;
 use crate::db::jobs::ClaimedJob;
 use crate::db::queue::{Dedupe, backoff, worker_name};
@@ -36,7 +39,9 @@ use crate::digest::send::{SendOptions, SendReport};
 use crate::domain::feed::FeatureRules;
 use crate::fulltext::{FullTextOptions, fetch_due};
 use crate::ingest::harvest::{HarvestOptions, harvest};
+use crate::progress::Progress;
 use crate::stars::{GitHub, StarsOptions, refresh};
+use crate::summarize::{Llm, summarize_featured};
 
 /// How often the trending scores are refreshed.
 pub const TRENDING_EVERY: Duration = Duration::from_secs(300);
@@ -48,6 +53,10 @@ pub const FULLTEXT_EVERY: Duration = Duration::from_secs(600);
 const FULLTEXT_FEED_DAYS: u64 = 7;
 /// Papers one full-text job fetches at most (with arXiv's 3 s pause, about ten minutes).
 const FULLTEXT_PER_RUN: u64 = 200;
+/// How often a worker with a model annotates the papers that are due.
+pub const ANNOTATE_EVERY: Duration = Duration::from_secs(600);
+/// Papers one annotation job annotates at most, the newest first (a few minutes of both cores).
+const ANNOTATE_PER_RUN: u64 = 1_000;
 /// How often due digests are looked for: readers get theirs within this of their hour.
 pub const DIGESTS_EVERY: Duration = Duration::from_secs(60);
 /// Backoff of the first retry, doubled for each further one, up to an hour.
@@ -71,6 +80,10 @@ pub enum Job {
     RefreshStars,
     /// Queue the recent feed's papers for their full texts, and fetch what is due.
     FetchFullTexts,
+    /// Give the papers that are due their keywords and TL;DR.
+    Annotate,
+    /// Ask the language model for the summaries of the featured papers that are due.
+    Summarize,
 }
 
 impl Job {
@@ -81,6 +94,8 @@ impl Job {
             Job::Digests => "digests",
             Job::RefreshStars => "refresh_stars",
             Job::FetchFullTexts => "fetch_full_texts",
+            Job::Annotate => "annotate",
+            Job::Summarize => "summarize",
         }
     }
 
@@ -113,6 +128,11 @@ pub struct WorkerConfig {
     pub stars: Option<GitHub>,
     /// Full texts are fetched from arXiv every [`FULLTEXT_EVERY`] when set.
     pub fulltext: Option<FullTextOptions>,
+    /// Papers get keywords and a TL;DR from this model every [`ANNOTATE_EVERY`] when set.
+    pub annotate: Option<Annotator>,
+    /// Featured papers get a generative summary from this endpoint every [`ANNOTATE_EVERY`]
+    /// when set.
+    pub summarize: Option<Llm>,
 }
 
 impl WorkerConfig {
@@ -128,6 +148,8 @@ impl WorkerConfig {
             digests: None,
             stars: None,
             fulltext: None,
+            annotate: None,
+            summarize: None,
         }
     }
 }
@@ -150,6 +172,14 @@ pub async fn schedule(db: &Db, config: &WorkerConfig) -> anyhow::Result<()> {
     if config.fulltext.is_some() {
         let slot = Utc::now().timestamp() / FULLTEXT_EVERY.as_secs() as i64;
         Job::FetchFullTexts.enqueue(db, Dedupe::Once(&format!("fetch_full_texts:{slot}"))).await?;
+    }
+    if config.annotate.is_some() {
+        let slot = Utc::now().timestamp() / ANNOTATE_EVERY.as_secs() as i64;
+        Job::Annotate.enqueue(db, Dedupe::Once(&format!("annotate:{slot}"))).await?;
+    }
+    if config.summarize.is_some() {
+        let slot = Utc::now().timestamp() / ANNOTATE_EVERY.as_secs() as i64;
+        Job::Summarize.enqueue(db, Dedupe::Once(&format!("summarize:{slot}"))).await?;
     }
     if config.daily_harvest {
         let yesterday = Utc::now().date_naive() - chrono::Days::new(1);
@@ -297,6 +327,19 @@ async fn execute(db: &Db, config: &WorkerConfig, job: &ClaimedJob) -> anyhow::Re
             let options = FullTextOptions { limit: Some(FULLTEXT_PER_RUN), progress: false, ..options };
             let report = fetch_due(db, &config.arxiv, options).await?;
             tracing::info!(queued, report = %report.summary(), "full texts");
+        }
+        Job::Annotate => {
+            let Annotator(model) =
+                config.annotate.clone().context("this worker has no model to annotate with")?;
+            let report =
+                annotate_catalog(db, model, Some(ANNOTATE_PER_RUN), &Progress::records(false, "annotating"))
+                    .await?;
+            tracing::info!(report = %report.summary(), "annotations");
+        }
+        Job::Summarize => {
+            let llm = config.summarize.as_ref().context("this worker has no summary endpoint")?;
+            let report = summarize_featured(db, llm).await?;
+            tracing::info!(report = %report.summary(), "summaries");
         }
         Job::Digests => {
             let delivery = config.digests.as_ref().context("this worker has no mail settings for digests")?;

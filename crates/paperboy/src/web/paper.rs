@@ -10,13 +10,14 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use paperboy_arxiv::{ArxivId, Paper};
 
+use crate::db::annotations::GENERATED;
 use crate::db::community::Comment;
 use crate::db::users::Session;
 use crate::domain::accounts::UserId;
 use crate::domain::code::{Linked, project_page, repository};
 use crate::domain::feed::Period;
 use crate::domain::markdown;
-use crate::domain::text::url_encode_path;
+use crate::domain::text::{url_encode, url_encode_path};
 use crate::error::AppError;
 use crate::http::App;
 use crate::http::cache::Rendered;
@@ -57,6 +58,12 @@ struct PaperPage {
     upvotes: i64,
     comments: i64,
     abstract_html: String,
+    /// The automatic TL;DR and keywords (links to a search), each with who made it; empty
+    /// until the annotation job made them.
+    tldr: String,
+    tldr_by: String,
+    keywords: Vec<Link>,
+    keywords_by: String,
     bibtex: String,
     similar: Vec<Card>,
     upvoters: Vec<String>,
@@ -68,6 +75,26 @@ struct PaperPage {
     hidden: bool,
     github_repo: String,
     project_page: String,
+}
+
+/// Who made an automatic keyword list or TL;DR, for people, from its stored method
+/// (`central-sentence/all-MiniLM-L6-v2`).
+fn made_by(method: &str) -> String {
+    let (how, model) = method.split_once('/').unwrap_or((method, ""));
+    if how == GENERATED {
+        return format!("Automatic: written by {model} from the abstract.");
+    }
+    let how = match how {
+        "keybert-mmr" => {
+            "the phrases of the title and abstract closest in meaning to the paper, kept diverse"
+        }
+        "central-sentence" => "the abstract's sentence closest in meaning to the whole paper",
+        other => other,
+    };
+    match model {
+        "" => format!("Automatic: {how}."),
+        model => format!("Automatic: {how}, by {model}."),
+    }
 }
 
 /// An author of the paper, with the member verified as them.
@@ -233,6 +260,17 @@ async fn render_paper(app: &App, id: &ArxivId, session: Option<&Session>) -> Res
         upvotes: stored.upvotes,
         comments: stored.num_comments,
         abstract_html: latex::to_html(&paper.summary),
+        tldr: stored.annotation.as_ref().map(|a| a.summary.clone()).unwrap_or_default(),
+        tldr_by: stored.annotation.as_ref().map(|a| made_by(&a.summary_method)).unwrap_or_default(),
+        keywords: stored
+            .annotation
+            .iter()
+            .flat_map(|a| &a.keywords)
+            .map(|phrase| {
+                Link::new(format!("/search?q={}", url_encode(&format!("\"{phrase}\""))), phrase.clone())
+            })
+            .collect(),
+        keywords_by: stored.annotation.as_ref().map(|a| made_by(&a.keywords_method)).unwrap_or_default(),
         bibtex: bibtex(paper),
         similar,
         more_upvoters: (stored.upvotes - upvoters.len() as i64).max(0),

@@ -47,6 +47,10 @@ assert info.id == "2605.00002" and info.title == "Graph networks", info
 assert info.linked_models == [] and info.num_total_models == 0, info
 assert info.submitted_at == datetime(2026, 5, 11, tzinfo=timezone.utc), info.submitted_at
 assert info.categories == ["cs.CL", "cs.LG"], info.categories
+# The automatic TL;DR and keywords, in Hugging Face's fields.
+assert info.ai_summary == "An abstract about Graph networks, with energy $E = mc^2$ in it.", info.ai_summary
+assert "graph networks" in info.ai_keywords and len(info.ai_keywords) <= 5, info.ai_keywords
+assert first.ai_summary and first.ai_keywords, first
 linked = api.paper_info("2605.00006")
 assert linked.github_repo == "https://github.com/example/grasp", linked.github_repo
 assert linked.project_page == "https://grasp.example.org/", linked.project_page

@@ -20,7 +20,8 @@ use paperboy::domain::accounts::{Email, Role, UserName};
 use crate::harness::fixtures::{recent, sample};
 
 /// A `paperboy serve` of the site tests' sample papers on a free port, stopped on drop, with an
-/// admin, `curator`, and a member, `reader`, and an API token of each.
+/// admin, `curator`, and a member, `reader`, and an API token of each; the papers have their
+/// keywords and TL;DRs.
 struct Server {
     child: Child,
     base_url: String,
@@ -98,6 +99,11 @@ impl Server {
             let (_, admin_token) = db.create_api_token(admin.id, "client tests").await.unwrap();
             let (_, member_token) = db.create_api_token(voters[0].id, "client tests").await.unwrap();
             let (_, spare_token) = db.create_api_token(voters[0].id, "spare").await.unwrap();
+            // Keywords and TL;DRs, as the annotation job makes them (with the test embedder).
+            let embedder: std::sync::Arc<dyn paperboy_embed::Embedder> =
+                std::sync::Arc::new(paperboy_embed::HashEmbedder::default());
+            let quiet = paperboy::progress::Progress::records(false, "annotating");
+            paperboy::annotate::annotate_catalog(&db, embedder, None, &quiet).await.unwrap();
             db.close().await;
             let expose = |token: paperboy::domain::secrets::Secret| token.expose().to_string();
             (expose(admin_token), expose(member_token), expose(spare_token))

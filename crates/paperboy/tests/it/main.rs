@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, reason = "a failed unwrap is a failed test, with its location")]
 
+mod annotate;
 mod api;
 mod architecture;
 mod cli;
@@ -23,3 +24,4 @@ mod search;
 mod site;
 mod snapshots;
 mod storage;
+mod summarize;

@@ -61,6 +61,8 @@ pub struct Seen {
     /// The `Authorization` and `If-None-Match` headers, when sent.
     pub authorization: Option<String>,
     pub if_none_match: Option<String>,
+    /// The request's body, as text.
+    pub body: String,
     pub at: Instant,
 }
 
@@ -70,7 +72,7 @@ struct Script {
     seen: Vec<Seen>,
 }
 
-/// A real HTTP server on loopback that answers every GET with the next scripted reply
+/// A real HTTP server on loopback that answers every request with the next scripted reply
 /// (404 once the script is used up) and records what it was asked.
 pub struct ReplayServer {
     pub url: String,
@@ -102,6 +104,7 @@ async fn replay(
     uri: Uri,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
+    body: axum::body::Bytes,
 ) -> Response {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let next = {
@@ -112,6 +115,7 @@ async fn replay(
             user_agent: header("user-agent").unwrap_or_default(),
             authorization: header("authorization"),
             if_none_match: header("if-none-match"),
+            body: String::from_utf8_lossy(&body).into_owned(),
             at: Instant::now(),
         });
         script.replies.pop_front()

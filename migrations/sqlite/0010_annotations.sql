@@ -1,0 +1,36 @@
+-- Annotations (SQLite): what the annotation jobs wrote about each paper from its title and
+-- abstract. Keep in step with ../postgres/0010_annotations.sql.
+
+-- Keywords (a JSON array of phrases, best first) and a one-sentence summary, each with the
+-- method that made it ("keybert-mmr/all-MiniLM-L6-v2"), and the hash of the text they came from
+-- (search::embedding::text_hash of title and abstract), so a changed abstract is annotated again.
+CREATE TABLE paper_annotations (
+    paper_id         TEXT PRIMARY KEY NOT NULL REFERENCES papers (id) ON DELETE CASCADE,
+    text_hash        TEXT NOT NULL,
+    keywords         TEXT NOT NULL,
+    keywords_method  TEXT NOT NULL,
+    summary          TEXT NOT NULL,
+    summary_method   TEXT NOT NULL,
+    made_at          TEXT NOT NULL
+) STRICT;
+
+-- A generative summary per featured paper from a chat completions endpoint (`--llm-url`):
+-- the model's name beside its text, and the hash of the title and abstract it was written
+-- from. A failed attempt keeps no text, says why, and when to try again.
+CREATE TABLE paper_summaries (
+    paper_id         TEXT PRIMARY KEY NOT NULL REFERENCES papers (id) ON DELETE CASCADE,
+    text_hash        TEXT NOT NULL,
+    model            TEXT NOT NULL,
+    summary          TEXT,
+    reason           TEXT,
+    attempts         INTEGER NOT NULL DEFAULT 0,
+    attempted_at     TEXT NOT NULL,
+    next_attempt_at  TEXT
+) STRICT;
+
+-- Requests sent to the summary endpoint per UTC day, against the daily budget; shared by
+-- every worker.
+CREATE TABLE llm_usage (
+    day       TEXT PRIMARY KEY NOT NULL,
+    requests  INTEGER NOT NULL
+) STRICT;
