@@ -3,12 +3,14 @@
 //! annotation job and `paperboy annotate` make.
 //!
 //! For each paper the model embeds, in one call for a batch of papers, the paper's text (title
-//! and abstract, as semantic search embeds it), each candidate key phrase and each sentence of
-//! the abstract. The keywords are chosen by maximal marginal relevance, the TL;DR is the most
+//! and abstract, as semantic search embeds it; the vector `paperboy embed` stored is taken
+//! instead when it is of the same text and model), each candidate key phrase and each sentence
+//! of the abstract. The keywords are chosen by maximal marginal relevance, the TL;DR is the most
 //! central sentence. Each is stored with its method and model ([`Methods`]) and the hash of the
 //! text, so only papers that are new, whose title or abstract changed, or that an older method
 //! annotated are done again; an interrupted run resumes (each batch is committed).
 
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Instant;
@@ -56,23 +58,41 @@ impl Methods {
     }
 }
 
-/// The keywords and TL;DR of each paper (title, abstract), in order, with one call of the model.
-pub fn annotate(embedder: &dyn Embedder, papers: &[(&str, &str)]) -> Result<Vec<Annotation>, EmbedError> {
-    let texts: Vec<Texts> = papers.iter().map(|(title, summary)| Texts::of(title, summary)).collect();
-    let whole: Vec<String> = papers.iter().map(|(title, summary)| paper_text(title, summary)).collect();
-    let mut inputs: Vec<&str> = whole.iter().map(String::as_str).collect();
+/// A paper to annotate: its title and abstract, and its vector when semantic search stored one
+/// of this text with this model (then it is not computed again).
+#[derive(Debug, Clone, Copy)]
+pub struct PaperText<'a> {
+    pub title: &'a str,
+    pub summary: &'a str,
+    pub vector: Option<&'a [f32]>,
+}
+
+/// The keywords and TL;DR of each paper, in order, with one call of the model.
+pub fn annotate(embedder: &dyn Embedder, papers: &[PaperText<'_>]) -> Result<Vec<Annotation>, EmbedError> {
+    let texts: Vec<Texts> = papers.iter().map(|paper| Texts::of(paper.title, paper.summary)).collect();
+    let missing: Vec<String> = papers
+        .iter()
+        .filter(|paper| paper.vector.is_none())
+        .map(|paper| paper_text(paper.title, paper.summary))
+        .collect();
+    let mut inputs: Vec<&str> = missing.iter().map(String::as_str).collect();
     for paper in &texts {
         inputs.extend(paper.candidates.iter().map(String::as_str));
         inputs.extend(paper.sentences.iter().map(String::as_str));
     }
     let vectors = embedder.embed(&inputs)?;
-    let (papers_vectors, mut rest) = vectors.split_at(papers.len());
+    let (computed, mut rest) = vectors.split_at(missing.len());
+    let mut computed = computed.iter();
     let mut annotations = Vec::with_capacity(papers.len());
-    for (paper, vector) in texts.iter().zip(papers_vectors) {
-        let (candidates, after) = rest.split_at(paper.candidates.len());
-        let (sentences, after) = after.split_at(paper.sentences.len());
+    for (paper, texts) in papers.iter().zip(&texts) {
+        let vector = match paper.vector {
+            Some(stored) => stored,
+            None => computed.next().map(Vec::as_slice).unwrap_or_default(),
+        };
+        let (candidates, after) = rest.split_at(texts.candidates.len());
+        let (sentences, after) = after.split_at(texts.sentences.len());
         rest = after;
-        annotations.push(paper.choose(vector, candidates, sentences));
+        annotations.push(texts.choose(vector, candidates, sentences));
     }
     Ok(annotations)
 }
@@ -132,12 +152,28 @@ pub async fn annotate_catalog(
     for chunk in due.chunks(BATCH) {
         let ids: Vec<String> = chunk.iter().map(|(id, _)| id.clone()).collect();
         let papers = db.paper_texts(&ids).await?;
+        // A stored vector is the paper's only if it was made from the same text.
+        let vectors: HashMap<String, Vec<f32>> = db
+            .embeddings_of(embedder.model(), &ids)
+            .await?
+            .into_iter()
+            .filter(|stored| {
+                chunk.iter().any(|(id, hash)| *id == stored.paper_id && *hash == stored.text_hash)
+            })
+            .map(|stored| (stored.paper_id, stored.vector))
+            .collect();
         let model = embedder.clone();
         let annotations = tokio::task::spawn_blocking(move || {
-            let texts: Vec<(&str, &str)> =
-                papers.iter().map(|(_, title, summary)| (title.as_str(), summary.as_str())).collect();
-            annotate(model.as_ref(), &texts)
-                .map(|made| papers.into_iter().map(|(id, ..)| id).zip(made).collect())
+            let texts: Vec<PaperText<'_>> = papers
+                .iter()
+                .map(|(id, title, summary)| PaperText {
+                    title,
+                    summary,
+                    vector: vectors.get(id).map(Vec::as_slice),
+                })
+                .collect();
+            let made = annotate(model.as_ref(), &texts)?;
+            Ok::<_, EmbedError>(papers.iter().map(|(id, ..)| id.clone()).zip(made).collect::<Vec<_>>())
         })
         .await??;
         let rows = rows(chunk, annotations, &methods);

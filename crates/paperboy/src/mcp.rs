@@ -13,8 +13,8 @@
 //! A client that sends a member's personal API token (`Authorization: Bearer pb_...`) sees three
 //! more tools: the member's reading list, saving a paper to it (or taking it off), and their
 //! "for you" list. The token is checked on every request, so a revoked one stops working at
-//! once: the request is answered 401, as the API answers it. Without a token the member's
-//! tools are not listed, and calling one is a tool error that says how to get a token.
+//! once: the request is answered 401 with a JSON-RPC error that says so. Without a token the
+//! member's tools are not listed, and calling one is a tool error that says how to get a token.
 
 use std::sync::Arc;
 

@@ -28,7 +28,7 @@ use anyhow::Context;
 use paperboy_arxiv::reader::{Item, RecordReader};
 use paperboy_embed::Embedder;
 
-use crate::annotate::annotate;
+use crate::annotate::{PaperText, annotate};
 use crate::domain::keywords::{Annotation, KEYWORDS, candidates, sentences, trim_summary};
 use crate::progress::Progress;
 
@@ -153,7 +153,8 @@ fn keybert(model: &dyn Embedder, texts: &[(String, String)]) -> anyhow::Result<(
     let started = Instant::now();
     let mut made = Vec::with_capacity(texts.len());
     for chunk in texts.chunks(BATCH) {
-        let papers: Vec<(&str, &str)> = chunk.iter().map(|(t, s)| (t.as_str(), s.as_str())).collect();
+        let papers: Vec<PaperText<'_>> =
+            chunk.iter().map(|(title, summary)| PaperText { title, summary, vector: None }).collect();
         made.extend(annotate(model, &papers)?);
         progress.set_position(made.len() as u64);
         progress.set_records(made.len() as u64);

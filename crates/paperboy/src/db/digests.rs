@@ -1041,33 +1041,6 @@ impl Db {
         }))
     }
 
-    /// The stored vectors of `papers` for `model`, in one query per thousand papers.
-    pub async fn embeddings_of(
-        &self,
-        model: &str,
-        papers: &[String],
-    ) -> Result<Vec<(String, Vec<f32>)>, DbError> {
-        let mut found = Vec::with_capacity(papers.len());
-        for chunk in papers.chunks(1_000) {
-            let rows: Vec<(String, i32, Vec<u8>)> = with_pool!(self, |pool, DB| {
-                let mut query =
-                    QueryBuilder::<DB>::new("SELECT paper_id, dim, vector FROM embeddings WHERE model = ");
-                query.push_bind(model).push(" AND paper_id IN (");
-                let mut ids = query.separated(", ");
-                for paper in chunk {
-                    ids.push_bind(paper);
-                }
-                query.push(")");
-                query.build_query_as().fetch_all(pool).await?
-            });
-            for (paper, dim, bytes) in rows {
-                let vector = super::embeddings::vector_from_bytes(&paper, &bytes, dim)?;
-                found.push((paper, vector));
-            }
-        }
-        Ok(found)
-    }
-
     /// The papers `user` upvoted or saved to one of their collections, newest first, each once,
     /// at most `limit`.
     pub async fn liked_papers(&self, user: UserId, limit: i64) -> Result<Vec<Liked>, DbError> {

@@ -22,6 +22,14 @@ pub struct NewEmbedding {
     pub vector: Vec<f32>,
 }
 
+/// A paper's stored vector and the hash of the text it was made from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PaperVector {
+    pub paper_id: String,
+    pub text_hash: String,
+    pub vector: Vec<f32>,
+}
+
 /// A stored vector and the clock number it was written at.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredEmbedding {
@@ -141,6 +149,31 @@ impl Db {
                 .await?
         });
         row.map(|(dim, bytes)| vector_from_bytes(paper_id, &bytes, dim)).transpose()
+    }
+
+    /// The stored vectors of `papers` for `model` that exist, each with the hash of its text,
+    /// in one query per thousand papers.
+    pub async fn embeddings_of(&self, model: &str, papers: &[String]) -> Result<Vec<PaperVector>, DbError> {
+        let mut found = Vec::with_capacity(papers.len());
+        for chunk in papers.chunks(1_000) {
+            let rows: Vec<(String, String, i32, Vec<u8>)> = with_pool!(self, |pool, DB| {
+                let mut query = QueryBuilder::<DB>::new(
+                    "SELECT paper_id, text_hash, dim, vector FROM embeddings WHERE model = ",
+                );
+                query.push_bind(model).push(" AND paper_id IN (");
+                let mut ids = query.separated(", ");
+                for paper in chunk {
+                    ids.push_bind(paper);
+                }
+                query.push(")");
+                query.build_query_as().fetch_all(pool).await?
+            });
+            for (paper_id, text_hash, dim, bytes) in rows {
+                let vector = vector_from_bytes(&paper_id, &bytes, dim)?;
+                found.push(PaperVector { paper_id, text_hash, vector });
+            }
+        }
+        Ok(found)
     }
 
     /// Papers' ids, titles and abstracts in id order after `after_id`, at most `limit`: the

@@ -247,7 +247,7 @@ impl<'a> Composer<'a> {
         let Some(model) = self.model().await? else { return Ok(Vec::new()) };
         let ids: Vec<String> = history.iter().map(|paper| paper.id.clone()).collect();
         let mut vectors: HashMap<String, Vec<f32>> =
-            self.db.embeddings_of(&model, &ids).await?.into_iter().collect();
+            self.db.embeddings_of(&model, &ids).await?.into_iter().map(|v| (v.paper_id, v.vector)).collect();
         Ok(history.iter().filter_map(|paper| Some((paper.clone(), vectors.remove(&paper.id)?))).collect())
     }
 
@@ -264,7 +264,14 @@ impl<'a> Composer<'a> {
             && candidates.vectors.is_none()
         {
             let ids: Vec<String> = candidates.papers.iter().map(|c| c.paper.id.clone()).collect();
-            candidates.vectors = Some(self.db.embeddings_of(&model, &ids).await?.into_iter().collect());
+            candidates.vectors = Some(
+                self.db
+                    .embeddings_of(&model, &ids)
+                    .await?
+                    .into_iter()
+                    .map(|v| (v.paper_id, v.vector))
+                    .collect(),
+            );
         }
         Ok(())
     }

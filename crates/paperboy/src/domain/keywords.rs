@@ -303,6 +303,23 @@ const BREAK_WORDS: &[&str] = &[
     "works",
 ];
 
+/// Words ending in "ly" that are not adverbs, and so may be part of a key phrase.
+const NOT_ADVERBS: &[&str] = &[
+    "anomaly",
+    "assembly",
+    "butterfly",
+    "daily",
+    "early",
+    "family",
+    "friendly",
+    "monopoly",
+    "monthly",
+    "reply",
+    "supply",
+    "weekly",
+    "yearly",
+];
+
 /// Abbreviations after which a full stop does not end a sentence.
 const ABBREVIATIONS: &[&str] = &[
     "e.g", "i.e", "al", "vs", "cf", "fig", "figs", "eq", "eqs", "sec", "resp", "approx", "etc", "no", "ref",
@@ -448,11 +465,14 @@ fn end_stretch<'a>(current: &mut Vec<&'a str>, stretches: &mut Vec<Vec<&'a str>>
     }
 }
 
-/// Whether `word` ends a stretch: a break word, a number, or a single character.
+/// Whether `word` ends a stretch: a break word, an adverb ("commonly"), a number, or a single
+/// character.
 fn breaks(word: &str) -> bool {
+    let lower = word.to_lowercase();
     word.chars().count() < 2
         || !word.chars().any(char::is_alphabetic)
-        || BREAK_WORDS.contains(&word.to_lowercase().as_str())
+        || BREAK_WORDS.contains(&lower.as_str())
+        || (lower.len() > 4 && lower.ends_with("ly") && !NOT_ADVERBS.contains(&lower.as_str()))
 }
 
 /// Whether a word may be a keyword on its own: three letters or more, or an acronym ("AI").
@@ -464,13 +484,18 @@ fn is_acronym(word: &str) -> bool {
     word.chars().filter(|c| c.is_uppercase()).count() >= 2
 }
 
-/// How a word is shown: lower case, unless its capitals are inside it (acronyms and names
-/// such as "LLMs", "GPT-4", "ImageNet").
+/// How a word is shown: each part between hyphens in lower case, unless its capitals are
+/// inside it (acronyms and names such as "LLMs", "GPT-4", "ImageNet"; "Multi-Traversal" becomes
+/// "multi-traversal").
 fn display_word(word: &str) -> String {
-    match word.chars().skip(1).any(char::is_uppercase) {
-        true => word.to_owned(),
-        false => word.to_lowercase(),
-    }
+    let parts: Vec<String> = word
+        .split('-')
+        .map(|part| match part.chars().skip(1).any(char::is_uppercase) {
+            true => part.to_owned(),
+            false => part.to_lowercase(),
+        })
+        .collect();
+    parts.join("-")
 }
 
 fn display(words: &[&str]) -> String {
@@ -522,6 +547,13 @@ pub fn sentences(summary: &str) -> Vec<String> {
 /// capital, at most [`MAX_SUMMARY_CHARS`].
 pub fn trim_summary(sentence: &str) -> String {
     let mut text = sentence.trim();
+    // "To address these issues, we propose ..." says what the sentence before it did.
+    if let Some((head, rest)) = text.split_once(", ")
+        && head.starts_with("To ")
+        && head.split(' ').count() <= 8
+    {
+        text = rest;
+    }
     for connective in CONNECTIVES {
         let Some(head) = text.get(..connective.len()) else { continue };
         if head.eq_ignore_ascii_case(connective) && text[connective.len()..].starts_with(',') {
@@ -596,7 +628,12 @@ mod tests {
 
     #[test]
     fn a_plural_and_its_singular_are_one_candidate_in_the_form_met_first() {
-        let found = candidates("Language models", "A language model and LLMs, and GPT-4 and ImageNet.");
+        let found = candidates(
+            "Language models",
+            "A language model and LLMs, and GPT-4 and ImageNet, commonly collected Multi-Traversal data.",
+        );
+        assert!(found.contains(&"multi-traversal data".to_owned()), "{found:?}");
+        assert!(!found.iter().any(|phrase| phrase.contains("commonly")), "adverbs break: {found:?}");
         assert_eq!(found.iter().filter(|p| p.starts_with("language model")).count(), 1, "{found:?}");
         assert!(found.contains(&"language models".to_owned()), "{found:?}");
         for kept in ["LLMs", "GPT-4", "ImageNet"] {
@@ -632,6 +669,8 @@ mod tests {
     fn a_summary_stands_alone_and_is_cut_at_a_word() {
         assert_eq!(trim_summary("However, we show that caches help."), "We show that caches help.");
         assert_eq!(trim_summary("In this paper, graphs are studied."), "Graphs are studied.");
+        assert_eq!(trim_summary("To address these issues, we propose caches."), "We propose caches.");
+        assert_eq!(trim_summary("To be sure, caches help."), "Caches help.");
         assert_eq!(trim_summary("Heretofore unknown, bounds hold."), "Heretofore unknown, bounds hold.");
         let long = "word ".repeat(100);
         let cut = trim_summary(&long);

@@ -84,6 +84,8 @@ async def agent():
             assert paper.structured_content["title"] == "Robots that grasp", paper.structured_content
             assert paper.structured_content["githubRepo"] == "https://github.com/example/grasp"
             assert "Robots that grasp (2605.00006)" in text(paper), text(paper)
+            assert paper.structured_content["ai_keywords"], paper.structured_content
+            assert "\nTL;DR (automatic): " in text(paper) and "\nKeywords (automatic): " in text(paper), text(paper)
             await refused(session, "get_paper", {"id": "2605.99999"}, "2605.99999")
             await refused(session, "get_paper", {"id": "not a paper"}, "is not an arXiv id")
 

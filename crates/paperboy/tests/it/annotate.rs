@@ -10,11 +10,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
-use paperboy::annotate::{Annotator, Methods, annotate, annotate_catalog};
+use paperboy::annotate::{Annotator, Methods, PaperText, annotate, annotate_catalog};
 use paperboy::db::Db;
+use paperboy::db::embeddings::NewEmbedding;
 use paperboy::domain::feed::FeatureRules;
 use paperboy::jobs::{WorkerConfig, run_worker};
 use paperboy::progress::Progress;
+use paperboy::search::embedding::{paper_text, text_hash};
 use paperboy_arxiv::{Paper, RawPaper};
 use paperboy_embed::{Embedder, HashEmbedder, MiniLm};
 
@@ -162,7 +164,7 @@ fn the_real_model_chooses_keywords_and_a_tldr_a_reader_would() {
         spatial resolution filter, and contrast filter. Main results. Simulated prosthetic vision matches \
         the maximum letter acuity observed in clinical studies as well as patients' subjective \
         descriptions.";
-    let made = annotate(&model, &[(title, summary)]).unwrap().remove(0);
+    let made = annotate(&model, &[PaperText { title, summary, vector: None }]).unwrap().remove(0);
     eprintln!("keywords: {:?}\nTL;DR: {}", made.keywords, made.summary);
     assert_eq!(made.keywords.len(), 5);
     assert!(made.keywords.iter().any(|k| k.contains("prosthetic vision")), "{:?}", made.keywords);
@@ -215,4 +217,33 @@ fn annotating_without_a_model_says_how_to_get_one() {
             "{args:?}: {stderr}"
         );
     }
+}
+
+/// The vector semantic search stored for a paper's current text is the paper's vector here too;
+/// one of an older text is not.
+#[tokio::test]
+async fn a_stored_vector_of_the_same_text_is_used_not_computed_again() {
+    let test_db = crate::harness::TestDb::sqlite().await;
+    let db = &test_db.db;
+    store(
+        db,
+        vec![
+            paper("2605.00101", "Sparse attention for long documents", SPARSE_ABSTRACT),
+            paper("2605.00102", "Sparse attention for long documents", SPARSE_ABSTRACT),
+        ],
+    )
+    .await;
+    let embedder = HashEmbedder::default();
+    // A stand-in vector that points at the weather: the sentence closest to it is the TL;DR.
+    let weather = embedder.embed(&["The weather was pleasant on most days of the year."]).unwrap().remove(0);
+    let text = paper_text("Sparse attention for long documents", SPARSE_ABSTRACT);
+    let rows = vec![
+        NewEmbedding { paper_id: "2605.00101".into(), text_hash: text_hash(&text), vector: weather.clone() },
+        NewEmbedding { paper_id: "2605.00102".into(), text_hash: "an older text".into(), vector: weather },
+    ];
+    db.store_embeddings(HashEmbedder::MODEL, &rows).await.unwrap();
+    assert_eq!(run(db, None).await, (2, 2));
+    let made = db.annotations(&["2605.00101".into(), "2605.00102".into()]).await.unwrap();
+    assert!(made["2605.00101"].summary.contains("weather"), "the stored vector was used");
+    assert!(!made["2605.00102"].summary.contains("weather"), "a vector of an older text was not");
 }

@@ -136,8 +136,14 @@ async fn a_thousand_digests_arrive_once_each_while_the_sender_is_killed() {
     let mut kills = 0;
     let mut received_before_kills = Vec::new();
     for _ in 0..6 {
+        // Each run is killed once the server has taken 50 to 250 more messages: mid-sending,
+        // however fast this machine sends.
         let mut child = digest_run(&database, &sink.url(), &options);
-        std::thread::sleep(Duration::from_millis(300 + random.below(900)));
+        let target = sink.count() + 50 + random.below(200) as usize;
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while sink.count() < target && child.try_wait().unwrap().is_none() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(2));
+        }
         if child.try_wait().unwrap().is_none() {
             child.kill().unwrap();
             kills += 1;
