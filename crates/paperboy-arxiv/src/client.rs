@@ -412,7 +412,8 @@ fn backoff(attempt: u32, delay: Duration) -> Duration {
     (base * 2u32.saturating_pow(attempt.saturating_sub(1))).min(Duration::from_secs(300))
 }
 
-fn error_chain(err: &dyn std::error::Error) -> String {
+/// An error with its causes, `outer: inner: ...`, for messages.
+pub fn error_chain(err: &dyn std::error::Error) -> String {
     let mut message = err.to_string();
     let mut source = err.source();
     while let Some(cause) = source {

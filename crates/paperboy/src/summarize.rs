@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{NaiveDate, Utc};
-use paperboy_arxiv::client::parse_retry_after;
+use paperboy_arxiv::client::{error_chain, parse_retry_after};
 use serde_json::Value;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
@@ -179,7 +179,7 @@ impl Llm {
             request = request.bearer_auth(key);
         }
         let response =
-            request.send().await.map_err(|err| Attempt::Retry { reason: chain(&err), wait: None })?;
+            request.send().await.map_err(|err| Attempt::Retry { reason: error_chain(&err), wait: None })?;
         let status = response.status();
         if status.as_u16() == 429 || status.is_server_error() {
             let wait = parse_retry_after(response.headers());
@@ -221,7 +221,7 @@ async fn read_limited(mut response: reqwest::Response) -> Result<Vec<u8>, Attemp
     }
     let mut body = Vec::new();
     while let Some(chunk) =
-        response.chunk().await.map_err(|err| Attempt::Retry { reason: chain(&err), wait: None })?
+        response.chunk().await.map_err(|err| Attempt::Retry { reason: error_chain(&err), wait: None })?
     {
         if body.len() + chunk.len() > MAX_ANSWER_BYTES {
             return Err(too_large());
@@ -294,17 +294,6 @@ fn excerpt(text: &str) -> String {
         true => format!("{}…", line.chars().take(80).collect::<String>()),
         false => line,
     }
-}
-
-fn chain(err: &dyn std::error::Error) -> String {
-    let mut message = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        message.push_str(": ");
-        message.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    message
 }
 
 /// What a run did.

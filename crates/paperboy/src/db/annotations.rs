@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::QueryBuilder;
 
-use super::{Db, DbError, set_clock, take_clock, with_pool};
+use super::{Db, DbError, move_paper, with_pool};
 
 /// A paper's annotation, as stored and shown.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,17 +86,10 @@ impl Db {
         let now = Utc::now();
         with_pool!(self, |pool, DB| {
             let mut tx = pool.begin_with(self.begin_write()).await?;
-            let mut seq = take_clock!(tx);
             for new in rows {
-                let moved = sqlx::query("UPDATE papers SET change_seq = $1 WHERE id = $2")
-                    .bind(seq + 1)
-                    .bind(new.paper_id.as_str())
-                    .execute(&mut *tx)
-                    .await?;
-                if moved.rows_affected() == 0 {
+                if !move_paper!(tx, new.paper_id.as_str()) {
                     continue;
                 }
-                seq += 1;
                 let annotation = &new.annotation;
                 sqlx::query(
                     "INSERT INTO paper_annotations (paper_id, text_hash, keywords, keywords_method, summary, \
@@ -116,7 +109,6 @@ impl Db {
                 .execute(&mut *tx)
                 .await?;
             }
-            set_clock!(tx, seq);
             tx.commit().await?;
         });
         Ok(())
@@ -251,13 +243,7 @@ impl Db {
             .await?;
             // A failure changes nothing a reader sees; a summary moves the paper's clock.
             if summary.is_some() {
-                let seq = take_clock!(tx) + 1;
-                sqlx::query("UPDATE papers SET change_seq = $1 WHERE id = $2")
-                    .bind(seq)
-                    .bind(paper_id)
-                    .execute(&mut *tx)
-                    .await?;
-                set_clock!(tx, seq);
+                move_paper!(tx, paper_id);
             }
             tx.commit().await?;
         });

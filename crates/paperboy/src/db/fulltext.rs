@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::{Db, DbError, set_clock, take_clock, with_pool};
+use super::{Db, DbError, move_paper, with_pool};
 
 /// A paper waiting for its full text, with the attempts made so far.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -184,13 +184,7 @@ impl Db {
             if !matches!(outcome, FullTextOutcome::Failed { .. }) {
                 // A new document, or none for good, moves the paper on the catalog clock: cached
                 // pages and the search index see it.
-                let seq = take_clock!(tx) + 1;
-                sqlx::query("UPDATE papers SET change_seq = $1 WHERE id = $2")
-                    .bind(seq)
-                    .bind(paper_id)
-                    .execute(&mut *tx)
-                    .await?;
-                set_clock!(tx, seq);
+                move_paper!(tx, paper_id);
             }
             tx.commit().await?;
             Ok(())

@@ -121,6 +121,26 @@ macro_rules! set_clock {
 }
 pub(crate) use set_clock;
 
+/// Moves the paper `$id` on the catalog clock in the transaction `$tx`, so cached pages and the
+/// search index see it changed; evaluates to whether the paper exists.
+macro_rules! move_paper {
+    ($tx:ident, $id:expr) => {{
+        let seq = $crate::db::take_clock!($tx) + 1;
+        let moved = sqlx::query("UPDATE papers SET change_seq = $1 WHERE id = $2")
+            .bind(seq)
+            .bind($id)
+            .execute(&mut *$tx)
+            .await?
+            .rows_affected()
+            > 0;
+        if moved {
+            $crate::db::set_clock!($tx, seq);
+        }
+        moved
+    }};
+}
+pub(crate) use move_paper;
+
 impl Db {
     /// Opens the database at `url`: `sqlite:PATH` (created if missing) or `postgres://...`.
     pub async fn connect(url: &str) -> Result<Db, DbError> {
