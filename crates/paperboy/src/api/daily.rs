@@ -7,12 +7,14 @@ use aide::openapi::{
 };
 use aide::operation::{OperationInput, add_parameters};
 use aide::transform::TransformOperation;
-use axum::extract::{FromRequestParts, Query, RawQuery, State};
+use axum::extract::{FromRequestParts, OriginalUri, Query, RawQuery, State};
+use axum::http::HeaderMap;
 use axum::http::request::Parts;
 use chrono::Utc;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
+use super::cached::Cached;
 use super::contract::{DATE, DATE_TIME, MONTH, WEEK, matches, names, variant};
 use super::json::DailyItemJson;
 use super::paging::{MAX_PAGE, Paged, next_link, parse_limit, parse_page};
@@ -191,12 +193,24 @@ impl OperationInput for PeriodQuery {
     }
 }
 
-/// `GET /api/daily_papers`.
+/// `GET /api/daily_papers`, from the page cache.
 pub async fn list_daily_papers(
     State(app): State<App>,
+    uri: OriginalUri,
+    headers: HeaderMap,
     RawQuery(raw): RawQuery,
     PeriodQuery(period): PeriodQuery,
     Params(params): Params<DailyParams>,
+) -> Cached<Paged<DailyItemJson>> {
+    Cached::answer(&app, &uri, &headers, daily_papers(&app, raw, period, params)).await
+}
+
+/// The daily feed's page that `period` and `params` ask for.
+async fn daily_papers(
+    app: &App,
+    raw: Option<String>,
+    period: Option<Period>,
+    params: DailyParams,
 ) -> Result<Paged<DailyItemJson>, AppError> {
     let limit = parse_limit(params.limit.as_deref(), DEFAULT_LIMIT, MAX_LIMIT)?;
     let page = parse_page(params.p.as_deref())?;

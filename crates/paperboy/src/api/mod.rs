@@ -13,6 +13,7 @@
 //! of its rules). `contract` holds the patterns the document states and the handlers check.
 
 pub mod auth;
+pub mod cached;
 pub mod collections;
 pub mod community;
 pub mod contract;

@@ -4,12 +4,14 @@
 
 use aide::transform::TransformOperation;
 use axum::Json;
-use axum::extract::{RawQuery, State};
+use axum::extract::{OriginalUri, RawQuery, State};
+use axum::http::HeaderMap;
 use chrono::NaiveDate;
 use paperboy_arxiv::ArxivId;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::cached::Cached;
 use super::contract::{CURSOR, NOT_BLANK, PAPER_ID, checked, names, variant};
 use super::json::{AuthorJson, DailyItemJson, FullTextJson, PaperJson, PassageJson, thumbnail_url};
 use super::paging::{Paged, next_link, parse_limit};
@@ -87,12 +89,14 @@ pub(crate) async fn paper_json(
     Ok(Json(paper))
 }
 
-/// `GET /api/papers/{id}`.
+/// `GET /api/papers/{id}`, from the page cache.
 pub async fn show_paper(
     State(app): State<App>,
+    uri: OriginalUri,
+    headers: HeaderMap,
     PathParam(path): PathParam<PaperPath>,
-) -> Result<Json<PaperJson>, AppError> {
-    visible_paper(&app, &path.paper()?).await
+) -> Cached<Json<PaperJson>> {
+    Cached::answer(&app, &uri, &headers, async { visible_paper(&app, &path.paper()?).await }).await
 }
 
 pub fn show_paper_docs(op: TransformOperation) -> TransformOperation {

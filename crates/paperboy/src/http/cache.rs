@@ -79,6 +79,8 @@ pub struct CachedPage {
     pub last_modified: HeaderValue,
     pub body: Bytes,
     pub gzip: Option<Bytes>,
+    /// The `Link` header it is served with (the next page of a listing), if any.
+    pub link: Option<HeaderValue>,
     /// Where the account corner is, and the page around it compressed, for signed-in readers.
     personal: Option<Personal>,
     last_used: AtomicU64,
@@ -111,17 +113,24 @@ pub struct PageCache {
     clock: AtomicU64,
 }
 
-/// What a handler renders: a status, a content type and a body.
+/// What a handler renders: a status, a content type and a body, and for a page of a JSON
+/// listing the `Link` to the next.
 #[derive(Debug)]
 pub struct Rendered {
     pub status: StatusCode,
     pub content_type: &'static str,
     pub body: String,
+    pub link: Option<HeaderValue>,
 }
 
 impl Rendered {
     pub fn html(status: StatusCode, body: String) -> Rendered {
-        Rendered { status, content_type: "text/html; charset=utf-8", body }
+        Rendered { status, content_type: "text/html; charset=utf-8", body, link: None }
+    }
+
+    /// A JSON answer of the API.
+    pub fn json(body: String, link: Option<HeaderValue>) -> Rendered {
+        Rendered { status: StatusCode::OK, content_type: "application/json", body, link }
     }
 }
 
@@ -162,6 +171,7 @@ impl PageCache {
             last_modified,
             body,
             gzip,
+            link: rendered.link,
             personal,
             last_used: AtomicU64::new(self.clock.fetch_add(1, Ordering::Relaxed)),
         });
@@ -218,6 +228,9 @@ impl CachedPage {
         headers.insert(header::LAST_MODIFIED, self.last_modified.clone());
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
         headers.insert(header::VARY, HeaderValue::from_static("accept-encoding, cookie"));
+        if let Some(link) = &self.link {
+            headers.insert(header::LINK, link.clone());
+        }
         response
     }
 

@@ -3,6 +3,7 @@
 //! answering a page made for one visitor.
 
 use std::future::Future;
+use std::sync::Arc;
 
 use askama::Template;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
@@ -11,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use crate::db::users::Session;
 use crate::domain::secrets::Secret;
 use crate::error::AppError;
-use crate::http::cache::Rendered;
+use crate::http::cache::{CachedPage, Rendered};
 use crate::http::corner;
 use crate::http::session;
 use crate::http::state::App;
@@ -95,11 +96,6 @@ where
     F: FnOnce() -> Fut,
     Fut: Future<Output = Result<Rendered, AppError>>,
 {
-    let key = uri.path_and_query().map_or("/", |pq| pq.as_str());
-    let version = match app.web.version.current(&app.core.db).await {
-        Ok(version) => version,
-        Err(err) => return AppError::from(err).into_response(),
-    };
     let session = match session::cookie(headers, session::SESSION_COOKIE) {
         Some(cookie) => match app.core.db.session(&Secret::from_client(cookie)).await {
             Ok(session) => session,
@@ -107,20 +103,43 @@ where
         },
         None => None,
     };
-    let page = match app.web.pages.get(key, version) {
-        Some(page) => {
-            app.web.metrics.count_cache(true);
-            page
-        }
-        None => {
-            app.web.metrics.count_cache(false);
-            match render().await {
-                Ok(rendered) => app.web.pages.put(key, version, rendered),
-                Err(err) => return err.into_response(),
-            }
-        }
+    let page = match from_cache(app, uri, render).await {
+        Ok(page) => page,
+        Err(err) => return err.into_response(),
     };
     session
         .and_then(|session| page.respond_personal(headers, &corner::account_corner(&session)))
         .unwrap_or_else(|| page.respond(headers))
+}
+
+/// Serves the API's answer at `uri` (the whole address, `/api/...`) from the page cache when it
+/// was made at the catalog's current version, and otherwise makes it with `render` and keeps
+/// it: for answers that are the same for every caller, so no session or token is read. Errors
+/// are not kept.
+pub async fn cached_json<F, Fut>(app: &App, uri: &Uri, headers: &HeaderMap, render: F) -> Response
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = Result<Rendered, AppError>>,
+{
+    match from_cache(app, uri, render).await {
+        Ok(answer) => answer.respond(headers),
+        Err(err) => err.into_response(),
+    }
+}
+
+/// What the page cache keeps for `uri` at the catalog's current version, made with `render`
+/// first if it keeps nothing.
+async fn from_cache<F, Fut>(app: &App, uri: &Uri, render: F) -> Result<Arc<CachedPage>, AppError>
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = Result<Rendered, AppError>>,
+{
+    let key = uri.path_and_query().map_or("/", |pq| pq.as_str());
+    let version = app.web.version.current(&app.core.db).await?;
+    if let Some(page) = app.web.pages.get(key, version) {
+        app.web.metrics.count_cache(true);
+        return Ok(page);
+    }
+    app.web.metrics.count_cache(false);
+    Ok(app.web.pages.put(key, version, render().await?))
 }

@@ -81,7 +81,7 @@ async fn render_markdown(app: &App, id: &ArxivId) -> Result<Rendered, AppError> 
         (_, FullText::Ready(document)) => paperboy_fulltext::to_markdown(&document),
         (stored, FullText::Missing(reason)) => abstract_markdown(&stored.paper, reason.as_deref()),
     };
-    Ok(Rendered { status: StatusCode::OK, content_type: MARKDOWN, body })
+    Ok(Rendered { status: StatusCode::OK, content_type: MARKDOWN, body, link: None })
 }
 
 /// The paper's page as Markdown, for a paper without full text: its title, authors and

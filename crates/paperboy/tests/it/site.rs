@@ -221,6 +221,54 @@ async fn pages_carry_validators_and_are_compressed() {
     assert_eq!(api.headers[header::CONTENT_ENCODING], "gzip");
 }
 
+/// The API's answers that are the same for every caller come from the page cache: validators,
+/// `304`, the `Link` to the next page kept, and a vote or a new paper seen at once.
+async fn the_api_answers_from_the_page_cache_and_shows_changes_at_once(db: &Db) {
+    store(db, sample()).await;
+    let site = TestApp::new(db).await;
+    let uri = "/api/daily_papers?date=2026-05-11&limit=2";
+    let first = site.get(uri).await;
+    assert_eq!(first.status, StatusCode::OK);
+    let etag = first.headers[header::ETAG].to_str().unwrap().to_owned();
+    let link = first.headers[header::LINK].to_str().unwrap().to_owned();
+    assert!(link.contains("p=1") && link.ends_with("rel=\"next\""), "{link}");
+    let again = site.get_with(uri, header::IF_NONE_MATCH, &etag).await;
+    assert_eq!(again.status, StatusCode::NOT_MODIFIED);
+    let cached = site.get(uri).await;
+    assert_eq!(
+        (cached.text.as_str(), &cached.headers[header::LINK]),
+        (first.text.as_str(), &link.parse().unwrap())
+    );
+
+    let paper = site.get("/api/papers/2605.00001").await;
+    assert_eq!(paper.json()["upvotes"], 0);
+    let paper_etag = paper.headers[header::ETAG].to_str().unwrap().to_owned();
+    assert_eq!(
+        site.get_with("/api/papers/2605.00001", header::IF_NONE_MATCH, &paper_etag).await.status,
+        StatusCode::NOT_MODIFIED
+    );
+    // The site's page of the same path is another answer, not the API's.
+    assert!(site.get("/papers/2605.00001").await.text.starts_with("<!doctype html>"));
+
+    let email: paperboy::domain::accounts::Email = "voter@example.org".parse().unwrap();
+    let name: paperboy::domain::accounts::UserName = "voter".parse().unwrap();
+    let voter = db
+        .create_user(&name, &email, None, paperboy::domain::accounts::Role::User, false)
+        .await
+        .unwrap()
+        .unwrap();
+    db.set_vote(voter.id, &"2605.00001".parse().unwrap(), true).await.unwrap();
+    let voted = site.get_with("/api/papers/2605.00001", header::IF_NONE_MATCH, &paper_etag).await;
+    assert_eq!(voted.status, StatusCode::OK, "a vote moves the catalog clock");
+    assert_eq!(voted.json()["upvotes"], 1);
+    store(db, vec![dated("2605.00007", "A late arrival", "2026-05-11")]).await;
+    let changed = site.get("/api/daily_papers?date=2026-05-11").await;
+    assert!(changed.text.contains("A late arrival"));
+    assert_eq!(site.get("/api/papers/2605.99999").await.status, StatusCode::NOT_FOUND, "errors are not kept");
+}
+
+on_both_engines!(the_api_answers_from_the_page_cache_and_shows_changes_at_once);
+
 async fn feeds_are_rss_and_atom_with_stable_absolute_links(db: &Db) {
     store(db, sample()).await;
     let site = TestApp::new(db).await;
