@@ -225,6 +225,26 @@ pub enum Command {
     #[command(verbatim_doc_comment)]
     Summarize(LlmArgs),
 
+    /// Copy the embedded database to a new file, consistently, while servers run.
+    ///
+    /// The copy holds exactly what was committed when it began (SQLite's VACUUM INTO), compacted
+    /// into one file. Bring it back with `paperboy restore`. On PostgreSQL, use pg_dump.
+    /// Example:
+    ///
+    ///   paperboy backup backups/paperboy-$(date +%F).db
+    #[command(verbatim_doc_comment)]
+    Backup(BackupArgs),
+
+    /// Put a backup in place of the embedded database; stop the servers first.
+    ///
+    /// The backup is checked (and an older one brought up to date), the current database is
+    /// kept beside it as paperboy.db.before-restore-TIME, and the search indexes are removed:
+    /// the next `paperboy serve` builds them again from the restored database. Example:
+    ///
+    ///   paperboy restore backups/paperboy-2026-12-04.db
+    #[command(verbatim_doc_comment)]
+    Restore(RestoreArgs),
+
     /// Rebuild the keyword index from the catalog, from scratch.
     ///
     /// Not needed in normal operation: the index follows the catalog by itself (the server
@@ -607,6 +627,18 @@ pub struct ServeArgs {
     /// Papers users submit that the catalog lacks are looked up here.
     #[command(flatten)]
     pub arxiv: ArxivArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// The new file to write; a backup never overwrites one.
+    pub dest: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// A file `paperboy backup` wrote.
+    pub source: PathBuf,
 }
 
 /// A language model's endpoint, for generative summaries (`paperboy summarize`, the worker).

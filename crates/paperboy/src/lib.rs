@@ -7,6 +7,7 @@ pub mod actions;
 pub mod annotate;
 pub mod api;
 pub mod app;
+pub mod backup;
 pub mod bench;
 pub mod cli;
 pub mod db;

@@ -94,6 +94,30 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Reindex => run_reindex(&cli.global).await,
         Command::Embed(args) => run_embed(&cli.global, args).await,
         Command::Annotate(args) => run_annotate(&cli.global, args).await,
+        Command::Backup(args) => {
+            let db = open_db(&cli.global).await?;
+            let report = paperboy::backup::backup(&db, &args.dest).await?;
+            println!(
+                "Backed up {} papers to {} ({} bytes).",
+                report.papers,
+                args.dest.display(),
+                report.bytes
+            );
+            db.close().await;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Restore(args) => {
+            if cli.global.database_url.is_some() {
+                bail!("`paperboy restore` brings back the embedded database; for PostgreSQL use pg_restore");
+            }
+            let report = paperboy::backup::restore(&cli.global.data_dir, &args.source).await?;
+            println!(
+                "Restored {} papers from {}; the search indexes are built again when `paperboy serve` starts.",
+                report.papers,
+                args.source.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Summarize(args) => {
             let Some(llm) = llm(&args)? else {
                 bail!(

@@ -51,6 +51,22 @@ pub fn index_dir(data_dir: &Path) -> PathBuf {
     data_dir.join("index")
 }
 
+/// Fails when another process (a server) holds the keyword index of `data_dir`.
+pub fn ensure_unlocked(data_dir: &Path) -> anyhow::Result<()> {
+    let dir = index_dir(data_dir);
+    if !dir.exists() {
+        return Ok(());
+    }
+    match SearchIndex::open(&dir)?.writer(1) {
+        Ok(_) => Ok(()),
+        Err(SearchError::Locked(dir)) => anyhow::bail!(
+            "another process (probably `paperboy serve`) is using the index in {}; stop it first",
+            dir.display()
+        ),
+        Err(err) => Err(err.into()),
+    }
+}
+
 /// What the index makes of a paper.
 pub fn index_doc(paper: &Paper) -> IndexDoc {
     IndexDoc {
@@ -85,15 +101,28 @@ pub async fn catch_up(
     writer: Writer,
     progress: &Progress,
 ) -> Result<(Writer, u64), FollowError> {
-    let papers_cursor = index.cursor()?;
-    let passages_cursor = index.passages_cursor()?;
+    let mut writer = writer;
+    let mut papers_cursor = index.cursor()?;
+    let mut passages_cursor = index.passages_cursor()?;
+    let clock = db.catalog_version().await?;
+    if papers_cursor.max(passages_cursor) > clock {
+        // The index has seen a catalog further on than this one: the database was restored
+        // from an older copy. Nothing in the index can be trusted; it is made again.
+        tracing::warn!(
+            index = papers_cursor,
+            database = clock,
+            "the keyword index is ahead of the database: rebuilding it"
+        );
+        writer.clear()?;
+        writer.commit(0)?;
+        (papers_cursor, passages_cursor) = (0, 0);
+    }
     let mut cursor = papers_cursor.min(passages_cursor);
     let pending = db.count_papers_changed_since(cursor).await?;
     if pending == 0 {
         return Ok((writer, 0));
     }
     progress.set_length(pending);
-    let mut writer = writer;
     let bulk = pending >= BULK_LOAD && pending.saturating_mul(4) >= index.len() + pending;
     if bulk {
         writer.pause_merging();

@@ -116,6 +116,18 @@ impl Semantic {
     /// until [`Semantic::maintain`] folds it into the graph). Returns how many it added.
     pub async fn catch_up(&self, db: &Db) -> Result<u64, SemanticError> {
         let model = self.embedder.model().to_owned();
+        let clock = db.catalog_version().await?;
+        if self.read().cursor > clock {
+            // The index has seen a catalog further on than this one: the database was restored
+            // from an older copy. It starts again from nothing.
+            tracing::warn!(
+                index = self.cursor(),
+                database = clock,
+                "the vector index is ahead of the database: rebuilding it"
+            );
+            let empty = VectorIndex::build_with(self.embedder.dim(), PARAMS, Vec::new())?;
+            *self.write() = Vectors { index: empty, cursor: 0 };
+        }
         let mut added = 0;
         loop {
             let cursor = self.read().cursor;

@@ -22,6 +22,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "stars",
             "fulltext",
             "annotate",
+            "backup",
             "summarize",
             "digest",
             "jobs",

@@ -6,6 +6,7 @@
 mod annotate;
 mod api;
 mod architecture;
+mod backup;
 mod cli;
 mod clients;
 mod code;
