@@ -245,8 +245,19 @@ pub struct PaperListItemJson {
 /// header's `rel="next"` address carries the cursor of the next page.
 pub async fn list_papers(
     State(app): State<App>,
+    uri: OriginalUri,
+    headers: HeaderMap,
     RawQuery(raw): RawQuery,
     Params(params): Params<ListParams>,
+) -> Cached<Paged<PaperListItemJson>> {
+    Cached::answer(&app, &uri, &headers, newest_papers(&app, raw, params)).await
+}
+
+/// The page of the catalog, newest first, that `params` ask for.
+async fn newest_papers(
+    app: &App,
+    raw: Option<String>,
+    params: ListParams,
 ) -> Result<Paged<PaperListItemJson>, AppError> {
     let limit = parse_limit(params.limit.as_deref(), LIST_LIMIT, MAX_LIST_LIMIT)?;
     let after = params.cursor.as_deref().map(parse_cursor).transpose()?;

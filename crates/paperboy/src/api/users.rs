@@ -5,11 +5,13 @@
 
 use aide::transform::TransformOperation;
 use axum::Json;
-use axum::extract::{RawQuery, State};
+use axum::extract::{OriginalUri, RawQuery, State};
+use axum::http::HeaderMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::auth::MaybeApiUser;
+use super::cached::Cached;
 use super::collections::{CollectionJson, listing};
 use super::contract::{USER_NAME, checked};
 use super::json::{DailyItemJson, PaperJson, iso_millis};
@@ -112,9 +114,16 @@ pub struct OverviewJson {
 /// `GET /api/users/{name}/overview`.
 pub async fn show_overview(
     State(app): State<App>,
+    uri: OriginalUri,
+    headers: HeaderMap,
     PathParam(path): PathParam<MemberPath>,
-) -> Result<Json<OverviewJson>, AppError> {
-    let member = path.member(&app).await?;
+) -> Cached<Json<OverviewJson>> {
+    Cached::answer(&app, &uri, &headers, overview(&app, path)).await
+}
+
+/// A member's overview.
+async fn overview(app: &App, path: MemberPath) -> Result<Json<OverviewJson>, AppError> {
+    let member = path.member(app).await?;
     let profile = app.core.db.profile(member.id).await?;
     let totals = app.core.db.member_totals(member.id).await?;
     let base = &app.core.config.base_url;
@@ -156,11 +165,23 @@ pub fn show_overview_docs(op: TransformOperation) -> TransformOperation {
 /// announced first.
 pub async fn list_papers(
     State(app): State<App>,
+    uri: OriginalUri,
+    headers: HeaderMap,
     PathParam(path): PathParam<MemberPath>,
     RawQuery(raw): RawQuery,
     Params(params): Params<PageParams>,
+) -> Cached<Paged<PaperJson>> {
+    Cached::answer(&app, &uri, &headers, papers(&app, path, raw, params)).await
+}
+
+/// A page of the papers a member wrote.
+async fn papers(
+    app: &App,
+    path: MemberPath,
+    raw: Option<String>,
+    params: PageParams,
 ) -> Result<Paged<PaperJson>, AppError> {
-    let member = path.member(&app).await?;
+    let member = path.member(app).await?;
     let (page, limit) = params.checked()?;
     let mut ids = app.core.db.claimed_paper_ids(member.id, page * limit, limit + 1).await?;
     let more = ids.len() as u64 > limit;
@@ -168,7 +189,7 @@ pub async fn list_papers(
     let papers = app.core.db.get_papers_with_entries(&ids).await?;
     let items = papers.into_iter().map(|(stored, entry)| PaperJson::new(stored, entry.as_ref())).collect();
     let url = format!("/api/users/{}/papers", member.name);
-    Ok(Paged { items, next: next_page(&app, more, &url, raw.as_deref(), page) })
+    Ok(Paged { items, next: next_page(app, more, &url, raw.as_deref(), page) })
 }
 
 pub fn list_papers_docs(op: TransformOperation) -> TransformOperation {
@@ -182,11 +203,23 @@ pub fn list_papers_docs(op: TransformOperation) -> TransformOperation {
 /// newest first.
 pub async fn list_submissions(
     State(app): State<App>,
+    uri: OriginalUri,
+    headers: HeaderMap,
     PathParam(path): PathParam<MemberPath>,
     RawQuery(raw): RawQuery,
     Params(params): Params<PageParams>,
+) -> Cached<Paged<DailyItemJson>> {
+    Cached::answer(&app, &uri, &headers, submissions(&app, path, raw, params)).await
+}
+
+/// A page of the papers a member submitted to the feed.
+async fn submissions(
+    app: &App,
+    path: MemberPath,
+    raw: Option<String>,
+    params: PageParams,
 ) -> Result<Paged<DailyItemJson>, AppError> {
-    let member = path.member(&app).await?;
+    let member = path.member(app).await?;
     let (page, limit) = params.checked()?;
     let query = FeedQuery {
         submitter: Some(member.name.clone()),
@@ -198,7 +231,7 @@ pub async fn list_submissions(
     let items =
         entries.into_iter().map(|item| DailyItemJson::of_entry(&app.core.config.base_url, item)).collect();
     let url = format!("/api/users/{}/submissions", member.name);
-    Ok(Paged { items, next: next_page(&app, more, &url, raw.as_deref(), page) })
+    Ok(Paged { items, next: next_page(app, more, &url, raw.as_deref(), page) })
 }
 
 pub fn list_submissions_docs(op: TransformOperation) -> TransformOperation {

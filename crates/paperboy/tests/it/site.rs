@@ -247,6 +247,16 @@ async fn the_api_answers_from_the_page_cache_and_shows_changes_at_once(db: &Db) 
         site.get_with("/api/papers/2605.00001", header::IF_NONE_MATCH, &paper_etag).await.status,
         StatusCode::NOT_MODIFIED
     );
+    for uri in ["/api/papers?limit=2", "/api/users/nobody-here/overview"] {
+        let answer = site.get(uri).await;
+        match answer.headers.get(header::ETAG) {
+            Some(etag) => {
+                let again = site.get_with(uri, header::IF_NONE_MATCH, etag.to_str().unwrap()).await;
+                assert_eq!(again.status, StatusCode::NOT_MODIFIED, "{uri}");
+            }
+            None => assert_eq!(answer.status, StatusCode::NOT_FOUND, "{uri}: only errors go uncached"),
+        }
+    }
     // The site's page of the same path is another answer, not the API's.
     assert!(site.get("/papers/2605.00001").await.text.starts_with("<!doctype html>"));
 
