@@ -136,14 +136,16 @@ async fn a_thousand_digests_arrive_once_each_while_the_sender_is_killed() {
     let mut kills = 0;
     let mut received_before_kills = Vec::new();
     for _ in 0..6 {
-        // Each run is killed once the server has taken 50 to 250 more messages: mid-sending,
-        // however fast this machine sends.
+        // Each run is killed once the server has taken 50 to 250 more messages, and then up to
+        // 20 ms more, so that the kill is mid-sending however fast this machine sends, and not
+        // tied to the moment the server stores a message.
         let mut child = digest_run(&database, &sink.url(), &options);
         let target = sink.count() + 50 + random.below(200) as usize;
         let deadline = Instant::now() + Duration::from_secs(60);
         while sink.count() < target && child.try_wait().unwrap().is_none() && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(2));
         }
+        std::thread::sleep(Duration::from_millis(random.below(20)));
         if child.try_wait().unwrap().is_none() {
             child.kill().unwrap();
             kills += 1;
