@@ -202,15 +202,8 @@ async fn a_worker_with_a_model_annotates_new_papers() {
 fn annotating_without_a_model_says_how_to_get_one() {
     let dir = tempfile::tempdir().unwrap();
     for args in [&["annotate"][..], &["worker", "--annotate"]] {
-        let output = std::process::Command::new(env!("CARGO_BIN_EXE_paperboy"))
-            .arg("--data-dir")
-            .arg(dir.path())
-            .args(args)
-            .env_remove("PAPERBOY_DATABASE_URL")
-            .env_remove("PAPERBOY_MODEL_DIR")
-            .output()
-            .unwrap();
-        let stderr = String::from_utf8_lossy(&output.stderr);
+        let output = crate::harness::paperboy(dir.path(), args);
+        let stderr = crate::harness::text(&output.stderr);
         assert!(!output.status.success(), "{args:?}");
         assert!(
             stderr.contains("needs a model: pass --model DIR or set PAPERBOY_MODEL_DIR"),

@@ -4,7 +4,7 @@
 //! the server started on the restored database builds its search index again by itself.
 
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -13,21 +13,7 @@ use paperboy::db::Db;
 use paperboy::search::follow;
 
 use crate::harness::fixtures::{paper, store};
-
-fn paperboy(data_dir: &std::path::Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_paperboy"))
-        .arg("--data-dir")
-        .arg(data_dir)
-        .args(args)
-        .env_remove("PAPERBOY_DATABASE_URL")
-        .env_remove("PAPERBOY_MODEL_DIR")
-        .output()
-        .unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use crate::harness::{paperboy, text};
 
 #[tokio::test]
 async fn a_backup_taken_during_writes_holds_everything_committed_before_it() {

@@ -2,26 +2,10 @@
 //! server on a socket that shuts down gracefully.
 
 use std::io::{BufRead, BufReader};
-use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::harness::TestDb;
-
-fn paperboy(data_dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_paperboy"))
-        .arg("--data-dir")
-        .arg(data_dir)
-        .args(args)
-        .env_remove("PAPERBOY_DATABASE_URL")
-        .env_remove("PAPERBOY_MODEL_DIR")
-        .output()
-        .unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use crate::harness::{TestDb, paperboy, text};
 
 const GOOD: &str = r#"{"id":"2503.00001","title":"Good","summary":"S","authors":["A"],"categories":["cs.CL"],"comment":null,"announce_date":"2025-03-18"}"#;
 

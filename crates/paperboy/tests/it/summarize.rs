@@ -15,6 +15,7 @@ use crate::harness::app::TestApp;
 use crate::harness::fixtures::{recent, set_upvotes, store};
 use crate::harness::on_both_engines;
 use crate::harness::replay::{ReplayServer, Scripted};
+use crate::harness::text;
 
 const MODEL: &str = "test-model-7b";
 const SUMMARY: &str = "Sparse attention halves the memory of long-document models at equal accuracy.";
@@ -223,26 +224,12 @@ async fn requests_in_flight_are_bounded() {
 #[test]
 fn summarize_without_an_endpoint_says_what_it_needs() {
     let dir = tempfile::tempdir().unwrap();
-    let run = |args: &[&str]| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_paperboy"))
-            .arg("--data-dir")
-            .arg(dir.path())
-            .args(args)
-            .env_remove("PAPERBOY_DATABASE_URL")
-            .env_remove("PAPERBOY_LLM_URL")
-            .env_remove("PAPERBOY_LLM_MODEL")
-            .output()
-            .unwrap()
-    };
+    let run = |args: &[&str]| crate::harness::paperboy(dir.path(), args);
     let output = run(&["summarize"]);
-    assert!(String::from_utf8_lossy(&output.stderr).contains("needs --llm-url and --llm-model"));
+    assert!(text(&output.stderr).contains("needs --llm-url and --llm-model"));
     let output = run(&["summarize", "--llm-url", "http://localhost:8080/v1"]);
     assert!(!output.status.success());
-    assert!(
-        String::from_utf8_lossy(&output.stderr).contains("--llm-model"),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert!(text(&output.stderr).contains("--llm-model"), "{}", text(&output.stderr));
     let output = run(&["summarize", "--llm-url", "ftp://x", "--llm-model", "m"]);
-    assert!(String::from_utf8_lossy(&output.stderr).contains("must be an http:// or https:// address"));
+    assert!(text(&output.stderr).contains("must be an http:// or https:// address"));
 }

@@ -93,6 +93,26 @@ macro_rules! on_both_engines {
 }
 pub(crate) use on_both_engines;
 
+/// Runs the `paperboy` binary on `data_dir` with `args`, as a user would, with none of the
+/// settings a developer's environment may hold (a database, a model, a language model).
+pub fn paperboy(data_dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_paperboy"))
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .env_remove("PAPERBOY_DATABASE_URL")
+        .env_remove("PAPERBOY_MODEL_DIR")
+        .env_remove("PAPERBOY_LLM_URL")
+        .env_remove("PAPERBOY_LLM_MODEL")
+        .output()
+        .unwrap()
+}
+
+/// A command's output as text.
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
 /// A file among the handwritten fixtures of `paperboy-arxiv`.
 pub fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../paperboy-arxiv/tests/fixtures").join(name)
