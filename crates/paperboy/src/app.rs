@@ -11,7 +11,7 @@ use crate::actions::community::{Community, SubmitRules};
 use crate::actions::subscriptions::Subscriptions;
 use crate::db::Db;
 use crate::mail::Outbox;
-use crate::quota::{ActionLimits, RateLimit};
+use crate::quota::{Quotas, SiteLimits};
 use crate::search::Search;
 
 /// How the site presents itself and protects itself; set from `paperboy serve`'s flags.
@@ -20,8 +20,8 @@ pub struct SiteConfig {
     /// The address readers reach the site at, without a trailing slash: feeds, `Link` headers
     /// and canonical links are absolute and start with it.
     pub base_url: String,
-    /// Requests each client address may make per window; `None` turns the limit off.
-    pub rate_limit: Option<RateLimit>,
+    /// Requests each member or client address may make per window, per family of requests.
+    pub rate_limits: SiteLimits,
     /// Take the client address from the last `X-Forwarded-For` entry (behind a reverse proxy).
     pub trust_forwarded_for: bool,
     /// The feature rules in force, as written on the command line, for the about page.
@@ -43,7 +43,7 @@ impl Default for SiteConfig {
     fn default() -> Self {
         SiteConfig {
             base_url: "http://127.0.0.1:8080".into(),
-            rate_limit: Some(RateLimit::default()),
+            rate_limits: SiteLimits::default(),
             trust_forwarded_for: false,
             feature_rules: "all".into(),
             mail: Outbox::files(std::env::temp_dir().join("paperboy-mail")),
@@ -55,19 +55,20 @@ impl Default for SiteConfig {
     }
 }
 
-/// The database, search, settings and action quotas of one process.
+/// The database, search, settings and quotas of one process.
 #[derive(Debug)]
 pub struct Core {
     pub db: Db,
     pub search: Arc<Search>,
     pub config: SiteConfig,
-    /// The quotas of single actions (signing up, voting, commenting...).
-    pub quotas: ActionLimits,
+    /// The site-wide limits and the quotas of single actions (signing up, voting...), counted
+    /// in the database so that every process sees them.
+    pub quotas: Quotas,
 }
 
 impl Core {
     pub fn new(db: Db, search: Arc<Search>, config: SiteConfig) -> Core {
-        let quotas = ActionLimits::new(config.action_limits);
+        let quotas = Quotas::new(db.clone(), config.rate_limits, config.action_limits);
         Core { db, search, config, quotas }
     }
 

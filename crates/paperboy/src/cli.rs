@@ -588,12 +588,17 @@ pub struct ServeArgs {
     #[arg(long, env = "PAPERBOY_NO_MCP", value_parser = BoolishValueParser::new())]
     pub no_mcp: bool,
 
-    /// Requests each client address may make per window, as REQUESTS/SECONDSs, or `off`.
-    /// The default is Hugging Face's anonymous quota. Health checks, /metrics and static
-    /// files do not count. Clients learn their quota from the RateLimit-Policy and RateLimit
-    /// headers, and get 429 with Retry-After past it.
-    #[arg(long, env = "PAPERBOY_RATE_LIMIT", default_value = "500/300s", value_name = "QUOTA")]
-    pub rate_limit: String,
+    /// Requests each member (signed in) or client address may make per window, counted apart
+    /// per family: `reads` (pages, feeds, the API's reads; default 3000/300s), `searches`
+    /// (site, API and MCP; 500/300s, Hugging Face's anonymous quota), `writes` (300/300s) and
+    /// `sign-ins` (signing up or in, emailed links; 30/300s). Give FAMILY=REQUESTS/SECONDSs or
+    /// FAMILY=off for one family, REQUESTS/SECONDSs or `off` for all; repeat or separate with
+    /// commas, later settings win: `--rate-limit searches=200/60s,reads=off`. Counted in the
+    /// database, so several servers share one quota. Health checks, /metrics and static files
+    /// do not count. Clients learn their quota from the RateLimit-Policy and RateLimit headers,
+    /// and get 429 with Retry-After past it.
+    #[arg(long, env = "PAPERBOY_RATE_LIMIT", value_delimiter = ',', value_name = "[FAMILY=]QUOTA")]
+    pub rate_limit: Vec<String>,
 
     /// Behind a reverse proxy: count requests by the last X-Forwarded-For address instead of
     /// the connection's. Only set it when the proxy overwrites that header.

@@ -32,7 +32,7 @@ use paperboy::jobs::{WorkerConfig, run_worker};
 use paperboy::mail::Mailer;
 use paperboy::mail::Outbox;
 use paperboy::progress::Progress;
-use paperboy::quota::RateLimit;
+use paperboy::quota::SiteLimits;
 use paperboy::search::follow::{self, FollowError, Indexed};
 use paperboy::search::semantic::{self, Semantic};
 use paperboy::search::{Search, SearchRequest, embedding};
@@ -504,10 +504,10 @@ async fn run_feature(global: &GlobalArgs, args: FeatureArgs) -> anyhow::Result<E
 }
 
 async fn serve(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCode> {
-    let rate_limit = match args.rate_limit.as_str() {
-        "off" => None,
-        quota => Some(quota.parse::<RateLimit>().map_err(anyhow::Error::msg).context("--rate-limit")?),
-    };
+    let mut rate_limits = SiteLimits::default();
+    for setting in &args.rate_limit {
+        rate_limits.set(setting).map_err(anyhow::Error::msg).context("--rate-limit")?;
+    }
     let db = open_db(global).await?;
     let embedded = global.database_url.is_none();
     if embedded && !args.no_demo && db.count_papers().await? == 0 {
@@ -542,7 +542,7 @@ async fn serve(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCode>
     eprintln!("Paperboy is serving {} papers at http://{}/", db.count_papers().await?, args.listen);
     let config = SiteConfig {
         base_url: global.base_url.clone().unwrap_or_else(|| format!("http://{}", args.listen)),
-        rate_limit,
+        rate_limits,
         trust_forwarded_for: args.trust_forwarded_for,
         feature_rules: global.feature_rules.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "),
         mail: outbox(global)?,

@@ -19,7 +19,7 @@ use crate::domain::accounts::{Email, LinkPurpose, UserName, check_password};
 use crate::domain::secrets::{self, Secret};
 use crate::error::AppError;
 use crate::mail::{LinkEmail, Mail, Outbox};
-use crate::quota::{ActionLimits, within};
+use crate::quota::{Quotas, email_key};
 
 /// How long a link that confirms an address works.
 pub const CONFIRM_HOURS: i64 = 48;
@@ -35,7 +35,7 @@ pub const TOKEN_NAME_CHARS: usize = 60;
 #[derive(Debug, Clone, Copy)]
 pub struct Accounts<'a> {
     pub db: &'a Db,
-    pub quotas: &'a ActionLimits,
+    pub quotas: &'a Quotas,
     pub outbox: &'a Outbox,
     pub base_url: &'a str,
 }
@@ -64,7 +64,7 @@ impl Accounts<'_> {
         email: Option<&str>,
         password: Option<&str>,
     ) -> Result<Email, AppError> {
-        within(&self.quotas.sign_up, client, "sign-up")?;
+        self.quotas.sign_up.within(client, "sign-up").await?;
         let name: UserName = field(name)?;
         let email: Email = field(email)?;
         let password = password.unwrap_or_default().to_owned();
@@ -104,9 +104,9 @@ impl Accounts<'_> {
         email: Option<&str>,
         password: Option<&str>,
     ) -> Result<User, AppError> {
-        within(&self.quotas.login, client, "sign-in")?;
+        self.quotas.login.within(client, "sign-in").await?;
         let email: Email = field(email)?;
-        within(&self.quotas.login_email, email.as_str().to_owned(), "sign-in")?;
+        self.quotas.login_email.within(email_key(email.as_str()), "sign-in").await?;
         let password = password.unwrap_or_default().to_owned();
         let account = self.db.user_for_login(&email).await?;
         let verified = tokio::task::spawn_blocking(move || match account {
@@ -136,7 +136,7 @@ impl Accounts<'_> {
         email: Option<&str>,
         purpose: LinkPurpose,
     ) -> Result<Email, AppError> {
-        within(&self.quotas.email_link, client, "email link")?;
+        self.quotas.email_link.within(client, "email link").await?;
         let email: Email = field(email)?;
         if let Some(user) = self.db.user_by_email(&email).await? {
             self.send_link(&user, purpose).await?;
@@ -166,7 +166,7 @@ impl Accounts<'_> {
                 "It works once, for 30 minutes.",
             ),
         };
-        if within(&self.quotas.email_link_to, user.email.clone(), "email").is_err() {
+        if self.quotas.email_link_to.within(email_key(&user.email), "email").await.is_err() {
             tracing::warn!(user = %user.name, "emailed-link quota reached for this address; no email sent");
             return Ok(());
         }

@@ -13,7 +13,6 @@ use crate::domain::collections::{
     CollectionKey, DEFAULT_THEME, MAX_DESCRIPTION_CHARS, MAX_NOTE_CHARS, check_text, check_theme, check_title,
 };
 use crate::error::AppError;
-use crate::quota::within;
 
 /// The key of a collection's address as a client wrote it (the part after its owner's name): a
 /// 404 when it ends with none, as an address that names no collection.
@@ -69,7 +68,7 @@ impl Community<'_> {
         let description =
             check_text("description", description.unwrap_or_default(), MAX_DESCRIPTION_CHARS).map_err(bad)?;
         let theme = theme.map(check_theme).transpose().map_err(bad)?.unwrap_or(DEFAULT_THEME);
-        within(&self.quotas.collect, user.id, "collection")?;
+        self.quotas.collect.within(user.id, "collection").await?;
         let new = NewCollection { title: &title, description: &description, private, theme };
         Ok(self.db.create_collection(user, new).await?)
     }
@@ -92,13 +91,13 @@ impl Community<'_> {
             theme: edit.theme.map(check_theme).transpose().map_err(bad)?,
             position: edit.position,
         };
-        within(&self.quotas.collect, user.id, "collection")?;
+        self.quotas.collect.within(user.id, "collection").await?;
         Ok(self.db.update_collection(user, key, changes).await?)
     }
 
     /// Deletes one of `user`'s collections.
     pub async fn delete_collection(&self, user: &User, key: &CollectionKey) -> Result<(), AppError> {
-        within(&self.quotas.collect, user.id, "collection")?;
+        self.quotas.collect.within(user.id, "collection").await?;
         Ok(self.db.delete_collection(user, key).await?)
     }
 
@@ -113,7 +112,7 @@ impl Community<'_> {
     ) -> Result<i64, AppError> {
         let id = parse_paper_id(paper)?;
         let note = check_text("note", note.unwrap_or_default(), MAX_NOTE_CHARS).map_err(bad)?;
-        within(&self.quotas.collect, user.id, "collection")?;
+        self.quotas.collect.within(user.id, "collection").await?;
         Ok(self.db.add_item(user, key, &id, &note).await?)
     }
 
@@ -127,19 +126,19 @@ impl Community<'_> {
         position: Option<i64>,
     ) -> Result<(), AppError> {
         let note = note.map(|text| check_text("note", text, MAX_NOTE_CHARS)).transpose().map_err(bad)?;
-        within(&self.quotas.collect, user.id, "collection")?;
+        self.quotas.collect.within(user.id, "collection").await?;
         Ok(self.db.update_item(user, key, item, ItemChanges { note, position }).await?)
     }
 
     /// Takes an item out of one of `user`'s collections.
     pub async fn remove_item(&self, user: &User, key: &CollectionKey, item: i64) -> Result<(), AppError> {
-        within(&self.quotas.collect, user.id, "collection")?;
+        self.quotas.collect.within(user.id, "collection").await?;
         Ok(self.db.remove_item(user, key, item).await?)
     }
 
     /// Puts the paper on `user`'s reading list (`saved`) or takes it off.
     pub async fn save(&self, user: &User, id: &ArxivId, saved: bool) -> Result<(), AppError> {
-        within(&self.quotas.collect, user.id, "collection")?;
+        self.quotas.collect.within(user.id, "collection").await?;
         Ok(self.db.save(user, id, saved).await?)
     }
 }

@@ -20,7 +20,7 @@ use crate::domain::markdown::check_comment;
 use crate::domain::{Refusal, accounts::Role};
 use crate::error::AppError;
 use crate::ingest::harvest::fetch;
-use crate::quota::{ActionLimits, within};
+use crate::quota::Quotas;
 
 /// The rules of submitting papers to the feed.
 #[derive(Debug, Clone, Copy)]
@@ -43,7 +43,7 @@ impl Default for SubmitRules {
 #[derive(Debug, Clone, Copy)]
 pub struct Community<'a> {
     pub db: &'a Db,
-    pub quotas: &'a ActionLimits,
+    pub quotas: &'a Quotas,
     pub arxiv: Option<&'a ArxivClient>,
     pub submissions: SubmitRules,
 }
@@ -84,7 +84,7 @@ fn check_reason(reason: Option<&str>) -> Result<String, AppError> {
 impl Community<'_> {
     /// Upvotes the paper (`up`) or takes the vote back.
     pub async fn vote(&self, user: &User, id: &ArxivId, up: bool) -> Result<VoteCount, AppError> {
-        within(&self.quotas.vote, user.id, "vote")?;
+        self.quotas.vote.within(user.id, "vote").await?;
         Ok(self.db.set_vote(user.id, id, up).await?)
     }
 
@@ -100,7 +100,7 @@ impl Community<'_> {
             Some(text) => Some(check_comment(text).map_err(AppError::BadRequest)?),
             None => None,
         };
-        within(&self.quotas.submit, user.id, "submission")?;
+        self.quotas.submit.within(user.id, "submission").await?;
         let stored = match self.db.get_paper(&id).await? {
             Some(stored) => stored.paper,
             None => {
@@ -142,7 +142,7 @@ impl Community<'_> {
         body: &str,
     ) -> Result<i64, AppError> {
         let body = check_comment(body).map_err(AppError::BadRequest)?;
-        within(&self.quotas.comment, user.id, "comment")?;
+        self.quotas.comment.within(user.id, "comment").await?;
         Ok(self.db.add_comment(user.id, id, parent, body).await?)
     }
 
@@ -154,7 +154,7 @@ impl Community<'_> {
         body: Option<&str>,
     ) -> Result<ArxivId, AppError> {
         let body = body.map(check_comment).transpose().map_err(AppError::BadRequest)?;
-        within(&self.quotas.comment, user.id, "comment")?;
+        self.quotas.comment.within(user.id, "comment").await?;
         Ok(self.db.change_comment(user.id, comment, body).await?)
     }
 
@@ -257,7 +257,7 @@ impl Community<'_> {
                 name.chars().take(60).collect::<String>()
             )));
         };
-        within(&self.quotas.claim, user.id, "claim")?;
+        self.quotas.claim.within(user.id, "claim").await?;
         let key = folded.key();
         let request = ClaimRequest { paper: id, name, key: &key, all_papers };
         Ok(self.db.file_claim(user, request).await?)

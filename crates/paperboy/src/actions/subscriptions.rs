@@ -20,7 +20,7 @@ use crate::domain::digest::{Changes, Preferences};
 use crate::domain::secrets::Secret;
 use crate::error::AppError;
 use crate::mail::{LinkEmail, Mail, Outbox};
-use crate::quota::{ActionLimits, within};
+use crate::quota::Quotas;
 
 /// How long a confirmation link works.
 pub const CONFIRM_HOURS: i64 = 48;
@@ -36,7 +36,7 @@ pub const CHECK_INBOX: &str = "Check your inbox: we sent a link to confirm the s
 #[derive(Debug, Clone, Copy)]
 pub struct Subscriptions<'a> {
     pub db: &'a Db,
-    pub quotas: &'a ActionLimits,
+    pub quotas: &'a Quotas,
     pub outbox: &'a Outbox,
     pub base_url: &'a str,
 }
@@ -48,7 +48,7 @@ impl Subscriptions<'_> {
     pub async fn ask(&self, client: IpAddr, email: &str, changes: &Changes) -> Result<(), AppError> {
         let email: Email = email.parse().map_err(AppError::BadRequest)?;
         let prefs = Preferences::default().with(changes).map_err(AppError::BadRequest)?;
-        within(&self.quotas.subscribe, client, "subscribe")?;
+        self.quotas.subscribe.within(client, "subscribe").await?;
         let token = Secret::generate("");
         let confirm_for = Duration::hours(CONFIRM_HOURS);
         let outcome = self.db.subscribe(&email, &prefs, &token.hash(), confirm_for, MAIL_WINDOW).await?;
@@ -97,7 +97,7 @@ impl Subscriptions<'_> {
     /// email goes out after it, so that how long the answer takes says nothing either.
     pub async fn mail_unsubscribe_link(&self, client: IpAddr, email: &str) -> Result<(), AppError> {
         let email: Email = email.parse().map_err(AppError::BadRequest)?;
-        within(&self.quotas.subscribe, client, "unsubscribe")?;
+        self.quotas.subscribe.within(client, "unsubscribe").await?;
         let Some(subscription) = self.db.subscription_by_email(&email).await? else { return Ok(()) };
         let receiving = matches!(subscription.state, SubscriptionState::Active | SubscriptionState::Paused);
         if !receiving || !self.db.claim_mail_turn(subscription.id, MAIL_WINDOW).await? {

@@ -25,8 +25,12 @@ impl ApiUser {
         let Some(token) = header.and_then(|h| h.strip_prefix("Bearer ")).map(str::trim) else {
             return Ok(None);
         };
-        match app.core.db.api_token_user(&Secret::from_client(token)).await? {
-            Some(user) => Ok(Some(ApiUser(user))),
+        let secret = Secret::from_client(token);
+        match app.core.db.api_token_user(&secret).await? {
+            Some(user) => {
+                app.web.members.remember(&secret, user.id);
+                Ok(Some(ApiUser(user)))
+            }
             None => Err(AppError::Unauthorized("the API token is unknown or was revoked".into())),
         }
     }

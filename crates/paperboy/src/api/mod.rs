@@ -191,7 +191,7 @@ fn finish(api: &mut OpenApi) {
                     &[
                         (
                             429,
-                            "Too many requests from this address (`RateLimit` and `Retry-After` say when to retry).",
+                            "Too many requests of this kind from this member or address (`RateLimit` and `Retry-After` say when to retry).",
                         ),
                         (500, "Something went wrong on our side; the message has the request's id."),
                     ],

@@ -24,6 +24,7 @@ use crate::db::feed::{FeedOrder, FeedQuery};
 use crate::domain::feed::FeatureRules;
 use crate::http::App;
 use crate::progress::Progress;
+use crate::quota::SiteLimits;
 use crate::search::{Search, follow};
 
 /// An MCP session over HTTP: its address, its id, and the next request's id.
@@ -101,7 +102,8 @@ pub async fn bench_mcp(runs: usize) -> anyhow::Result<String> {
     follow::catch_up(&db, &index, index.writer(2)?, &Progress::records(false, "indexing")).await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
-    let config = SiteConfig { base_url: base.clone(), rate_limit: None, ..SiteConfig::default() };
+    let config =
+        SiteConfig { base_url: base.clone(), rate_limits: SiteLimits::off(), ..SiteConfig::default() };
     let router = crate::server::router(App::new(db.clone(), Arc::new(Search::new(index)), config));
     let server = tokio::spawn(
         axum::serve(

@@ -22,6 +22,7 @@ pub mod jobs;
 pub mod moderation;
 pub mod papers;
 pub mod queue;
+pub mod quotas;
 pub mod scratch;
 pub mod users;
 

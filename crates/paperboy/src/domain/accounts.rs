@@ -15,6 +15,12 @@ pub const MAX_PASSWORD_CHARS: usize = 256;
 #[sqlx(transparent)]
 pub struct UserId(pub i64);
 
+impl std::fmt::Display for UserId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
 /// What an emailed link is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LinkPurpose {

@@ -13,8 +13,8 @@ use axum::response::{IntoResponse, Response};
 
 use crate::domain::secrets::Secret;
 use crate::http::error::{self, Reader};
-use crate::http::limit::client_address;
 use crate::http::security;
+use crate::http::session::client_address;
 use crate::http::state::App;
 
 /// The header that carries a request's id, both ways.

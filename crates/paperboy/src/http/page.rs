@@ -96,9 +96,14 @@ where
     F: FnOnce() -> Fut,
     Fut: Future<Output = Result<Rendered, AppError>>,
 {
-    let session = match session::cookie(headers, session::SESSION_COOKIE) {
-        Some(cookie) => match app.core.db.session(&Secret::from_client(cookie)).await {
-            Ok(session) => session,
+    let session = match session::cookie(headers, session::SESSION_COOKIE).map(Secret::from_client) {
+        Some(secret) => match app.core.db.session(&secret).await {
+            Ok(session) => {
+                if let Some(session) = &session {
+                    app.web.members.remember(&secret, session.user.id);
+                }
+                session
+            }
             Err(err) => return AppError::from(err).into_response(),
         },
         None => None,

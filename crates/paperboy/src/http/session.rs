@@ -11,17 +11,16 @@
 //! account corner ([`crate::http::corner`]), put in after the fact, or the page is rendered for
 //! them (the paper page of a signed-in reader).
 
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
-use axum::extract::FromRequestParts;
+use axum::extract::{ConnectInfo, FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{Extensions, HeaderMap, HeaderValue, header};
 
 use crate::db::users::{Session, User};
 use crate::domain::secrets::Secret;
 use crate::error::AppError;
-use crate::http::limit::address_of;
 use crate::http::state::App;
 
 pub const SESSION_COOKIE: &str = "pb_session";
@@ -85,6 +84,9 @@ impl FromRequestParts<App> for Viewer {
             Some(secret) => app.core.db.session(secret).await?,
             None => None,
         };
+        if let (Some(secret), Some(session)) = (&session_cookie, &session) {
+            app.web.members.remember(secret, session.user.id);
+        }
         Ok(Viewer {
             session,
             anonymous_csrf: cookie(&parts.headers, CSRF_COOKIE).map(str::to_owned),
@@ -92,6 +94,22 @@ impl FromRequestParts<App> for Viewer {
             address: address_of(&parts.headers, &parts.extensions, app.core.config.trust_forwarded_for),
         })
     }
+}
+
+/// The client's address: the peer's, or the last `X-Forwarded-For` entry when trusted.
+pub fn client_address(request: &Request, trust_forwarded_for: bool) -> IpAddr {
+    address_of(request.headers(), request.extensions(), trust_forwarded_for)
+}
+
+/// [`client_address`] from a request's parts.
+pub fn address_of(headers: &HeaderMap, extensions: &Extensions, trust_forwarded_for: bool) -> IpAddr {
+    if trust_forwarded_for
+        && let Some(forwarded) = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok())
+        && let Some(Ok(address)) = forwarded.rsplit(',').next().map(|last| last.trim().parse())
+    {
+        return address;
+    }
+    extensions.get::<ConnectInfo<SocketAddr>>().map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |info| info.0.ip())
 }
 
 /// Who is asking adds nothing to the API's document.

@@ -1,5 +1,6 @@
 //! The state every handler gets: the core (database, search, mail, settings) and the web's own
-//! state beside it (the page cache and the catalog version it follows, metrics, the rate limit).
+//! state beside it (the page cache and the catalog version it follows, metrics, the members the
+//! rate limit recognises).
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -9,30 +10,20 @@ use crate::app::{Core, SiteConfig};
 use crate::db::Db;
 use crate::error::AppError;
 use crate::http::cache::{CatalogVersion, PageCache};
+use crate::http::members::Members;
 use crate::http::metrics::Metrics;
-use crate::quota::RateLimiter;
 use crate::search::{Search, SearchResults};
 
 /// What only the web server keeps.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct WebState {
     /// Rendered pages and feeds, valid while the catalog's version stays the same.
     pub pages: PageCache,
     pub version: CatalogVersion,
     pub metrics: Metrics,
-    /// The quota of requests per client address.
-    pub limiter: RateLimiter,
-}
-
-impl WebState {
-    pub fn new(config: &SiteConfig) -> WebState {
-        WebState {
-            pages: PageCache::default(),
-            version: CatalogVersion::default(),
-            metrics: Metrics::default(),
-            limiter: RateLimiter::new(config.rate_limit),
-        }
-    }
+    /// Members recognised lately by their cookie or token, whose requests the rate limit
+    /// counts per member.
+    pub members: Members,
 }
 
 /// The router's state: cheap to clone, shared by every request.
@@ -45,7 +36,7 @@ pub struct App {
 impl App {
     /// The state of a server over `db` and `search`, configured by `config`.
     pub fn new(db: Db, search: Arc<Search>, config: SiteConfig) -> App {
-        let web = WebState::new(&config);
+        let web = WebState::default();
         App::from_parts(Core::new(db, search, config), web)
     }
 

@@ -3,8 +3,6 @@
 //! refuses a file that is not a Paperboy database and a data directory a server is using, and
 //! the server started on the restored database builds its search index again by itself.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -13,7 +11,7 @@ use paperboy::db::Db;
 use paperboy::search::follow;
 
 use crate::harness::fixtures::{paper, store};
-use crate::harness::{paperboy, text};
+use crate::harness::{Server, paperboy, text};
 
 #[tokio::test]
 async fn a_backup_taken_during_writes_holds_everything_committed_before_it() {
@@ -91,28 +89,7 @@ fn a_restored_database_is_served_with_its_index_built_again() {
         .any(|entry| entry.file_name().to_string_lossy().starts_with("paperboy.db.before-restore-"));
     assert!(kept, "the replaced database is kept beside");
 
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut server = Command::new(env!("CARGO_BIN_EXE_paperboy"))
-        .args([
-            "--data-dir",
-            data.to_str().unwrap(),
-            "serve",
-            "--no-demo",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-        ])
-        .env_remove("PAPERBOY_DATABASE_URL")
-        .env_remove("PAPERBOY_MODEL_DIR")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = BufReader::new(server.stderr.take().unwrap());
-    let mut line = String::new();
-    while !line.contains("Paperboy is serving") {
-        line.clear();
-        assert!(stderr.read_line(&mut line).unwrap() > 0, "the server exited");
-    }
+    let server = Server::start(&data, &[], &[]);
     // A server holds the index: a restore now is refused.
     let output = paperboy(&data, &["restore", file.to_str().unwrap()]);
     assert!(text(&output.stderr).contains("stop it first"), "{}", text(&output.stderr));
@@ -120,7 +97,7 @@ fn a_restored_database_is_served_with_its_index_built_again() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let get = |path: &str| {
         runtime.block_on(async {
-            let reply = reqwest::get(format!("http://127.0.0.1:{port}{path}")).await.unwrap();
+            let reply = reqwest::get(server.url(path)).await.unwrap();
             (reply.status().as_u16(), reply.text().await.unwrap())
         })
     };
@@ -131,8 +108,6 @@ fn a_restored_database_is_served_with_its_index_built_again() {
     }
     assert_eq!(get("/api/papers/2503.00002").0, 404, "what came after the backup is gone");
     assert!(!get("/api/papers/search?q=graph&mode=keyword").1.contains("2503.00002"));
-    server.kill().unwrap();
-    server.wait().unwrap();
 }
 
 /// An index that has seen more of the catalog than the database holds (a database copied back

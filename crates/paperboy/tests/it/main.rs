@@ -21,6 +21,7 @@ mod import;
 mod jobs;
 mod mail;
 mod people;
+mod quotas;
 mod search;
 mod site;
 mod snapshots;

@@ -560,21 +560,21 @@ async fn the_openapi_document_covers_every_endpoint() {
 async fn clients_are_rate_limited_and_told_their_quota() {
     let test = crate::harness::TestDb::sqlite().await;
     let site = TestApp::with(&test.db, |c| {
-        c.rate_limit = Some(RateLimit { requests: 3, window: Duration::from_secs(60) });
+        c.rate_limits.reads = Some(RateLimit { requests: 3, window: Duration::from_secs(60) });
     })
     .await;
     for remaining in [2, 1, 0] {
         let reply = site.get("/api/daily_papers").await;
         assert_eq!(reply.status, StatusCode::OK);
-        assert_eq!(reply.headers["ratelimit-policy"], "\"default\";q=3;w=60");
+        assert_eq!(reply.headers["ratelimit-policy"], "\"reads\";q=3;w=60");
         let state = reply.headers["ratelimit"].to_str().unwrap();
-        assert!(state.starts_with(&format!("\"default\";r={remaining};t=")), "{state}");
+        assert!(state.starts_with(&format!("\"reads\";r={remaining};t=")), "{state}");
     }
     let refused = site.get("/api/daily_papers").await;
     assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
     let wait: u64 = refused.headers[header::RETRY_AFTER].to_str().unwrap().parse().unwrap();
     assert!((1..=60).contains(&wait));
-    assert!(refused.json()["error"].as_str().unwrap().contains("too many requests"));
+    assert!(refused.json()["error"].as_str().unwrap().contains("too many reads"));
     // A person in a browser gets a page that says the same, with the same status and headers.
     let page = site.get("/papers").await;
     assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS);
@@ -584,10 +584,49 @@ async fn clients_are_rate_limited_and_told_their_quota() {
         "{:?}",
         page.headers
     );
-    assert!(page.text.contains("Too many requests: 3 per 60 s from one address"), "{}", page.text);
+    assert!(page.text.contains("Too many reads: 3 per 60 s from one address"), "{}", page.text);
     assert_eq!(site.get("/healthz").await.status, StatusCode::OK, "health checks are not limited");
     let metrics = site.get("/metrics").await.text;
     assert!(metrics.contains("paperboy_rate_limited_total 2"), "{metrics}");
+}
+
+#[tokio::test]
+async fn members_count_apart_from_their_address_and_reading_does_not_spend_searches() {
+    let test = crate::harness::TestDb::sqlite().await;
+    let site = TestApp::with(&test.db, |c| {
+        c.rate_limits.reads = Some(RateLimit { requests: 20, window: Duration::from_secs(60) });
+        c.rate_limits.searches = Some(RateLimit { requests: 2, window: Duration::from_secs(60) });
+    })
+    .await;
+    let mut member = site.member("ada").await;
+    // The first page after signing in recognises the session; from then on it is the member's.
+    assert_eq!(member.get("/papers").await.status, StatusCode::OK);
+    let mut visitor = site.browser();
+    let mut pages = 0;
+    while visitor.get("/papers").await.status == StatusCode::OK {
+        pages += 1;
+        assert!(pages <= 20, "the address was never refused");
+    }
+    let page = member.get("/papers").await;
+    assert_eq!(page.status, StatusCode::OK, "the member is not refused with the address");
+    let state = page.headers["ratelimit"].to_str().unwrap();
+    assert!(state.starts_with("\"reads\";r=19;"), "{state}");
+
+    // Searching is counted apart: the visitor who read all it may still searches.
+    for _ in 0..2 {
+        let reply = visitor.get("/search?q=graph").await;
+        assert_eq!(reply.status, StatusCode::OK);
+        assert!(reply.headers["ratelimit-policy"].to_str().unwrap().starts_with("\"searches\";q=2"));
+    }
+    let refused = visitor.get("/search?q=graph").await;
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(refused.text.contains("Too many searches: 2 per 60 s from one address"), "{}", refused.text);
+    for _ in 0..19 {
+        member.get("/papers").await;
+    }
+    let refused = member.get("/papers").await;
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(refused.text.contains("Too many reads: 20 per 60 s from one member"), "{}", refused.text);
 }
 
 #[tokio::test]

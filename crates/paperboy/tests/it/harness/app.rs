@@ -17,6 +17,7 @@ use paperboy::http::App;
 use paperboy::http::state::WebState;
 use paperboy::mail::Outbox;
 use paperboy::progress::Progress;
+use paperboy::quota::SiteLimits;
 use paperboy::search::{Search, follow};
 use paperboy_search::SearchIndex;
 use serde_json::Value;
@@ -63,12 +64,12 @@ impl TestApp {
         let mail = tempfile::tempdir().unwrap();
         let mut config = SiteConfig {
             base_url: BASE_URL.into(),
-            rate_limit: None,
+            rate_limits: SiteLimits::off(),
             mail: Outbox::files(mail.path().to_owned()),
             ..SiteConfig::default()
         };
         change(&mut config);
-        let mut web = WebState::new(&config);
+        let mut web = WebState::default();
         web.version.freshness = Duration::ZERO;
         let app = App::from_parts(Core::new(db.clone(), Arc::new(search), config), web);
         TestApp { router: paperboy::server::router(app), db: db.clone(), mail }

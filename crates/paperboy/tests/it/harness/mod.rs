@@ -108,6 +108,56 @@ pub fn paperboy(data_dir: &std::path::Path, args: &[&str]) -> std::process::Outp
         .unwrap()
 }
 
+/// A `paperboy serve` process on a free port of its own, stopped when dropped.
+pub struct Server {
+    child: std::process::Child,
+    pub port: u16,
+}
+
+impl Server {
+    /// Runs `paperboy --data-dir DATA GLOBAL... serve --no-demo --listen ... ARGS...`, as
+    /// [`paperboy`] does, and waits until it serves.
+    pub fn start(data_dir: &std::path::Path, global: &[&str], args: &[&str]) -> Server {
+        use std::io::BufRead;
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let listen = format!("127.0.0.1:{port}");
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_paperboy"))
+            .arg("--data-dir")
+            .arg(data_dir)
+            .args(global)
+            .args(["serve", "--no-demo", "--listen", &listen])
+            .args(args)
+            .env_remove("PAPERBOY_DATABASE_URL")
+            .env_remove("PAPERBOY_MODEL_DIR")
+            .env_remove("PAPERBOY_RATE_LIMIT")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+        let mut line = String::new();
+        while !line.contains("Paperboy is serving") {
+            line.clear();
+            assert!(stderr.read_line(&mut line).unwrap() > 0, "the server exited");
+        }
+        // Keep reading what it logs, so that it never blocks on a full pipe.
+        std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
+        Server { child, port }
+    }
+
+    /// The address of `path` on this server.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// A command's output as text.
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
