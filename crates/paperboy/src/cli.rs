@@ -489,10 +489,7 @@ pub struct DigestRunArgs {
     #[arg(long, value_name = "PERIOD")]
     pub period: Option<String>,
 
-    /// Digests handed to the SMTP server at once, at most, each on a pooled connection. A run
-    /// starts with one sender and adds more while the server's time to accept a message stays
-    /// flat (it serves them side by side), so that few wait in its queue: each waiting one is a
-    /// second copy should the run be killed.
+    /// Digests handed to the SMTP server at once, each on a pooled connection.
     #[arg(long, env = "PAPERBOY_DIGEST_CONCURRENCY", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=32))]
     pub concurrency: u32,
 

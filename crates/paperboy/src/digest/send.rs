@@ -1,5 +1,4 @@
-//! Delivering the outbox: concurrent senders, each claiming a few digests at a time, as many at
-//! once as the SMTP server serves side by side ([`crate::digest::pace`]).
+//! Delivering the outbox: concurrent senders, each claiming a few digests at a time.
 //!
 //! A sender claims digests (marking them `sending` under a lease), then one by one renders
 //! each, hands it to the mailer and records the outcome in one transaction: `sent`; `queued`
@@ -20,7 +19,6 @@ use chrono::Utc;
 use crate::db::digests::{ClaimedDigest, PeriodPaper};
 use crate::db::queue::{backoff, worker_name};
 use crate::db::{Db, DbError};
-use crate::digest::pace::Pace;
 use crate::digest::render::{DigestPaper, Renderer};
 use crate::domain::accounts::Email;
 use crate::domain::digest::Pick;
@@ -34,8 +32,7 @@ const CLAIM_BATCH: i64 = 8;
 /// How a delivery run behaves.
 #[derive(Debug, Clone)]
 pub struct SendOptions {
-    /// Digests handed to the mailer at once, at most: the pace finds how many the server
-    /// serves side by side.
+    /// Digests handed to the mailer at once.
     pub concurrency: usize,
     /// How long a claimed digest is held before another sender may take it over.
     pub lease: Duration,
@@ -114,7 +111,6 @@ struct Sender {
     papers: Mutex<HashMap<String, Arc<PeriodPaper>>>,
     counters: Counters,
     progress: Progress,
-    pace: Pace,
 }
 
 /// Sends what the outbox holds; see the module's documentation.
@@ -134,7 +130,6 @@ pub async fn deliver(
         papers: Mutex::new(HashMap::new()),
         counters: Counters::default(),
         progress,
-        pace: Pace::new(options.concurrency),
     });
     loop {
         let mut lanes = tokio::task::JoinSet::new();
@@ -166,7 +161,6 @@ impl Sender {
     async fn drain(&self) -> Result<(), DbError> {
         let lease = chrono::Duration::from_std(self.options.lease).unwrap_or(chrono::Duration::minutes(2));
         loop {
-            let _turn = self.pace.turn().await;
             let claimed_at = Instant::now();
             let claimed = self.db.claim_digests(&self.worker, lease, Utc::now(), CLAIM_BATCH).await?;
             if claimed.is_empty() {
@@ -199,7 +193,6 @@ impl Sender {
                 return self.db.digest_failed(digest, false, &why).await;
             }
         };
-        let handed = Instant::now();
         let sent = match tokio::time::timeout_at(deadline, self.outbox.mailer.send(&self.outbox.from, &mail))
             .await
         {
@@ -212,7 +205,6 @@ impl Sender {
         };
         match sent {
             Ok(()) => {
-                self.pace.accepted(handed.elapsed());
                 counters.sent.fetch_add(1, Ordering::Relaxed);
                 self.db.digest_sent(digest).await
             }
