@@ -489,7 +489,10 @@ pub struct DigestRunArgs {
     #[arg(long, value_name = "PERIOD")]
     pub period: Option<String>,
 
-    /// Digests handed to the SMTP server at once, each on a pooled connection.
+    /// Digests handed to the SMTP server at once, at most, each on a pooled connection. A run
+    /// starts with one sender and adds more while the server holds under half a message
+    /// unanswered on average (it answers at once), and stops one when it holds more than one:
+    /// each message it holds unanswered is a second copy should the run be killed.
     #[arg(long, env = "PAPERBOY_DIGEST_CONCURRENCY", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=32))]
     pub concurrency: u32,
 

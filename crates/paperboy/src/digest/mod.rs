@@ -6,7 +6,8 @@
 //!    command line), choose the period's papers by the reader's preferences and put one digest
 //!    in the outbox per (subscription, period), under a unique constraint, with its papers.
 //!    A period with nothing for the reader sends nothing.
-//! 2. **Deliver** ([`send`]): senders claim a few digests at a time under a lease, render
+//! 2. **Deliver** ([`send`]): senders (as many at once as the SMTP server answers without
+//!    keeping messages waiting, [`pace`]) claim a few digests at a time under a lease, render
 //!    them ([`render`]) and hand them to the mailer one by one, recording each outcome: sent; a
 //!    transient failure retried with exponential backoff; a permanent refusal recorded (a
 //!    refused recipient is a bounce, and repeated bounces pause the subscription).
@@ -16,11 +17,13 @@
 //! `Message-ID`, and counted `in_doubt`. A connection that breaks after the message was written
 //! is the same window, and its digest is retried. So every digest arrives; a reader gets a second
 //! copy only after an attempt was cut off there, and the copies share one `Message-ID`, by which
-//! mail stores fold them into one. ARCHITECTURE.md states the guarantee (invariant 18); the
+//! mail stores fold them into one. Keeping few messages waiting at the server keeps such
+//! attempts few. ARCHITECTURE.md states the guarantee (invariant 18); the
 //! SMTP kill and outage tests check exactly it.
 
 pub mod compose;
 pub mod links;
+pub mod pace;
 pub mod render;
 pub mod send;
 

@@ -1,4 +1,5 @@
-//! Delivering the outbox: concurrent senders, each claiming a few digests at a time.
+//! Delivering the outbox: concurrent senders, each claiming a few digests at a time, as many at
+//! once as the SMTP server answers without keeping messages waiting ([`crate::digest::pace`]).
 //!
 //! A sender claims digests (marking them `sending` under a lease), then one by one renders
 //! each, hands it to the mailer and records the outcome in one transaction: `sent`; `queued`
@@ -19,6 +20,7 @@ use chrono::Utc;
 use crate::db::digests::{ClaimedDigest, PeriodPaper};
 use crate::db::queue::{backoff, worker_name};
 use crate::db::{Db, DbError};
+use crate::digest::pace::Pace;
 use crate::digest::render::{DigestPaper, Renderer};
 use crate::domain::accounts::Email;
 use crate::domain::digest::Pick;
@@ -32,7 +34,8 @@ const CLAIM_BATCH: i64 = 8;
 /// How a delivery run behaves.
 #[derive(Debug, Clone)]
 pub struct SendOptions {
-    /// Digests handed to the mailer at once.
+    /// Digests handed to the mailer at once, at most: the pace finds how many the server
+    /// answers without keeping messages waiting.
     pub concurrency: usize,
     /// How long a claimed digest is held before another sender may take it over.
     pub lease: Duration,
@@ -68,13 +71,16 @@ pub struct SendReport {
     pub failed: u64,
     /// Digests taken over from a sender that died holding them, and sent again.
     pub in_doubt: u64,
+    /// Senders the pace let hand messages over at once when the run ended.
+    pub senders: usize,
 }
 
 impl SendReport {
     pub fn summary(&self) -> String {
         format!(
-            "{} sent, {} attempts to retry, {} bounced, {} failed, {} taken over from a stopped sender",
-            self.sent, self.retried, self.bounced, self.failed, self.in_doubt
+            "{} sent, {} attempts to retry, {} bounced, {} failed, {} taken over from a stopped sender; \
+             {} senders at once at the end",
+            self.sent, self.retried, self.bounced, self.failed, self.in_doubt, self.senders
         )
     }
 }
@@ -89,13 +95,14 @@ struct Counters {
 }
 
 impl Counters {
-    fn report(&self) -> SendReport {
+    fn report(&self, senders: usize) -> SendReport {
         SendReport {
             sent: self.sent.load(Ordering::Relaxed),
             retried: self.retried.load(Ordering::Relaxed),
             bounced: self.bounced.load(Ordering::Relaxed),
             failed: self.failed.load(Ordering::Relaxed),
             in_doubt: self.in_doubt.load(Ordering::Relaxed),
+            senders,
         }
     }
 }
@@ -111,6 +118,7 @@ struct Sender {
     papers: Mutex<HashMap<String, Arc<PeriodPaper>>>,
     counters: Counters,
     progress: Progress,
+    pace: Pace,
 }
 
 /// Sends what the outbox holds; see the module's documentation.
@@ -130,6 +138,7 @@ pub async fn deliver(
         papers: Mutex::new(HashMap::new()),
         counters: Counters::default(),
         progress,
+        pace: Pace::new(options.concurrency),
     });
     loop {
         let mut lanes = tokio::task::JoinSet::new();
@@ -152,7 +161,7 @@ pub async fn deliver(
         tokio::time::sleep(pause).await;
     }
     sender.progress.finish();
-    Ok(sender.counters.report())
+    Ok(sender.counters.report(sender.pace.allowed()))
 }
 
 impl Sender {
@@ -161,6 +170,7 @@ impl Sender {
     async fn drain(&self) -> Result<(), DbError> {
         let lease = chrono::Duration::from_std(self.options.lease).unwrap_or(chrono::Duration::minutes(2));
         loop {
+            let _turn = self.pace.turn().await;
             let claimed_at = Instant::now();
             let claimed = self.db.claim_digests(&self.worker, lease, Utc::now(), CLAIM_BATCH).await?;
             if claimed.is_empty() {
@@ -193,18 +203,23 @@ impl Sender {
                 return self.db.digest_failed(digest, false, &why).await;
             }
         };
-        let sent = match tokio::time::timeout_at(deadline, self.outbox.mailer.send(&self.outbox.from, &mail))
-            .await
-        {
-            Ok(sent) => sent,
-            Err(_) => {
-                counters.retried.fetch_add(1, Ordering::Relaxed);
-                let at = Utc::now() + chrono::Duration::from_std(self.options.retry_base).unwrap_or_default();
-                return self.db.digest_retry(digest, "the attempt ran out of its lease", at).await;
-            }
-        };
+        let sent =
+            match tokio::time::timeout_at(deadline, self.outbox.mailer.send_timed(&self.outbox.from, &mail))
+                .await
+            {
+                Ok(sent) => sent,
+                Err(_) => {
+                    counters.retried.fetch_add(1, Ordering::Relaxed);
+                    let at =
+                        Utc::now() + chrono::Duration::from_std(self.options.retry_base).unwrap_or_default();
+                    return self.db.digest_retry(digest, "the attempt ran out of its lease", at).await;
+                }
+            };
         match sent {
-            Ok(()) => {
+            Ok(content) => {
+                if let Some(content) = content {
+                    self.pace.accepted(content);
+                }
                 counters.sent.fetch_add(1, Ordering::Relaxed);
                 self.db.digest_sent(digest).await
             }

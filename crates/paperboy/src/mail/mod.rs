@@ -11,6 +11,7 @@ pub mod smtp;
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use lettre::Message;
 use lettre::message::header::{ContentTransferEncoding, ContentType, HeaderName, HeaderValue};
@@ -23,7 +24,7 @@ use crate::domain::secrets::Secret;
 
 /// How long opening an SMTP session, or one mail transaction, may take before the attempt
 /// counts as failed.
-const SMTP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+const SMTP_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Where mail goes.
 #[derive(Clone)]
@@ -151,11 +152,15 @@ impl Mailer {
 
     /// Sends `mail` from `from`.
     pub async fn send(&self, from: &Mailbox, mail: &Mail) -> Result<(), MailError> {
+        self.send_timed(from, mail).await.map(|_| ())
+    }
+
+    /// Sends `mail` from `from`; how long an SMTP server took to take its content (from the
+    /// first byte to the answer to the final `.`), `None` for a mail directory.
+    pub async fn send_timed(&self, from: &Mailbox, mail: &Mail) -> Result<Option<Duration>, MailError> {
         let message = build(from, mail)?;
         match self {
-            Mailer::Smtp(server) => {
-                server.send(message.envelope(), &message.formatted()).await?;
-            }
+            Mailer::Smtp(server) => Ok(Some(server.send(message.envelope(), &message.formatted()).await?)),
             Mailer::Files(dir) => {
                 let io = |path: &PathBuf| {
                     let path = path.clone();
@@ -171,9 +176,9 @@ impl Mailer {
                 let path = dir.join(format!("{}.eml", &name[..40]));
                 tokio::fs::write(&partial, message.formatted()).await.map_err(io(&partial))?;
                 tokio::fs::rename(&partial, &path).await.map_err(io(&path))?;
+                Ok(None)
             }
         }
-        Ok(())
     }
 }
 

@@ -130,8 +130,9 @@ impl SmtpServer {
     }
 
     /// Hands one message to the server, on an idle connection or a new one, within the
-    /// timeout for each step.
-    pub async fn send(&self, envelope: &Envelope, message: &[u8]) -> Result<(), SmtpError> {
+    /// timeout for each step; how long the server took to take the message's content (from its
+    /// first byte to the server's answer to its final `.`).
+    pub async fn send(&self, envelope: &Envelope, message: &[u8]) -> Result<Duration, SmtpError> {
         let mut connection = match self.take_idle().await {
             Some(connection) => connection,
             None => tokio::time::timeout(self.timeout, self.connect())
@@ -228,12 +229,13 @@ impl From<lettre::transport::smtp::Error> for OpenError {
 }
 
 /// One mail transaction, each refusal named by the command it answered: MAIL FROM (with
-/// 8BITMIME for a message that needs it, as lettre's own transport does), RCPT TO, DATA.
+/// 8BITMIME for a message that needs it, as lettre's own transport does), RCPT TO, DATA; how
+/// long the message's content took.
 async fn transaction(
     connection: &mut AsyncSmtpConnection,
     envelope: &Envelope,
     message: &[u8],
-) -> Result<(), SmtpError> {
+) -> Result<Duration, SmtpError> {
     let mut parameters = Vec::new();
     if !message.is_ascii() && connection.server_info().supports_feature(Extension::EightBitMime) {
         parameters.push(MailParameter::Body(MailBodyParameter::EightBitMime));
@@ -243,8 +245,9 @@ async fn transaction(
         connection.command(Rcpt::new(recipient.clone(), Vec::new())).await.map_err(SmtpError::Recipient)?;
     }
     connection.command(Data).await.map_err(SmtpError::Message)?;
+    let content = Instant::now();
     connection.message(message).await.map_err(SmtpError::Message)?;
-    Ok(())
+    Ok(content.elapsed())
 }
 
 #[cfg(test)]
