@@ -17,8 +17,10 @@
 //! `Message-ID`, and counted `in_doubt`. A connection that breaks after the message was written
 //! is the same window, and its digest is retried. So every digest arrives; a reader gets a second
 //! copy only after an attempt was cut off there, and the copies share one `Message-ID`, by which
-//! mail stores fold them into one. Keeping few messages waiting at the server keeps such
-//! attempts few. ARCHITECTURE.md states the guarantee (invariant 18); the
+//! mail stores fold them into one. Such attempts are kept few: on SQLite a sender hands a
+//! message's content over only while holding the run's write turn, until its `sent` record
+//! commits ([`send`]), so at most one digest of a run is in doubt at once; and no more senders
+//! run than the server answers without keeping messages waiting ([`pace`]). ARCHITECTURE.md states the guarantee (invariant 18); the
 //! SMTP kill and outage tests check exactly it.
 
 pub mod compose;

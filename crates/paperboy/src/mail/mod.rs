@@ -152,16 +152,28 @@ impl Mailer {
 
     /// Sends `mail` from `from`.
     pub async fn send(&self, from: &Mailbox, mail: &Mail) -> Result<(), MailError> {
-        self.send_timed(from, mail).await.map(|_| ())
+        self.send_gated(from, mail, async {}).await.map(|_| ())
     }
 
-    /// Sends `mail` from `from`; how long an SMTP server took to take its content (from the
-    /// first byte to the answer to the final `.`), `None` for a mail directory.
-    pub async fn send_timed(&self, from: &Mailbox, mail: &Mail) -> Result<Option<Duration>, MailError> {
+    /// Sends `mail` from `from`, handing over its content only once `gate` is ready: how long
+    /// an SMTP server took over the content (from the first byte to the answer to the final
+    /// `.`; `None` for a mail directory), and what the gate gave, for the caller to hold while
+    /// it records the outcome.
+    pub async fn send_gated<G>(
+        &self,
+        from: &Mailbox,
+        mail: &Mail,
+        gate: impl Future<Output = G>,
+    ) -> Result<(Option<Duration>, G), MailError> {
         let message = build(from, mail)?;
         match self {
-            Mailer::Smtp(server) => Ok(Some(server.send(message.envelope(), &message.formatted()).await?)),
+            Mailer::Smtp(server) => {
+                let (content, opened) =
+                    server.send_gated(message.envelope(), &message.formatted(), gate).await?;
+                Ok((Some(content), opened))
+            }
             Mailer::Files(dir) => {
+                let opened = gate.await;
                 let io = |path: &PathBuf| {
                     let path = path.clone();
                     move |source| MailError::File { path, source }
@@ -176,7 +188,7 @@ impl Mailer {
                 let path = dir.join(format!("{}.eml", &name[..40]));
                 tokio::fs::write(&partial, message.formatted()).await.map_err(io(&partial))?;
                 tokio::fs::rename(&partial, &path).await.map_err(io(&path))?;
-                Ok(None)
+                Ok((None, opened))
             }
         }
     }

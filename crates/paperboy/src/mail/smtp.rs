@@ -133,6 +133,18 @@ impl SmtpServer {
     /// timeout for each step; how long the server took to take the message's content (from its
     /// first byte to the server's answer to its final `.`).
     pub async fn send(&self, envelope: &Envelope, message: &[u8]) -> Result<Duration, SmtpError> {
+        self.send_gated(envelope, message, async {}).await.map(|(content, ())| content)
+    }
+
+    /// [`SmtpServer::send`], writing the message's content only once `gate` is ready (the
+    /// server has said to go on after DATA); with what the gate gave, for the caller to hold
+    /// while it records the outcome.
+    pub async fn send_gated<G>(
+        &self,
+        envelope: &Envelope,
+        message: &[u8],
+        gate: impl Future<Output = G>,
+    ) -> Result<(Duration, G), SmtpError> {
         let mut connection = match self.take_idle().await {
             Some(connection) => connection,
             None => tokio::time::timeout(self.timeout, self.connect())
@@ -140,7 +152,9 @@ impl SmtpServer {
                 .map_err(|_| SmtpError::TimedOut(self.timeout))??,
         };
         let sent =
-            match tokio::time::timeout(self.timeout, transaction(&mut connection, envelope, message)).await {
+            match tokio::time::timeout(self.timeout, transaction(&mut connection, envelope, message, gate))
+                .await
+            {
                 Ok(sent) => sent,
                 Err(_) => Err(SmtpError::TimedOut(self.timeout)),
             };
@@ -229,13 +243,14 @@ impl From<lettre::transport::smtp::Error> for OpenError {
 }
 
 /// One mail transaction, each refusal named by the command it answered: MAIL FROM (with
-/// 8BITMIME for a message that needs it, as lettre's own transport does), RCPT TO, DATA; how
-/// long the message's content took.
-async fn transaction(
+/// 8BITMIME for a message that needs it, as lettre's own transport does), RCPT TO, DATA, then
+/// the content once `gate` is ready; how long the content took, and what the gate gave.
+async fn transaction<G>(
     connection: &mut AsyncSmtpConnection,
     envelope: &Envelope,
     message: &[u8],
-) -> Result<Duration, SmtpError> {
+    gate: impl Future<Output = G>,
+) -> Result<(Duration, G), SmtpError> {
     let mut parameters = Vec::new();
     if !message.is_ascii() && connection.server_info().supports_feature(Extension::EightBitMime) {
         parameters.push(MailParameter::Body(MailBodyParameter::EightBitMime));
@@ -245,9 +260,10 @@ async fn transaction(
         connection.command(Rcpt::new(recipient.clone(), Vec::new())).await.map_err(SmtpError::Recipient)?;
     }
     connection.command(Data).await.map_err(SmtpError::Message)?;
+    let opened = gate.await;
     let content = Instant::now();
     connection.message(message).await.map_err(SmtpError::Message)?;
-    Ok(content.elapsed())
+    Ok((content.elapsed(), opened))
 }
 
 #[cfg(test)]
