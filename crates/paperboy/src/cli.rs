@@ -496,6 +496,13 @@ pub struct DigestRunArgs {
     #[arg(long, env = "PAPERBOY_DIGEST_CONCURRENCY", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=32))]
     pub concurrency: u32,
 
+    /// Digests that may be in doubt at once: handed to the server, their `sent` record not yet
+    /// committed. Each is a second copy (with the same Message-ID) should the run be killed.
+    /// With 1 a run sends at most one message per answer of the server, which is plenty for a
+    /// relay on the same machine; one 50 ms away allows about 20 a second, so raise it there.
+    #[arg(long, env = "PAPERBOY_DIGEST_IN_DOUBT", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=32))]
+    pub in_doubt: u32,
+
     /// Seconds a sender holds the digests it claims before another may take them over (after a
     /// crash). Each attempt must end within three quarters of it: 1 to 3600.
     #[arg(long, env = "PAPERBOY_DIGEST_LEASE", default_value_t = 120.0, value_name = "SECONDS", value_parser = parse_lease)]

@@ -323,6 +323,7 @@ async fn run_digest(global: &GlobalArgs, command: DigestCommand) -> anyhow::Resu
             let period = period(args.period.as_deref())?;
             let send = SendOptions {
                 concurrency: args.concurrency as usize,
+                in_doubt: args.in_doubt as usize,
                 lease: std::time::Duration::from_secs_f64(args.lease),
                 retry_base: std::time::Duration::from_secs_f64(args.retry_base),
                 max_attempts: args.max_attempts,

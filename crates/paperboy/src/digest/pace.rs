@@ -6,8 +6,9 @@
 //! pace watches how many messages the server holds unanswered on average: by Little's law, the
 //! time the server took over each message's content (from its first byte to the answer to the
 //! final `.`), summed over a few messages, divided by the time those messages took to send.
-//! Under [`GROW_BELOW`], one more sender may start; over [`SHRINK_ABOVE`], one stops, and the
-//! next try at more waits twice as long as the last. A run starts with one sender. Against a
+//! Under [`GROW_BELOW`] times the digests a run may keep in doubt (one by default), one more
+//! sender may start; over [`SHRINK_ABOVE`] times that, one stops, and the next try at more
+//! waits twice as long as the last. A run starts with one sender. Against a
 //! server that answers at once (Postfix) every sender runs; against one that takes its time
 //! over each message, one does.
 
@@ -16,10 +17,12 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::Notify;
 
-/// Messages held unanswered on average under which one more sender may start.
+/// Messages held unanswered on average, per digest allowed in doubt, under which one more
+/// sender may start.
 pub const GROW_BELOW: f64 = 0.5;
 
-/// Messages held unanswered on average over which one sender stops.
+/// Messages held unanswered on average, per digest allowed in doubt, over which one sender
+/// stops.
 pub const SHRINK_ABOVE: f64 = 1.0;
 
 /// Adjustments the pace waits at most before trying more senders again after it had to stop
@@ -30,6 +33,8 @@ const MOST_PATIENCE: u32 = 64;
 #[derive(Debug)]
 pub struct Pace {
     most: usize,
+    /// Digests the run may keep in doubt at once.
+    in_doubt: f64,
     state: Mutex<State>,
     freed: Notify,
 }
@@ -62,8 +67,9 @@ impl Drop for Turn<'_> {
 }
 
 impl Pace {
-    /// A pace of at most `most` senders at once.
-    pub fn new(most: usize) -> Pace {
+    /// A pace of at most `most` senders at once, for a run that may keep `in_doubt` digests in
+    /// doubt.
+    pub fn new(most: usize, in_doubt: usize) -> Pace {
         let state = State {
             allowed: 1,
             active: 0,
@@ -73,7 +79,8 @@ impl Pace {
             hold: 0,
             patience: 1,
         };
-        Pace { most: most.max(1), state: Mutex::new(state), freed: Notify::new() }
+        let in_doubt = in_doubt.max(1) as f64;
+        Pace { most: most.max(1), in_doubt, state: Mutex::new(state), freed: Notify::new() }
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
@@ -118,13 +125,13 @@ impl Pace {
         state.since = now;
         state.busy = Duration::ZERO;
         state.samples = 0;
-        if held > SHRINK_ABOVE && state.allowed > 1 {
+        if held > SHRINK_ABOVE * self.in_doubt && state.allowed > 1 {
             state.allowed -= 1;
             state.patience = (state.patience * 2).min(MOST_PATIENCE);
             state.hold = state.patience;
         } else if state.hold > 0 {
             state.hold -= 1;
-        } else if held < GROW_BELOW && state.allowed < self.most {
+        } else if held < GROW_BELOW * self.in_doubt && state.allowed < self.most {
             state.allowed += 1;
             drop(state);
             self.freed.notify_one();
@@ -161,7 +168,7 @@ mod tests {
 
     #[test]
     fn every_sender_runs_against_a_server_that_answers_at_once() {
-        let pace = Pace::new(8);
+        let pace = Pace::new(8, 1);
         // Each sender sends a message every 6 ms; the server answers its content in 0.2 ms.
         let allowed =
             run(&pace, |n| Duration::from_micros(6000 / n as u64), |_| Duration::from_micros(200), 30);
@@ -170,7 +177,7 @@ mod tests {
 
     #[test]
     fn one_runs_against_a_server_that_takes_its_time_over_each_message() {
-        let pace = Pace::new(8);
+        let pace = Pace::new(8, 1);
         // The server takes 4 ms a message, one at a time; each sender 1 ms between its own.
         let gap = |n: usize| Duration::from_millis(if n == 1 { 5 } else { 4 });
         let content = |n: usize| Duration::from_millis(4 * n as u64 - 1).max(Duration::from_millis(4));
@@ -179,9 +186,18 @@ mod tests {
         assert!(mean < 1.1, "{mean}: {allowed:?}");
     }
 
+    #[test]
+    fn a_run_that_may_keep_more_in_doubt_runs_more_senders() {
+        let pace = Pace::new(8, 4);
+        let gap = |n: usize| Duration::from_millis(if n == 1 { 5 } else { 4 });
+        let content = |n: usize| Duration::from_millis(4 * n as u64 - 1).max(Duration::from_millis(4));
+        let allowed = run(&pace, gap, content, 50);
+        assert!(allowed.last().is_some_and(|senders| (2..=4).contains(senders)), "{allowed:?}");
+    }
+
     #[tokio::test]
     async fn senders_past_the_allowed_wait_their_turn() {
-        let pace = Pace::new(8);
+        let pace = Pace::new(8, 1);
         let first = pace.turn().await;
         let second = tokio::time::timeout(Duration::from_millis(20), pace.turn()).await;
         assert!(second.is_err(), "a second sender started with one allowed");

@@ -1,8 +1,9 @@
 //! Delivering the outbox: concurrent senders, each claiming a few digests at a time, as many at
 //! once as the SMTP server answers without keeping messages waiting ([`crate::digest::pace`]).
 //! On SQLite the run's writes take turns in process, and a sender hands a message's content to
-//! the server only while it holds the turn, until the digest's `sent` record commits: at most
-//! one digest of the run is ever in doubt, and its record never waits behind other writes.
+//! the server only while it holds a turn, until the digest's `sent` record commits: at most
+//! `in_doubt` digests of the run (one by default) are ever in doubt, and their records never
+//! wait behind other writes.
 //!
 //! A sender claims digests (marking them `sending` under a lease), then one by one renders
 //! each, hands it to the mailer and records the outcome in one transaction: `sent`; `queued`
@@ -40,6 +41,10 @@ pub struct SendOptions {
     /// Digests handed to the mailer at once, at most: the pace finds how many the server
     /// answers without keeping messages waiting.
     pub concurrency: usize,
+    /// Digests that may be in doubt at once (handed to the server, their `sent` record not
+    /// committed yet): each is a second copy should the run be killed. With 1, a run sends at
+    /// most one message per answer of the server; a distant relay wants more.
+    pub in_doubt: usize,
     /// How long a claimed digest is held before another sender may take it over.
     pub lease: Duration,
     /// Backoff of the first retry.
@@ -54,6 +59,7 @@ impl Default for SendOptions {
     fn default() -> Self {
         SendOptions {
             concurrency: 8,
+            in_doubt: 1,
             lease: Duration::from_secs(120),
             retry_base: Duration::from_secs(30),
             max_attempts: 8,
@@ -136,11 +142,12 @@ struct Sender {
     counters: Counters,
     progress: Progress,
     pace: Pace,
-    /// On SQLite, where one transaction writes at a time: the run's writes take turns here, and
-    /// a digest is handed to the server only by the sender holding the turn, which keeps it
-    /// until the digest's `sent` record commits. So at most one digest of the run is in doubt
-    /// at a time, and its record never waits behind the run's other writes.
-    writes: tokio::sync::Mutex<()>,
+    /// On SQLite, where one transaction writes at a time: the run's writes take turns here
+    /// (`in_doubt` at once), and a digest is handed to the server only by a sender holding a
+    /// turn, which keeps it until the digest's `sent` record commits. So at most `in_doubt`
+    /// digests of the run are in doubt at once, and their records never wait behind the run's
+    /// other writes.
+    writes: tokio::sync::Semaphore,
 }
 
 /// Sends what the outbox holds; see the module's documentation.
@@ -161,8 +168,8 @@ pub async fn deliver(
         papers: Mutex::new(HashMap::new()),
         counters: Counters::default(),
         progress,
-        pace: Pace::new(options.concurrency),
-        writes: tokio::sync::Mutex::new(()),
+        pace: Pace::new(options.concurrency, options.in_doubt),
+        writes: tokio::sync::Semaphore::new(options.in_doubt.max(1)),
     });
     loop {
         let mut lanes = tokio::task::JoinSet::new();
@@ -190,9 +197,10 @@ pub async fn deliver(
 
 impl Sender {
     /// The run's write turn on SQLite; nothing to wait for on PostgreSQL, which locks rows.
-    async fn write_turn(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+    async fn write_turn(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {
         match self.db.engine() {
-            Engine::Sqlite => Some(self.writes.lock().await),
+            // The semaphore lives as long as the run and is never closed.
+            Engine::Sqlite => self.writes.acquire().await.ok(),
             Engine::Postgres => None,
         }
     }
