@@ -143,6 +143,14 @@ impl Pace {
 mod tests {
     use super::*;
 
+    /// A server that takes 4 ms over each message, one at a time, to senders that take 1 ms
+    /// between their own: with `n` senders, the time between messages and the time each one's
+    /// content takes.
+    fn one_at_a_time(n: usize) -> (Duration, Duration) {
+        let gap = Duration::from_millis(if n == 1 { 5 } else { 4 });
+        (gap, Duration::from_millis(4 * n as u64 - 1).max(Duration::from_millis(4)))
+    }
+
     /// Runs `pace` for `rounds` adjustments against a server that, with `senders` sending,
     /// sends a message every `gap(senders)` and takes `content(senders)` over each; the
     /// senders allowed after each round.
@@ -178,10 +186,7 @@ mod tests {
     #[test]
     fn one_runs_against_a_server_that_takes_its_time_over_each_message() {
         let pace = Pace::new(8, 1);
-        // The server takes 4 ms a message, one at a time; each sender 1 ms between its own.
-        let gap = |n: usize| Duration::from_millis(if n == 1 { 5 } else { 4 });
-        let content = |n: usize| Duration::from_millis(4 * n as u64 - 1).max(Duration::from_millis(4));
-        let allowed = run(&pace, gap, content, 200);
+        let allowed = run(&pace, |n| one_at_a_time(n).0, |n| one_at_a_time(n).1, 200);
         let mean = allowed.iter().sum::<usize>() as f64 / allowed.len() as f64;
         assert!(mean < 1.1, "{mean}: {allowed:?}");
     }
@@ -189,9 +194,7 @@ mod tests {
     #[test]
     fn a_run_that_may_keep_more_in_doubt_runs_more_senders() {
         let pace = Pace::new(8, 4);
-        let gap = |n: usize| Duration::from_millis(if n == 1 { 5 } else { 4 });
-        let content = |n: usize| Duration::from_millis(4 * n as u64 - 1).max(Duration::from_millis(4));
-        let allowed = run(&pace, gap, content, 50);
+        let allowed = run(&pace, |n| one_at_a_time(n).0, |n| one_at_a_time(n).1, 50);
         assert!(allowed.last().is_some_and(|senders| (2..=4).contains(senders)), "{allowed:?}");
     }
 

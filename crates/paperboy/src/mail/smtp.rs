@@ -130,14 +130,9 @@ impl SmtpServer {
     }
 
     /// Hands one message to the server, on an idle connection or a new one, within the
-    /// timeout for each step; how long the server took to take the message's content (from its
-    /// first byte to the server's answer to its final `.`).
-    pub async fn send(&self, envelope: &Envelope, message: &[u8]) -> Result<Duration, SmtpError> {
-        self.send_gated(envelope, message, async {}).await.map(|(content, ())| content)
-    }
-
-    /// [`SmtpServer::send`], writing the message's content only once `gate` is ready (the
-    /// server has said to go on after DATA); with what the gate gave, for the caller to hold
+    /// timeout for each step, writing its content only once `gate` is ready (the server has
+    /// said to go on after DATA): how long the server took over the content (from its first
+    /// byte to the answer to its final `.`), and what the gate gave, for the caller to hold
     /// while it records the outcome.
     pub async fn send_gated<G>(
         &self,
