@@ -415,6 +415,16 @@ pub struct WorkerArgs {
     #[arg(long, env = "PAPERBOY_ANNOTATE", value_parser = BoolishValueParser::new())]
     pub annotate: bool,
 
+    /// Digests the worker hands to the SMTP server at once, at most (as `digest run
+    /// --concurrency`).
+    #[arg(long, env = "PAPERBOY_DIGEST_CONCURRENCY", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=32))]
+    pub digest_concurrency: u32,
+
+    /// Digests the worker may keep handed over and unrecorded at once (as `digest run
+    /// --in-doubt`): each is a second copy should it be killed; raise it for a distant relay.
+    #[arg(long, env = "PAPERBOY_DIGEST_IN_DOUBT", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=32))]
+    pub digest_in_doubt: u32,
+
     /// The largest page or PDF the worker reads for one paper, in megabytes.
     #[arg(long, env = "PAPERBOY_FULLTEXT_MAX_MB", default_value_t = 25, value_name = "MB",
           value_parser = clap::value_parser!(u64).range(1..=1024))]

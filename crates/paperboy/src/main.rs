@@ -256,7 +256,15 @@ fn worker_config(
         harvest_set: args.harvest_set.clone(),
         lease: std::time::Duration::from_secs(args.job_lease),
         poll: std::time::Duration::from_secs_f64(args.job_poll),
-        digests: Some(Delivery { outbox: outbox(global)?, base_url, send: SendOptions::default() }),
+        digests: Some(Delivery {
+            outbox: outbox(global)?,
+            base_url,
+            send: SendOptions {
+                concurrency: args.digest_concurrency as usize,
+                in_doubt: args.digest_in_doubt as usize,
+                ..SendOptions::default()
+            },
+        }),
         stars: if args.stars { Some(github(&args.github)?) } else { None },
         fulltext: args.fulltext.then(|| paperboy::fulltext::FullTextOptions {
             max_bytes: megabytes(args.fulltext_max_mb),

@@ -99,6 +99,7 @@ fn serve_refuses_a_bad_quota_or_base_url_before_loading_anything() {
     for (flag, value, message) in [
         ("--rate-limit", "lots", "is not a rate limit"),
         ("--rate-limit", "talks=5/60s", "is not a family of requests"),
+        ("--digest-in-doubt", "0", "0 is not in 1..=32"),
         ("--base-url", "papers.example.org", "expected an address starting with http:// or https://"),
     ] {
         let output = paperboy(dir.path(), &["serve", "--listen", "127.0.0.1:0", flag, value]);
