@@ -23,11 +23,10 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use sha2::{Digest, Sha256};
-
 use crate::db::Db;
 use crate::db::quotas::Lease;
 use crate::domain::Refusal;
+use crate::domain::secrets::sha256_hex;
 
 /// Independent locks, so that clients rarely wait for each other.
 const SHARDS: usize = 16;
@@ -277,7 +276,7 @@ impl Quotas {
 /// How a quota counts an email address: its hash, so that the addresses people type (and
 /// mistype) are not kept.
 pub fn email_key(email: &str) -> String {
-    Sha256::digest(email.trim().to_lowercase().as_bytes()).iter().map(|byte| format!("{byte:02x}")).collect()
+    sha256_hex(&email.trim().to_lowercase())
 }
 
 /// How much of a quota one lease takes: one request while the quota is under 100, a

@@ -40,8 +40,13 @@ impl Secret {
 
     /// What the database keeps: hex SHA-256.
     pub fn hash(&self) -> String {
-        hex(&Sha256::digest(self.0.as_bytes()))
+        sha256_hex(&self.0)
     }
+}
+
+/// The hex SHA-256 of `text`.
+pub fn sha256_hex(text: &str) -> String {
+    hex(&Sha256::digest(text.as_bytes()))
 }
 
 impl std::fmt::Debug for Secret {
