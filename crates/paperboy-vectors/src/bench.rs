@@ -2,7 +2,11 @@
 //! synthetic embeddings and measures it the way the service uses it.
 //!
 //! Queries run one at a time on the calling thread (the service answers each request on one
-//! thread); the build uses all cores. Not here: printing (the CLI formats `BenchReport`).
+//! thread); the build uses all cores. With `grow`, more vectors are then grown into the graph
+//! one at a time on one thread, as a server does with new embeddings, and the index is measured
+//! again; with `compare_rebuild`, a whole rebuild of the grown index (what the service did before
+//! it could grow the graph) is timed beside it. Not here: printing (the CLI formats
+//! `BenchReport`).
 
 use std::time::{Duration, Instant};
 
@@ -24,6 +28,10 @@ pub struct BenchConfig {
     /// Queries timed (and checked against exact search).
     pub queries: usize,
     pub params: IndexParams,
+    /// Vectors grown into the built graph afterwards (0: none).
+    pub grow: usize,
+    /// Also time a whole rebuild of the grown index.
+    pub compare_rebuild: bool,
 }
 
 /// What was measured.
@@ -44,6 +52,22 @@ pub struct BenchReport {
     pub resident_growth_bytes: Option<usize>,
     /// Time to exact ground truth (not part of the index's cost).
     pub ground_truth_time: Duration,
+    /// The index after `grow` more vectors, when asked for.
+    pub growth: Option<GrowthReport>,
+}
+
+/// The index measured again after vectors were grown into it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GrowthReport {
+    pub vectors: usize,
+    /// Wall time of growing them in, on one thread (so also its CPU time).
+    pub time: Duration,
+    pub latency: Latency,
+    /// Against exact search over the base and the grown vectors.
+    pub recall_at_10: f64,
+    pub index_bytes: usize,
+    /// Wall time of a whole rebuild of the grown index with all cores, when asked for.
+    pub rebuild_time: Option<Duration>,
 }
 
 /// Builds an index of `config.size` vectors drawn from `mixture` and measures it.
@@ -62,6 +86,11 @@ pub fn run(mixture: &Mixture, config: BenchConfig) -> Result<BenchReport, Vector
         measure::resident_bytes().zip(resident_before).map(|(after, before)| after.saturating_sub(before));
 
     let (latency, found) = time_queries(&index, &queries)?;
+    let index_bytes = index.memory_bytes();
+    let growth = match config.grow {
+        0 => None,
+        _ => Some(grow(index, mixture, &config, &queries)?),
+    };
     Ok(BenchReport {
         size: config.size,
         queries: config.queries,
@@ -69,9 +98,45 @@ pub fn run(mixture: &Mixture, config: BenchConfig) -> Result<BenchReport, Vector
         build_time,
         latency,
         recall_at_10: measure::recall(&truth, &found),
-        index_bytes: index.memory_bytes(),
+        index_bytes,
         resident_growth_bytes,
         ground_truth_time,
+        growth,
+    })
+}
+
+/// Inserts `config.grow` more vectors, grows them into the graph and measures the result.
+fn grow(
+    mut index: VectorIndex,
+    mixture: &Mixture,
+    config: &BenchConfig,
+    queries: &[Vec<f32>],
+) -> Result<GrowthReport, VectorError> {
+    let total = config.size + config.grow;
+    for start in (config.size..total).step_by(GENERATION_CHUNK) {
+        let end = (start + GENERATION_CHUNK).min(total);
+        for (key, vector) in (start as u64..).zip(mixture.base_range(start..end)) {
+            index.insert(key, &vector)?;
+        }
+    }
+    let started = Instant::now();
+    let grown = index.grow();
+    let time = started.elapsed();
+    debug_assert_eq!(grown, config.grow);
+    let truth = measure::ground_truth(mixture, total, queries, RECALL_K);
+    let (latency, found) = time_queries(&index, queries)?;
+    let rebuild_time = config.compare_rebuild.then(|| {
+        let started = Instant::now();
+        std::hint::black_box(index.rebuilt());
+        started.elapsed()
+    });
+    Ok(GrowthReport {
+        vectors: config.grow,
+        time,
+        latency,
+        recall_at_10: measure::recall(&truth, &found),
+        index_bytes: index.memory_bytes(),
+        rebuild_time,
     })
 }
 

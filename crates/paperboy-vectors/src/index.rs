@@ -1,33 +1,39 @@
 //! `VectorIndex`: approximate nearest neighbours by cosine similarity, keyed by caller ids.
 //!
-//! The graph is an HNSW from `instant-distance` (chosen by measurement, see
-//! `bench/ann-compare/README.md`) over int8-quantised vectors (`quantise`). That graph is
-//! immutable once built, so changes go around it until the next rebuild:
+//! The graph is an HNSW (`graph`, the build and search of `instant-distance`, chosen by
+//! measurement in `bench/ann-compare/README.md`) over int8-quantised vectors (`quantise`).
+//! Changes reach it in two steps:
 //!
-//! - a new or re-embedded key goes to `pending`, a small list searched exhaustively;
-//! - a removed or replaced key's graph node is marked stale and skipped in results.
+//! - a new or re-embedded key goes to `pending`, a small list searched exhaustively, at once;
+//! - the owner then moves pending vectors into the graph one at a time, each planned under `&self`
+//!   (the costly search for its neighbours, beside other searches) and applied under `&mut self`
+//!   (microseconds): `plan_growth`, `apply_growth`, or `grow` for both;
+//! - a removed or replaced key's graph node is marked stale: it still guides searches and is
+//!   skipped in results.
 //!
-//! Searches merge both. `rebuilt` folds everything into a fresh graph; the owner calls it when
-//! `pending_len` grows (a few percent of `len`) and swaps the result in, so no search waits for a
-//! rebuild. The whole state is saved to one file and loaded without rebuilding.
+//! Searches merge the graph and the pending list. `rebuilt` makes a fresh graph of the live
+//! vectors; the owner calls it when stale nodes pile up (a few percent of `len`) or when far more
+//! is pending than the graph holds (a parallel build is then cheaper than growing), and swaps the
+//! result in, so no search waits for a rebuild. The whole state is saved to one file and loaded
+//! without rebuilding.
 //!
-//! Parameters (see `IndexParams`): the graph degree is fixed by the crate at M = 32 (64 links on
-//! the bottom layer, which is what lets a modest search effort reach high recall on 384
-//! dimensions); `ef_construction` 100 and `ef_search` 64 gave recall@10 0.98 against exact `f32`
-//! search on 100k synthetic embeddings (README of the comparison); raising `ef_construction`
-//! mostly costs build time, raising `ef_search` costs query time roughly linearly.
+//! Parameters (see `IndexParams`): the graph degree is fixed at M = 32 (64 links on the bottom
+//! layer, which is what lets a modest search effort reach high recall on 384 dimensions);
+//! `ef_construction` 100 and `ef_search` 64 gave recall@10 0.98 against exact `f32` search on
+//! 100k synthetic embeddings (README of the comparison); raising `ef_construction` mostly costs
+//! build time, raising `ef_search` costs query time roughly linearly.
 //!
-//! Not here: embedding text, deciding when to rebuild, or which papers are indexed.
+//! Not here: embedding text, deciding when to grow or rebuild, or which papers are indexed.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
 
-use instant_distance::{Builder, Hnsw, Search};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::VectorError;
 use crate::exact::TopK;
+use crate::graph::{Graph, Insertion, Search};
 use crate::quantise::QuantisedVector;
 
 /// Seed of the graph's random layer assignment: the same input builds the same graph.
@@ -38,7 +44,7 @@ const GRAPH_SEED: u64 = 0x7061_7065_7262_6f79;
 pub struct IndexParams {
     /// Candidates kept while linking a new node: higher builds slower and searches better.
     pub ef_construction: usize,
-    /// Candidates kept while searching, fixed at build time by `instant-distance`; a search
+    /// Candidates kept while searching, fixed at build time; a search
     /// returns at most this many graph results, so it is also the bound on `k` for which the
     /// graph alone answers (larger `k` falls back to an exhaustive scan).
     pub ef_search: usize,
@@ -62,7 +68,7 @@ enum Location {
 pub(crate) struct State {
     pub(crate) dim: usize,
     pub(crate) params: IndexParams,
-    pub(crate) graph: Hnsw<QuantisedVector>,
+    pub(crate) graph: Graph,
     /// Key of each graph point, by point id.
     pub(crate) graph_keys: Vec<u64>,
     /// Graph points whose key was removed or re-embedded since the build.
@@ -77,8 +83,17 @@ pub struct VectorIndex {
     state: State,
     locations: HashMap<u64, Location>,
     stale_count: usize,
+    /// Counts changes, so that a growth planned before one is not applied after it.
+    version: u64,
     /// Reusable search scratch (its visited set is as large as the graph).
     scratch: Mutex<Vec<Search>>,
+}
+
+/// One pending vector's way into the graph, planned by [`VectorIndex::plan_growth`].
+pub struct Growth {
+    key: u64,
+    insertion: Insertion,
+    version: u64,
 }
 
 impl VectorIndex {
@@ -119,7 +134,7 @@ impl VectorIndex {
     /// nothing pending. Takes as long as a build; searches on `self` go on meanwhile.
     pub fn rebuilt(&self) -> Self {
         let graph_live = self.state.graph.iter().filter_map(|(id, vector)| {
-            let index = id.into_inner() as usize;
+            let index = id as usize;
             (!self.state.stale[index]).then(|| (self.state.graph_keys[index], vector.clone()))
         });
         let live = graph_live.chain(self.state.pending.iter().cloned()).collect();
@@ -128,14 +143,10 @@ impl VectorIndex {
 
     fn build_quantised(dim: usize, params: IndexParams, items: Vec<(u64, QuantisedVector)>) -> Self {
         let (keys, vectors): (Vec<u64>, Vec<QuantisedVector>) = items.into_iter().unzip();
-        let (graph, point_ids) = Builder::default()
-            .ef_construction(params.ef_construction)
-            .ef_search(params.ef_search)
-            .seed(GRAPH_SEED)
-            .build_hnsw(vectors);
+        let (graph, point_ids) = Graph::build(vectors, params.ef_construction, params.ef_search, GRAPH_SEED);
         let mut graph_keys = vec![0; keys.len()];
         for (key, point) in keys.into_iter().zip(point_ids) {
-            graph_keys[point.into_inner() as usize] = key;
+            graph_keys[point as usize] = key;
         }
         let stale = vec![false; graph_keys.len()];
         Self::from_state(State { dim, params, graph, graph_keys, stale, pending: Vec::new() })
@@ -154,7 +165,7 @@ impl VectorIndex {
             .map(|(position, (key, _))| (*key, Location::Pending(position as u32)));
         let locations = graph_locations.chain(pending_locations).collect();
         let stale_count = state.stale.iter().filter(|stale| **stale).count();
-        Self { state, locations, stale_count, scratch: Mutex::new(Vec::new()) }
+        Self { state, locations, stale_count, version: 0, scratch: Mutex::new(Vec::new()) }
     }
 
     pub(crate) fn state(&self) -> &State {
@@ -165,6 +176,7 @@ impl VectorIndex {
     pub fn insert(&mut self, key: u64, vector: &[f32]) -> Result<(), VectorError> {
         validate(self.state.dim, vector)?;
         let quantised = QuantisedVector::new(vector);
+        self.version += 1;
         match self.locations.get(&key).copied() {
             Some(Location::Pending(position)) => {
                 self.state.pending[position as usize].1 = quantised;
@@ -180,6 +192,7 @@ impl VectorIndex {
 
     /// Removes `key` and its vector; an unknown key is no error.
     pub fn remove(&mut self, key: u64) {
+        self.version += 1;
         match self.locations.remove(&key) {
             Some(Location::Graph(id)) => self.mark_stale(id),
             Some(Location::Pending(position)) => {
@@ -202,6 +215,48 @@ impl VectorIndex {
         let position = self.state.pending.len() as u32;
         self.state.pending.push((key, vector));
         self.locations.insert(key, Location::Pending(position));
+    }
+
+    /// Plans moving the newest pending vector into the graph: the search for its neighbours,
+    /// as long as a search with `ef_construction` candidates. Takes `&self`, so searches go on
+    /// meanwhile; `None` when nothing is pending.
+    pub fn plan_growth(&self) -> Option<Growth> {
+        let (key, vector) = self.state.pending.last()?;
+        let mut scratch = (self.take_scratch(), self.take_scratch());
+        let insertion =
+            self.state.graph.plan_insert(vector.clone(), self.state.params.ef_construction, &mut scratch);
+        self.return_scratch(scratch.0);
+        self.return_scratch(scratch.1);
+        Some(Growth { key: *key, insertion, version: self.version })
+    }
+
+    /// Moves the planned vector into the graph, in microseconds. Returns false, changing
+    /// nothing, when the index changed after the plan was made (plan again then).
+    pub fn apply_growth(&mut self, growth: Growth) -> bool {
+        let planned_for_this = self.version == growth.version
+            && self.state.pending.last().is_some_and(|(key, _)| *key == growth.key);
+        if !planned_for_this {
+            return false;
+        }
+        self.state.pending.pop();
+        let id = self.state.graph.apply(growth.insertion);
+        self.state.graph_keys.push(growth.key);
+        self.state.stale.push(false);
+        self.locations.insert(growth.key, Location::Graph(id));
+        self.version += 1;
+        true
+    }
+
+    /// Moves every pending vector into the graph, one after another on this thread; returns
+    /// how many. (An owner that serves searches meanwhile plans and applies in turn instead.)
+    pub fn grow(&mut self) -> usize {
+        let mut grown = 0;
+        while let Some(growth) = self.plan_growth() {
+            if self.apply_growth(growth) {
+                grown += 1;
+            }
+        }
+        grown
     }
 
     /// The `k` live keys most similar to `query`, best first, scored by cosine similarity
@@ -228,11 +283,11 @@ impl VectorIndex {
     fn search_graph(&self, query: &QuantisedVector, best: &mut TopK) -> usize {
         let mut search = self.take_scratch();
         let mut live = 0;
-        for item in self.state.graph.search(query, &mut search) {
-            let id = item.pid.into_inner() as usize;
+        for (id, distance) in self.state.graph.search(query, &mut search) {
+            let id = id as usize;
             if !self.state.stale[id] {
                 live += 1;
-                best.offer(self.state.graph_keys[id], 1.0 - item.distance);
+                best.offer(self.state.graph_keys[id], 1.0 - distance);
             }
         }
         self.return_scratch(search);
@@ -241,7 +296,7 @@ impl VectorIndex {
 
     fn scan_graph(&self, query: &QuantisedVector, best: &mut TopK) {
         for (id, vector) in self.state.graph.iter() {
-            let id = id.into_inner() as usize;
+            let id = id as usize;
             if !self.state.stale[id] {
                 best.offer(self.state.graph_keys[id], query.similarity(vector));
             }
@@ -281,10 +336,20 @@ impl VectorIndex {
         self.state.params
     }
 
-    /// Vectors outside the graph (searched exhaustively) plus stale graph nodes: the work a
-    /// `rebuilt` would fold away. Rebuild when this passes a few percent of `len`.
+    /// Vectors outside the graph, searched exhaustively until they are grown into it.
     pub fn pending_len(&self) -> usize {
-        self.state.pending.len() + self.stale_count
+        self.state.pending.len()
+    }
+
+    /// Graph nodes of removed or replaced vectors, which only `rebuilt` folds away. Rebuild
+    /// when this passes a few percent of `len`.
+    pub fn stale_len(&self) -> usize {
+        self.stale_count
+    }
+
+    /// Points in the graph, stale ones included.
+    pub fn graph_len(&self) -> usize {
+        self.state.graph_keys.len()
     }
 
     fn graph_live(&self) -> usize {
@@ -310,7 +375,7 @@ impl VectorIndex {
 
 /// Bytes of bookkeeping glibc malloc adds to each vector's allocation.
 const MALLOC_OVERHEAD: usize = 8;
-/// `instant-distance` keeps 64 `u32` links per point on the bottom layer.
+/// The graph keeps 64 `u32` links per point on the bottom layer.
 const BOTTOM_LAYER_LINK_BYTES: usize = 64 * 4;
 
 impl std::fmt::Debug for VectorIndex {

@@ -1,8 +1,8 @@
 //! Approximate nearest-neighbour search over paper embeddings (all-MiniLM-L6-v2: 384
 //! dimensions, unit length, cosine similarity = dot product).
 //!
-//! - `VectorIndex`: the index the service keeps (HNSW from `instant-distance` over int8
-//!   vectors, with insert, replace and remove around the immutable graph; saved to one file).
+//! - `VectorIndex`: the index the service keeps (an HNSW graph over int8 vectors that grows
+//!   one vector at a time, with replace and remove; saved to one file).
 //! - `exact_search`: the brute-force baseline that recall is measured against.
 //! - `synthetic`, `measure`, `bench`: data and tools for `paperboy bench vectors` and for the
 //!   crate comparison in `bench/ann-compare`.
@@ -13,6 +13,7 @@
 pub mod bench;
 mod error;
 mod exact;
+mod graph;
 mod index;
 pub mod measure;
 mod persist;
@@ -21,4 +22,4 @@ pub mod synthetic;
 
 pub use error::VectorError;
 pub use exact::exact_search;
-pub use index::{IndexParams, VectorIndex};
+pub use index::{Growth, IndexParams, VectorIndex};

@@ -98,7 +98,8 @@ fn read_header(reader: &mut impl Read, path: &Path) -> Result<(), VectorError> {
 /// Invariants the rest of the crate indexes by; a checksum match makes failures here unlikely,
 /// but a file from a buggy writer must still not panic a search.
 fn check_consistency(state: &State) -> Result<(), String> {
-    let points = state.graph.iter().count();
+    state.graph.check()?;
+    let points = state.graph.len();
     if state.graph_keys.len() != points || state.stale.len() != points {
         return Err(format!(
             "{points} graph points but {} keys and {} stale flags",

@@ -66,13 +66,6 @@ impl From<QuantisedVector> for Box<[i8]> {
     }
 }
 
-/// The graph orders by distance, smaller is nearer.
-impl instant_distance::Point for QuantisedVector {
-    fn distance(&self, other: &Self) -> f32 {
-        1.0 - self.similarity(other)
-    }
-}
-
 /// Integer dot product, shaped so that it vectorises on plain x86-64 (SSE2): 16 lanes of
 /// `i16` products (an `i8` product is at most 128 * 128 = 16,384, so `i16` never overflows)
 /// widened into `i32` sums. A plain `i32` fold compiles to 4 lanes and made the graph build

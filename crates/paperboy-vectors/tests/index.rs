@@ -131,9 +131,9 @@ fn rebuilt_keeps_exactly_the_live_vectors() {
     index.remove(base[0].0);
     index.insert(base[1].0, &base[2].1).expect("valid vector");
     index.insert(9, &base[3].1).expect("valid vector");
-    assert_eq!(index.pending_len(), 4, "two stale nodes, two pending vectors");
+    assert_eq!((index.pending_len(), index.stale_len()), (2, 2), "two pending vectors, two stale nodes");
     let rebuilt = index.rebuilt();
-    assert_eq!(rebuilt.pending_len(), 0);
+    assert_eq!((rebuilt.pending_len(), rebuilt.stale_len()), (0, 0));
     assert_eq!(rebuilt.len(), index.len());
     for (_, vector) in base.iter().skip(1).take(20) {
         let mut before = keys(&index.search(vector, 3).expect("valid query"));
@@ -142,6 +142,83 @@ fn rebuilt_keeps_exactly_the_live_vectors() {
         after.sort_unstable();
         assert_eq!(before, after);
     }
+}
+
+fn recall_at_10(index: &VectorIndex, live: &[(u64, Vec<f32>)], queries: &[Vec<f32>]) -> f64 {
+    let mut hits = 0;
+    for query in queries {
+        let expected = keys(&exact_search(live, query, 10));
+        let found = keys(&index.search(query, 10).expect("valid query"));
+        hits += expected.iter().filter(|key| found.contains(key)).count();
+    }
+    hits as f64 / (queries.len() * 10) as f64
+}
+
+#[test]
+fn an_index_grown_to_twice_its_built_size_keeps_recall_at_10_above_095() {
+    let mixture = mixture();
+    let all = keyed(mixture.base(3_000));
+    let mut index = VectorIndex::build(DIM, all[..1_500].to_vec()).expect("valid vectors");
+    for (key, vector) in &all[1_500..] {
+        index.insert(*key, vector).expect("valid vector");
+    }
+    assert_eq!(index.grow(), 1_500);
+    assert_eq!((index.pending_len(), index.graph_len(), index.len()), (0, 3_000, 3_000));
+    let recall = recall_at_10(&index, &all, &mixture.queries(50));
+    assert!(recall >= 0.95, "recall@10 = {recall}");
+    // Every grown vector is reachable through the graph: its own nearest neighbour.
+    for (key, vector) in all[1_500..].iter().step_by(50) {
+        assert_eq!(index.search(vector, 1).expect("valid query")[0].0, *key);
+    }
+}
+
+#[test]
+fn a_growth_planned_before_a_change_is_not_applied_after_it() {
+    let base = keyed(mixture().base(200));
+    let mut index = VectorIndex::build(DIM, base[..100].to_vec()).expect("valid vectors");
+    index.insert(base[100].0, &base[100].1).expect("valid vector");
+    let planned = index.plan_growth().expect("one pending vector");
+    index.insert(base[101].0, &base[101].1).expect("valid vector");
+    assert!(!index.apply_growth(planned));
+    assert_eq!((index.pending_len(), index.graph_len()), (2, 100));
+    let replanned = index.plan_growth().expect("pending vectors");
+    assert!(index.apply_growth(replanned));
+    assert_eq!((index.pending_len(), index.graph_len()), (1, 101));
+    for (key, vector) in &base[100..102] {
+        assert_eq!(index.search(vector, 1).expect("valid query")[0].0, *key);
+    }
+}
+
+#[test]
+fn a_replaced_vector_grown_into_the_graph_leaves_its_old_node_stale() {
+    let base = keyed(mixture().base(200));
+    let mut index = VectorIndex::build(DIM, base.clone()).expect("valid vectors");
+    let (key, _) = base[7];
+    index.insert(key, &base[150].1).expect("valid vector");
+    index.grow();
+    assert_eq!((index.len(), index.graph_len(), index.stale_len()), (200, 201, 1));
+    let near_new = keys(&index.search(&base[150].1, 2).expect("valid query"));
+    assert!(near_new.contains(&key) && near_new.contains(&base[150].0), "{near_new:?}");
+    let near_old = keys(&index.search(&base[7].1, 200).expect("valid query"));
+    assert_eq!(near_old.iter().filter(|found| **found == key).count(), 1, "the key is found once");
+}
+
+#[test]
+fn an_index_saved_before_growth_existed_loads_and_grows() {
+    // Saved by the index of 2026-12-03 (the graph built by instant-distance 0.6.1): 200
+    // vectors of the 16-d mixture below, key 5 removed, key 1000 pending.
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/saved-before-growth.vectors");
+    let mixture = Mixture::new(SyntheticSpec { dim: 16, topics: 5, seed: 3 });
+    let mut live: Vec<(u64, Vec<f32>)> =
+        (0u64..).zip(mixture.base(200)).filter(|(key, _)| *key != 5).collect();
+    live.push((1000, mixture.base_range(200..201).remove(0)));
+    let mut index = VectorIndex::load(&path).expect("the earlier format loads");
+    assert_eq!((index.len(), index.pending_len(), index.stale_len()), (200, 1, 1));
+    assert_eq!(index.grow(), 1);
+    let queries = mixture.queries(20);
+    assert!(recall_at_10(&index, &live, &queries) >= 0.95);
+    assert_eq!(index.search(&live[199].1, 1).expect("valid query")[0].0, 1000);
 }
 
 #[test]
@@ -160,10 +237,14 @@ fn save_and_load_round_trip_with_pending_and_stale_entries() {
     let mut index = VectorIndex::build(DIM, base.clone()).expect("valid vectors");
     index.remove(base[5].0);
     index.insert(77, &base[5].1).expect("valid vector");
+    index.insert(78, &base[6].1).expect("valid vector");
+    index.grow();
+    index.insert(79, &base[8].1).expect("valid vector");
     index.save(&path).expect("saved");
     let loaded = VectorIndex::load(&path).expect("loaded");
     assert_eq!(loaded.len(), index.len());
     assert_eq!(loaded.pending_len(), index.pending_len());
+    assert_eq!((loaded.graph_len(), loaded.stale_len()), (index.graph_len(), index.stale_len()));
     assert_eq!(loaded.params(), index.params());
     for (_, query) in base.iter().take(30) {
         assert_eq!(

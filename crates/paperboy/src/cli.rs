@@ -864,9 +864,12 @@ pub enum BenchCommand {
 
     /// Build the vector index over synthetic embeddings (a seeded mixture of topics on the
     /// 384-dimensional sphere, shaped like all-MiniLM-L6-v2 vectors) and print its build time,
-    /// single-threaded query p50/p99, recall@10 against exact search, and memory. Example:
+    /// single-threaded query p50/p99, recall@10 against exact search, and memory; with --grow,
+    /// the same after growing more vectors into it. Examples:
     ///
     ///   paperboy bench vectors --size 1000000
+    ///   paperboy bench vectors --size 1000000 --grow 50000 --compare-rebuild
+    #[command(verbatim_doc_comment)]
     Vectors(BenchVectorsArgs),
 
     /// Compose and send --readers digests into a fresh database with the demo papers, through
@@ -1028,6 +1031,16 @@ pub struct BenchVectorsArgs {
     /// Queries timed and checked against exact search.
     #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u64).range(1..=100_000))]
     pub queries: u64,
+
+    /// Then grow this many more vectors into the built graph, one at a time on one thread as a
+    /// server does with new embeddings, and measure the index again.
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=10_000_000))]
+    pub grow: u64,
+
+    /// With --grow: also time a whole rebuild of the grown index with all cores (what serving
+    /// new embeddings cost before the graph could grow).
+    #[arg(long, requires = "grow")]
+    pub compare_rebuild: bool,
 }
 
 #[derive(Debug, Args)]

@@ -17,10 +17,12 @@ pub fn bench_vectors(args: &BenchVectorsArgs) -> anyhow::Result<String> {
         size: args.size as usize,
         queries: args.queries as usize,
         params: IndexParams::default(),
+        grow: args.grow as usize,
+        compare_rebuild: args.compare_rebuild,
     };
     let report = run(&mixture, config)?;
     let mib = |bytes: usize| bytes as f64 / f64::from(1 << 20);
-    Ok(format!(
+    let mut printed = format!(
         "Vector index, {} synthetic 384-d vectors, {} queries (ef_construction {}, ef_search {}):\n\
          build            {:>9.1} s\n\
          query p50        {:>9.3} ms\n\
@@ -40,5 +42,31 @@ pub fn bench_vectors(args: &BenchVectorsArgs) -> anyhow::Result<String> {
         mib(report.index_bytes),
         report.index_bytes as f64 / report.size as f64,
         report.resident_growth_bytes.map_or("unknown".to_owned(), |b| format!("{:.1} MiB", mib(b))),
-    ))
+    );
+    if let Some(growth) = &report.growth {
+        printed.push_str(&format!(
+            "Then {} more vectors grown into the graph on one thread:\n\
+             grow             {:>9.1} s   ({:.2} ms a vector)\n\
+             query p50        {:>9.3} ms\n\
+             query p99        {:>9.3} ms\n\
+             recall@10        {:>9.4}   (against exact search over all {} vectors)\n\
+             index memory     {:>9.1} MiB\n",
+            growth.vectors,
+            growth.time.as_secs_f64(),
+            growth.time.as_secs_f64() * 1e3 / growth.vectors as f64,
+            growth.latency.p50.as_secs_f64() * 1e3,
+            growth.latency.p99.as_secs_f64() * 1e3,
+            growth.recall_at_10,
+            report.size + growth.vectors,
+            mib(growth.index_bytes),
+        ));
+        if let Some(rebuild) = growth.rebuild_time {
+            printed.push_str(&format!(
+                "rebuild instead  {:>9.1} s   (all cores; growing took {:.3}x its wall time)\n",
+                rebuild.as_secs_f64(),
+                growth.time.as_secs_f64() / rebuild.as_secs_f64(),
+            ));
+        }
+    }
+    Ok(printed)
 }

@@ -3,11 +3,20 @@
 //!
 //! Stored vectors take catalog clock numbers (`embeddings.change_seq`); [`Semantic::catch_up`]
 //! adds every vector written since the index's cursor. Additions go to the index's pending list
-//! and are folded into a fresh graph once they pass a few percent of the index, off the request
-//! path; the graph and its cursor are then saved in the data directory, so a restart loads
-//! them instead of building again. Keys are [`ArxivId::key`].
+//! (searched exhaustively) and [`Semantic::maintain`] grows them into the graph one at a time on
+//! one blocking thread, each planned under the shared lock beside searches and applied under the
+//! exclusive one in microseconds. A whole rebuild, with all cores, happens only when far more is
+//! pending than the graph holds (a first start over a full database) or when replaced vectors
+//! leave a few percent of the graph stale. The graph and its cursor are saved in the data
+//! directory after a rebuild and after every few thousand grown vectors, so a restart loads them
+//! instead of building again. Keys are [`ArxivId::key`].
+//!
+//! Each server keeps its own index, following the one database: growing costs a few
+//! milliseconds of one core per new paper, which is cheaper than moving a shared graph between
+//! processes, and a server never waits on another to search.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use paperboy_arxiv::ArxivId;
@@ -19,10 +28,15 @@ use crate::db::{Db, DbError};
 
 /// Vectors read from the database per step.
 const BATCH: u32 = 5_000;
-/// Pending vectors, as a share of the index, that trigger a rebuild of the graph.
+/// Stale graph nodes, as a share of the index, that trigger a rebuild of the graph.
 const REBUILD_SHARE: f64 = 0.05;
-/// Pending vectors below which the index is never rebuilt.
+/// Stale or pending vectors below which the index is never rebuilt.
 const REBUILD_MIN: usize = 2_000;
+/// Vectors grown into the graph per blocking task (about a second of one core), so that a
+/// stopping server is not held up by a long backlog.
+const GROWTH_STEP: usize = 256;
+/// Vectors grown since the last save after which the index is saved again.
+const SAVE_AFTER: usize = 2_000;
 /// Graph parameters: the graph returns at most `ef_search` results, and hybrid search asks for
 /// 100 (`super::CANDIDATES`); asking for more than the graph gives falls back to a full scan.
 pub const PARAMS: IndexParams = IndexParams { ef_construction: 100, ef_search: 128 };
@@ -55,6 +69,8 @@ pub struct Semantic {
     vectors: Arc<RwLock<Vectors>>,
     /// Where the index is saved; `None` keeps it in memory only.
     file: Option<PathBuf>,
+    /// Vectors grown into the graph since the index was last saved.
+    unsaved: AtomicUsize,
 }
 
 impl Semantic {
@@ -76,13 +92,15 @@ impl Semantic {
             Some(saved) => saved,
             None => empty()?,
         };
-        Ok(Semantic { embedder, vectors: Arc::new(RwLock::new(Vectors { index, cursor })), file })
+        let vectors = Arc::new(RwLock::new(Vectors { index, cursor }));
+        Ok(Semantic { embedder, vectors, file, unsaved: AtomicUsize::new(0) })
     }
 
     /// Semantic search over an index built elsewhere with [`PARAMS`], kept in memory only
     /// (benchmarks build one from synthetic vectors).
     pub fn with_index(embedder: Arc<dyn Embedder>, index: VectorIndex) -> Semantic {
-        Semantic { embedder, vectors: Arc::new(RwLock::new(Vectors { index, cursor: 0 })), file: None }
+        let vectors = Arc::new(RwLock::new(Vectors { index, cursor: 0 }));
+        Semantic { embedder, vectors, file: None, unsaved: AtomicUsize::new(0) }
     }
 
     /// The catalog clock reading up to which stored vectors are in the index.
@@ -113,7 +131,7 @@ impl Semantic {
     }
 
     /// Adds every vector stored since the cursor (to the pending list, searched exhaustively
-    /// until [`Semantic::maintain`] folds it into the graph). Returns how many it added.
+    /// until [`Semantic::maintain`] grows it into the graph). Returns how many it added.
     pub async fn catch_up(&self, db: &Db) -> Result<u64, SemanticError> {
         let model = self.embedder.model().to_owned();
         let clock = db.catalog_version().await?;
@@ -150,14 +168,18 @@ impl Semantic {
         Ok(added)
     }
 
-    /// Folds pending vectors into a fresh graph and saves it, once they pass a few percent of
-    /// the index. Must not run beside [`Semantic::catch_up`]: one task does both, in turn.
-    pub async fn maintain(&self) -> Result<(), SemanticError> {
-        let (pending, len) = {
+    /// Grows pending vectors into the graph, or rebuilds it when that is cheaper or stale
+    /// nodes pile up, and saves it now and then (see the module docs). Must not run beside
+    /// [`Semantic::catch_up`]: one task does both, in turn. Returns how many vectors it grew.
+    pub async fn maintain(&self) -> Result<usize, SemanticError> {
+        let (pending, stale, graph, len) = {
             let vectors = self.read();
-            (vectors.index.pending_len(), vectors.index.len())
+            let index = &vectors.index;
+            (index.pending_len(), index.stale_len(), index.graph_len(), index.len())
         };
-        if pending >= REBUILD_MIN && pending as f64 >= REBUILD_SHARE * len as f64 {
+        let rebuild = (pending >= REBUILD_MIN && pending > graph)
+            || (stale >= REBUILD_MIN && stale as f64 >= REBUILD_SHARE * len as f64);
+        if rebuild {
             // Nothing is added while the graph is rebuilt (see above); searches go on over the
             // old one.
             let vectors = self.vectors.clone();
@@ -167,12 +189,26 @@ impl Semantic {
             .await?;
             self.write().index = rebuilt;
             self.save().await?;
+            return Ok(0);
         }
-        Ok(())
+        let mut grown = 0;
+        loop {
+            let vectors = self.vectors.clone();
+            let step = tokio::task::spawn_blocking(move || grow_step(&vectors)).await?;
+            if step == 0 {
+                break;
+            }
+            grown += step;
+        }
+        if self.unsaved.fetch_add(grown, Ordering::Relaxed) + grown >= SAVE_AFTER {
+            self.save().await?;
+        }
+        Ok(grown)
     }
 
     async fn save(&self) -> Result<(), SemanticError> {
         let Some(file) = self.file.clone() else { return Ok(()) };
+        self.unsaved.store(0, Ordering::Relaxed);
         let vectors = self.vectors.clone();
         tokio::task::spawn_blocking(move || -> Result<(), SemanticError> {
             if let Some(dir) = file.parent() {
@@ -212,6 +248,20 @@ impl Semantic {
     }
 }
 
+/// Grows up to [`GROWTH_STEP`] pending vectors into the graph, each planned under the shared
+/// lock and applied under the exclusive one; returns how many.
+fn grow_step(vectors: &RwLock<Vectors>) -> usize {
+    let mut grown = 0;
+    while grown < GROWTH_STEP {
+        let planned = vectors.read().unwrap_or_else(PoisonError::into_inner).index.plan_growth();
+        let Some(growth) = planned else { break };
+        if vectors.write().unwrap_or_else(PoisonError::into_inner).index.apply_growth(growth) {
+            grown += 1;
+        }
+    }
+    grown
+}
+
 /// A saved index and its cursor, when both are there and readable.
 async fn load(file: &Path, dim: usize) -> Option<(VectorIndex, i64)> {
     let file = file.to_owned();
@@ -245,7 +295,7 @@ pub async fn follow(db: Db, semantic: Arc<Semantic>) {
             Err(e) => tracing::error!(error = %e, "following the embeddings failed; retrying"),
         }
         if let Err(e) = semantic.maintain().await {
-            tracing::error!(error = %e, "rebuilding the vector index failed; retrying");
+            tracing::error!(error = %e, "growing the vector index failed; retrying");
         }
     }
 }

@@ -248,17 +248,15 @@ async fn semantic_and_hybrid_search_and_similar_papers(db: &Db) {
 on_both_engines!(semantic_and_hybrid_search_and_similar_papers);
 
 #[tokio::test]
-async fn the_vector_graph_is_rebuilt_saved_and_loaded_at_restart() {
+async fn the_vector_graph_is_built_grown_saved_and_loaded_at_restart() {
     let test = crate::harness::TestDb::sqlite().await;
     let db = &test.db;
-    let papers: Vec<_> = (1..=2_100)
-        .map(|n| {
-            let mut p = paper(&format!("2503.{n:05}"), &format!("Study {n} of topic {}", n % 37));
-            p.summary = format!("Topic {} and method {} in study {n}.", n % 37, n % 11);
-            p
-        })
-        .collect();
-    db.upsert_papers(papers).await.unwrap();
+    let study = |n: u32| {
+        let mut p = paper(&format!("2503.{n:05}"), &format!("Study {n} of topic {}", n % 37));
+        p.summary = format!("Topic {} and method {} in study {n}.", n % 37, n % 11);
+        p
+    };
+    db.upsert_papers((1..=2_100).map(study).collect()).await.unwrap();
     let embedder: Arc<dyn paperboy_embed::Embedder> = Arc::new(paperboy_embed::HashEmbedder::new(32));
     paperboy::search::embedding::embed_catalog(db, embedder.clone(), 256, &quiet()).await.unwrap();
 
@@ -266,7 +264,7 @@ async fn the_vector_graph_is_rebuilt_saved_and_loaded_at_restart() {
     let semantic =
         paperboy::search::semantic::Semantic::open(embedder.clone(), Some(dir.path())).await.unwrap();
     assert_eq!(semantic.catch_up(db).await.unwrap(), 2_100);
-    semantic.maintain().await.unwrap();
+    assert_eq!(semantic.maintain().await.unwrap(), 0, "far more pending than in the graph: a build");
     let query = embedder.embed(&["Topic 5 and method 3"]).unwrap().remove(0);
     let before = semantic.search_vector(&query, 5).unwrap();
     assert_eq!(before.len(), 5);
@@ -277,6 +275,20 @@ async fn the_vector_graph_is_rebuilt_saved_and_loaded_at_restart() {
     assert_eq!(restarted.catch_up(db).await.unwrap(), 0, "and its cursor says nothing is new");
     assert_eq!(restarted.search_vector(&query, 5).unwrap(), before);
 
+    // New papers are grown into the loaded graph, one at a time, without a rebuild.
+    db.upsert_papers((2_101..=2_140).map(study).collect()).await.unwrap();
+    paperboy::search::embedding::embed_catalog(db, embedder.clone(), 256, &quiet()).await.unwrap();
+    assert_eq!(restarted.catch_up(db).await.unwrap(), 40);
+    assert_eq!(restarted.maintain().await.unwrap(), 40);
+    assert_eq!(restarted.maintain().await.unwrap(), 0, "nothing left to grow");
+    let text = paperboy::search::embedding::paper_text(
+        "Study 2140 of topic 31",
+        "Topic 31 and method 6 in study 2140.",
+    );
+    let newest = embedder.embed(&[text.as_str()]).unwrap();
+    let found = restarted.search_vector(&newest[0], 1).unwrap();
+    assert_eq!(found[0].id, "2503.02140");
+
     // A damaged file is not trusted: the index starts empty and catches up from the database.
     for entry in std::fs::read_dir(dir.path()).unwrap() {
         let path = entry.unwrap().path();
@@ -286,5 +298,5 @@ async fn the_vector_graph_is_rebuilt_saved_and_loaded_at_restart() {
     }
     let damaged = paperboy::search::semantic::Semantic::open(embedder, Some(dir.path())).await.unwrap();
     assert_eq!(damaged.len(), 0);
-    assert_eq!(damaged.catch_up(db).await.unwrap(), 2_100);
+    assert_eq!(damaged.catch_up(db).await.unwrap(), 2_140);
 }
