@@ -1,8 +1,9 @@
 //! The HNSW graph under `VectorIndex` (hierarchical navigable small world, Malkov and Yashunin):
 //! built in parallel from a set of points, searched, and grown one point at a time.
 //!
-//! The build and the search are those of `instant-distance` 0.6.1 (MIT OR Apache-2.0), which the
-//! index used before, and so is the saved layout, so indexes saved by earlier versions load:
+//! The build and the search are those of the crate `instant-distance` 0.6.1 (InstantDomain; MIT
+//! OR Apache-2.0), rewritten for int8 points, which the index used before; so is the saved
+//! layout, so indexes saved by earlier versions load:
 //! `M` = 32 links per node on the upper layers and 64 on the bottom one; points renumbered in a
 //! random order so that each upper layer holds a prefix of the ids and point 0 is the entry; a
 //! node's links chosen by the pruning heuristic (a candidate nearer to a kept link than to the

@@ -74,6 +74,14 @@ pub fn peak_resident_bytes() -> Option<usize> {
     proc_status_kib("VmHWM:").map(|kib| kib * 1024)
 }
 
+/// CPU time the calling thread has had so far, where the platform tells (Linux's schedstat,
+/// in nanoseconds): what a single-threaded step costs even when other work shares the cores.
+pub fn thread_cpu_time() -> Option<Duration> {
+    let schedstat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let nanos: u64 = schedstat.split_whitespace().next()?.parse().ok()?;
+    Some(Duration::from_nanos(nanos))
+}
+
 fn proc_status_kib(field: &str) -> Option<usize> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|line| line.starts_with(field))?;

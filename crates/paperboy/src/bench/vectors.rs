@@ -46,7 +46,7 @@ pub fn bench_vectors(args: &BenchVectorsArgs) -> anyhow::Result<String> {
     if let Some(growth) = &report.growth {
         printed.push_str(&format!(
             "Then {} more vectors grown into the graph on one thread:\n\
-             grow             {:>9.1} s   ({:.2} ms a vector)\n\
+             grow             {:>9.1} s   ({:.2} ms a vector; {} of one core's CPU time)\n\
              query p50        {:>9.3} ms\n\
              query p99        {:>9.3} ms\n\
              recall@10        {:>9.4}   (against exact search over all {} vectors)\n\
@@ -54,6 +54,7 @@ pub fn bench_vectors(args: &BenchVectorsArgs) -> anyhow::Result<String> {
             growth.vectors,
             growth.time.as_secs_f64(),
             growth.time.as_secs_f64() * 1e3 / growth.vectors as f64,
+            growth.cpu_time.map_or("unknown".to_owned(), |cpu| format!("{:.1} s", cpu.as_secs_f64())),
             growth.latency.p50.as_secs_f64() * 1e3,
             growth.latency.p99.as_secs_f64() * 1e3,
             growth.recall_at_10,
