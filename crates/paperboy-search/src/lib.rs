@@ -13,6 +13,7 @@ pub mod html;
 pub mod index;
 pub mod passages;
 pub mod query;
+mod rankings;
 
 pub use fulltext::{BestPassage, IndexPassage};
 pub use html::{escape_html, escaped_opening};

@@ -16,7 +16,7 @@ pub const MAX_QUERY_CHARS: usize = 1_000;
 pub const MAX_CLAUSES: usize = 32;
 
 /// A query, split into what to match and what to filter by.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct ParsedQuery {
     /// Free words, as typed.
     pub words: Vec<String>,
@@ -37,7 +37,7 @@ pub struct ParsedQuery {
 }
 
 /// Where a search looks for the query's words.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Scope {
     /// Titles, abstracts and authors.
@@ -68,7 +68,7 @@ impl std::fmt::Display for Scope {
 }
 
 /// An inclusive range of days; either end may be open.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct DateRange {
     pub from: Option<NaiveDate>,
     pub until: Option<NaiveDate>,

@@ -84,6 +84,20 @@ fn words_are_stemmed_and_ranked_with_titles_first() {
 }
 
 #[test]
+fn top_ranks_as_search_does_without_counting_every_match() {
+    let index = index_of(&corpus());
+    let page_ids =
+        |ranking: paperboy_search::Ranking| ranking.hits.into_iter().map(|hit| hit.id).collect::<Vec<_>>();
+    for query in ["attention", r#""long context""#, "attention cat:cs.lg", "cat:cs", "atention"] {
+        let counted = index.search(&parse(query), 1, 2).unwrap();
+        let top = index.top(&parse(query), 1, 2).unwrap();
+        assert_eq!(top.total, 1 + top.hits.len(), "{query}: the offset and the hits");
+        assert_eq!(top.corrected, counted.corrected, "{query}");
+        assert_eq!(page_ids(top), page_ids(counted), "{query}");
+    }
+}
+
+#[test]
 fn phrases_authors_categories_dates_and_exclusions() {
     let index = index_of(&corpus());
     assert_eq!(ids(&index, r#""long context""#), ["2503.00001"]);
@@ -143,6 +157,22 @@ fn highlights_mark_matches_and_escape_html() {
     assert!(!highlights[0].snippet_html.contains("<script>"));
     // No match in the abstract: it is shown from the start, unmarked.
     assert_eq!(highlights[1].snippet_html, "Observations of rotation curves constrain dark matter profiles.");
+}
+
+#[test]
+fn a_kept_ranking_gives_way_to_the_next_commit() {
+    let docs = corpus();
+    let index = index_of(&docs);
+    assert_eq!(ids(&index, "attention").len(), 3);
+    assert_eq!(ids(&index, "attention").len(), 3, "asked again: the kept ranking");
+    let mut writer = index.writer(1).unwrap();
+    writer
+        .upsert(&doc("2504.00009", "Attention everywhere", "More attention.", &[], &["cs.LG"], "2025-04-21"))
+        .unwrap();
+    writer.commit(docs.len() as i64 + 1).unwrap();
+    index.refresh().unwrap();
+    assert_eq!(ids(&index, "attention")[0], "2504.00009");
+    assert_eq!(index.search(&parse("attention"), 0, 1).unwrap().total, 4);
 }
 
 #[test]

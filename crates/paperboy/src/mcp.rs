@@ -50,6 +50,7 @@ use crate::domain::feed::Period;
 use crate::error::AppError;
 use crate::fulltext::{FullText, for_reader};
 use crate::http::App;
+use crate::search::Shown;
 use paperboy_arxiv::ArxivId;
 use paperboy_fulltext::{Document, sections_markdown};
 
@@ -286,7 +287,7 @@ impl Mcp {
             if checked.query.is_empty() {
                 return Err(AppError::BadRequest("query is empty: give the words to search for".into()));
             }
-            let results = self.app.search(&checked, 0, u64::from(limit), true).await?;
+            let results = self.app.search(&checked, 0, u64::from(limit), Shown::LIST).await?;
             let base = &self.app.core.config.base_url;
             let items: Vec<DailyItemJson> = results
                 .hits

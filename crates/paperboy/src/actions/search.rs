@@ -8,7 +8,7 @@ use crate::db::Db;
 use crate::domain::category::is_category;
 use crate::domain::feed::Period;
 use crate::error::AppError;
-use crate::search::{Mode, Search, SearchRequest, SearchResults};
+use crate::search::{Mode, Search, SearchRequest, SearchResults, Shown};
 
 /// The longest query accepted, as on Hugging Face.
 pub const MAX_QUERY_CHARS: usize = 250;
@@ -101,22 +101,25 @@ impl CheckedSearch {
     }
 }
 
-/// Runs a checked search; `plain` skips highlighting, for callers that show none.
+/// Runs a checked search for a caller that shows `shown` of it, at the catalog `version` it
+/// read (see [`SearchRequest::catalog_version`]).
 pub async fn run(
     search: &Search,
     db: &Db,
     checked: &CheckedSearch,
-    offset: u64,
-    limit: u64,
-    plain: bool,
+    page: (u64, u64),
+    shown: Shown,
+    version: Option<i64>,
 ) -> Result<SearchResults, AppError> {
+    let (offset, limit) = page;
     let request = SearchRequest {
         query: checked.full_query(),
         mode: checked.mode,
         offset: offset as usize,
         limit: limit as usize,
         dates: checked.dates,
-        plain,
+        shown,
+        catalog_version: version,
     };
     search.search(db, &request).await.map_err(|failure| AppError::Internal(failure.to_string()))
 }

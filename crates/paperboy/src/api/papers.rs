@@ -21,6 +21,7 @@ use crate::error::AppError;
 use crate::http::App;
 use crate::http::error::errors;
 use crate::http::extract::{Params, PathParam, no_null};
+use crate::search::Shown;
 
 /// A paper named in the path.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -182,7 +183,7 @@ pub async fn search_papers(
         ..SearchInput::default()
     };
     let checked = CheckedSearch::from_input(input, semantic).map_err(AppError::BadRequest)?;
-    let results = app.search(&checked, 0, limit, true).await?;
+    let results = app.search(&checked, 0, limit, Shown::ITEMS).await?;
     Ok(Json(
         results
             .hits

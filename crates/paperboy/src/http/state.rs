@@ -12,7 +12,7 @@ use crate::error::AppError;
 use crate::http::cache::{CatalogVersion, PageCache};
 use crate::http::members::Members;
 use crate::http::metrics::Metrics;
-use crate::search::{Search, SearchResults};
+use crate::search::{Search, SearchResults, Shown};
 
 /// What only the web server keeps.
 #[derive(Debug, Default)]
@@ -44,18 +44,20 @@ impl App {
         App { core: Arc::new(core), web: Arc::new(web) }
     }
 
-    /// Runs a checked search and records its latency by mode; `plain` skips highlighting, for
-    /// callers that show none.
+    /// Runs a checked search for a caller that shows `shown` of it, at the catalog version the
+    /// page cache reads (papers shown at that version are kept), and records its latency by mode.
     pub async fn search(
         &self,
         checked: &CheckedSearch,
         offset: u64,
         limit: u64,
-        plain: bool,
+        shown: Shown,
     ) -> Result<SearchResults, AppError> {
         let started = Instant::now();
         let core = &self.core;
-        let results = search::run(&core.search, &core.db, checked, offset, limit, plain).await?;
+        // Without a version the papers are loaded afresh: slower, never wrong.
+        let version = self.web.version.current(&core.db).await.ok();
+        let results = search::run(&core.search, &core.db, checked, (offset, limit), shown, version).await?;
         self.web.metrics.observe_search(results.mode, started.elapsed());
         Ok(results)
     }

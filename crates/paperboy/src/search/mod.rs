@@ -7,6 +7,7 @@
 //! its best passage. Results are loaded from the database, which stays the truth: a paper the
 //! index knows but the catalog lost is skipped.
 
+pub mod cards;
 pub mod embedding;
 pub mod follow;
 pub mod semantic;
@@ -24,6 +25,7 @@ use serde::{Deserialize, Serialize};
 use crate::db::papers::StoredPaper;
 use crate::db::{Db, DbError};
 use crate::domain::feed::FeedEntry;
+use cards::Cards;
 use semantic::{Semantic, SemanticError};
 
 /// Candidates taken from each ranking before fusing and filtering.
@@ -61,10 +63,38 @@ pub struct SearchRequest {
     pub limit: usize,
     /// Announce-date range from outside the query (API parameters), combined with `date:`.
     pub dates: DateRange,
-    /// Titles and snippets without `<mark>`s (escaped text, the abstract's opening): for
-    /// callers that show none, such as the JSON API. Highlighting is about half of a keyword
-    /// search's time.
-    pub plain: bool,
+    /// What the caller shows, so that the search does no work for the rest.
+    pub shown: Shown,
+    /// The catalog version the caller read ([`crate::http::cache::CatalogVersion`]): papers
+    /// loaded for results are kept for later searches at the same version ([`cards`]). `None`
+    /// loads them afresh.
+    pub catalog_version: Option<i64>,
+}
+
+/// What a caller shows of the results beyond the papers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shown {
+    /// Titles and snippets with the query's words in `<mark>`; otherwise escaped text and the
+    /// abstract's opening. Highlighting is about half of a keyword search's time.
+    pub highlights: bool,
+    /// How many papers match in all; otherwise [`SearchResults::total`] counts only the ranked
+    /// ones. Counting visits every paper that has any of the words.
+    pub total: bool,
+}
+
+impl Shown {
+    /// The search page: highlights and the total.
+    pub const PAGE: Shown = Shown { highlights: true, total: true };
+    /// A list with its total but no marks (the MCP search tool).
+    pub const LIST: Shown = Shown { highlights: false, total: true };
+    /// Items alone (the JSON API, the search feed).
+    pub const ITEMS: Shown = Shown { highlights: false, total: false };
+}
+
+impl Default for Shown {
+    fn default() -> Self {
+        Shown::PAGE
+    }
 }
 
 /// One result: the stored paper, its score, and what to show of it.
@@ -88,7 +118,8 @@ pub struct SearchHit {
 pub struct SearchResults {
     pub hits: Vec<SearchHit>,
     /// How many papers match in all (for paging); in semantic and hybrid modes, how many of the
-    /// [`CANDIDATES`] best pass the query's filters.
+    /// [`CANDIDATES`] best pass the query's filters; in keyword mode without [`Shown::total`],
+    /// how many were ranked (the offset and the hits).
     pub total: usize,
     /// The mode that ranked them; keyword when semantic search is off.
     pub mode: Mode,
@@ -112,6 +143,7 @@ pub struct Search {
     pub index: Arc<SearchIndex>,
     pub semantic: Option<Arc<Semantic>>,
     pub fusion: Fusion,
+    cards: Cards,
 }
 
 impl std::fmt::Debug for Search {
@@ -126,12 +158,12 @@ impl std::fmt::Debug for Search {
 impl Search {
     /// Keyword search alone.
     pub fn new(index: Arc<SearchIndex>) -> Search {
-        Search { index, semantic: None, fusion: Fusion::default() }
+        Search { index, semantic: None, fusion: Fusion::default(), cards: Cards::default() }
     }
 
     /// Keyword, semantic and hybrid search.
     pub fn with_semantic(index: Arc<SearchIndex>, semantic: Arc<Semantic>) -> Search {
-        Search { index, semantic: Some(semantic), fusion: Fusion::default() }
+        Search { index, semantic: Some(semantic), fusion: Fusion::default(), cards: Cards::default() }
     }
 
     /// Whether semantic and hybrid modes are available.
@@ -154,7 +186,7 @@ impl Search {
         };
         let Ranking { hits: mut ranked, mut total, corrected } = match fulltext {
             true => self.index.search_passages(&parsed, request.offset, limit)?,
-            false => self.rank(&parsed, mode, request.offset, limit).await?,
+            false => self.rank(&parsed, mode, request.offset, limit, request.shown.total).await?,
         };
         notices.extend(
             corrected.iter().map(|word| format!("no paper contains \"{word}\": matched similar words")),
@@ -170,7 +202,8 @@ impl Search {
                 ranked.truncate(limit);
             }
         }
-        let mut hits = self.load(db, (!request.plain).then_some(&parsed), &ranked).await?;
+        let highlight = request.shown.highlights.then_some(&parsed);
+        let mut hits = self.load(db, request.catalog_version, highlight, &ranked).await?;
         if fulltext {
             let ids: Vec<String> = hits.iter().map(|hit| hit.paper.paper.id.as_str().to_owned()).collect();
             let mut best: std::collections::HashMap<String, BestPassage> =
@@ -214,22 +247,28 @@ impl Search {
         }
     }
 
-    /// The page of ids `mode` ranks for the query, and how many match in all (see
-    /// [`SearchResults::total`]); keyword ranking when semantic search is off.
+    /// The page of ids `mode` ranks for the query, and how many match in all when `count`
+    /// (see [`SearchResults::total`]); keyword ranking when semantic search is off.
     pub async fn rank(
         &self,
         parsed: &ParsedQuery,
         mode: Mode,
         offset: usize,
         limit: usize,
+        count: bool,
     ) -> Result<Ranking, SearchFailure> {
-        let semantic = match (mode, &self.semantic) {
-            (Mode::Keyword, _) | (_, None) => return Ok(self.index.search(parsed, offset, limit)?),
-            (_, Some(semantic)) => semantic,
+        let semantic = match (mode, &self.semantic, count) {
+            (Mode::Keyword, _, true) | (_, None, true) => {
+                return Ok(self.index.search(parsed, offset, limit)?);
+            }
+            (Mode::Keyword, _, false) | (_, None, false) => {
+                return Ok(self.index.top(parsed, offset, limit)?);
+            }
+            (_, Some(semantic), _) => semantic,
         };
         let nearest = semantic.search_text(&parsed.text(), CANDIDATES).await?;
         let (candidates, corrected) = if mode == Mode::Hybrid {
-            let keyword = self.index.search(parsed, 0, CANDIDATES)?;
+            let keyword = self.index.top(parsed, 0, CANDIDATES)?;
             (self.fusion.fuse(&keyword.hits, &nearest), keyword.corrected)
         } else {
             (nearest, Vec::new())
@@ -258,7 +297,7 @@ impl Search {
         }
         ranked.retain(|r| r.id != id.as_str());
         ranked.truncate(limit);
-        self.load(db, None, &ranked).await
+        self.load(db, None, None, &ranked).await
     }
 
     /// Keeps the candidates that satisfy the query's phrases, authors, categories, dates and
@@ -282,16 +321,18 @@ impl Search {
         }
     }
 
-    /// Loads ranked papers from the catalog in rank order, with the query's words highlighted
-    /// when there is a query to highlight. Papers curators hid are left out.
+    /// Loads ranked papers from the catalog (or as kept for `version`, see [`cards`]) in rank
+    /// order, with the query's words highlighted when there is a query to highlight. Papers
+    /// curators hid are left out.
     async fn load(
         &self,
         db: &Db,
+        version: Option<i64>,
         highlight: Option<&ParsedQuery>,
         ranked: &[Ranked],
     ) -> Result<Vec<SearchHit>, SearchFailure> {
         let ids: Vec<String> = ranked.iter().map(|r| r.id.clone()).collect();
-        let papers = db.get_papers_with_entries(&ids).await?;
+        let papers = self.cards.load(db, version, &ids).await?;
         let highlights = match highlight {
             Some(parsed) => self.index.highlight(parsed, &ids)?,
             None => Vec::new(),

@@ -24,6 +24,7 @@ use crate::http::App;
 use crate::http::cache::Rendered;
 use crate::http::extract::{Params, PathParam};
 use crate::http::page::{cached, render};
+use crate::search::Shown;
 use crate::web::authors;
 use crate::web::pages::check_category;
 use crate::web::search::SearchParams;
@@ -255,7 +256,7 @@ async fn search(app: &App, params: &SearchParams) -> Result<Channel, AppError> {
     if checked.query.is_empty() {
         return Err(AppError::BadRequest("a search feed needs a query: /feeds/search.rss?q=...".into()));
     }
-    let results = app.search(&checked, 0, ITEMS, true).await?;
+    let results = app.search(&checked, 0, ITEMS, Shown::ITEMS).await?;
     let query = format!("?q={}", url_encode(&checked.full_query()));
     Ok(Channel {
         title: format!("Paperboy search: {}", checked.full_query()),

@@ -16,7 +16,7 @@ use crate::http::App;
 use crate::http::extract::Params;
 use crate::http::page::render;
 use crate::http::page::{FeedLinks, Layout};
-use crate::search::Mode;
+use crate::search::{Mode, Shown};
 use crate::web::pages::page_number;
 use crate::web::view::{Card, Pager};
 
@@ -88,7 +88,7 @@ pub async fn show_search(
     let (cards, total, notices) = if checked.query.is_empty() && checked.category.is_none() {
         (Vec::new(), 0, Vec::new())
     } else {
-        let results = app.search(&checked, (page - 1) * PAGE_SIZE, PAGE_SIZE, false).await?;
+        let results = app.search(&checked, (page - 1) * PAGE_SIZE, PAGE_SIZE, Shown::PAGE).await?;
         (results.hits.iter().map(Card::from_hit).collect(), results.total as u64, results.notices)
     };
     let base = &app.core.config.base_url;

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use paperboy::db::Db;
 use paperboy::progress::Progress;
 use paperboy::search::follow::{self, Indexed};
-use paperboy::search::{Mode, Search, SearchRequest};
+use paperboy::search::{Mode, Search, SearchRequest, Shown};
 use paperboy_search::{SearchIndex, parse};
 
 use crate::harness::{on_both_engines, paper};
@@ -119,14 +119,40 @@ async fn an_arxiv_id_or_url_puts_its_paper_first(db: &Db) {
     assert!(results.hits[0].title_html.contains("<mark>Attention</mark>"));
     assert!(results.notices.iter().any(|n| n.contains("semantic search is off")));
     // Without highlights (the API's way), the same papers with plain escaped text.
-    let plain =
-        SearchRequest { query: "attention".into(), limit: 2, plain: true, ..SearchRequest::default() };
+    let plain = SearchRequest {
+        query: "attention".into(),
+        limit: 2,
+        shown: Shown::ITEMS,
+        ..SearchRequest::default()
+    };
     let plain = search.search(db, &plain).await.unwrap();
     let ids = |hits: &[paperboy::search::SearchHit]| {
         hits.iter().map(|h| h.paper.paper.id.clone()).collect::<Vec<_>>()
     };
     assert_eq!(ids(&plain.hits), ids(&results.hits));
     assert_eq!(plain.hits[0].title_html, plain.hits[0].paper.paper.title);
+    assert_eq!(plain.total, 2, "items alone: only the ranked papers are counted");
+    // Papers shown at a catalog version are kept for it; a newer version shows a change.
+    let at = |version| SearchRequest {
+        query: "attention".into(),
+        limit: 2,
+        shown: Shown::ITEMS,
+        catalog_version: Some(version),
+        ..SearchRequest::default()
+    };
+    let before = db.catalog_version().await.unwrap();
+    let kept = search.search(db, &at(before)).await.unwrap();
+    let mut revised = kept.hits[0].paper.paper.clone();
+    revised.title = format!("{} (revised)", revised.title);
+    db.upsert_papers(vec![revised.clone()]).await.unwrap();
+    let after = db.catalog_version().await.unwrap();
+    assert!(after > before);
+    let again = search.search(db, &at(before)).await.unwrap();
+    assert_eq!(again.hits[0].paper.paper.title, kept.hits[0].paper.paper.title, "kept for its version");
+    let newer = search.search(db, &at(after)).await.unwrap();
+    assert_eq!(newer.hits[0].paper.paper.title, revised.title);
+    let older = search.search(db, &at(before)).await.unwrap();
+    assert_eq!(older.hits[0].paper.paper.title, revised.title, "an older version reads the database");
     // A misspelt word is matched to the words it resembles, and the reader is told.
     let request = SearchRequest { query: "atention".into(), mode: Mode::Keyword, ..SearchRequest::default() };
     let results = search.search(db, &request).await.unwrap();
