@@ -4,8 +4,9 @@
 //! [`follow`]) and, when a model is configured, the embedder and vector index. A query that is
 //! an arXiv id or address puts that paper first, whatever the mode. A query with `in:fulltext`
 //! searches the passages of papers' full texts instead, by keyword, and each result comes with
-//! its best passage. Results are loaded from the database, which stays the truth: a paper the
-//! index knows but the catalog lost is skipped.
+//! its best passage. Results are loaded from the database, which stays the truth (or as kept for
+//! the catalog version the caller read, [`cards`]): a paper the index knows but the catalog lost
+//! is skipped.
 
 pub mod cards;
 pub mod embedding;

@@ -294,8 +294,10 @@ pub async fn follow(db: Db, semantic: Arc<Semantic>) {
             Ok(added) => tracing::info!(vectors = added, "added new embeddings to the vector index"),
             Err(e) => tracing::error!(error = %e, "following the embeddings failed; retrying"),
         }
-        if let Err(e) = semantic.maintain().await {
-            tracing::error!(error = %e, "growing the vector index failed; retrying");
+        match semantic.maintain().await {
+            Ok(0) => {}
+            Ok(grown) => tracing::info!(vectors = grown, "grew new embeddings into the vector graph"),
+            Err(e) => tracing::error!(error = %e, "growing the vector index failed; retrying"),
         }
     }
 }
