@@ -14,20 +14,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-baseline="${1:?give the baseline binary (a build of the commit before)}"
-binary="${2:-${CARGO_TARGET_DIR:-target}/release/paperboy}"
-duration="${PAPERBOY_BENCH_DURATION:-10s}"
-runs="${PAPERBOY_BENCH_RUNS:-3}"
-port="${PAPERBOY_BENCH_PORT:-18082}"
-base="http://127.0.0.1:$port"
-command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
-
-work="$(mktemp -d)"
-server=""
-cleanup() { [[ -n "$server" ]] && { kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; }; rm -rf "$work"; }
-trap cleanup EXIT
-
-source bench/wrk-lib.sh
+default_port=18082
+source bench/compare-lib.sh "$@"
 
 start() {
     local program="$1" quota="$2"
@@ -42,8 +30,6 @@ start() {
     wrk -t2 -c64 -d2s "$base/papers" >/dev/null
 }
 
-stop() { kill "$server"; wait "$server" 2>/dev/null || true; server=""; }
-
 for which in baseline new; do
     program="$baseline"; [[ "$which" == new ]] && program="$binary"
     echo "$which ($program), wrk -t2 -c64 -d$duration, median of $runs runs"
@@ -52,12 +38,12 @@ for which in baseline new; do
     echo "| -------------------------- | ----- | -------- | ------- | ------- | ------ |"
     start "$program" 1000000000/300s
     measure "one address" 64 "$base/papers"
-    stop
+    stop_server
     start "$program" 3000/300s
     export ADDRESSES=1000
     measure "1,000 addresses" 64 -s bench/addresses.lua "$base/papers"
     export ADDRESSES=16777216
     measure "a new address each time" 64 -s bench/addresses.lua "$base/papers"
-    stop
+    stop_server
     echo
 done

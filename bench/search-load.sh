@@ -20,34 +20,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-baseline="${1:?give the baseline binary (a build of the commit before)}"
-binary="${2:-${CARGO_TARGET_DIR:-target}/release/paperboy}"
-duration="${PAPERBOY_BENCH_DURATION:-10s}"
-runs="${PAPERBOY_BENCH_RUNS:-3}"
+default_port=18082
+source bench/compare-lib.sh "$@"
 rounds="${PAPERBOY_BENCH_ROUNDS:-1}"
-port="${PAPERBOY_BENCH_PORT:-18082}"
-base="http://127.0.0.1:$port"
-command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
-
-work="$(mktemp -d)"
-server=""
-cleanup() { [[ -n "$server" ]] && { kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; }; rm -rf "$work"; }
-trap cleanup EXIT
-"$baseline" --data-dir "$work/sample" import ../shared/data/arxiv-2025-2026.jsonl.gz >/dev/null 2>&1
-
-source bench/wrk-lib.sh
+import_sample "$baseline"
 
 for round in $(seq 1 "$rounds"); do
     for which in baseline new; do
         program="$baseline"; [[ "$which" == new ]] && program="$binary"
-        rm -rf "$work/serving" && cp -r "$work/sample" "$work/serving"
-        "$program" --data-dir "$work/serving" serve --no-demo --listen "127.0.0.1:$port" \
-            --rate-limit 1000000000/60s 2>"$work/serve.log" &
-        server=$!
-        for _ in $(seq 1 600); do
-            curl -sf "$base/api/papers/search?q=graph&mode=keyword" | grep -q '"id"' && break
-            sleep 0.5
-        done
+        serve_sample "$program" "$base/api/papers/search?q=graph&mode=keyword"
         wrk -t2 -c64 -d3s -s bench/wrk-search.lua "$base" >/dev/null
         echo "$which ($program), round $round, wrk -t2 -d$duration, median of $runs runs"
         echo
@@ -62,6 +43,6 @@ for round in $(seq 1 "$rounds"); do
         echo
         echo "server peak RSS: $(awk '/VmHWM/ { print $2 / 1024 " MiB" }' "/proc/$server/status")"
         echo
-        kill "$server"; wait "$server" 2>/dev/null || true; server=""
+        stop_server
     done
 done
