@@ -44,9 +44,9 @@ const GRAPH_SEED: u64 = 0x7061_7065_7262_6f79;
 pub struct IndexParams {
     /// Candidates kept while linking a new node: higher builds slower and searches better.
     pub ef_construction: usize,
-    /// Candidates kept while searching, fixed at build time; a search
-    /// returns at most this many graph results, so it is also the bound on `k` for which the
-    /// graph alone answers (larger `k` falls back to an exhaustive scan).
+    /// Candidates kept while searching, fixed at build time; a search returns at most this
+    /// many graph results, so it is also the bound on `k` for which the graph alone answers
+    /// (larger `k` falls back to an exhaustive scan).
     pub ef_search: usize,
 }
 
