@@ -27,6 +27,7 @@ use serde::{Deserialize, Serialize};
 use serde_big_array::BigArray;
 
 use crate::quantise::QuantisedVector;
+use crate::random::SplitMix64;
 
 /// Links per node on the upper layers; the bottom layer keeps twice as many.
 pub(crate) const M: usize = 32;
@@ -53,7 +54,7 @@ impl ZeroNode {
     const EMPTY: ZeroNode = ZeroNode([NONE; 2 * M]);
 
     fn links(&self) -> impl Iterator<Item = u32> + '_ {
-        self.0.iter().copied().take_while(|pid| *pid != NONE)
+        links(&self.0)
     }
 
     fn rewrite(&mut self, links: impl IntoIterator<Item = u32>) {
@@ -72,6 +73,11 @@ impl UpperNode {
     }
 }
 
+/// The links in a node's slots: those before the first empty one.
+fn links(slots: &[u32]) -> impl Iterator<Item = u32> + '_ {
+    slots.iter().copied().take_while(|pid| *pid != NONE)
+}
+
 /// A layer's links, however they are held.
 trait Layer {
     /// Calls `visit` with `pid`'s first `limit` links, nearest first.
@@ -86,7 +92,7 @@ impl Layer for [ZeroNode] {
 
 impl Layer for [UpperNode] {
     fn visit_links(&self, pid: u32, limit: usize, visit: impl FnMut(u32)) {
-        self[pid as usize].0.iter().copied().take_while(|pid| *pid != NONE).take(limit).for_each(visit);
+        links(&self[pid as usize].0).take(limit).for_each(visit);
     }
 }
 
@@ -305,7 +311,8 @@ fn layer_ranges(len: usize) -> Vec<Range<usize>> {
 fn shuffled(points: Vec<QuantisedVector>, seed: u64) -> (Vec<QuantisedVector>, Vec<u32>) {
     let mut random = SplitMix64(seed);
     let len = points.len() as u64;
-    let mut order: Vec<(u64, usize)> = (0..points.len()).map(|input| (random.next() % len, input)).collect();
+    let mut order: Vec<(u64, usize)> =
+        (0..points.len()).map(|input| (random.next_u64() % len, input)).collect();
     order.sort_unstable();
     let mut ids = vec![NONE; points.len()];
     let mut slots: Vec<Option<QuantisedVector>> = points.into_iter().map(Some).collect();
@@ -318,19 +325,6 @@ fn shuffled(points: Vec<QuantisedVector>, seed: u64) -> (Vec<QuantisedVector>, V
         })
         .collect();
     (shuffled, ids)
-}
-
-/// A small seeded generator (Steele, Lea and Flood's SplitMix64): enough for layer assignment.
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
 }
 
 /// The build's shared state: the bottom layer behind one lock per node, written by all threads.
@@ -585,7 +579,7 @@ mod tests {
 
     fn point(seed: u64) -> QuantisedVector {
         let mut random = SplitMix64(seed);
-        let v: Vec<f32> = (0..16).map(|_| (random.next() % 2001) as f32 / 1000.0 - 1.0).collect();
+        let v: Vec<f32> = (0..16).map(|_| (random.next_u64() % 2001) as f32 / 1000.0 - 1.0).collect();
         QuantisedVector::new(&v)
     }
 

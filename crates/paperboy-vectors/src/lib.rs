@@ -18,6 +18,7 @@ mod index;
 pub mod measure;
 mod persist;
 pub mod quantise;
+mod random;
 pub mod synthetic;
 
 pub use error::VectorError;

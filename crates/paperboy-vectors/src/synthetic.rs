@@ -22,6 +22,8 @@ use std::ops::Range;
 
 use rayon::prelude::*;
 
+use crate::random::SplitMix64;
+
 /// The parameters of a synthetic data set.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SyntheticSpec {
@@ -132,36 +134,4 @@ pub fn normalised(mut v: Vec<f32>) -> Vec<f32> {
         v.iter_mut().for_each(|x| *x /= norm);
     }
     v
-}
-
-/// SplitMix64: tiny, fast, and its output is fixed by definition, so data sets are reproducible
-/// across platforms and dependency upgrades (unlike `rand`'s `StdRng`).
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn for_item(seed: u64, stream: u64, index: u64) -> Self {
-        let mut mixer = Self(seed ^ stream.wrapping_mul(0xA076_1D64_78BD_642F));
-        let base = mixer.next_u64();
-        Self(base ^ index.wrapping_mul(0xE703_7ED1_A0B4_28DB))
-    }
-
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `[0, 1)`.
-    fn next_f32(&mut self) -> f32 {
-        (self.next_u64() >> 40) as f32 / (1u64 << 24) as f32
-    }
-
-    /// Standard normal (Box-Muller; the second value is dropped for simplicity).
-    fn next_gaussian(&mut self) -> f32 {
-        let u1 = ((self.next_u64() >> 11) as f64 + 0.5) / (1u64 << 53) as f64;
-        let u2 = (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
-        ((-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()) as f32
-    }
 }
