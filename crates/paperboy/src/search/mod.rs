@@ -258,14 +258,15 @@ impl Search {
         limit: usize,
         count: bool,
     ) -> Result<Ranking, SearchFailure> {
-        let semantic = match (mode, &self.semantic, count) {
-            (Mode::Keyword, _, true) | (_, None, true) => {
-                return Ok(self.index.search(parsed, offset, limit)?);
+        let semantic = match (mode, &self.semantic) {
+            (Mode::Keyword, _) | (_, None) => {
+                let ranking = match count {
+                    true => self.index.search(parsed, offset, limit)?,
+                    false => self.index.top(parsed, offset, limit)?,
+                };
+                return Ok(ranking);
             }
-            (Mode::Keyword, _, false) | (_, None, false) => {
-                return Ok(self.index.top(parsed, offset, limit)?);
-            }
-            (_, Some(semantic), _) => semantic,
+            (_, Some(semantic)) => semantic,
         };
         let nearest = semantic.search_text(&parsed.text(), CANDIDATES).await?;
         let (candidates, corrected) = if mode == Mode::Hybrid {
