@@ -5,7 +5,8 @@
 //!   one vector at a time, with replace and remove; saved to one file).
 //! - `exact_search`: the brute-force baseline that recall is measured against.
 //! - `synthetic`, `measure`, `bench`: data and tools for `paperboy bench vectors` and for the
-//!   crate comparison in `bench/ann-compare`.
+//!   crate comparison in `bench/ann-compare`; `random`: the seeded generator they and the
+//!   `paperboy` crate's benchmarks share.
 //!
 //! Not here: turning text into vectors (`paperboy-embed`), keyword search and fusion
 //! (`paperboy-search`).
@@ -18,7 +19,7 @@ mod index;
 pub mod measure;
 mod persist;
 pub mod quantise;
-mod random;
+pub mod random;
 pub mod synthetic;
 
 pub use error::VectorError;

@@ -22,6 +22,7 @@ use std::time::Instant;
 use anyhow::Context;
 use chrono::{Days, NaiveDate};
 use paperboy_arxiv::reader::{Item, RecordReader};
+use paperboy_vectors::random::SplitMix64;
 
 use crate::domain::recommend::{Method, Text, rank};
 use crate::progress::Progress;
@@ -50,16 +51,12 @@ struct Paper {
     upvotes: i64,
 }
 
-/// SplitMix64: a small, seeded generator, the same on every machine.
-struct Rng(u64);
+/// The seeded generator the benchmarks share, with the draws this one needs.
+struct Rng(SplitMix64);
 
 impl Rng {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        self.0.next_u64()
     }
 
     /// Uniform in [0, 1).
@@ -128,7 +125,7 @@ fn scores(ranking: &[usize], wanted: &[usize]) -> (f64, f64) {
 /// The report of one run.
 pub fn bench_for_you(options: &ForYouOptions) -> anyhow::Result<String> {
     let started = Instant::now();
-    let mut rng = Rng(options.seed);
+    let mut rng = Rng(SplitMix64(options.seed));
     let papers = read(&options.file, &mut rng)?;
     let last = papers.iter().map(|p| p.day).max().context("the file holds no papers with announce dates")?;
     let window_start = last - Days::new(options.window_days.saturating_sub(1));
@@ -225,7 +222,7 @@ mod tests {
         let (recall, ndcg) = scores(&[0, 1, 2], &[2, 9]);
         assert_eq!(recall, 0.5);
         assert!((ndcg - (0.5 / (1.0 + 1.0 / 3f64.log2()))).abs() < 1e-9);
-        let mut rng = Rng(1);
+        let mut rng = Rng(SplitMix64(1));
         let picked = rng.weighted(&[5, 6, 7], |i| if i == 6 { 1000.0 } else { 1.0 }, 2);
         assert_eq!(picked.len(), 2);
         assert!(picked.contains(&6));

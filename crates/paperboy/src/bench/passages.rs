@@ -26,6 +26,7 @@ use paperboy_fulltext::passages::{Passage, passages};
 use paperboy_fulltext::pdf::document;
 use paperboy_search::{IndexDoc, IndexPassage, ParsedQuery, SearchIndex, parse};
 use paperboy_vectors::measure::Latency;
+use paperboy_vectors::random::SplitMix64;
 
 use super::fulltext::files;
 use super::search::{QUERIES, read_papers};
@@ -65,25 +66,12 @@ fn shapes(fixtures: &Path) -> anyhow::Result<Vec<Shape>> {
     Ok(shapes)
 }
 
-/// SplitMix64: a small seeded generator, so the same seed makes the same corpus.
-struct SplitMix(u64);
-
-impl SplitMix {
-    fn below(&mut self, n: usize) -> usize {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        ((z ^ (z >> 31)) % n.max(1) as u64) as usize
-    }
-}
-
 /// The synthetic full text of `paper` in `shape` (see the module docs).
 fn full_text(
     paper: &IndexDoc,
     shape: &Shape,
     sentences: &[&str],
-    random: &mut SplitMix,
+    random: &mut SplitMix64,
 ) -> Vec<IndexPassage> {
     shape
         .passages
@@ -196,7 +184,7 @@ pub async fn bench_passages(options: &PassagesBenchOptions) -> anyhow::Result<St
 
     let progress = crate::progress::Progress::records(true, "full texts");
     progress.set_length(with_texts as u64);
-    let mut random = SplitMix(options.seed);
+    let mut random = SplitMix64(options.seed);
     let (mut passage_count, mut text_bytes) = (0usize, 0usize);
     let started = Instant::now();
     let mut writer = full.writer(2)?;
