@@ -49,6 +49,15 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = "PAPERBOY_MODEL_DIR", value_name = "DIR")]
     pub model: Option<PathBuf>,
 
+    /// Embed with paperboy-hash-v1 instead of a model: words and word pairs hashed into 384
+    /// dimensions, no model to load, microseconds a text. Semantic search then finds shared
+    /// words, not meaning; it is for load tests at scale (bench/scale-out.sh), where embedding a
+    /// million abstracts with the model would take this machine's CPUs most of a day. Vectors
+    /// are stored under that name, apart from the model's.
+    #[arg(long, global = true, env = "PAPERBOY_HASH_EMBEDDER", conflicts_with = "model",
+          value_parser = BoolishValueParser::new())]
+    pub hash_embedder: bool,
+
     /// Log format on standard error: `text` for people, `json` for log collectors.
     /// Verbosity follows RUST_LOG (default `info`).
     #[arg(long, global = true, env = "PAPERBOY_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
@@ -936,6 +945,56 @@ pub enum BenchCommand {
     ///   paperboy bench mcp --runs 50
     #[command(verbatim_doc_comment)]
     Mcp(BenchMcpArgs),
+
+    /// A mixed load on running servers, as readers and members make it: day and week pages,
+    /// paper pages, feeds, the JSON API and its searches, and members who sign in with
+    /// one-time links and vote, save and comment; requests take turns among the servers. Prints
+    /// requests, req/s, p50 and p99 per kind, errors, and how long a vote took to be seen by
+    /// another server; fails when any request failed. bench/scale-out.sh runs it on two
+    /// servers over a million papers. Example:
+    ///
+    ///   paperboy user add reader@example.org --name reader --base-url http://127.0.0.1:8080 > links
+    ///   paperboy bench load --server http://127.0.0.1:8080 --server http://127.0.0.1:8081 \
+    ///       --papers ../shared/data/arxiv-2025-2026.jsonl.gz --members links --seconds 60
+    #[command(verbatim_doc_comment)]
+    Load(BenchLoadArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchLoadArgs {
+    /// A server's base URL; give it once per server.
+    #[arg(long = "server", required = true, value_name = "URL")]
+    pub servers: Vec<String>,
+
+    /// The file of papers the servers hold (any format `import` reads): papers and days are
+    /// drawn from its ids and announce days.
+    #[arg(long, value_name = "FILE")]
+    pub papers: PathBuf,
+
+    /// A file with one-time sign-in links, one a line (`paperboy user add` prints them); without
+    /// it, every connection reads.
+    #[arg(long, value_name = "FILE")]
+    pub members: Option<PathBuf>,
+
+    /// Connections, each sending its next request when the last answer has been read.
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub connections: u32,
+
+    /// Of the connections, how many act as members (one member after another).
+    #[arg(long, default_value_t = 8)]
+    pub member_connections: u32,
+
+    /// How long to load, in seconds.
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub seconds: u64,
+
+    /// Include hybrid searches (the servers need --model or --hash-embedder).
+    #[arg(long)]
+    pub hybrid: bool,
+
+    /// Seed of the draws (papers, days, queries, actions).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
 }
 
 #[derive(Debug, Args)]

@@ -39,7 +39,7 @@ use paperboy::search::{Search, SearchRequest, embedding};
 use paperboy::summarize::{Llm, LlmOptions};
 use paperboy_arxiv::ArxivId;
 use paperboy_arxiv::client::ArxivClient;
-use paperboy_embed::{Embedder, MiniLm};
+use paperboy_embed::{Embedder, HashEmbedder, MiniLm};
 use paperboy_search::{SearchError, SearchIndex};
 use tracing_subscriber::EnvFilter;
 
@@ -211,6 +211,23 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Bench(BenchCommand::Mcp(args)) => {
             print!("{}", paperboy::bench::mcp::bench_mcp(args.runs as usize).await?);
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench(BenchCommand::Load(args)) => {
+            let mut options = paperboy::bench::load::LoadOptions {
+                servers: args.servers.iter().map(|url| url.trim_end_matches('/').to_owned()).collect(),
+                papers: Vec::new(),
+                days: Vec::new(),
+                links: Vec::new(),
+                connections: args.connections as usize,
+                member_connections: args.member_connections as usize,
+                duration: std::time::Duration::from_secs(args.seconds),
+                hybrid: args.hybrid,
+                seed: args.seed,
+            };
+            options.read_inputs(&args.papers, args.members.as_deref())?;
+            let (report, clean) = paperboy::bench::load::run(options).await?;
+            print!("{report}");
+            Ok(if clean { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
         Command::Bench(BenchCommand::Passages(args)) => {
             let options = paperboy::bench::passages::PassagesBenchOptions {
@@ -757,8 +774,11 @@ async fn open_search(
     Ok(Search::with_semantic(index, Arc::new(semantic)))
 }
 
-/// Loads the configured embedding model, if any.
+/// Loads the configured embedding model, if any (the hashing embedder when asked for).
 fn load_model(global: &GlobalArgs) -> anyhow::Result<Option<Arc<dyn Embedder>>> {
+    if global.hash_embedder {
+        return Ok(Some(Arc::new(HashEmbedder::default())));
+    }
     let Some(dir) = &global.model else { return Ok(None) };
     let model = MiniLm::load(dir).with_context(|| format!("cannot load the model in {}", dir.display()))?;
     Ok(Some(Arc::new(model)))

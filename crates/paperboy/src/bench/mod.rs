@@ -6,6 +6,7 @@
 //!   upvoted";
 //! - [`fulltext`]: a paper's full text: conversion, thumbnails and PDF text, beside parsing;
 //! - [`passages`]: searching synthetic full texts, and keyword search beside them and without;
+//! - [`load`]: a mixed load of readers and members on running servers (the scale-out run);
 //! - [`mcp`]: an MCP tool call beside the JSON API call that answers the same question;
 //! - [`keywords`]: how well automatic keywords tell a paper's category, beside TF-IDF ones;
 //! - [`import`]: the import pipeline on SQLite and PostgreSQL beside a parse-only baseline;
@@ -18,6 +19,7 @@ pub mod foryou;
 pub mod fulltext;
 pub mod import;
 pub mod keywords;
+pub mod load;
 pub mod mcp;
 pub mod passages;
 pub mod relevance;

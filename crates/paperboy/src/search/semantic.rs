@@ -183,11 +183,13 @@ impl Semantic {
             // Nothing is added while the graph is rebuilt (see above); searches go on over the
             // old one.
             let vectors = self.vectors.clone();
+            let started = std::time::Instant::now();
             let rebuilt = tokio::task::spawn_blocking(move || {
                 vectors.read().unwrap_or_else(PoisonError::into_inner).index.rebuilt()
             })
             .await?;
             self.write().index = rebuilt;
+            tracing::info!(vectors = len, seconds = started.elapsed().as_secs(), "built the vector graph");
             self.save().await?;
             return Ok(0);
         }

@@ -22,6 +22,7 @@ mod jobs;
 mod mail;
 mod people;
 mod quotas;
+mod scale;
 mod search;
 mod site;
 mod snapshots;
