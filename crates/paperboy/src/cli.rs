@@ -958,6 +958,17 @@ pub enum BenchCommand {
     ///       --papers ../shared/data/arxiv-2025-2026.jsonl.gz --members links --seconds 60
     #[command(verbatim_doc_comment)]
     Load(BenchLoadArgs),
+
+    /// Store a synthetic vector for every paper that has none, under the name of the embedder
+    /// configured (--hash-embedder or --model): the mixture of `bench vectors`, shaped like
+    /// all-MiniLM-L6-v2's, one distinct vector per paper. A server with that embedder then
+    /// builds and searches a vector index that costs what a real model's would, over a catalog
+    /// a CPU could not embed in a day; rankings by these vectors mean nothing, and `embed`
+    /// leaves them be until a paper's text changes. For load tests (bench/scale-out.sh):
+    ///
+    ///   paperboy --hash-embedder --database-url postgres://... bench synthetic-vectors
+    #[command(verbatim_doc_comment, name = "synthetic-vectors")]
+    SyntheticVectors,
 }
 
 #[derive(Debug, Args)]
@@ -987,6 +998,11 @@ pub struct BenchLoadArgs {
     /// How long to load, in seconds.
     #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub seconds: u64,
+
+    /// Milliseconds each connection waits after an answer, as a reader would: the load then
+    /// offers at most connections * 1000 / pause-ms requests a second (0: as fast as answered).
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=60_000))]
+    pub pause_ms: u64,
 
     /// Include hybrid searches (the servers need --model or --hash-embedder).
     #[arg(long)]

@@ -221,6 +221,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 connections: args.connections as usize,
                 member_connections: args.member_connections as usize,
                 duration: std::time::Duration::from_secs(args.seconds),
+                pause: std::time::Duration::from_millis(args.pause_ms),
                 hybrid: args.hybrid,
                 seed: args.seed,
             };
@@ -228,6 +229,22 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let (report, clean) = paperboy::bench::load::run(options).await?;
             print!("{report}");
             Ok(if clean { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        }
+        Command::Bench(BenchCommand::SyntheticVectors) => {
+            let Some(embedder) = load_model(&cli.global)? else {
+                bail!(
+                    "`paperboy bench synthetic-vectors` stands in for an embedder: pass --hash-embedder or --model DIR"
+                );
+            };
+            let stand_in =
+                Arc::new(paperboy::bench::vectors::MixtureEmbedder::standing_in_for(embedder.as_ref())?);
+            let db = open_db(&cli.global).await?;
+            let progress = Progress::records(true, "synthetic vectors");
+            let report = embedding::embed_catalog(&db, stand_in, 1_000, &progress).await?;
+            progress.finish();
+            println!("{}", report.summary());
+            db.close().await;
+            Ok(ExitCode::SUCCESS)
         }
         Command::Bench(BenchCommand::Passages(args)) => {
             let options = paperboy::bench::passages::PassagesBenchOptions {

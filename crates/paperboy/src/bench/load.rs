@@ -71,6 +71,10 @@ pub struct LoadOptions {
     /// Of `connections`, how many act as members (none without links).
     pub member_connections: usize,
     pub duration: Duration,
+    /// How long each connection waits after an answer before its next request, as a reader
+    /// does: with it, the load offers at most `connections / pause` requests a second instead
+    /// of all the servers can answer.
+    pub pause: Duration,
     /// Whether readers' searches include hybrid ones.
     pub hybrid: bool,
     pub seed: u64,
@@ -440,10 +444,17 @@ impl Connection {
         self.tally.unseen += 1;
     }
 
+    async fn pause(&self) {
+        if !self.plan.options.pause.is_zero() {
+            tokio::time::sleep(self.plan.options.pause).await;
+        }
+    }
+
     /// A reader's loop, until the deadline.
     async fn run_reader(mut self) -> Tally {
         while self.running() {
             self.read().await;
+            self.pause().await;
         }
         self.tally
     }
@@ -467,6 +478,7 @@ impl Connection {
                 }
                 None => self.read().await,
             }
+            self.pause().await;
         }
         self.tally
     }
@@ -560,12 +572,13 @@ fn report(
     let total: usize = tally.times.iter().map(Vec::len).sum();
     let errors: u64 = tally.errors.iter().sum();
     let mut out = format!(
-        "{} server(s), {} connections ({members} as members, {links} sign-in links used), {:.0} s: \
-         {total} answers, {:.0} a second, {errors} errors\n\n\
+        "{} server(s), {} connections ({members} as members, {links} sign-in links used), {} ms pause \
+         after each answer, {:.0} s: {total} answers, {:.0} a second, {errors} errors\n\n\
          | kind                   | requests |  req/s  | p50 ms  | p99 ms  | errors |\n\
          | ---------------------- | -------- | ------- | ------- | ------- | ------ |\n",
         options.servers.len(),
         options.connections,
+        options.pause.as_millis(),
         seconds,
         total as f64 / seconds,
     );

@@ -1,9 +1,13 @@
-//! `paperboy bench vectors`: the vector index at any size, on synthetic embeddings.
+//! `paperboy bench vectors`: the vector index at any size, on synthetic embeddings; and the
+//! same synthetic vectors stored for a catalog's papers (`bench synthetic-vectors`).
 //!
 //! The measurement itself is `paperboy_vectors::bench` (build with all cores, then
 //! single-threaded queries checked against exact search over the `f32` vectors); this module
 //! only chooses the data and prints the report.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use paperboy_embed::{EmbedError, Embedder};
 use paperboy_vectors::IndexParams;
 use paperboy_vectors::bench::{BenchConfig, run};
 use paperboy_vectors::synthetic::{Mixture, SyntheticSpec};
@@ -70,4 +74,67 @@ pub fn bench_vectors(args: &BenchVectorsArgs) -> anyhow::Result<String> {
         }
     }
     Ok(printed)
+}
+
+/// Vectors of `bench vectors`' mixture (shaped like all-MiniLM-L6-v2's), standing in for an
+/// embedder's: the `n`-th text given gets the mixture's `n`-th vector, whatever it says, under
+/// the name of the embedder it stands in for. A catalog made of copies of one sample (as
+/// `bench/scale_sample.py` makes) thus gets distinct vectors with a real model's spread, and a
+/// vector index whose costs are a real one's, without a day of embedding; rankings by them mean
+/// nothing.
+pub struct MixtureEmbedder {
+    mixture: Mixture,
+    model: String,
+    next: AtomicUsize,
+}
+
+impl MixtureEmbedder {
+    pub fn standing_in_for(embedder: &dyn Embedder) -> anyhow::Result<MixtureEmbedder> {
+        let spec = SyntheticSpec::default();
+        anyhow::ensure!(
+            embedder.dim() == spec.dim,
+            "{} has {} dimensions; the synthetic vectors have {}",
+            embedder.model(),
+            embedder.dim(),
+            spec.dim
+        );
+        Ok(MixtureEmbedder {
+            mixture: Mixture::new(spec),
+            model: embedder.model().to_owned(),
+            next: AtomicUsize::new(0),
+        })
+    }
+}
+
+impl Embedder for MixtureEmbedder {
+    fn model(&self) -> &str {
+        &self.model
+    }
+
+    fn dim(&self) -> usize {
+        SyntheticSpec::default().dim
+    }
+
+    fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, EmbedError> {
+        let start = self.next.fetch_add(texts.len(), Ordering::Relaxed);
+        Ok(self.mixture.base_range(start..start + texts.len()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use paperboy_embed::HashEmbedder;
+
+    use super::*;
+
+    #[test]
+    fn each_text_gets_the_next_vector_under_the_stood_in_for_name() {
+        let stand_in = MixtureEmbedder::standing_in_for(&HashEmbedder::default()).unwrap();
+        let first = stand_in.embed(&["same text", "same text"]).unwrap();
+        let then = stand_in.embed(&["same text"]).unwrap();
+        assert_eq!(stand_in.model(), HashEmbedder::MODEL);
+        assert_ne!(first[0], first[1]);
+        assert_eq!(then[0], Mixture::new(SyntheticSpec::default()).base_range(2..3)[0]);
+        assert!(MixtureEmbedder::standing_in_for(&HashEmbedder::new(8)).is_err());
+    }
 }

@@ -1,0 +1,191 @@
+#!/usr/bin/env bash
+# The scale-out run: a million papers on PostgreSQL, two `paperboy serve` and one `paperboy
+# worker` on this machine, each with its own data directory, under a mixed load of readers and
+# members (`paperboy bench load`). Reports requests/s, p50 and p99 per kind of request and
+# errors; each process's resident memory; how long each server's keyword and vector indexes
+# took to take in papers imported during the load; and how long a vote on one server took to
+# show on the other.
+#
+#   bench/scale-out.sh [PAPERBOY_BINARY]      (default: $CARGO_TARGET_DIR or target, release)
+#
+# Steps, each timed (a later run with the same COPIES starts at the servers): the catalog
+# (python3 bench/scale_sample.py COPIES: 14 copies of the shared sample, 1,046,192 papers) is
+# imported into a fresh PostgreSQL database with its keyword index; every paper gets a
+# synthetic vector shaped like the model's (`bench synthetic-vectors`: the model would take
+# most of a day on two cores, and the copies' texts are the same); the servers embed queries
+# and new papers with --hash-embedder (BENCHMARKS.md says what the model's embedding of a query
+# adds); the first server builds the vector graph, and the second starts from a copy of the
+# first's data directory, as an operator would start one. Members are made with `paperboy user
+# add` (one sign-in link each). The servers keep their default quotas and trust
+# X-Forwarded-For, in which the load names 1,000 readers' addresses and each member's own.
+# Two loads follow: at a reader's pace (each connection waits PAUSE_MS after an answer), with
+# 1,000 new papers imported and embedded a third of the way in, each server's /metrics telling
+# when its indexes have taken them in; then as fast as the servers answer.
+#
+# Environment:
+#   PAPERBOY_SCALE_COPIES   copies of the sample (14; 1 gives a quick trial on 74,728 papers)
+#   PAPERBOY_SCALE_DIR      where the catalog file, the data directories and the logs are kept
+#                           (~/.cache/paperboy/scale); an imported database and built indexes
+#                           are reused by the next run with the same COPIES
+#   PAPERBOY_SCALE_PG       PostgreSQL server (postgres://postgres@127.0.0.1:5432)
+#   PAPERBOY_BENCH_SECONDS  how long each of the two loads runs (90)
+#   PAPERBOY_BENCH_PAUSE_MS the first load's pause after each answer (250)
+#   PAPERBOY_BENCH_CONNECTIONS  load connections (64, 8 of them members)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+binary="$(realpath "${1:-${CARGO_TARGET_DIR:-target}/release/paperboy}")"
+copies="${PAPERBOY_SCALE_COPIES:-14}"
+dir="${PAPERBOY_SCALE_DIR:-$HOME/.cache/paperboy/scale}"
+pg="${PAPERBOY_SCALE_PG:-postgres://postgres@127.0.0.1:5432}"
+seconds="${PAPERBOY_BENCH_SECONDS:-90}"
+pause="${PAPERBOY_BENCH_PAUSE_MS:-250}"
+connections="${PAPERBOY_BENCH_CONNECTIONS:-64}"
+members=300
+[[ -x "$binary" ]] || { echo "no binary at $binary: cargo build --release" >&2; exit 1; }
+command -v psql >/dev/null || { echo "psql is missing: apt-get install postgresql-client" >&2; exit 1; }
+
+mkdir -p "$dir"
+database="paperboy_scale_$copies"
+url="$pg/$database"
+catalog="$dir/sample-x$copies.jsonl.gz"
+run="$dir/run-x$copies"
+a="$run/server-a" b="$run/server-b" w="$run/worker"
+ports=(18090 18091)
+servers=("http://127.0.0.1:${ports[0]}" "http://127.0.0.1:${ports[1]}")
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+
+# Seconds since the epoch, with fractions.
+now() { date +%s.%N; }
+since() { awk -v s="$1" -v e="$(now)" 'BEGIN { printf "%.1f", e - s }'; }
+flags=(--database-url "$url" --hash-embedder)
+paperboy() { "$binary" "${flags[@]}" "$@"; }
+
+# The value of an index's lag in a server's /metrics (empty when it does not answer).
+lag() { curl -sf "$1/metrics" | awk -v index_name="$2" '$1 == "paperboy_index_lag_papers{index=\"" index_name "\"}" { print $2 }'; }
+
+# Resident memory of a process, now and at its peak, in MiB.
+rss() { awk '/VmRSS/ { now = $2 } /VmHWM/ { peak = $2 } END { printf "%.0f MiB now, %.0f MiB peak", now / 1024, peak / 1024 }' "/proc/$1/status"; }
+
+# Starts `serve` on data directory $1 and port $2, and waits until it answers with papers.
+serve() {
+    "$binary" "${flags[@]}" --data-dir "$1" serve --no-demo --listen "127.0.0.1:$2" --base-url "http://127.0.0.1:$2" \
+        --trust-forwarded-for 2>>"$1.log" &
+    pids+=($!)
+    for _ in $(seq 1 600); do
+        curl -sf "http://127.0.0.1:$2/api/daily_papers" | grep -q '"id"' && return
+        sleep 1
+    done
+    tail -20 "$1.log" >&2
+    return 1
+}
+
+echo "== scale-out: $copies copies of the sample, PostgreSQL $database, $(nproc) cores"
+if [[ ! -f "$catalog" ]]; then
+    start=$(now)
+    python3 bench/scale_sample.py "$copies" "$catalog" >/dev/null
+    echo "catalog file written in $(since "$start") s"
+fi
+
+if [[ ! -f "$run/ready" ]]; then
+    rm -rf "$run" && mkdir -p "$run"
+    psql -q "$pg/postgres" -c "DROP DATABASE IF EXISTS $database" -c "CREATE DATABASE $database"
+    start=$(now)
+    paperboy --data-dir "$a" import "$catalog" >"$run/import.log" 2>&1
+    echo "import with the keyword index: $(since "$start") s ($(grep -o '[0-9]* records in [0-9.]* s' "$run/import.log" | head -1) into the database)"
+    start=$(now)
+    paperboy bench synthetic-vectors >"$run/embed.log" 2>&1
+    echo "synthetic vectors stored: $(since "$start") s"
+    start=$(now)
+    serve "$a" "${ports[0]}"
+    until compgen -G "$a/vectors/*.cursor" >/dev/null; do sleep 5; done
+    echo "first server's vector graph built: $(since "$start") s ($(grep -o 'seconds=[0-9]*' "$a.log" | tail -1))"
+    cleanup && pids=()
+    touch "$run/ready"
+fi
+
+# Each run starts from the built state: the second server and the worker get copies.
+rm -rf "$b" "$w" && cp -r "$a" "$b" && mkdir -p "$w"
+serve "$a" "${ports[0]}"
+serve "$b" "${ports[1]}"
+"$binary" "${flags[@]}" --data-dir "$w" worker 2>>"$w.log" &
+pids+=($!)
+worker=$!
+echo "papers in the database: $(psql -tA "$url" -c 'SELECT count(*) FROM papers')"
+
+links="$run/links"
+if [[ ! -f "$links" ]]; then
+    for i in $(seq 1 "$members"); do
+        paperboy user add "member$i@example.org" --name "member$i" --base-url "${servers[0]}" 2>/dev/null \
+            | grep -o '/links/login?token=.*' || true
+    done >"$links"
+fi
+echo "members: $(wc -l <"$links") sign-in links"
+
+# New papers for this run: the sample's first 1,000 records under ids no copy and no earlier
+# run used (the months of 2017, from December back: twelve runs of a database).
+runs=$(cat "$run/runs" 2>/dev/null || echo 0)
+echo $((runs + 1)) >"$run/runs"
+fresh="$run/fresh.jsonl"
+python3 - "$catalog" "$fresh" "$((12 - runs))" <<'EOF'
+import gzip, json, sys
+month = int(sys.argv[3])
+if month < 1:
+    sys.exit("this database has had its twelve runs: remove the run directory to import afresh")
+with gzip.open(sys.argv[1], "rt") as lines, open(sys.argv[2], "w") as out:
+    for number, line in zip(range(1, 1001), lines):
+        record = json.loads(line)
+        record["id"] = f"17{month:02d}.{number:05d}"
+        out.write(json.dumps(record) + "\n")
+EOF
+
+# Two loads: first at a reader's pace (each connection waits PAUSE_MS after an answer), what
+# members and readers see when the servers are not saturated, with 1,000 new papers imported
+# a third of the way in; then as fast as the servers answer, their capacity.
+load() {
+    "$binary" bench load "${servers[@]/#/--server=}" --papers "$catalog" --members "$links" \
+        --connections "$connections" --seconds "$seconds" --pause-ms "$2" --hybrid >"$run/load-$1.txt"
+}
+load paced "$pause" &
+loading=$!
+
+# A third of the way in, import the new papers, embed them, and watch each server take them in.
+sleep $((seconds / 3))
+start=$(now)
+# Into server A's data directory: A holds its keyword index's writer, so the import leaves the
+# indexing to the servers, as a harvest does.
+paperboy --data-dir "$a" import "$fresh" >/dev/null 2>&1
+imported=$(since "$start")
+paperboy embed >/dev/null 2>&1
+embedded=$(since "$start")
+caught=()
+for server in "${servers[@]}"; do
+    for index in keyword vectors; do
+        waited=0
+        until [[ "$(lag "$server" "$index")" == 0 ]] || ((waited++ > 1500)); do sleep 0.2; done
+        caught+=("$server $index: $(since "$start") s (lag now $(lag "$server" "$index"))")
+    done
+done
+
+status=0
+wait "$loading" || status=$?
+echo
+echo "== at a reader's pace: $pause ms after each answer"
+cat "$run/load-paced.txt"
+echo
+echo "1,000 new papers imported ${imported} s and embedded ${embedded} s after the start; caught up (from the start):"
+printf '  %s\n' "${caught[@]}"
+echo "resident memory: server A $(rss "${pids[0]}"); server B $(rss "${pids[1]}"); worker $(rss "$worker")"
+
+echo
+echo "== as fast as the servers answer"
+load saturating 0 || status=$?
+cat "$run/load-saturating.txt"
+echo
+echo "resident memory: server A $(rss "${pids[0]}"); server B $(rss "${pids[1]}"); worker $(rss "$worker")"
+exit "$status"
