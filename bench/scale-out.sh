@@ -118,19 +118,21 @@ pids+=($!)
 worker=$!
 echo "papers in the database: $(psql -tA "$url" -c 'SELECT count(*) FROM papers')"
 
-links="$run/links"
-if [[ ! -f "$links" ]]; then
-    for i in $(seq 1 "$members"); do
-        paperboy user add "member$i@example.org" --name "member$i" --base-url "${servers[0]}" 2>/dev/null \
-            | grep -o '/links/login?token=.*' || true
-    done >"$links"
-fi
-echo "members: $(wc -l <"$links") sign-in links"
-
-# New papers for this run: the sample's first 1,000 records under ids no copy and no earlier
-# run used (the months of 2017, from December back: twelve runs of a database).
+# This run's number: its members and new papers are its own.
 runs=$(cat "$run/runs" 2>/dev/null || echo 0)
 echo $((runs + 1)) >"$run/runs"
+
+# Members, each with a one-time sign-in link.
+links="$run/links-$runs"
+start=$(now)
+for i in $(seq 1 "$members"); do
+    paperboy user add "r${runs}m$i@example.org" --name "r${runs}m$i" --base-url "${servers[0]}" 2>/dev/null \
+        | grep -o '/links/login?token=.*' || true
+done >"$links"
+echo "members: $(wc -l <"$links") sign-in links made in $(since "$start") s"
+
+# New papers: the sample's first 1,000 records under ids no copy and no earlier run used (the
+# months of 2017, from December back: twelve runs of a database).
 fresh="$run/fresh.jsonl"
 python3 - "$catalog" "$fresh" "$((12 - runs))" <<'EOF'
 import gzip, json, sys
@@ -147,8 +149,11 @@ EOF
 # Two loads: first at a reader's pace (each connection waits PAUSE_MS after an answer), what
 # members and readers see when the servers are not saturated, with 1,000 new papers imported
 # a third of the way in; then as fast as the servers answer, their capacity.
+# Each load signs members in with half of the links (a link works once).
+head -n $((members / 2)) "$links" >"$links.paced"
+tail -n +$((members / 2 + 1)) "$links" >"$links.saturating"
 load() {
-    "$binary" bench load "${servers[@]/#/--server=}" --papers "$catalog" --members "$links" \
+    "$binary" bench load "${servers[@]/#/--server=}" --papers "$catalog" --members "$links.$1" \
         --connections "$connections" --seconds "$seconds" --pause-ms "$2" --hybrid >"$run/load-$1.txt"
 }
 load paced "$pause" &
@@ -159,18 +164,21 @@ sleep $((seconds / 3))
 start=$(now)
 # Into server A's data directory: A holds its keyword index's writer, so the import leaves the
 # indexing to the servers, as a harvest does.
+caught=()
+# Waits until each server's index $1 has taken in everything, and notes when.
+catch_up() {
+    for server in "${servers[@]}"; do
+        waited=0
+        until [[ "$(lag "$server" "$1")" == 0 ]] || ((waited++ > 1500)); do sleep 0.2; done
+        caught+=("$server $1: $(since "$start") s (lag now $(lag "$server" "$1"))")
+    done
+}
 paperboy --data-dir "$a" import "$fresh" >/dev/null 2>&1
 imported=$(since "$start")
+catch_up keyword
 paperboy embed >/dev/null 2>&1
 embedded=$(since "$start")
-caught=()
-for server in "${servers[@]}"; do
-    for index in keyword vectors; do
-        waited=0
-        until [[ "$(lag "$server" "$index")" == 0 ]] || ((waited++ > 1500)); do sleep 0.2; done
-        caught+=("$server $index: $(since "$start") s (lag now $(lag "$server" "$index"))")
-    done
-done
+catch_up vectors
 
 status=0
 wait "$loading" || status=$?

@@ -53,6 +53,13 @@ pub struct UpsertCounts {
     pub unchanged: u64,
 }
 
+impl UpsertCounts {
+    /// Rows inserted or changed.
+    pub fn written(&self) -> u64 {
+        self.inserted + self.updated
+    }
+}
+
 impl std::ops::AddAssign for UpsertCounts {
     fn add_assign(&mut self, other: Self) {
         self.inserted += other.inserted;

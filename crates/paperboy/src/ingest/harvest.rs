@@ -180,6 +180,7 @@ pub async fn harvest(
         progress.set_position(checkpoint.records as u64);
         progress.set_records(checkpoint.records as u64);
     }
+    db.after_bulk_write(report.counts.written()).await?;
     progress.finish();
     Ok(report)
 }

@@ -163,6 +163,9 @@ pub async fn import_sources(
         progress.set_records(report.valid + report.rejected);
     }
     reading.join().map_err(|_| anyhow::anyhow!("the reader thread panicked"))?;
+    if let Some(db) = db {
+        db.after_bulk_write(report.counts.written()).await.context("refreshing the planner's statistics")?;
+    }
     progress.finish();
     report.elapsed = started.elapsed();
     Ok(report)

@@ -108,6 +108,7 @@ pub async fn embed_catalog(
         }
         progress.set_position(report.papers);
     }
+    db.after_bulk_write(report.embedded).await?;
     report.seconds = started.elapsed().as_secs_f64();
     Ok(report)
 }
