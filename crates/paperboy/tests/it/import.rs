@@ -62,6 +62,31 @@ async fn imports_the_shared_sample_format_idempotently(db: &Db) {
 
 on_both_engines!(imports_the_shared_sample_format_idempotently);
 
+/// PostgreSQL's estimate of the papers table's rows: -1 until it was analyzed.
+async fn estimated_papers(db: &Db) -> f32 {
+    let Db::Postgres(pool) = db else { unreachable!("a PostgreSQL test") };
+    sqlx::query_scalar("SELECT reltuples FROM pg_class WHERE relname = 'papers'")
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_bulk_import_leaves_postgresql_statistics_to_plan_with() {
+    let test = TestDb::postgres().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = |name: &str, ids: std::ops::RangeInclusive<u32>| {
+        let lines: String =
+            ids.map(|n| record(&format!("2503.{n:05}"), &format!("Paper {n}")) + "\n").collect();
+        write_file(dir.path(), name, lines.as_bytes())
+    };
+    import(&test.db, &[file("few.jsonl", 1..=100)], None).await;
+    assert_eq!(estimated_papers(&test.db).await, -1.0, "a small import leaves the statistics to autovacuum");
+    import(&test.db, &[file("many.jsonl", 101..=10_100)], None).await;
+    let estimate = estimated_papers(&test.db).await;
+    assert!((9_000.0..=11_000.0).contains(&estimate), "estimated {estimate} papers after ANALYZE");
+}
+
 #[tokio::test]
 async fn imports_the_first_lines_of_the_real_sample() {
     let test = TestDb::sqlite().await;
