@@ -148,11 +148,16 @@ enum Attempt<T> {
     Fail(ClientError),
 }
 
+/// Makes ring the process's rustls crypto provider, unless one is installed already. reqwest
+/// leaves that choice to the application, and every HTTP client of the workspace calls this
+/// before it is built; ring is pure Rust plus assembly and needs no C toolchain beyond cc.
+pub fn install_tls_provider() {
+    let _already_installed = rustls::crypto::ring::default_provider().install_default();
+}
+
 impl ArxivClient {
     pub fn new(config: ClientConfig) -> Result<Self, ClientError> {
-        // reqwest leaves the choice of rustls crypto provider to the application; ring is
-        // pure Rust plus assembly and needs no C toolchain beyond cc.
-        let _already_installed = rustls::crypto::ring::default_provider().install_default();
+        install_tls_provider();
         let http = reqwest::Client::builder()
             .user_agent(config.user_agent.clone())
             .timeout(config.timeout)

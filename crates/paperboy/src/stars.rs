@@ -104,7 +104,7 @@ pub struct SetupError(String);
 impl GitHub {
     /// A client of the API at `api` (no trailing slash needed), with `token` if given.
     pub fn new(api: &str, token: Option<String>, user_agent: &str) -> Result<GitHub, SetupError> {
-        let _already_installed = rustls::crypto::ring::default_provider().install_default();
+        paperboy_arxiv::client::install_tls_provider();
         let http = reqwest::Client::builder()
             .user_agent(user_agent)
             .timeout(Duration::from_secs(30))

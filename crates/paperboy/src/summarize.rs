@@ -119,7 +119,7 @@ impl Llm {
             true => base.to_owned(),
             false => format!("{base}/chat/completions"),
         };
-        let _already_installed = rustls::crypto::ring::default_provider().install_default();
+        paperboy_arxiv::client::install_tls_provider();
         let http = reqwest::Client::builder()
             .user_agent(concat!("Paperboy/", env!("CARGO_PKG_VERSION")))
             .timeout(options.timeout)

@@ -217,6 +217,8 @@ struct Answer {
 /// What every connection shares.
 struct Plan {
     options: LoadOptions,
+    /// The readers' mix, without hybrid searches unless asked for.
+    reads: Vec<(Kind, u32)>,
     queries: Vec<&'static str>,
     words: Vec<&'static str>,
     next_link: AtomicUsize,
@@ -335,12 +337,10 @@ impl Connection {
     }
 
     fn reader_kind(&mut self) -> Kind {
-        let hybrid = self.plan.options.hybrid;
-        let mix: Vec<(Kind, u32)> =
-            READS.iter().copied().filter(|(kind, _)| hybrid || *kind != Kind::SearchHybrid).collect();
-        let total: u32 = mix.iter().map(|(_, share)| share).sum();
+        let reads = &self.plan.reads;
+        let total: u32 = reads.iter().map(|(_, share)| share).sum();
         let mut draw = self.random.below(total as usize) as u32;
-        for (kind, share) in mix {
+        for &(kind, share) in reads {
             if draw < share {
                 return kind;
             }
@@ -510,8 +510,7 @@ fn upvotes(body: &str) -> Option<i64> {
 /// was seen.
 pub async fn run(options: LoadOptions) -> anyhow::Result<(String, bool)> {
     anyhow::ensure!(!options.servers.is_empty(), "give at least one server");
-    // reqwest is built without a default TLS provider; every client here speaks plain HTTP.
-    let _already_installed = rustls::crypto::ring::default_provider().install_default();
+    paperboy_arxiv::client::install_tls_provider();
     let client = reqwest::Client::builder()
         .redirect(Policy::none())
         .timeout(TIMEOUT)
@@ -528,7 +527,9 @@ pub async fn run(options: LoadOptions) -> anyhow::Result<(String, bool)> {
     let members =
         if options.links.is_empty() { 0 } else { options.member_connections.min(options.connections) };
     let (connections, duration, seed) = (options.connections, options.duration, options.seed);
+    let hybrid = options.hybrid;
     let plan = Arc::new(Plan {
+        reads: READS.into_iter().filter(|(kind, _)| hybrid || *kind != Kind::SearchHybrid).collect(),
         options,
         queries,
         words,

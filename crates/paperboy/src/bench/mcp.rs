@@ -117,8 +117,7 @@ pub async fn bench_mcp(runs: usize) -> anyhow::Result<String> {
     let item = newest.first().context("the demo data has no feed")?;
     let (paper, day) = (item.paper.paper.id.to_string(), item.entry.feed_date.to_string());
     let queries: Vec<&str> = QUERIES.lines().map(str::trim).filter(|q| !q.is_empty()).collect();
-    // reqwest leaves the rustls crypto provider to the application, as the arXiv client does.
-    let _already_installed = rustls::crypto::ring::default_provider().install_default();
+    paperboy_arxiv::client::install_tls_provider();
     let client = reqwest::Client::new();
     let mut session = Session::open(&client, &base).await?;
 

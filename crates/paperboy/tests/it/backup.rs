@@ -58,7 +58,7 @@ async fn a_backup_taken_during_writes_holds_everything_committed_before_it() {
 
 #[test]
 fn a_restored_database_is_served_with_its_index_built_again() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    paperboy_arxiv::client::install_tls_provider();
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let papers = dir.path().join("papers.jsonl");

@@ -240,7 +240,7 @@ impl Drop for KillOnDrop {
 #[test]
 fn serve_loads_the_demo_data_and_stops_gracefully() {
     // reqwest is built without a default TLS provider; the app installs ring, so does the test.
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    paperboy_arxiv::client::install_tls_provider();
     let dir = tempfile::tempdir().unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let mut child = KillOnDrop(

@@ -127,7 +127,7 @@ impl Server {
 
     /// Waits until the server answers and its keyword index holds the papers.
     fn wait_until_searchable(&self) {
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        paperboy_arxiv::client::install_tls_provider();
         let runtime = tokio::runtime::Runtime::new().unwrap();
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {

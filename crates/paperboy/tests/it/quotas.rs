@@ -66,7 +66,7 @@ async fn a_quota_comes_back_when_its_window_ends(db: &Db) {
 
 /// Sends `count` searches to `servers` in turn; the statuses they answered with, in order.
 async fn search_in_turn(servers: &[&Server], count: usize) -> Vec<u16> {
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    paperboy_arxiv::client::install_tls_provider();
     let client = reqwest::Client::new();
     let mut statuses = Vec::new();
     for turn in 0..count {
