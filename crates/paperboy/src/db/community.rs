@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use paperboy_arxiv::ArxivId;
 
+use super::feed::copy_paper_to_entry;
 use super::moderation::audit;
 use super::users::User;
 use super::{Db, DbError, set_clock, take_clock, with_pool};
@@ -178,6 +179,7 @@ impl Db {
             };
             if changed > 0 {
                 rescore!(tx, id, now);
+                copy_paper_to_entry!(tx, id.as_str());
                 set_clock!(tx, seq);
             }
             tx.commit().await?;
@@ -281,6 +283,7 @@ impl Db {
                 insert_comment!(tx, id, user.id, None::<i64>, body, now);
             }
             rescore!(tx, id, now);
+            copy_paper_to_entry!(tx, id.as_str());
             set_clock!(tx, seq);
             tx.commit().await?;
             Ok(submitted)
@@ -311,6 +314,7 @@ impl Db {
             .bind(seq)
             .execute(&mut *tx)
             .await?;
+            copy_paper_to_entry!(tx, id.as_str());
             set_clock!(tx, seq);
             tx.commit().await?;
         });

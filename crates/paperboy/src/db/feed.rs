@@ -1,5 +1,9 @@
 //! The daily feed's entries, and the listings pages and the API read: a period's feed, the
 //! neighbouring days that have papers, a category's papers, and all papers newest first.
+//!
+//! A feed listing is ranked from `feed_entries` alone, which keeps copies of its paper's upvotes
+//! and hidden mark ([`copy_paper_to_entry`], `migrations/*/0012_feed_ranking.sql`); only the
+//! papers of the page asked for are then read.
 
 use std::collections::HashMap;
 
@@ -15,6 +19,22 @@ use crate::domain::feed::{FeedEntry, FeedSource};
 
 /// Rows per multi-row insert: 5 parameters each.
 const ROWS_PER_STATEMENT: usize = 1000;
+
+/// Copies the upvotes and the hidden mark of the paper `$id` (a `&str`) onto its feed entry, if
+/// it has one, in the transaction `$tx`. Every transaction that changes either, or puts the paper
+/// on a feed, ends with it, so the ranking of a period never reads the papers.
+macro_rules! copy_paper_to_entry {
+    ($tx:ident, $id:expr) => {
+        sqlx::query(
+            "UPDATE feed_entries SET paper_upvotes = (SELECT p.upvotes FROM papers p WHERE p.id = $1), \
+             paper_hidden_at = (SELECT p.hidden_at FROM papers p WHERE p.id = $1) WHERE paper_id = $1",
+        )
+        .bind($id)
+        .execute(&mut *$tx)
+        .await?
+    };
+}
+pub(crate) use copy_paper_to_entry;
 
 /// A feed entry with its paper.
 #[derive(Debug, Clone)]
@@ -91,16 +111,6 @@ pub enum Featured {
     AlreadyThere,
 }
 
-#[derive(sqlx::FromRow)]
-struct FeedRow {
-    #[sqlx(flatten)]
-    paper: PaperRow,
-    feed_date: NaiveDate,
-    source: String,
-    submitted_by: Option<String>,
-    submitted_at: DateTime<Utc>,
-}
-
 /// A paper with its feed entry's columns, all null when it is on no feed.
 #[derive(sqlx::FromRow)]
 struct PaperEntryRow {
@@ -129,17 +139,6 @@ impl FeedEntry {
     }
 }
 
-impl TryFrom<FeedRow> for FeedItem {
-    type Error = DbError;
-
-    fn try_from(row: FeedRow) -> Result<Self, DbError> {
-        let paper = StoredPaper::try_from(row.paper)?;
-        let entry =
-            FeedEntry::from_columns(&paper, row.feed_date, &row.source, row.submitted_by, row.submitted_at)?;
-        Ok(FeedItem { paper, entry })
-    }
-}
-
 impl Db {
     /// Puts papers on the feed that are on no day's feed yet; entries of papers already on a
     /// feed are left as they are. Returns how many joined.
@@ -165,6 +164,20 @@ impl Db {
                 });
                 insert.push(" ON CONFLICT (paper_id) DO NOTHING");
                 added += insert.build().execute(&mut *tx).await?.rows_affected();
+                // New entries start at 0 upvotes and shown; the few papers voted on or hidden
+                // before they joined a feed get their copies.
+                let mut copy = QueryBuilder::<DB>::new(
+                    "UPDATE feed_entries SET \
+                     paper_upvotes = (SELECT p.upvotes FROM papers p WHERE p.id = feed_entries.paper_id), \
+                     paper_hidden_at = (SELECT p.hidden_at FROM papers p WHERE p.id = feed_entries.paper_id) \
+                     WHERE paper_id IN (SELECT id FROM papers WHERE (upvotes <> 0 OR hidden_at IS NOT NULL) AND id IN (",
+                );
+                let mut ids = copy.separated(", ");
+                for entry in chunk {
+                    ids.push_bind(entry.paper_id.as_str());
+                }
+                copy.push("))");
+                copy.build().execute(&mut *tx).await?;
             }
             if added > 0 {
                 set_clock!(tx, seq);
@@ -227,6 +240,7 @@ impl Db {
                     Featured::Added
                 }
             };
+            copy_paper_to_entry!(tx, id.as_str());
             audit!(tx, actor, "feature", id.as_str(), format!("{outcome:?} to the feed of {date}"));
             set_clock!(tx, seq);
             tx.commit().await?;
@@ -234,19 +248,17 @@ impl Db {
         })
     }
 
-    /// A page of feed entries with their papers.
+    /// A page of feed entries with their papers: the page is ranked from the entries alone,
+    /// then only its papers are read.
     pub async fn feed(&self, query: &FeedQuery) -> Result<Vec<FeedItem>, DbError> {
         let order = match query.order {
-            FeedOrder::Upvotes => "p.upvotes DESC, f.submitted_at, f.paper_id",
+            FeedOrder::Upvotes => "f.paper_upvotes DESC, f.submitted_at, f.paper_id",
             FeedOrder::Newest => "f.submitted_at DESC, f.paper_id DESC",
             FeedOrder::Trending => "f.trending_score DESC, f.submitted_at DESC, f.paper_id DESC",
             FeedOrder::StarsGained => "",
         };
-        let rows: Vec<FeedRow> = with_pool!(self, |pool, DB| {
-            let mut sql = QueryBuilder::<DB>::new(format!(
-                "SELECT {PAPER_SELECT}, f.feed_date, f.source, f.submitted_by, f.submitted_at \
-                 FROM feed_entries f JOIN papers p ON p.id = f.paper_id WHERE 1 = 1"
-            ));
+        let ids: Vec<String> = with_pool!(self, |pool, DB| {
+            let mut sql = QueryBuilder::<DB>::new("SELECT f.paper_id FROM feed_entries f WHERE 1 = 1");
             push_filters(&mut sql, query);
             if query.order == FeedOrder::StarsGained {
                 // Gained: the stars now less the oldest count of the window (none: nothing gained).
@@ -266,11 +278,14 @@ impl Db {
             sql.push_bind(i64::try_from(query.limit).unwrap_or(i64::MAX));
             sql.push(" OFFSET ");
             sql.push_bind(i64::try_from(query.offset).unwrap_or(i64::MAX));
-            sql.build_query_as().fetch_all(pool).await?
+            sql.build_query_scalar().fetch_all(pool).await?
         });
-        let mut items: Vec<FeedItem> = rows.into_iter().map(FeedItem::try_from).collect::<Result<_, _>>()?;
-        self.attach_claims(items.iter_mut().map(|item| &mut item.paper)).await?;
-        Ok(items)
+        Ok(self
+            .get_papers_with_entries(&ids)
+            .await?
+            .into_iter()
+            .filter_map(|(paper, entry)| Some(FeedItem { paper, entry: entry? }))
+            .collect())
     }
 
     /// The id, title, abstract and upvotes of the papers on the feeds of `first` to `last`, not
@@ -298,9 +313,7 @@ impl Db {
     /// How many entries a feed query selects, ignoring its order and page.
     pub async fn count_feed(&self, query: &FeedQuery) -> Result<u64, DbError> {
         let count: i64 = with_pool!(self, |pool, DB| {
-            let mut sql = QueryBuilder::<DB>::new(
-                "SELECT COUNT(*) FROM feed_entries f JOIN papers p ON p.id = f.paper_id WHERE 1 = 1",
-            );
+            let mut sql = QueryBuilder::<DB>::new("SELECT COUNT(*) FROM feed_entries f WHERE 1 = 1");
             push_filters(&mut sql, query);
             sql.build_query_scalar().fetch_one(pool).await?
         });
@@ -453,26 +466,34 @@ impl Db {
     }
 }
 
-/// Appends the period and submitter conditions of `query` (the tables are `f` and `p`), and
-/// leaves hidden papers out.
+/// Appends the period and submitter conditions of `query` on the feed entries `f`, and leaves
+/// hidden papers out. A single day is asked for by equality, so that its ranking is read in
+/// order from the index `feed_entries_ranked`.
 fn push_filters<DB: sqlx::Database>(sql: &mut QueryBuilder<DB>, query: &FeedQuery)
 where
     NaiveDate: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     String: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     DateTime<Utc>: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
 {
-    sql.push(" AND p.hidden_at IS NULL");
+    sql.push(" AND f.paper_hidden_at IS NULL");
     if query.trending_only {
         // The window is checked here too, so that scores a refresh has not yet brought to 0
         // (no worker running) never show.
         let since = Utc::now() - chrono::Duration::days(crate::domain::trending::WINDOW_DAYS);
         sql.push(" AND f.trending_score > 0 AND f.submitted_at > ").push_bind(since);
     }
-    if let Some(first) = query.first {
-        sql.push(" AND f.feed_date >= ").push_bind(first);
-    }
-    if let Some(last) = query.last {
-        sql.push(" AND f.feed_date <= ").push_bind(last);
+    match (query.first, query.last) {
+        (Some(first), Some(last)) if first == last => {
+            sql.push(" AND f.feed_date = ").push_bind(first);
+        }
+        (first, last) => {
+            if let Some(first) = first {
+                sql.push(" AND f.feed_date >= ").push_bind(first);
+            }
+            if let Some(last) = last {
+                sql.push(" AND f.feed_date <= ").push_bind(last);
+            }
+        }
     }
     if let Some(submitter) = &query.submitter {
         sql.push(" AND f.submitted_by = ").push_bind(submitter.clone());

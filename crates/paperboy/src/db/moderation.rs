@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use paperboy_arxiv::ArxivId;
 
+use super::feed::copy_paper_to_entry;
 use super::users::User;
 use super::{Db, DbError, set_clock, take_clock, with_pool};
 use crate::domain::accounts::Role;
@@ -74,6 +75,7 @@ impl Db {
             if changed == 0 {
                 return Ok(false);
             }
+            copy_paper_to_entry!(tx, id.as_str());
             let action = if hidden { "hide_paper" } else { "show_paper" };
             audit!(tx, Some(actor), action, id.as_str(), reason.to_owned());
             set_clock!(tx, seq);

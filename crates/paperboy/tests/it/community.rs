@@ -667,6 +667,63 @@ async fn trending_ranks_attention_with_decay(db: &Db) {
 }
 on_both_engines!(trending_ranks_attention_with_decay);
 
+/// The day's page is ranked from copies of each paper's upvotes and hidden mark on its feed
+/// entry: votes, taking them back, hiding, showing and joining a feed after votes all show.
+async fn a_day_ranks_by_votes_hiding_and_papers_that_join_late(db: &Db) {
+    let day = Utc::now().date_naive() - Duration::days(1);
+    store(db, vec![recent("2611.00001", "First", 1), recent("2611.00002", "Second", 1)]).await;
+    db.upsert_papers(vec![recent("2611.00003", "Late", 1)]).await.unwrap();
+    let community = TestApp::new(db).await;
+    let mut users = Vec::new();
+    for n in 0..3 {
+        let name: UserName = format!("r{n}").parse().unwrap();
+        let email: Email = format!("r{n}@example.org").parse().unwrap();
+        users.push(db.create_user(&name, &email, Some("x"), Role::Curator, false).await.unwrap().unwrap());
+    }
+    let vote = |user: usize, paper: &str, up: bool| {
+        let (db, user, paper) = (db.clone(), users[user].id, paper.parse().unwrap());
+        async move { db.set_vote(user, &paper, up).await.unwrap() }
+    };
+    let ranking = || async {
+        let page = community.get(&format!("/api/daily_papers?date={day}")).await.json();
+        let ids: Vec<String> =
+            page.as_array().unwrap().iter().map(|e| e["paper"]["id"].as_str().unwrap().to_owned()).collect();
+        ids
+    };
+    // Votes cast before a paper joins a feed count there.
+    for user in 0..3 {
+        vote(user, "2611.00003", true).await;
+    }
+    vote(0, "2611.00002", true).await;
+    assert_eq!(ranking().await, ["2611.00002", "2611.00001"]);
+    db.feature(None, &"2611.00003".parse().unwrap(), day).await.unwrap();
+    assert_eq!(ranking().await, ["2611.00003", "2611.00002", "2611.00001"]);
+    // Taken back, and hidden: it drops, then goes, and comes back when shown.
+    for user in 0..3 {
+        vote(user, "2611.00003", false).await;
+    }
+    vote(1, "2611.00001", true).await;
+    vote(2, "2611.00001", true).await;
+    assert_eq!(ranking().await, ["2611.00001", "2611.00002", "2611.00003"]);
+    let curator = &users[0];
+    db.set_paper_hidden(curator, &"2611.00001".parse().unwrap(), true, "spam").await.unwrap();
+    assert_eq!(ranking().await, ["2611.00002", "2611.00003"]);
+    let page = community.get(&format!("/papers/date/{day}")).await.text;
+    assert!(!page.contains("First") && page.contains("Second"), "{page}");
+    db.set_paper_hidden(curator, &"2611.00001".parse().unwrap(), false, "not spam").await.unwrap();
+    assert_eq!(ranking().await, ["2611.00001", "2611.00002", "2611.00003"]);
+    // Nowhere does an entry's copy differ from its paper.
+    let differ = "SELECT COUNT(*) FROM feed_entries f JOIN papers p ON p.id = f.paper_id \
+                  WHERE f.paper_upvotes <> p.upvotes OR (f.paper_hidden_at IS NULL) <> (p.hidden_at IS NULL)";
+    let differing: i64 = match db {
+        Db::Sqlite(pool) => sqlx::query_scalar(differ).fetch_one(pool).await,
+        Db::Postgres(pool) => sqlx::query_scalar(differ).fetch_one(pool).await,
+    }
+    .unwrap();
+    assert_eq!(differing, 0);
+}
+on_both_engines!(a_day_ranks_by_votes_hiding_and_papers_that_join_late);
+
 #[tokio::test]
 async fn every_response_carries_the_security_headers() {
     let test_db = crate::harness::TestDb::sqlite().await;

@@ -394,7 +394,7 @@ async fn schema(db: &Db) -> Vec<String> {
 fn index_fact(name: &str, table: &str, sql: &str) -> String {
     let sql = sql.to_lowercase();
     let unique = if sql.starts_with("create unique") { " unique" } else { "" };
-    let partial = if sql.contains(" where ") { " partial" } else { "" };
+    let partial = if sql.split_whitespace().any(|word| word == "where") { " partial" } else { "" };
     let open = sql.find(" (").map_or(0, |at| at + 2);
     let mut depth = 1;
     let close = sql[open..]

@@ -82,14 +82,19 @@ pub async fn store(db: &Db, papers: Vec<Paper>) {
     db.add_feed_entries(&entries).await.unwrap();
 }
 
-/// Sets a paper's upvote count (until votes can be cast, the counter is set directly).
+/// Sets a paper's upvote count, and its copy on the paper's feed entry, as many votes would
+/// (the counter is set directly, without voters).
 pub async fn set_upvotes(db: &Db, id: &str, upvotes: i64) {
-    let sql = "UPDATE papers SET upvotes = $1 WHERE id = $2";
-    match db {
-        Db::Sqlite(pool) => sqlx::query(sql).bind(upvotes).bind(id).execute(pool).await.map(drop),
-        Db::Postgres(pool) => sqlx::query(sql).bind(upvotes).bind(id).execute(pool).await.map(drop),
+    for sql in [
+        "UPDATE papers SET upvotes = $1 WHERE id = $2",
+        "UPDATE feed_entries SET paper_upvotes = $1 WHERE paper_id = $2",
+    ] {
+        match db {
+            Db::Sqlite(pool) => sqlx::query(sql).bind(upvotes).bind(id).execute(pool).await.map(drop),
+            Db::Postgres(pool) => sqlx::query(sql).bind(upvotes).bind(id).execute(pool).await.map(drop),
+        }
+        .unwrap();
     }
-    .unwrap();
 }
 
 /// A paper first published `days` ago, on no feed yet unless stored with `store`.
