@@ -4,15 +4,26 @@
 //! Vectors are stored as little-endian `f32` bytes. Writes take catalog clock numbers like paper
 //! writes do, so a vector index follows `change_seq` the way the keyword index follows papers.
 
-use std::collections::HashMap;
-
 use chrono::Utc;
-use sqlx::QueryBuilder;
+use sqlx::{AssertSqlSafe, QueryBuilder};
 
 use super::{Db, DbError, set_clock, take_clock, with_pool};
 
 /// Rows per multi-row statement: 7 parameters each.
 const ROWS_PER_STATEMENT: usize = 1_000;
+
+/// The papers that may need a vector of the model `$1` ([`Db::texts_to_embed`]).
+const TO_EMBED: &str = "FROM papers p LEFT JOIN embeddings e ON e.paper_id = p.id AND e.model = $1 \
+                        WHERE (e.paper_id IS NULL OR p.change_seq > e.change_seq)";
+
+/// A paper's text for `paperboy embed`, with the hash of the text its stored vector came from.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct TextToEmbed {
+    pub id: String,
+    pub title: String,
+    pub summary: String,
+    pub text_hash: Option<String>,
+}
 
 /// A vector to store for a paper.
 #[derive(Debug, Clone, PartialEq)]
@@ -54,15 +65,36 @@ pub(crate) fn vector_from_bytes(paper_id: &str, bytes: &[u8], dim: i32) -> Resul
 }
 
 impl Db {
-    /// The text hash of every paper's stored vector for `model`.
-    pub async fn embedding_hashes(&self, model: &str) -> Result<HashMap<String, String>, DbError> {
-        let rows: Vec<(String, String)> = with_pool!(self, |pool, DB| {
-            sqlx::query_as("SELECT paper_id, text_hash FROM embeddings WHERE model = $1")
+    /// The papers after `after_id`, in id order, at most `limit`, that may need a vector of
+    /// `model`: those without one, and those written since theirs (`change_seq`), with the hash
+    /// of the text their vector came from. The input of `paperboy embed`, read page by page;
+    /// a catalog that is up to date costs one pass over the index of each table, not its texts.
+    pub async fn texts_to_embed(
+        &self,
+        model: &str,
+        after_id: &str,
+        limit: u32,
+    ) -> Result<Vec<TextToEmbed>, DbError> {
+        Ok(with_pool!(self, |pool, DB| {
+            let sql = format!(
+                "SELECT p.id, p.title, p.summary, e.text_hash {TO_EMBED} AND p.id > $2 ORDER BY p.id LIMIT $3"
+            );
+            sqlx::query_as(AssertSqlSafe(sql))
                 .bind(model)
+                .bind(after_id)
+                .bind(i64::from(limit))
                 .fetch_all(pool)
                 .await?
+        }))
+    }
+
+    /// How many papers [`Db::texts_to_embed`] would go through for `model`.
+    pub async fn count_texts_to_embed(&self, model: &str) -> Result<u64, DbError> {
+        let count: i64 = with_pool!(self, |pool, DB| {
+            let sql = format!("SELECT COUNT(*) {TO_EMBED}");
+            sqlx::query_scalar(AssertSqlSafe(sql)).bind(model).fetch_one(pool).await?
         });
-        Ok(rows.into_iter().collect())
+        Ok(count.max(0) as u64)
     }
 
     /// Stores vectors for `model`, replacing earlier ones of the same papers, in one transaction.

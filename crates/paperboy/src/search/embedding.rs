@@ -68,21 +68,21 @@ pub async fn embed_catalog(
     progress: &Progress,
 ) -> anyhow::Result<EmbedReport> {
     let started = Instant::now();
-    let stored = db.embedding_hashes(embedder.model()).await?;
-    progress.set_length(db.count_papers().await?);
-    let mut report = EmbedReport::default();
-    let mut after = String::new();
+    let model_name = embedder.model();
+    let mut report = EmbedReport { papers: db.count_papers().await?, ..EmbedReport::default() };
+    progress.set_length(db.count_texts_to_embed(model_name).await?);
+    let (mut after, mut examined) = (String::new(), 0);
     loop {
-        let page = db.paper_texts_after(&after, PAGE).await?;
-        let Some((last, _, _)) = page.last() else { break };
-        after = last.clone();
-        report.papers += page.len() as u64;
+        let page = db.texts_to_embed(model_name, &after, PAGE).await?;
+        let Some(last) = page.last() else { break };
+        after = last.id.clone();
+        examined += page.len() as u64;
         let pending: Vec<(String, String, String)> = page
             .into_iter()
-            .filter_map(|(id, title, summary)| {
-                let text = paper_text(&title, &summary);
+            .filter_map(|paper| {
+                let text = paper_text(&paper.title, &paper.summary);
                 let hash = text_hash(&text);
-                (stored.get(&id) != Some(&hash)).then_some((id, hash, text))
+                (paper.text_hash.as_ref() != Some(&hash)).then_some((paper.id, hash, text))
             })
             .collect();
         for chunk in pending.chunks(batch.max(1)) {
@@ -106,7 +106,7 @@ pub async fn embed_catalog(
             report.embedded += rows.len() as u64;
             progress.set_records(report.embedded);
         }
-        progress.set_position(report.papers);
+        progress.set_position(examined);
     }
     db.after_bulk_write(report.embedded).await?;
     report.seconds = started.elapsed().as_secs_f64();

@@ -206,6 +206,18 @@ async fn semantic_and_hybrid_search_and_similar_papers(db: &Db) {
     // A second run embeds nothing: every text is unchanged.
     let again = paperboy::search::embedding::embed_catalog(db, embedder.clone(), 2, &quiet()).await.unwrap();
     assert_eq!(again.embedded, 0);
+    // A newer version with another abstract is embedded again; one with the same text is not.
+    let mut revised = paper("2503.00104v2", "Galaxy rotation curves and dark matter");
+    revised.summary = "Galaxy rotation curves and dark matter. Revised.".into();
+    revised.categories = vec!["astro-ph.GA".into()];
+    let mut same = paper("2503.00103v2", "Dark matter halos in dwarf galaxies");
+    same.summary =
+        "Dark matter halos in dwarf galaxies. We study Dark matter halos in dwarf galaxies in detail.".into();
+    same.categories = vec!["astro-ph.GA".into()];
+    db.upsert_papers(vec![revised, same]).await.unwrap();
+    let revised =
+        paperboy::search::embedding::embed_catalog(db, embedder.clone(), 2, &quiet()).await.unwrap();
+    assert_eq!((revised.papers, revised.embedded), (5, 1));
 
     let index = Arc::new(SearchIndex::in_memory().unwrap());
     follow::catch_up(db, &index, index.writer(1).unwrap(), &quiet()).await.unwrap();
