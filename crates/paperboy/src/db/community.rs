@@ -13,10 +13,9 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use paperboy_arxiv::ArxivId;
 
-use super::feed::copy_paper_to_entry;
 use super::moderation::audit;
 use super::users::User;
-use super::{Db, DbError, set_clock, take_clock, with_pool};
+use super::{Db, DbError, copy_paper_to_entry, set_clock, take_clock, with_pool};
 use crate::domain::accounts::UserId;
 use crate::domain::{Refusal, trending};
 

@@ -2,7 +2,7 @@
 //! neighbouring days that have papers, a category's papers, and all papers newest first.
 //!
 //! A feed listing is ranked from `feed_entries` alone, which keeps copies of its paper's upvotes
-//! and hidden mark ([`copy_paper_to_entry`], `migrations/*/0012_feed_ranking.sql`); only the
+//! and hidden mark ([`super::copy_paper_to_entry`], `migrations/*/0012_feed_ranking.sql`); only the
 //! papers of the page asked for are then read.
 
 use std::collections::HashMap;
@@ -14,27 +14,11 @@ use sqlx::{AssertSqlSafe, QueryBuilder};
 use super::moderation::audit;
 use super::papers::{PAPER_SELECT, PaperRow, StoredPaper};
 use super::users::User;
-use super::{Db, DbError, set_clock, take_clock, with_pool};
+use super::{Db, DbError, copy_paper_to_entry, set_clock, take_clock, with_pool};
 use crate::domain::feed::{FeedEntry, FeedSource};
 
 /// Rows per multi-row insert: 5 parameters each.
 const ROWS_PER_STATEMENT: usize = 1000;
-
-/// Copies the upvotes and the hidden mark of the paper `$id` (a `&str`) onto its feed entry, if
-/// it has one, in the transaction `$tx`. Every transaction that changes either, or puts the paper
-/// on a feed, ends with it, so the ranking of a period never reads the papers.
-macro_rules! copy_paper_to_entry {
-    ($tx:ident, $id:expr) => {
-        sqlx::query(
-            "UPDATE feed_entries SET paper_upvotes = (SELECT p.upvotes FROM papers p WHERE p.id = $1), \
-             paper_hidden_at = (SELECT p.hidden_at FROM papers p WHERE p.id = $1) WHERE paper_id = $1",
-        )
-        .bind($id)
-        .execute(&mut *$tx)
-        .await?
-    };
-}
-pub(crate) use copy_paper_to_entry;
 
 /// A feed entry with its paper.
 #[derive(Debug, Clone)]

@@ -122,6 +122,22 @@ macro_rules! set_clock {
 }
 pub(crate) use set_clock;
 
+/// Copies the upvotes and the hidden mark of the paper `$id` (a `&str`) onto its feed entry, if
+/// it has one, in the transaction `$tx`. Every transaction that changes either, or puts the paper
+/// on a feed, ends with it, so the ranking of a period never reads the papers.
+macro_rules! copy_paper_to_entry {
+    ($tx:ident, $id:expr) => {
+        sqlx::query(
+            "UPDATE feed_entries SET paper_upvotes = (SELECT p.upvotes FROM papers p WHERE p.id = $1), \
+             paper_hidden_at = (SELECT p.hidden_at FROM papers p WHERE p.id = $1) WHERE paper_id = $1",
+        )
+        .bind($id)
+        .execute(&mut *$tx)
+        .await?
+    };
+}
+pub(crate) use copy_paper_to_entry;
+
 /// Moves the paper `$id` on the catalog clock in the transaction `$tx`, so cached pages and the
 /// search index see it changed; evaluates to whether the paper exists.
 macro_rules! move_paper {

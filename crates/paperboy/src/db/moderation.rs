@@ -4,9 +4,8 @@
 use chrono::{DateTime, Utc};
 use paperboy_arxiv::ArxivId;
 
-use super::feed::copy_paper_to_entry;
 use super::users::User;
-use super::{Db, DbError, set_clock, take_clock, with_pool};
+use super::{Db, DbError, copy_paper_to_entry, set_clock, take_clock, with_pool};
 use crate::domain::accounts::Role;
 
 /// One line of the audit log.
