@@ -27,3 +27,10 @@ pub trait Embedder: Send + Sync {
     /// One L2-normalised vector per text, in input order.
     fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, EmbedError>;
 }
+
+/// An embedder shows as its model's name, so settings that hold one can derive `Debug`.
+impl std::fmt::Debug for dyn Embedder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Embedder({})", self.model())
+    }
+}

@@ -11,7 +11,6 @@
 //! annotated are done again; an interrupted run resumes (each batch is committed).
 
 use std::collections::HashMap;
-use std::fmt;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -33,14 +32,8 @@ const BATCH: usize = 16;
 const PAGE: u32 = 5_000;
 
 /// The model a worker annotates papers with.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct Annotator(pub Arc<dyn Embedder>);
-
-impl fmt::Debug for Annotator {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Annotator({})", self.0.model())
-    }
-}
 
 /// The stored names of the methods with `model`.
 #[derive(Debug, Clone, PartialEq, Eq)]

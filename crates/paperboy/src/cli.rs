@@ -163,8 +163,10 @@ pub enum Command {
     /// Jobs: the trending refresh (enqueued every 5 minutes), the email digests (every minute:
     /// each reader's digest at their hour, sent through --smtp-url or into DATA_DIR/mail, with
     /// links starting with --base-url), with --daily-harvest yesterday's arXiv records
-    /// (enqueued once a day), with --stars the repositories' GitHub stars (every hour), and with
-    /// --fulltext the full texts of new feed papers (every ten minutes). Any number of workers may share one
+    /// (enqueued once a day), with --stars the repositories' GitHub stars (every hour), with
+    /// --fulltext the full texts of new feed papers (every ten minutes), and with a model
+    /// (--model or PAPERBOY_MODEL_DIR) the vectors of new and changed papers for semantic
+    /// search, as `paperboy embed` (every ten minutes). Any number of workers may share one
     /// PostgreSQL database: each job runs on one of them, and a job whose worker dies runs again
     /// elsewhere once its lease expires. Failed jobs are retried with exponential backoff (30 s,
     /// 1 min, 2 min, ...) up to 5 attempts. On one machine, `paperboy serve --with-worker` runs

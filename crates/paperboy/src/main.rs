@@ -240,7 +240,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Arc::new(paperboy::bench::vectors::MixtureEmbedder::standing_in_for(embedder.as_ref())?);
             let db = open_db(&cli.global).await?;
             let progress = Progress::records(true, "synthetic vectors");
-            let report = embedding::embed_catalog(&db, stand_in, 1_000, &progress).await?;
+            let report = embedding::embed_catalog(&db, stand_in, 1_000, None, &progress).await?;
             progress.finish();
             println!("{}", report.summary());
             db.close().await;
@@ -285,6 +285,7 @@ fn worker_config(
     arxiv: ArxivClient,
     base_url: String,
 ) -> anyhow::Result<WorkerConfig> {
+    let model = load_model(global)?;
     Ok(WorkerConfig {
         daily_harvest: args.daily_harvest,
         harvest_set: args.harvest_set.clone(),
@@ -305,7 +306,8 @@ fn worker_config(
             ..paperboy::fulltext::FullTextOptions::default()
         }),
         summarize: llm(&args.llm)?,
-        annotate: match (args.annotate, load_model(global)?) {
+        embed: model.clone(),
+        annotate: match (args.annotate, model) {
             (false, _) => None,
             (true, Some(model)) => Some(Annotator(model)),
             (true, None) => bail!(
@@ -809,7 +811,7 @@ async fn run_embed(global: &GlobalArgs, args: EmbedArgs) -> anyhow::Result<ExitC
     };
     let db = open_db(global).await?;
     let progress = Progress::records(true, "embedding");
-    let report = embedding::embed_catalog(&db, embedder, args.batch as usize, &progress).await?;
+    let report = embedding::embed_catalog(&db, embedder, args.batch as usize, None, &progress).await?;
     progress.finish();
     println!("{}", report.summary());
     db.close().await;

@@ -6,9 +6,10 @@
 //! [`DIGESTS_EVERY`] (it composes what is due at each reader's hour and sends the outbox), and,
 //! when a daily harvest is configured, yesterday's arXiv records once a day, and with GitHub
 //! settings the repositories' stars every [`STARS_EVERY`], and with full texts enabled the
-//! recent feed's full texts every [`FULLTEXT_EVERY`], with a model the papers' keywords and
-//! TL;DRs every [`ANNOTATE_EVERY`], and with a language model's endpoint the featured papers'
-//! summaries as often. On the trending
+//! recent feed's full texts every [`FULLTEXT_EVERY`], with a model the vectors of new and changed
+//! papers every [`EMBED_EVERY`] (and, asked for, their keywords and TL;DRs every
+//! [`ANNOTATE_EVERY`]), and with a language model's endpoint the featured papers' summaries as
+//! often. On the trending
 //! tick each worker also deletes finished jobs after a week, and expired sessions and links.
 //! The scheduler runs inside each worker, and de-duplication keys make several workers enqueue
 //! each job once. A worker claims one job at a time, renews its lease while it runs, and
@@ -17,17 +18,19 @@
 //! mid-job loses its lease when the lease expires, and the job runs again on another worker:
 //! jobs are at-least-once, so each is idempotent (a refresh recomputes, a harvest upserts, a
 //! digest run composes what is missing and sends what the outbox holds, a full-text run
-//! fetches what is still due, an annotation run annotates what is still due).
+//! fetches what is still due, an embedding or annotation run does what is still due).
 //!
 //! `paperboy worker` runs a worker; `paperboy serve --with-worker` runs one beside the server.
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
 use chrono::{NaiveDate, Utc};
 use paperboy_arxiv::client::ArxivClient;
 use paperboy_arxiv::oai::MetadataFormat;
+use paperboy_embed::Embedder;
 use serde::{Deserialize, Serialize};
 
 use crate::annotate::{Annotator, annotate_catalog};
@@ -40,6 +43,7 @@ use crate::domain::feed::FeatureRules;
 use crate::fulltext::{FullTextOptions, fetch_due};
 use crate::ingest::harvest::{HarvestOptions, harvest};
 use crate::progress::Progress;
+use crate::search::embedding::embed_catalog;
 use crate::stars::{GitHub, StarsOptions, refresh};
 use crate::summarize::{Llm, summarize_featured};
 
@@ -53,6 +57,13 @@ pub const FULLTEXT_EVERY: Duration = Duration::from_secs(600);
 const FULLTEXT_FEED_DAYS: u64 = 7;
 /// Papers one full-text job fetches at most (with arXiv's 3 s pause, about ten minutes).
 const FULLTEXT_PER_RUN: u64 = 200;
+/// How often a worker with a model embeds the papers whose vectors are missing or stale.
+pub const EMBED_EVERY: Duration = Duration::from_secs(600);
+/// Texts per model call of the embedding job (as `paperboy embed`'s default).
+const EMBED_BATCH: usize = 64;
+/// Papers one embedding job embeds at most (about a minute of both cores with the model); a
+/// first run over a large catalog goes on at the next, and other jobs run in between.
+const EMBED_PER_RUN: u64 = 1_000;
 /// How often a worker with a model annotates the papers that are due.
 pub const ANNOTATE_EVERY: Duration = Duration::from_secs(600);
 /// Papers one annotation job annotates at most, the newest first (a few minutes of both cores).
@@ -80,6 +91,8 @@ pub enum Job {
     RefreshStars,
     /// Queue the recent feed's papers for their full texts, and fetch what is due.
     FetchFullTexts,
+    /// Embed the papers whose vectors are missing or stale, for semantic search.
+    Embed,
     /// Give the papers that are due their keywords and TL;DR.
     Annotate,
     /// Ask the language model for the summaries of the featured papers that are due.
@@ -94,6 +107,7 @@ impl Job {
             Job::Digests => "digests",
             Job::RefreshStars => "refresh_stars",
             Job::FetchFullTexts => "fetch_full_texts",
+            Job::Embed => "embed",
             Job::Annotate => "annotate",
             Job::Summarize => "summarize",
         }
@@ -128,6 +142,8 @@ pub struct WorkerConfig {
     pub stars: Option<GitHub>,
     /// Full texts are fetched from arXiv every [`FULLTEXT_EVERY`] when set.
     pub fulltext: Option<FullTextOptions>,
+    /// New and changed papers get their vectors from this model every [`EMBED_EVERY`] when set.
+    pub embed: Option<Arc<dyn Embedder>>,
     /// Papers get keywords and a TL;DR from this model every [`ANNOTATE_EVERY`] when set.
     pub annotate: Option<Annotator>,
     /// Featured papers get a generative summary from this endpoint every [`ANNOTATE_EVERY`]
@@ -148,6 +164,7 @@ impl WorkerConfig {
             digests: None,
             stars: None,
             fulltext: None,
+            embed: None,
             annotate: None,
             summarize: None,
         }
@@ -172,6 +189,10 @@ pub async fn schedule(db: &Db, config: &WorkerConfig) -> anyhow::Result<()> {
     if config.fulltext.is_some() {
         let slot = Utc::now().timestamp() / FULLTEXT_EVERY.as_secs() as i64;
         Job::FetchFullTexts.enqueue(db, Dedupe::Once(&format!("fetch_full_texts:{slot}"))).await?;
+    }
+    if config.embed.is_some() {
+        let slot = Utc::now().timestamp() / EMBED_EVERY.as_secs() as i64;
+        Job::Embed.enqueue(db, Dedupe::Once(&format!("embed:{slot}"))).await?;
     }
     if config.annotate.is_some() {
         let slot = Utc::now().timestamp() / ANNOTATE_EVERY.as_secs() as i64;
@@ -327,6 +348,18 @@ async fn execute(db: &Db, config: &WorkerConfig, job: &ClaimedJob) -> anyhow::Re
             let options = FullTextOptions { limit: Some(FULLTEXT_PER_RUN), progress: false, ..options };
             let report = fetch_due(db, &config.arxiv, options).await?;
             tracing::info!(queued, report = %report.summary(), "full texts");
+        }
+        Job::Embed => {
+            let model = config.embed.clone().context("this worker has no model to embed with")?;
+            let report = embed_catalog(
+                db,
+                model,
+                EMBED_BATCH,
+                Some(EMBED_PER_RUN),
+                &Progress::records(false, "embedding"),
+            )
+            .await?;
+            tracing::info!(report = %report.summary(), "embeddings");
         }
         Job::Annotate => {
             let Annotator(model) =

@@ -60,11 +60,13 @@ impl EmbedReport {
     }
 }
 
-/// Embeds every paper whose stored vector is missing or stale, `batch` texts at a time.
+/// Embeds the papers whose stored vector is missing or stale, `batch` texts at a time, at most
+/// `limit` of them (the rest wait for the next run).
 pub async fn embed_catalog(
     db: &Db,
     embedder: Arc<dyn Embedder>,
     batch: usize,
+    limit: Option<u64>,
     progress: &Progress,
 ) -> anyhow::Result<EmbedReport> {
     let started = Instant::now();
@@ -72,11 +74,12 @@ pub async fn embed_catalog(
     let mut report = EmbedReport { papers: db.count_papers().await?, ..EmbedReport::default() };
     progress.set_length(db.count_texts_to_embed(model_name).await?);
     let (mut after, mut examined) = (String::new(), 0);
-    loop {
+    while limit.is_none_or(|limit| report.embedded < limit) {
         let page = db.texts_to_embed(model_name, &after, PAGE).await?;
         let Some(last) = page.last() else { break };
         after = last.id.clone();
         examined += page.len() as u64;
+        let room = limit.map_or(usize::MAX, |limit| (limit - report.embedded) as usize);
         let pending: Vec<(String, String, String)> = page
             .into_iter()
             .filter_map(|paper| {
@@ -84,6 +87,7 @@ pub async fn embed_catalog(
                 let hash = text_hash(&text);
                 (paper.text_hash.as_ref() != Some(&hash)).then_some((paper.id, hash, text))
             })
+            .take(room)
             .collect();
         for chunk in pending.chunks(batch.max(1)) {
             let texts: Vec<String> = chunk.iter().map(|(_, _, text)| text.clone()).collect();

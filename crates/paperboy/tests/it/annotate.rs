@@ -177,21 +177,28 @@ fn the_real_model_chooses_keywords_and_a_tldr_a_reader_would() {
 
 /// A worker with a model annotates new papers in the background.
 #[tokio::test]
-async fn a_worker_with_a_model_annotates_new_papers() {
+async fn a_worker_with_a_model_embeds_and_annotates_new_papers() {
     let test_db = crate::harness::TestDb::sqlite().await;
     let db = &test_db.db;
     store(db, vec![paper("2605.00101", "Sparse attention for long documents", SPARSE_ABSTRACT)]).await;
     let arxiv = paperboy_arxiv::client::ArxivClient::new(Default::default()).unwrap();
+    let model: Arc<dyn Embedder> = Arc::new(HashEmbedder::default());
     let config = WorkerConfig {
-        annotate: Some(Annotator(Arc::new(HashEmbedder::default()))),
+        embed: Some(model.clone()),
+        annotate: Some(Annotator(model.clone())),
         poll: Duration::from_millis(50),
         ..WorkerConfig::new(arxiv, FeatureRules::default())
     };
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let worker = tokio::spawn(run_worker(db.clone(), config, async move { stopped.await.unwrap_or(()) }));
     let started = Instant::now();
-    while db.annotations(&["2605.00101".into()]).await.unwrap().is_empty() {
-        assert!(started.elapsed() < Duration::from_secs(30), "the worker never annotated the paper");
+    while db.annotations(&["2605.00101".into()]).await.unwrap().is_empty()
+        || db.embedding(model.model(), "2605.00101").await.unwrap().is_none()
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the worker never embedded and annotated the paper"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     stop.send(()).unwrap();

@@ -201,10 +201,16 @@ async fn hit_ids(search: &Search, db: &Db, query: &str, mode: Mode) -> Vec<Strin
 async fn semantic_and_hybrid_search_and_similar_papers(db: &Db) {
     db.upsert_papers(topical_papers()).await.unwrap();
     let embedder: Arc<dyn paperboy_embed::Embedder> = Arc::new(paperboy_embed::HashEmbedder::new(64));
-    let report = paperboy::search::embedding::embed_catalog(db, embedder.clone(), 2, &quiet()).await.unwrap();
-    assert_eq!((report.papers, report.embedded), (5, 5));
-    // A second run embeds nothing: every text is unchanged.
-    let again = paperboy::search::embedding::embed_catalog(db, embedder.clone(), 2, &quiet()).await.unwrap();
+    // At most 3 in a run (as the worker's job limits itself), the rest in the next.
+    let report =
+        paperboy::search::embedding::embed_catalog(db, embedder.clone(), 2, Some(3), &quiet()).await.unwrap();
+    assert_eq!((report.papers, report.embedded), (5, 3));
+    let report =
+        paperboy::search::embedding::embed_catalog(db, embedder.clone(), 2, None, &quiet()).await.unwrap();
+    assert_eq!((report.papers, report.embedded), (5, 2));
+    // Another run embeds nothing: every text is unchanged.
+    let again =
+        paperboy::search::embedding::embed_catalog(db, embedder.clone(), 2, None, &quiet()).await.unwrap();
     assert_eq!(again.embedded, 0);
     // A newer version with another abstract is embedded again; one with the same text is not.
     let mut revised = paper("2503.00104v2", "Galaxy rotation curves and dark matter");
@@ -216,7 +222,7 @@ async fn semantic_and_hybrid_search_and_similar_papers(db: &Db) {
     same.categories = vec!["astro-ph.GA".into()];
     db.upsert_papers(vec![revised, same]).await.unwrap();
     let revised =
-        paperboy::search::embedding::embed_catalog(db, embedder.clone(), 2, &quiet()).await.unwrap();
+        paperboy::search::embedding::embed_catalog(db, embedder.clone(), 2, None, &quiet()).await.unwrap();
     assert_eq!((revised.papers, revised.embedded), (5, 1));
 
     let index = Arc::new(SearchIndex::in_memory().unwrap());
@@ -278,7 +284,7 @@ async fn semantic_and_hybrid_search_and_similar_papers(db: &Db) {
     let mut new = paper("2503.00105", "Protein design with diffusion");
     new.summary = "Protein design with diffusion models for protein structure.".into();
     db.upsert_papers(vec![new]).await.unwrap();
-    paperboy::search::embedding::embed_catalog(db, embedder.clone(), 8, &quiet()).await.unwrap();
+    paperboy::search::embedding::embed_catalog(db, embedder.clone(), 8, None, &quiet()).await.unwrap();
     assert_eq!(semantic.catch_up(db).await.unwrap(), 1);
     assert_eq!(semantic.len(), 6);
 }
@@ -296,7 +302,7 @@ async fn the_vector_graph_is_built_grown_saved_and_loaded_at_restart() {
     };
     db.upsert_papers((1..=2_100).map(study).collect()).await.unwrap();
     let embedder: Arc<dyn paperboy_embed::Embedder> = Arc::new(paperboy_embed::HashEmbedder::new(32));
-    paperboy::search::embedding::embed_catalog(db, embedder.clone(), 256, &quiet()).await.unwrap();
+    paperboy::search::embedding::embed_catalog(db, embedder.clone(), 256, None, &quiet()).await.unwrap();
 
     let dir = tempfile::tempdir().unwrap();
     let semantic =
@@ -315,7 +321,7 @@ async fn the_vector_graph_is_built_grown_saved_and_loaded_at_restart() {
 
     // New papers are grown into the loaded graph, one at a time, without a rebuild.
     db.upsert_papers((2_101..=2_140).map(study).collect()).await.unwrap();
-    paperboy::search::embedding::embed_catalog(db, embedder.clone(), 256, &quiet()).await.unwrap();
+    paperboy::search::embedding::embed_catalog(db, embedder.clone(), 256, None, &quiet()).await.unwrap();
     assert_eq!(restarted.catch_up(db).await.unwrap(), 40);
     assert_eq!(restarted.maintain().await.unwrap(), 40);
     assert_eq!(restarted.maintain().await.unwrap(), 0, "nothing left to grow");

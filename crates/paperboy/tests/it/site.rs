@@ -682,7 +682,7 @@ async fn with_a_model_search_is_hybrid_and_metrics_show_the_vector_index_catchin
     store(&test.db, sample()).await;
     let embedder: Arc<dyn paperboy_embed::Embedder> = Arc::new(paperboy_embed::HashEmbedder::new(64));
     let quiet = Progress::records(false, "embedding");
-    paperboy::search::embedding::embed_catalog(&test.db, embedder.clone(), 4, &quiet).await.unwrap();
+    paperboy::search::embedding::embed_catalog(&test.db, embedder.clone(), 4, None, &quiet).await.unwrap();
     let semantic = Arc::new(paperboy::search::semantic::Semantic::open(embedder, None).await.unwrap());
     let search = Search::with_semantic(keyword_index(&test.db).await, semantic.clone());
     let site = TestApp::with_search(&test.db, search, |_| {});
