@@ -31,6 +31,11 @@
 #   PAPERBOY_BENCH_SECONDS  how long each of the two loads runs (90)
 #   PAPERBOY_BENCH_PAUSE_MS the first load's pause after each answer (250)
 #   PAPERBOY_BENCH_CONNECTIONS  load connections (64, 8 of them members)
+#   PAPERBOY_SCALE_MEMORY_CAP   run each server in a memory cgroup of this size (e.g. 2G; needs
+#                           root and a writable cgroup v1 or v2 memory controller): the page
+#                           cache is dropped first, so the index files a server reads are
+#                           charged to it, and the kernel keeps heap and cached pages under the
+#                           cap together, as a container's limit would
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -42,6 +47,7 @@ seconds="${PAPERBOY_BENCH_SECONDS:-90}"
 pause="${PAPERBOY_BENCH_PAUSE_MS:-250}"
 connections="${PAPERBOY_BENCH_CONNECTIONS:-64}"
 members=300
+cap="${PAPERBOY_SCALE_MEMORY_CAP:-}"
 [[ -x "$binary" ]] || { echo "no binary at $binary: cargo build --release" >&2; exit 1; }
 command -v psql >/dev/null || { echo "psql is missing: apt-get install postgresql-client" >&2; exit 1; }
 
@@ -54,9 +60,11 @@ a="$run/server-a" b="$run/server-b" w="$run/worker"
 ports=(18090 18091)
 servers=("http://127.0.0.1:${ports[0]}" "http://127.0.0.1:${ports[1]}")
 pids=()
+groups=()
 cleanup() {
     for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
     for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+    for group in "${groups[@]}"; do rmdir "$group" 2>/dev/null || true; done
 }
 trap cleanup EXIT
 
@@ -69,12 +77,43 @@ paperboy() { "$binary" "${flags[@]}" "$@"; }
 # The value of an index's lag in a server's /metrics (empty when it does not answer).
 lag() { curl -sf "$1/metrics" | awk -v index_name="$2" '$1 == "paperboy_index_lag_papers{index=\"" index_name "\"}" { print $2 }'; }
 
-# Resident memory of a process, now and at its peak, in MiB.
-rss() { awk '/VmRSS/ { now = $2 } /VmHWM/ { peak = $2 } END { printf "%.0f MiB now, %.0f MiB peak", now / 1024, peak / 1024 }' "/proc/$1/status"; }
+# Resident memory of a process, now (of it: the heap, and pages of mapped files such as the
+# keyword index, which the kernel can drop and read again) and at its peak, in MiB.
+rss() {
+    awk '/VmRSS/ { now = $2 } /RssAnon/ { anon = $2 } /RssFile/ { files = $2 } /VmHWM/ { peak = $2 }
+         END { printf "%.0f MiB now (%.0f heap, %.0f mapped files), %.0f MiB peak", now / 1024, anon / 1024, files / 1024, peak / 1024 }' "/proc/$1/status"
+}
 
-# Starts `serve` on data directory $1 and port $2, and waits until it answers with papers.
+# A memory cgroup named $1 capped at $cap (cgroup v2 `memory.max`, else v1
+# `memory.limit_in_bytes`); prints its directory.
+memory_group() {
+    local group
+    if grep -qw memory /sys/fs/cgroup/cgroup.controllers 2>/dev/null; then
+        group="/sys/fs/cgroup/$1" && mkdir -p "$group" && echo "$cap" >"$group/memory.max"
+    else
+        group="/sys/fs/cgroup/memory/$1" && mkdir -p "$group" && echo "$cap" >"$group/memory.limit_in_bytes"
+    fi || { echo "cannot make a memory cgroup for PAPERBOY_SCALE_MEMORY_CAP=$cap (root and cgroups needed)" >&2; return 1; }
+    echo "$group"
+}
+
+# The most memory the cgroup $1 has held, in MiB, and how often it reached its cap.
+group_peak() {
+    local peak fails
+    peak=$(cat "$1/memory.peak" 2>/dev/null || cat "$1/memory.max_usage_in_bytes")
+    fails=$(awk '/^max / { print $2 }' "$1/memory.events" 2>/dev/null || cat "$1/memory.failcnt")
+    echo "$((peak >> 20)) MiB in its cgroup at peak, at the cap $fails times"
+}
+
+# Starts `serve` on data directory $1 and port $2 (inside a capped memory cgroup when
+# PAPERBOY_SCALE_MEMORY_CAP is set), and waits until it answers with papers.
 serve() {
-    "$binary" "${flags[@]}" --data-dir "$1" serve --no-demo --listen "127.0.0.1:$2" --base-url "http://127.0.0.1:$2" \
+    local group=""
+    if [[ -n "$cap" ]]; then
+        group=$(memory_group "paperboy-scale-$2") && groups+=("$group")
+    fi
+    # The shell joins the cgroup, then becomes the server.
+    sh -c '[ -z "$0" ] || echo $$ >"$0/cgroup.procs"; exec "$@"' "$group" \
+        "$binary" "${flags[@]}" --data-dir "$1" serve --no-demo --listen "127.0.0.1:$2" --base-url "http://127.0.0.1:$2" \
         --trust-forwarded-for 2>>"$1.log" &
     pids+=($!)
     for _ in $(seq 1 600); do
@@ -105,12 +144,17 @@ if [[ ! -f "$run/ready" ]]; then
     serve "$a" "${ports[0]}"
     until compgen -G "$a/vectors/*.cursor" >/dev/null; do sleep 5; done
     echo "first server's vector graph built: $(since "$start") s ($(grep -o 'seconds=[0-9]*' "$a.log" | tail -1))"
-    cleanup && pids=()
+    cleanup && pids=() && groups=()
     touch "$run/ready"
 fi
 
 # Each run starts from the built state: the second server and the worker get copies.
 rm -rf "$b" "$w" && cp -r "$a" "$b" && mkdir -p "$w"
+if [[ -n "$cap" ]]; then
+    # Pages cached by the copy would be charged to this shell, not to the servers that read them.
+    sync && echo 1 >/proc/sys/vm/drop_caches
+    echo "each server capped at $cap of memory (page cache dropped first)"
+fi
 serve "$a" "${ports[0]}"
 serve "$b" "${ports[1]}"
 "$binary" "${flags[@]}" --data-dir "$w" worker 2>>"$w.log" &
@@ -196,4 +240,6 @@ load saturating 0 || status=$?
 cat "$run/load-saturating.txt"
 echo
 echo "resident memory: server A $(rss "${pids[0]}"); server B $(rss "${pids[1]}"); worker $(rss "$worker")"
+names=(A B)
+for i in "${!groups[@]}"; do echo "server ${names[$i]}: $(group_peak "${groups[$i]}")"; done
 exit "$status"
