@@ -99,7 +99,8 @@ memory_group() {
 # The most memory the cgroup $1 has held, in MiB, and how often it reached its cap.
 group_peak() {
     local peak fails
-    peak=$(cat "$1/memory.peak" 2>/dev/null || cat "$1/memory.max_usage_in_bytes")
+    peak=$(cat "$1/memory.peak" 2>/dev/null || cat "$1/memory.max_usage_in_bytes" 2>/dev/null) ||
+        { echo "peak unknown (no memory.peak before Linux 5.19)"; return; }
     fails=$(awk '/^max / { print $2 }' "$1/memory.events" 2>/dev/null || cat "$1/memory.failcnt")
     echo "$((peak >> 20)) MiB in its cgroup at peak, at the cap $fails times"
 }
@@ -109,10 +110,11 @@ group_peak() {
 serve() {
     local group=""
     if [[ -n "$cap" ]]; then
-        group=$(memory_group "paperboy-scale-$2") && groups+=("$group")
+        group=$(memory_group "paperboy-scale-$2") || exit 1
+        groups+=("$group")
     fi
     # The shell joins the cgroup, then becomes the server.
-    sh -c '[ -z "$0" ] || echo $$ >"$0/cgroup.procs"; exec "$@"' "$group" \
+    sh -c 'if [ -n "$0" ]; then echo $$ >"$0/cgroup.procs" || exit 1; fi; exec "$@"' "$group" \
         "$binary" "${flags[@]}" --data-dir "$1" serve --no-demo --listen "127.0.0.1:$2" --base-url "http://127.0.0.1:$2" \
         --trust-forwarded-for 2>>"$1.log" &
     pids+=($!)

@@ -14,14 +14,16 @@ const ROWS_PER_STATEMENT: usize = 1_000;
 
 /// The papers that may need a vector of the model `$1` ([`Db::texts_to_embed`]).
 const TO_EMBED: &str = "FROM papers p LEFT JOIN embeddings e ON e.paper_id = p.id AND e.model = $1 \
-                        WHERE (e.paper_id IS NULL OR p.change_seq > e.change_seq)";
+                        WHERE (e.paper_id IS NULL OR p.change_seq > e.paper_seq)";
 
-/// A paper's text for `paperboy embed`, with the hash of the text its stored vector came from.
+/// A paper's text for `paperboy embed` as of its `change_seq`, with the hash of the text its
+/// stored vector came from.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct TextToEmbed {
     pub id: String,
     pub title: String,
     pub summary: String,
+    pub change_seq: i64,
     pub text_hash: Option<String>,
 }
 
@@ -31,6 +33,8 @@ pub struct NewEmbedding {
     pub paper_id: String,
     pub text_hash: String,
     pub vector: Vec<f32>,
+    /// The paper's `change_seq` when its text was read (0: unknown, checked at the next run).
+    pub paper_seq: i64,
 }
 
 /// A paper's stored vector and the hash of the text it was made from.
@@ -66,8 +70,8 @@ pub(crate) fn vector_from_bytes(paper_id: &str, bytes: &[u8], dim: i32) -> Resul
 
 impl Db {
     /// The papers after `after_id`, in id order, at most `limit`, that may need a vector of
-    /// `model`: those without one, and those written since theirs (`change_seq`), with the hash
-    /// of the text their vector came from. The input of `paperboy embed`, read page by page;
+    /// `model`: those without one, and those written since the version their vector matches
+    /// (`paper_seq`), with the hash of the text their vector came from. The input of `paperboy embed`, read page by page;
     /// a catalog that is up to date costs one pass over the index of each table, not its texts.
     pub async fn texts_to_embed(
         &self,
@@ -77,7 +81,7 @@ impl Db {
     ) -> Result<Vec<TextToEmbed>, DbError> {
         Ok(with_pool!(self, |pool, DB| {
             let sql = format!(
-                "SELECT p.id, p.title, p.summary, e.text_hash {TO_EMBED} AND p.id > $2 ORDER BY p.id LIMIT $3"
+                "SELECT p.id, p.title, p.summary, p.change_seq, e.text_hash {TO_EMBED} AND p.id > $2 ORDER BY p.id LIMIT $3"
             );
             sqlx::query_as(AssertSqlSafe(sql))
                 .bind(model)
@@ -97,6 +101,34 @@ impl Db {
         Ok(count.max(0) as u64)
     }
 
+    /// Notes that the vectors of `model` for `papers` (id, `change_seq`) still match their texts
+    /// at those versions, so `paperboy embed` does not read them again until they change. A
+    /// vector never goes back to an older version.
+    pub async fn mark_embeddings_current(
+        &self,
+        model: &str,
+        papers: &[(String, i64)],
+    ) -> Result<(), DbError> {
+        if papers.is_empty() {
+            return Ok(());
+        }
+        with_pool!(self, |pool, DB| {
+            let mut tx = pool.begin_with(self.begin_write()).await?;
+            for (paper, seq) in papers {
+                sqlx::query(
+                    "UPDATE embeddings SET paper_seq = $1 WHERE model = $2 AND paper_id = $3 AND paper_seq < $1",
+                )
+                .bind(seq)
+                .bind(model)
+                .bind(paper.as_str())
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
     /// Stores vectors for `model`, replacing earlier ones of the same papers, in one transaction.
     pub async fn store_embeddings(&self, model: &str, rows: &[NewEmbedding]) -> Result<(), DbError> {
         if rows.is_empty() {
@@ -109,7 +141,7 @@ impl Db {
             for (chunk_start, chunk) in (0..).step_by(ROWS_PER_STATEMENT).zip(rows.chunks(ROWS_PER_STATEMENT))
             {
                 let mut insert = QueryBuilder::<DB>::new(
-                    "INSERT INTO embeddings (paper_id, model, dim, text_hash, vector, change_seq, created_at) ",
+                    "INSERT INTO embeddings (paper_id, model, dim, text_hash, vector, change_seq, created_at, paper_seq) ",
                 );
                 insert.push_values(chunk.iter().enumerate(), |mut row, (i, e)| {
                     row.push_bind(e.paper_id.as_str())
@@ -118,12 +150,13 @@ impl Db {
                         .push_bind(e.text_hash.as_str())
                         .push_bind(to_bytes(&e.vector))
                         .push_bind(first + chunk_start + i as i64)
-                        .push_bind(now);
+                        .push_bind(now)
+                        .push_bind(e.paper_seq);
                 });
                 insert.push(
                     " ON CONFLICT (model, paper_id) DO UPDATE SET dim = excluded.dim, \
                      text_hash = excluded.text_hash, vector = excluded.vector, \
-                     change_seq = excluded.change_seq, created_at = excluded.created_at",
+                     change_seq = excluded.change_seq, created_at = excluded.created_at, paper_seq = excluded.paper_seq",
                 );
                 insert.build().execute(&mut *tx).await?;
             }

@@ -269,6 +269,8 @@ impl Db {
             .await?
             .into_iter()
             .filter_map(|(paper, entry)| Some(FeedItem { paper, entry: entry? }))
+            // Hidden between the two reads.
+            .filter(|item| item.paper.hidden_at.is_none())
             .collect())
     }
 

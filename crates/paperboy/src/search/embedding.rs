@@ -4,7 +4,11 @@
 //! A paper's text is its title and abstract. Each stored vector keeps the hash of the text it
 //! came from; `paperboy embed` embeds only papers whose text hash differs from the stored one
 //! (new papers, and papers whose title or abstract changed), so re-imports and reindexing cost
-//! nothing here, and an interrupted run resumes where it stopped (each batch is committed).
+//! nothing here, and an interrupted run resumes where it stopped (each batch is committed). It
+//! reads only papers written since the version their vector matches (`embeddings.paper_seq`:
+//! the paper's `change_seq` when its text was read, or last found unchanged), so an up-to-date
+//! catalog costs one pass over two tables' keys, and a text rewritten while its old version was
+//! being embedded is read again next time.
 //! [`EmbeddingCache`] is the same idea for data outside the catalog (the relevance benchmark).
 
 use std::collections::HashMap;
@@ -80,17 +84,22 @@ pub async fn embed_catalog(
         after = last.id.clone();
         examined += page.len() as u64;
         let room = limit.map_or(usize::MAX, |limit| (limit - report.embedded) as usize);
-        let pending: Vec<(String, String, String)> = page
-            .into_iter()
-            .filter_map(|paper| {
-                let text = paper_text(&paper.title, &paper.summary);
-                let hash = text_hash(&text);
-                (paper.text_hash.as_ref() != Some(&hash)).then_some((paper.id, hash, text))
-            })
-            .take(room)
-            .collect();
+        // Texts unchanged since their vector (the paper moved for something else) are marked
+        // current, so the next run does not read them again.
+        let mut current = Vec::new();
+        let mut pending = Vec::new();
+        for paper in page {
+            let text = paper_text(&paper.title, &paper.summary);
+            let hash = text_hash(&text);
+            if paper.text_hash.as_ref() == Some(&hash) {
+                current.push((paper.id, paper.change_seq));
+            } else if pending.len() < room {
+                pending.push((paper.id, paper.change_seq, hash, text));
+            }
+        }
+        db.mark_embeddings_current(model_name, &current).await?;
         for chunk in pending.chunks(batch.max(1)) {
-            let texts: Vec<String> = chunk.iter().map(|(_, _, text)| text.clone()).collect();
+            let texts: Vec<String> = chunk.iter().map(|(_, _, _, text)| text.clone()).collect();
             let model = embedder.clone();
             let vectors = tokio::task::spawn_blocking(move || {
                 let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
@@ -100,10 +109,11 @@ pub async fn embed_catalog(
             let rows: Vec<NewEmbedding> = chunk
                 .iter()
                 .zip(vectors)
-                .map(|((id, hash, _), vector)| NewEmbedding {
+                .map(|((id, seq, hash, _), vector)| NewEmbedding {
                     paper_id: id.clone(),
                     text_hash: hash.clone(),
                     vector,
+                    paper_seq: *seq,
                 })
                 .collect();
             db.store_embeddings(embedder.model(), &rows).await?;

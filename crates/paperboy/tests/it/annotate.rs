@@ -238,8 +238,18 @@ async fn a_stored_vector_of_the_same_text_is_used_not_computed_again() {
     let weather = embedder.embed(&["The weather was pleasant on most days of the year."]).unwrap().remove(0);
     let text = paper_text("Sparse attention for long documents", SPARSE_ABSTRACT);
     let rows = vec![
-        NewEmbedding { paper_id: "2605.00101".into(), text_hash: text_hash(&text), vector: weather.clone() },
-        NewEmbedding { paper_id: "2605.00102".into(), text_hash: "an older text".into(), vector: weather },
+        NewEmbedding {
+            paper_id: "2605.00101".into(),
+            text_hash: text_hash(&text),
+            vector: weather.clone(),
+            paper_seq: 0,
+        },
+        NewEmbedding {
+            paper_id: "2605.00102".into(),
+            text_hash: "an older text".into(),
+            vector: weather,
+            paper_seq: 0,
+        },
     ];
     db.store_embeddings(HashEmbedder::MODEL, &rows).await.unwrap();
     assert_eq!(run(db, None).await, (2, 2));

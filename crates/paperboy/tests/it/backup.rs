@@ -147,6 +147,7 @@ async fn a_vector_index_ahead_of_the_database_starts_again() {
                     paper_id: (*id).to_owned(),
                     text_hash: "h".into(),
                     vector: embedder.embed(&["Sparse attention"]).unwrap().remove(0),
+                    paper_seq: 0,
                 })
                 .collect();
             db.store_embeddings(embedder.model(), &rows).await.unwrap();

@@ -399,6 +399,7 @@ async fn a_personal_digest_ranks_by_what_the_reader_upvoted(db: &Db) {
         paper_id: id.into(),
         text_hash: id.into(),
         vector: v.to_vec(),
+        paper_seq: 0,
     };
     db.store_embeddings(
         "test-model",

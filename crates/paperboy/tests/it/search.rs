@@ -224,6 +224,30 @@ async fn semantic_and_hybrid_search_and_similar_papers(db: &Db) {
     let revised =
         paperboy::search::embedding::embed_catalog(db, embedder.clone(), 2, None, &quiet()).await.unwrap();
     assert_eq!((revised.papers, revised.embedded), (5, 1));
+    // The unchanged one was marked current: nothing is read again.
+    assert_eq!(db.count_texts_to_embed(embedder.model()).await.unwrap(), 0);
+    // A text that changes while its old version is being embedded is embedded again next time:
+    // the vector records the version of the paper it was read at.
+    let mut read = paper("2503.00104v3", "Galaxy rotation curves and dark matter");
+    read.summary = "Galaxy rotation curves and dark matter, read for embedding.".into();
+    read.categories = vec!["astro-ph.GA".into()];
+    let mut newer = read.clone();
+    newer.version = Some(4);
+    newer.summary = "Galaxy rotation curves and dark matter, rewritten meanwhile.".into();
+    db.upsert_papers(vec![read]).await.unwrap();
+    let read = db.texts_to_embed(embedder.model(), "2503.00103", 1).await.unwrap().remove(0);
+    db.upsert_papers(vec![newer]).await.unwrap();
+    let old_text = paperboy::search::embedding::paper_text(&read.title, &read.summary);
+    let stored = paperboy::db::embeddings::NewEmbedding {
+        paper_id: read.id.clone(),
+        text_hash: paperboy::search::embedding::text_hash(&old_text),
+        vector: embedder.embed(&[old_text.as_str()]).unwrap().remove(0),
+        paper_seq: read.change_seq,
+    };
+    db.store_embeddings(embedder.model(), &[stored]).await.unwrap();
+    let again =
+        paperboy::search::embedding::embed_catalog(db, embedder.clone(), 2, None, &quiet()).await.unwrap();
+    assert_eq!((read.id.as_str(), again.embedded), ("2503.00104", 1));
 
     let index = Arc::new(SearchIndex::in_memory().unwrap());
     follow::catch_up(db, &index, index.writer(1).unwrap(), &quiet()).await.unwrap();
