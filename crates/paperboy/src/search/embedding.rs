@@ -77,7 +77,7 @@ pub async fn embed_catalog(
     let model_name = embedder.model();
     let mut report = EmbedReport { papers: db.count_papers().await?, ..EmbedReport::default() };
     progress.set_length(db.count_texts_to_embed(model_name).await?);
-    let (mut after, mut examined) = (String::new(), 0);
+    let (mut after, mut examined, mut marked) = (String::new(), 0, 0);
     while limit.is_none_or(|limit| report.embedded < limit) {
         let page = db.texts_to_embed(model_name, &after, PAGE).await?;
         let Some(last) = page.last() else { break };
@@ -98,6 +98,7 @@ pub async fn embed_catalog(
             }
         }
         db.mark_embeddings_current(model_name, &current).await?;
+        marked += current.len() as u64;
         for chunk in pending.chunks(batch.max(1)) {
             let texts: Vec<String> = chunk.iter().map(|(_, _, _, text)| text.clone()).collect();
             let model = embedder.clone();
@@ -122,7 +123,8 @@ pub async fn embed_catalog(
         }
         progress.set_position(examined);
     }
-    db.after_bulk_write(report.embedded).await?;
+    // Marking a catalog's vectors current the first time (after an upgrade) rewrites every row.
+    db.after_bulk_write(report.embedded + marked).await?;
     report.seconds = started.elapsed().as_secs_f64();
     Ok(report)
 }
