@@ -71,8 +71,9 @@ pub(crate) fn vector_from_bytes(paper_id: &str, bytes: &[u8], dim: i32) -> Resul
 impl Db {
     /// The papers after `after_id`, in id order, at most `limit`, that may need a vector of
     /// `model`: those without one, and those written since the version their vector matches
-    /// (`paper_seq`), with the hash of the text their vector came from. The input of `paperboy embed`, read page by page;
-    /// a catalog that is up to date costs one pass over the index of each table, not its texts.
+    /// (`paper_seq`), with the hash of the text their vector came from. The input of `paperboy
+    /// embed`, read page by page; a catalog that is up to date costs one pass over the index of
+    /// each table, not its texts.
     pub async fn texts_to_embed(
         &self,
         model: &str,
