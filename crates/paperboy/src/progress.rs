@@ -41,6 +41,12 @@ impl Progress {
         Progress { bar, started: Instant::now() }
     }
 
+    /// Whether anything is drawn: work done only for the bar (counting a total) can be skipped
+    /// when not.
+    pub fn is_shown(&self) -> bool {
+        self.bar.as_ref().is_some_and(|bar| !bar.is_hidden())
+    }
+
     pub fn set_position(&self, position: u64) {
         if let Some(bar) = &self.bar {
             bar.set_position(position);

@@ -76,7 +76,10 @@ pub async fn embed_catalog(
     let started = Instant::now();
     let model_name = embedder.model();
     let mut report = EmbedReport { papers: db.count_papers().await?, ..EmbedReport::default() };
-    progress.set_length(db.count_texts_to_embed(model_name).await?);
+    if progress.is_shown() {
+        // As costly as the pass itself at a million papers: only for a bar someone sees.
+        progress.set_length(db.count_texts_to_embed(model_name).await?);
+    }
     let (mut after, mut examined, mut marked) = (String::new(), 0, 0);
     while limit.is_none_or(|limit| report.embedded < limit) {
         let page = db.texts_to_embed(model_name, &after, PAGE).await?;
